@@ -1,0 +1,104 @@
+// Command tpectl is the technician and developer CLI of the TPE terminal:
+// provisioning, diagnostics, update bundles, device tests, EMV card runs,
+// token checks and offline-queue inspection. Run `tpectl help` for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"tpe/config"
+)
+
+// command is one tpectl subcommand. run gets the arguments after its name.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout io.Writer) error
+}
+
+// commands is the whole CLI, in the order `tpectl help` lists it. Each
+// subcommand lives in its own file, named after it.
+var commands = []command{
+	{"version", "print the version", runVersion},
+	{"config", "check a tpe.toml: config check FILE", runConfig},
+	{"emv", "run the EMV kernel against a virtual or scripted card: emv run --card PROFILE|FILE --amount MINOR", runEMV},
+	{"nfc", "talk to a PN532 reader: nfc info|poll --port PATH [--baud N]", runNFC},
+	{"printer", "print a test page: printer test --port PATH [--width 58|80]", runPrinter},
+	{"display", "render a customer-display screen: display test --screen NAME --out FILE.png", runDisplay},
+	{"sim", "run an emulated chip: sim pn532 --link PATH | sim printer render IN.bin OUT.png", runSim},
+	{"auth", "check tokens: auth verify-id-token --issuer URL --audience AUD TOKEN", runAuth},
+	{"offline", "offline queue: offline status|list|export|forward", runOffline},
+	{"provision", "write terminal identity, config and keys", runProvision},
+	{"diag", "self-test every peripheral and service", runDiag},
+	{"bundle", "update bundles: bundle build|sign|verify", runBundle},
+	{"update", "apply an update bundle: update apply --root DIR BUNDLE", runUpdate},
+	{"flash", "install a bundle on a device: flash --target DIR|user@host BUNDLE", runFlash},
+	{"logs", "support: logs export", runLogs},
+}
+
+// usageError is a mistake in how the command was called; main prints the
+// subcommand's usage with it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// errNotBuilt answers for subcommands whose machinery lands with a later issue.
+func errNotBuilt(name string, issue int) error {
+	return fmt.Errorf("tpectl %s: not available in this build yet (issue #%d)", name, issue)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout)
+		if err == nil {
+			return 0
+		}
+		fmt.Fprintf(stderr, "tpectl %s: %v\n", c.name, err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "usage: tpectl %s\n", c.summary)
+		}
+		return 1
+	}
+	fmt.Fprintf(stderr, "tpectl: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 1
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "tpectl %s — TPE technician and developer tool\n\nusage: tpectl COMMAND [ARGS]\n\n", config.Version)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun `tpectl COMMAND --help` for a command's flags.")
+}
+
+func runVersion(_ context.Context, _ []string, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "tpectl %s\n", config.Version)
+	return nil
+}
