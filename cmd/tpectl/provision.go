@@ -5,4 +5,6 @@ import (
 	"io"
 )
 
-func runProvision(_ context.Context, _ []string, _ io.Writer) error { return errNotBuilt("provision", 11) }
+func runProvision(_ context.Context, _ []string, _ io.Writer) error {
+	return errNotBuilt("provision", 11)
+}
