@@ -1,0 +1,21 @@
+// Package serialport opens serial devices (UARTs, USB-serial adapters and
+// pseudo-terminals) for the drivers of serial peripherals: the PN532 in HSU
+// mode, ESC/POS printers and 2D scanners. It is the only package of the
+// module that imports github.com/tarm/serial.
+//
+// A Port always has a read timeout. tarm/serial reports an idle line as
+// (0, io.EOF) — the termios VTIME timer expired, nothing arrived — which
+// callers cannot tell from a closed stream. Port.Read turns it into
+// (0, ErrTimeout); ErrTimeout also answers true to Timeout(), like net and os
+// deadline errors. A real end of stream on a tty shows up as an error such as
+// EIO, never as a silent EOF, so nothing is lost by the translation.
+//
+// The termios timer counts in tenths of a second: ReadTimeout is rounded up
+// to 100 ms steps (max 25.5 s). A Read returns as soon as one byte is there;
+// the timeout only bounds how long an idle Read blocks, which is also how long
+// Close may wait for a Read in progress.
+//
+// NewPTY makes a pseudo-terminal pair for emulators and tests: the emulator
+// speaks on the master side, the driver opens the slave by its path with Open
+// (or through a symlink), exactly like a USB-serial adapter.
+package serialport
