@@ -1,0 +1,55 @@
+package payment
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	ErrInvalidAmount    = errors.New("payment: invalid amount")
+	ErrUnknownCurrency  = errors.New("payment: unknown currency")
+	ErrCurrencyMismatch = errors.New("payment: currency mismatch")
+	ErrUnknownMethod    = errors.New("payment: unknown payment method")
+	ErrNotFound         = errors.New("payment: not found")
+	// ErrNotSupported means the terminal has no machinery for the request
+	// (no wallet provider configured, for example).
+	ErrNotSupported = errors.New("payment: not supported by this terminal")
+	// ErrRefundExceeds means the refund is above what remains refundable.
+	ErrRefundExceeds = errors.New("payment: refund exceeds the remaining amount")
+	// ErrNotRefundable means the payment is not in a state that can be refunded.
+	ErrNotRefundable = errors.New("payment: payment cannot be refunded")
+	// ErrNotCancellable means the payment has gone too far to be cancelled.
+	ErrNotCancellable = errors.New("payment: payment can no longer be cancelled")
+	// ErrAlreadyApproved means a cancel was asked of an approved payment: it
+	// must be refunded (or voided by a supervisor) instead.
+	ErrAlreadyApproved = errors.New("payment: payment is approved; refund it instead")
+	// ErrOfflineRefused means the terminal risk management refused to take
+	// the payment offline (limits reached, card forbids it, method online-only).
+	ErrOfflineRefused = errors.New("payment: cannot be taken offline")
+	// ErrGatewayUnavailable means the gateway could not be reached: the
+	// request was certainly not processed.
+	ErrGatewayUnavailable = errors.New("payment: gateway unavailable")
+	// ErrBusy means another payment is already using the card reader.
+	ErrBusy = errors.New("payment: terminal busy with another payment")
+)
+
+// TransitionError is an illegal state change.
+type TransitionError struct {
+	From, To State
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("payment: illegal transition %s → %s", e.From, e.To)
+}
+
+// ErrUnknownPolicy is an offline policy name that does not exist.
+var ErrUnknownPolicy = errors.New("payment: unknown offline policy")
+
+var (
+	// ErrCurrencyNotAccepted is a known currency this terminal does not take.
+	ErrCurrencyNotAccepted = errors.New("payment: currency not accepted")
+	// ErrInvalidEmail is a malformed e-mail address.
+	ErrInvalidEmail = errors.New("payment: invalid e-mail address")
+	// ErrInvalidRequest is any other malformed field of a request.
+	ErrInvalidRequest = errors.New("payment: invalid request")
+)

@@ -1,0 +1,179 @@
+package payment
+
+import (
+	"context"
+	"time"
+)
+
+// Gateway is the acquirer (payment/gateway in production). The gateway has no
+// idempotency key: implementations ask Lookup before any retry of a Sale.
+type Gateway interface {
+	// Sale authorises and captures a card-present payment, or forwards an
+	// offline approval when req.Offline is set. A decline is a result with
+	// Approved false, not an error. ErrGatewayUnavailable (wrapped) means the
+	// request certainly did not reach the gateway; any other error leaves the
+	// outcome unknown and the caller must Lookup the order.
+	Sale(ctx context.Context, req SaleRequest) (GatewayResult, error)
+	// Lookup returns what the gateway knows of an order, ErrNotFound if nothing.
+	Lookup(ctx context.Context, orderID string) (GatewayResult, error)
+	// Void cancels an approved payment (reversal) before settlement.
+	Void(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
+	// Refund gives back part or all of a payment; repeated refunds add up.
+	Refund(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
+	// Ping reports whether the gateway answers.
+	Ping(ctx context.Context) error
+}
+
+// SaleRequest is one card-present authorisation.
+type SaleRequest struct {
+	OrderID    string
+	Amount     Amount
+	Card       CardData
+	Offline    bool      // forwarding an approval the terminal gave offline
+	CapturedAt time.Time // when the card was read
+	Reference  string
+}
+
+// Decline classes a GatewayResult or WalletResult may carry; the cashier
+// message and the customer display depend on them.
+const (
+	DeclineGeneric           = "declined"
+	DeclineInsufficientFunds = "insufficient_funds"
+	DeclineExpiredCard       = "expired_card"
+	DeclineDoNotHonour       = "do_not_honour"
+	DeclineInvalidCard       = "invalid_card"
+	DeclineIssuerUnavailable = "issuer_unavailable"
+	DeclineDuplicate         = "duplicate"
+	DeclineFraud             = "suspected_fraud"
+)
+
+// GatewayResult is the gateway's answer.
+type GatewayResult struct {
+	Approved  bool
+	Code      string // gateway result code, "000" = success
+	Message   string
+	Decline   string // one of the Decline constants when not approved
+	GatewayID string // the gateway's transaction ID
+	AuthCode  string
+	Amount    Amount
+}
+
+// CardReader reads one contactless card: it waits for a card, runs the EMV
+// kernel and returns the outcome (payment's adapter over device/nfc and
+// payment/emv in production).
+type CardReader interface {
+	ReadCard(ctx context.Context, req CardRequest) (CardResult, error)
+}
+
+// CardRequest is what the kernel needs from the transaction.
+type CardRequest struct {
+	Amount Amount
+	Refund bool
+	At     time.Time
+}
+
+// Journal is the durable store of transactions (offline.Store in production).
+// Save returns only once the state is on disk: the service acts after it.
+type Journal interface {
+	Save(ctx context.Context, t *Transaction) error
+	Get(ctx context.Context, id string) (*Transaction, error)
+	List(ctx context.Context, q Query) ([]*Transaction, error)
+	// Exposure sums the offline approvals not yet forwarded.
+	Exposure(ctx context.Context) (Exposure, error)
+	// Batch returns the number of the open batch.
+	Batch(ctx context.Context) (int, error)
+	// CloseBatch closes the open batch and opens the next one.
+	CloseBatch(ctx context.Context, at time.Time) (closed int, err error)
+}
+
+// Query filters a List. Zero fields do not filter. Results are newest first.
+type Query struct {
+	Status    Status
+	Method    Method
+	Reference string
+	Since     time.Time
+	Batch     int
+	States    []State
+	Limit     int
+}
+
+// Exposure is the terminal's offline risk: approvals not yet forwarded.
+type Exposure struct {
+	Count  int
+	Total  int64 // minor units, terminal currency
+	Oldest time.Time
+}
+
+// Wallets runs QR wallet payments (payment/alipayplus in production).
+type Wallets interface {
+	// Pay runs one wallet payment to its end. With req.BuyerCode empty the
+	// terminal presents a QR (MPM): update is called with the payload to
+	// show; otherwise it charges the customer's code (CPM). Cancelling ctx
+	// cancels the payment at the gateway before Pay returns.
+	Pay(ctx context.Context, req WalletRequest, update func(WalletUpdate)) (WalletResult, error)
+	Refund(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
+}
+
+// WalletRequest is one wallet payment.
+type WalletRequest struct {
+	OrderID   string
+	Amount    Amount
+	BuyerCode string
+	Lang      string
+}
+
+// WalletUpdate is progress of a wallet payment.
+type WalletUpdate struct {
+	QR       string
+	ExpireAt time.Time
+	Wallet   string
+}
+
+// WalletResult is how a wallet payment ended.
+type WalletResult struct {
+	Approved     bool
+	Expired      bool
+	Cancelled    bool
+	Wallet       string
+	GatewayID    string
+	Code         string
+	Message      string
+	Decline      string
+	ExchangeRate string // wallet currency per terminal currency, when known
+}
+
+// Links sends and tracks pay-by-e-mail links (payment/paylink in production).
+type Links interface {
+	Create(ctx context.Context, req LinkRequest) (Link, error)
+	Status(ctx context.Context, linkID string) (LinkState, error)
+	Cancel(ctx context.Context, linkID string) error
+	Resend(ctx context.Context, linkID, email string) error
+}
+
+// LinkRequest is one payment link to e-mail.
+type LinkRequest struct {
+	OrderID string
+	Amount  Amount
+	Email   string
+	Lang    string
+}
+
+// Link is a sent payment link.
+type Link struct {
+	ID       string
+	URL      string
+	ExpireAt time.Time
+}
+
+// LinkState is where a link stands at the gateway.
+type LinkState struct {
+	Status    string // pending, paid, expired, cancelled
+	GatewayID string
+	Code      string
+}
+
+// Notifier e-mails receipts and reports.
+type Notifier interface {
+	SendReceipt(ctx context.Context, to string, t *Transaction, text string) error
+	SendReport(ctx context.Context, r Report, text string) error
+}

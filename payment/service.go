@@ -1,0 +1,680 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"tpe/device/printer"
+)
+
+// Merchant is who the terminal sells for; it heads every receipt.
+type Merchant struct {
+	Name       string
+	Address    string
+	City       string
+	ID         string // merchant ID at the acquirer
+	Contract   string // merchant contract number (French receipts: "CONTRAT")
+	TerminalID string
+	MCC        string
+	Country    string // ISO 3166 alpha-2
+}
+
+// Opts configures a Service. Journal is required; every other port may be nil,
+// and the methods needing it then answer ErrNotSupported.
+type Opts struct {
+	Merchant Merchant
+	Currency string // the terminal's currency (ISO 4217); default EUR
+	Lang     string // receipts and messages: fr or en; default fr
+	// MaxAmount is the largest payment accepted (minor units); default 1 000 000,00.
+	MaxAmount int64
+
+	Journal  Journal
+	Gateway  Gateway
+	Cards    CardReader
+	Wallets  Wallets
+	Links    Links
+	Notifier Notifier
+	Printer  printer.Printer
+
+	Offline OfflineLimits
+	// CardTimeout is how long the terminal waits for a card; default 60 s.
+	CardTimeout time.Duration
+	// EmailReceipts sends a receipt to the customer's e-mail after a payment
+	// when the payment has one.
+	EmailReceipts bool
+
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service runs payments. Its methods are safe for concurrent use; each
+// payment runs in its own goroutine and reports through events.
+type Service struct {
+	o   Opts
+	log *slog.Logger
+	bus bus
+
+	ctx    context.Context // ends when Close is called
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	active   map[string]*flow // payments still running, by ID
+	cardBusy bool             // the reader serves one payment at a time
+}
+
+// flow is one running payment.
+type flow struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New checks o and returns a Service ready to take payments.
+func New(o Opts) (*Service, error) {
+	if o.Journal == nil {
+		return nil, errors.New("payment: a journal is required")
+	}
+	if o.Currency == "" {
+		o.Currency = "EUR"
+	}
+	if !KnownCurrency(o.Currency) {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownCurrency, o.Currency)
+	}
+	if o.Lang == "" {
+		o.Lang = "fr"
+	}
+	if o.MaxAmount == 0 {
+		o.MaxAmount = 100_000_000
+	}
+	if o.CardTimeout == 0 {
+		o.CardTimeout = 60 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Service{o: o, log: o.Logger, active: map[string]*flow{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Close cancels running payments and waits for them to record how they ended.
+func (s *Service) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// Wait blocks until no payment is running (tests, orderly shutdown).
+func (s *Service) Wait() { s.wg.Wait() }
+
+// Merchant is who the terminal sells for.
+func (s *Service) Merchant() Merchant { return s.o.Merchant }
+
+// Currency is the terminal's currency.
+func (s *Service) Currency() string { return s.o.Currency }
+
+// Subscribe returns a channel of every event from now on, and a func to stop.
+func (s *Service) Subscribe(buffer int) (<-chan Event, func()) { return s.bus.subscribe(buffer) }
+
+// Request is one payment to take.
+type Request struct {
+	Amount    Amount
+	Method    Method
+	Reference string // the cash register's reference, free text
+	Email     string // required for paylink, optional receipt address otherwise
+	Policy    OfflinePolicy
+	BuyerCode string // Alipay+ CPM: the customer's payment code; empty = show a QR
+	Cashier   string
+}
+
+// Validate reports the first problem with r, for the API and the UI.
+func (s *Service) Validate(r Request) error {
+	if err := r.Amount.Validate(); err != nil {
+		return err
+	}
+	if r.Amount.Currency != s.o.Currency {
+		return fmt.Errorf("%w: this terminal takes %s, not %s", ErrCurrencyNotAccepted, s.o.Currency, r.Amount.Currency)
+	}
+	if r.Amount.Minor > s.o.MaxAmount {
+		return fmt.Errorf("%w: %s is above this terminal's maximum of %s", ErrInvalidAmount,
+			r.Amount, Amount{s.o.MaxAmount, s.o.Currency})
+	}
+	if _, err := ParseMethod(string(r.Method)); err != nil {
+		return fmt.Errorf("%w: %q", err, r.Method)
+	}
+	if _, err := ParseOfflinePolicy(string(r.Policy)); err != nil {
+		return fmt.Errorf("%w: %q", err, r.Policy)
+	}
+	if len(r.Reference) > 64 {
+		return fmt.Errorf("%w: reference is longer than 64 characters", ErrInvalidRequest)
+	}
+	if r.Email != "" || r.Method == MethodPayLink {
+		if err := ValidateEmail(r.Email); err != nil {
+			return err
+		}
+	}
+	if r.Method != MethodCard && r.Policy == ForceOffline {
+		return fmt.Errorf("%w: %s payments are online only", ErrOfflineRefused, r.Method)
+	}
+	switch {
+	case r.Method == MethodCard && s.o.Cards == nil,
+		r.Method == MethodAlipayPlus && s.o.Wallets == nil,
+		r.Method == MethodPayLink && s.o.Links == nil:
+		return fmt.Errorf("%w: no %s payments on this terminal", ErrNotSupported, r.Method)
+	}
+	return nil
+}
+
+// ValidateEmail accepts one plain address (local@domain.tld).
+func ValidateEmail(e string) error {
+	at := strings.LastIndexByte(e, '@')
+	if e == "" || len(e) > 254 || at < 1 || at == len(e)-1 ||
+		!strings.Contains(e[at+1:], ".") || strings.ContainsAny(e, " <>,;\"\r\n\t") {
+		return fmt.Errorf("%w: %q is not an e-mail address", ErrInvalidEmail, e)
+	}
+	return nil
+}
+
+// Pay validates r, records the payment and starts it. It returns at once with
+// the payment in state created; events and Get follow it to its end.
+func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
+	if err := s.Validate(r); err != nil {
+		return nil, err
+	}
+	r.Policy, _ = ParseOfflinePolicy(string(r.Policy))
+	if r.Method == MethodCard {
+		s.mu.Lock()
+		busy := s.cardBusy
+		s.cardBusy = !busy
+		s.mu.Unlock()
+		if busy {
+			return nil, ErrBusy
+		}
+	}
+	batch, err := s.o.Journal.Batch(ctx)
+	if err != nil {
+		s.releaseCard(r.Method)
+		return nil, fmt.Errorf("payment: reading the open batch: %w", err)
+	}
+	now := s.o.Now()
+	t := &Transaction{
+		ID: newID("pay_"), OrderID: NewOrderID(s.o.Merchant.TerminalID, now),
+		Reference: r.Reference, Method: r.Method, State: StateCreated, Amount: r.Amount,
+		Policy: r.Policy, Batch: batch, Email: r.Email, Cashier: r.Cashier,
+		CreatedAt: now, UpdatedAt: now, History: []Step{{State: StateCreated, At: now}},
+	}
+	if err := s.o.Journal.Save(ctx, t); err != nil {
+		s.releaseCard(r.Method)
+		return nil, fmt.Errorf("payment: recording the new payment: %w", err)
+	}
+	s.publish(EventCreated, t, "")
+	fctx, cancel := context.WithCancel(s.ctx)
+	f := &flow{cancel: cancel, done: make(chan struct{})}
+	s.mu.Lock()
+	s.active[t.ID] = f
+	s.mu.Unlock()
+	snapshot := t.Clone()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(f.done)
+		defer cancel()
+		defer func() {
+			s.mu.Lock()
+			delete(s.active, t.ID)
+			s.mu.Unlock()
+			s.releaseCard(r.Method)
+		}()
+		switch r.Method {
+		case MethodCard:
+			s.runCard(fctx, t)
+		case MethodAlipayPlus:
+			s.runWallet(fctx, t, r.BuyerCode)
+		case MethodPayLink:
+			s.runLink(fctx, t)
+		}
+	}()
+	return snapshot, nil
+}
+
+func (s *Service) releaseCard(m Method) {
+	if m != MethodCard {
+		return
+	}
+	s.mu.Lock()
+	s.cardBusy = false
+	s.mu.Unlock()
+}
+
+// step moves t to state, saves it durably, then tells subscribers. When the
+// save fails the flow must stop: the terminal never acts on a state it could
+// not record.
+func (s *Service) step(t *Transaction, to State, ev EventType, reason string) error {
+	if err := t.Transition(to, s.o.Now(), reason); err != nil {
+		return err
+	}
+	// Saving uses a context of its own: a cancelled payment must still
+	// record that it was cancelled.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.o.Journal.Save(ctx, t); err != nil {
+		s.log.Error("journal write failed", "txn_id", t.ID, "state", to, "err", err)
+		return fmt.Errorf("payment: recording %s: %w", to, err)
+	}
+	s.log.Info("payment step", "txn_id", t.ID, "state", to, "amount_minor", t.Amount.Minor, "reason", reason)
+	if ev != "" {
+		s.publish(ev, t, reason)
+	}
+	return nil
+}
+
+func (s *Service) publish(ev EventType, t *Transaction, msg string) {
+	s.bus.publish(Event{Type: ev, At: s.o.Now(), Message: msg, Payment: t.Clone()})
+}
+
+// endCancelled records why a waiting payment ended without a sale.
+func (s *Service) endCancelled(t *Transaction, ctx context.Context, timeoutReason string) {
+	if errors.Is(context.Cause(ctx), context.Canceled) || ctx.Err() == context.Canceled {
+		s.step(t, StateCancelled, EventCancelled, "cancelled by the cashier")
+		return
+	}
+	s.step(t, StateCancelled, EventCancelled, timeoutReason)
+}
+
+func (s *Service) runCard(ctx context.Context, t *Transaction) {
+	if s.step(t, StateAwaitingCustomer, EventWaitingCard, "") != nil {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.o.CardTimeout)
+	res, err := s.o.Cards.ReadCard(rctx, CardRequest{Amount: t.Amount, At: t.CreatedAt})
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			s.endCancelled(t, ctx, "")
+			return
+		}
+		if rctx.Err() != nil {
+			s.step(t, StateCancelled, EventCancelled, "no card presented in time")
+			return
+		}
+		s.step(t, StateFailed, EventFailed, "card read failed: "+err.Error())
+		return
+	}
+	switch res.Outcome {
+	case CardOnlineRequest, CardApproved, CardDeclined:
+	default:
+		s.step(t, StateFailed, EventFailed, cardFailureReason(res))
+		return
+	}
+	card := res.Card
+	t.Card = &card
+	if s.step(t, StateCardRead, EventCardRead, "") != nil {
+		return
+	}
+	s.publish(EventRemoveCard, t, "")
+	switch {
+	case res.Outcome == CardDeclined:
+		s.step(t, StateDeclined, EventDeclined, "declined by the card")
+	case res.Outcome == CardApproved:
+		// The card approved offline (TC): the terminal still applies its own
+		// limits, and the payment is forwarded later.
+		s.takeOffline(ctx, t, res)
+	case t.Policy == ForceOffline:
+		s.takeOffline(ctx, t, res)
+	default:
+		s.authorise(ctx, t, res)
+	}
+	s.printReceipt(t)
+	s.emailReceipt(t)
+}
+
+func cardFailureReason(res CardResult) string {
+	switch res.Outcome {
+	case CardTryAnotherInterface:
+		return "card not accepted contactless: try another payment method (" + res.Reason + ")"
+	case CardNotAccepted:
+		return "card not accepted by this terminal (" + res.Reason + ")"
+	}
+	return "card transaction ended: " + res.Reason
+}
+
+// takeOffline approves t without the gateway when the card allows it and
+// the merchant's limits are respected; otherwise the payment is declined.
+func (s *Service) takeOffline(ctx context.Context, t *Transaction, res CardResult) {
+	if !res.OfflineAllowed {
+		s.step(t, StateDeclined, EventDeclined, "this card must be authorised online; offline not possible")
+		return
+	}
+	exp, err := s.o.Journal.Exposure(ctx)
+	if err != nil {
+		s.step(t, StateFailed, EventFailed, "cannot read the offline queue: "+err.Error())
+		return
+	}
+	if err := s.o.Offline.Check(exp, t.Amount, t.Card.Brand, s.o.Now()); err != nil {
+		s.step(t, StateDeclined, EventDeclined, strings.TrimPrefix(err.Error(), "payment: "))
+		return
+	}
+	t.Offline = true
+	s.step(t, StateOfflineApproved, EventOfflineApproved, "approved offline, will be sent to the bank")
+}
+
+func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult) {
+	if s.o.Gateway == nil {
+		s.takeOffline(ctx, t, res)
+		return
+	}
+	if s.step(t, StateAuthorising, EventAuthorising, "") != nil {
+		return
+	}
+	// Once the request may have left, the payment is not cancelled any more:
+	// the answer is awaited even if the cashier cancels.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
+	defer cancel()
+	req := SaleRequest{OrderID: t.OrderID, Amount: t.Amount, Card: *t.Card, CapturedAt: t.UpdatedAt, Reference: t.Reference}
+	gr, err := s.o.Gateway.Sale(actx, req)
+	if err != nil && !errors.Is(err, ErrGatewayUnavailable) {
+		// Unknown outcome: the gateway has no idempotency key, so ask it
+		// what it knows of this order instead of guessing.
+		s.log.Warn("sale outcome unknown, looking the order up", "txn_id", t.ID, "err", err)
+		gr, err = s.o.Gateway.Lookup(actx, t.OrderID)
+		if errors.Is(err, ErrNotFound) {
+			err = fmt.Errorf("%w: order unknown at the gateway", ErrGatewayUnavailable)
+		}
+	}
+	switch {
+	case errors.Is(err, ErrGatewayUnavailable) && t.Policy == PreferOnline:
+		s.takeOffline(ctx, t, res)
+	case errors.Is(err, ErrGatewayUnavailable):
+		s.step(t, StateFailed, EventFailed, "the bank cannot be reached and this payment must be online")
+	case err != nil:
+		t.ReversalPending = true
+		s.step(t, StateFailed, EventFailed, "no answer from the bank; the payment will be reversed if it went through")
+	case gr.Approved:
+		t.GatewayID, t.AuthCode, t.Result = gr.GatewayID, gr.AuthCode, gr.Code
+		s.step(t, StateApproved, EventApproved, "")
+	default:
+		t.GatewayID, t.Result = gr.GatewayID, gr.Code
+		s.step(t, StateDeclined, EventDeclined, declineReason(gr.Decline, gr.Message))
+	}
+}
+
+func declineReason(class, msg string) string {
+	if class == "" {
+		class = DeclineGeneric
+	}
+	if msg == "" {
+		return class
+	}
+	return class + ": " + msg
+}
+
+func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode string) {
+	if s.step(t, StateAwaitingCustomer, "", "") != nil {
+		return
+	}
+	req := WalletRequest{OrderID: t.OrderID, Amount: t.Amount, BuyerCode: buyerCode, Lang: s.o.Lang}
+	res, err := s.o.Wallets.Pay(ctx, req, func(u WalletUpdate) {
+		t.QR, t.ExpireAt, t.Wallet = u.QR, u.ExpireAt, u.Wallet
+		t.UpdatedAt = s.o.Now()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.o.Journal.Save(sctx, t); err == nil {
+			s.publish(EventQR, t, "")
+		}
+	})
+	if res.Wallet != "" {
+		t.Wallet = res.Wallet
+	}
+	t.GatewayID, t.Result = res.GatewayID, res.Code
+	switch {
+	case err != nil && ctx.Err() != nil:
+		s.endCancelled(t, ctx, "")
+	case err != nil:
+		s.step(t, StateFailed, EventFailed, "wallet payment failed: "+err.Error())
+	case res.Approved:
+		t.AuthCode = res.GatewayID
+		s.step(t, StateApproved, EventApproved, res.ExchangeRate)
+	case res.Expired:
+		s.step(t, StateExpired, EventExpired, "the customer did not pay in time")
+	case res.Cancelled:
+		s.endCancelled(t, ctx, "cancelled")
+	default:
+		s.step(t, StateDeclined, EventDeclined, declineReason(res.Decline, res.Message))
+	}
+	if t.State.Approved() || t.State == StateDeclined {
+		s.printReceipt(t)
+		s.emailReceipt(t)
+	}
+}
+
+func (s *Service) runLink(ctx context.Context, t *Transaction) {
+	link, err := s.o.Links.Create(ctx, LinkRequest{OrderID: t.OrderID, Amount: t.Amount, Email: t.Email, Lang: s.o.Lang})
+	if err != nil {
+		s.step(t, StateFailed, EventFailed, "payment link not sent: "+err.Error())
+		return
+	}
+	t.LinkID, t.LinkURL, t.ExpireAt = link.ID, link.URL, link.ExpireAt
+	s.step(t, StateAwaitingCustomer, EventLinkSent, "")
+}
+
+// RefreshLinks asks the gateway where each pending link stands and records
+// paid, expired and cancelled ones. cmd runs it periodically.
+func (s *Service) RefreshLinks(ctx context.Context) error {
+	if s.o.Links == nil {
+		return nil
+	}
+	pending, err := s.o.Journal.List(ctx, Query{Method: MethodPayLink, States: []State{StateAwaitingCustomer}})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range pending {
+		st, err := s.o.Links.Status(ctx, t.LinkID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
+			continue
+		}
+		t.GatewayID, t.Result = st.GatewayID, st.Code
+		switch st.Status {
+		case "paid":
+			t.AuthCode = st.GatewayID
+			s.step(t, StateApproved, EventApproved, "paid by link")
+			s.emailReceipt(t)
+		case "expired":
+			s.step(t, StateExpired, EventExpired, "link expired unpaid")
+		case "cancelled":
+			s.step(t, StateCancelled, EventCancelled, "link cancelled")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Get returns one payment.
+func (s *Service) Get(ctx context.Context, id string) (*Transaction, error) {
+	return s.o.Journal.Get(ctx, id)
+}
+
+// List returns payments matching q, newest first.
+func (s *Service) List(ctx context.Context, q Query) ([]*Transaction, error) {
+	return s.o.Journal.List(ctx, q)
+}
+
+// Cancel stops a payment that is still waiting for the customer. An approved
+// payment answers ErrAlreadyApproved; one being authorised ErrNotCancellable.
+func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
+	t, err := s.o.Journal.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case t.State.Approved():
+		return t, ErrAlreadyApproved
+	case t.State == StateAuthorising || t.State == StateCardRead:
+		return t, fmt.Errorf("%w: the bank is being asked", ErrNotCancellable)
+	case t.State.Final():
+		return t, fmt.Errorf("%w: payment already %s", ErrNotCancellable, t.State.Status())
+	}
+	if t.Method == MethodPayLink && t.State == StateAwaitingCustomer {
+		if err := s.o.Links.Cancel(ctx, t.LinkID); err != nil {
+			return t, fmt.Errorf("payment: cancelling the link: %w", err)
+		}
+		if err := s.step(t, StateCancelled, EventCancelled, "link cancelled by the cashier"); err != nil {
+			return t, err
+		}
+		return t.Clone(), nil
+	}
+	s.mu.Lock()
+	f := s.active[id]
+	s.mu.Unlock()
+	if f == nil {
+		return t, fmt.Errorf("%w: payment is not running", ErrNotCancellable)
+	}
+	f.cancel()
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.o.Journal.Get(ctx, id)
+}
+
+// Refund gives back a (part of an) approved payment. The refund is recorded
+// only once the gateway accepted it; the sum of refunds never exceeds the payment.
+func (s *Service) Refund(ctx context.Context, id string, a Amount) (*Transaction, error) {
+	t, err := s.o.Journal.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if a.Currency != t.Amount.Currency {
+		return nil, fmt.Errorf("%w: payment in %s, refund in %s", ErrCurrencyMismatch, t.Amount.Currency, a.Currency)
+	}
+	switch t.State {
+	case StateApproved, StateForwarded, StatePartiallyRefunded:
+	case StateOfflineApproved:
+		return nil, fmt.Errorf("%w: it was approved offline and is not yet sent to the bank", ErrNotRefundable)
+	default:
+		return nil, fmt.Errorf("%w: payment is %s", ErrNotRefundable, t.State.Status())
+	}
+	if a.Minor > t.Refundable() {
+		return nil, fmt.Errorf("%w: %s asked, %s refundable", ErrRefundExceeds, a, Amount{t.Refundable(), a.Currency})
+	}
+	var gr GatewayResult
+	switch t.Method {
+	case MethodAlipayPlus:
+		if s.o.Wallets == nil {
+			return nil, ErrNotSupported
+		}
+		gr, err = s.o.Wallets.Refund(ctx, t.GatewayID, a)
+	default:
+		if s.o.Gateway == nil {
+			return nil, ErrNotSupported
+		}
+		gr, err = s.o.Gateway.Refund(ctx, t.GatewayID, a)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("payment: refund: %w", err)
+	}
+	if !gr.Approved {
+		return nil, fmt.Errorf("%w: the bank refused the refund (%s %s)", ErrNotRefundable, gr.Code, gr.Message)
+	}
+	t.Refunds = append(t.Refunds, Refund{ID: newID("rfd_"), Amount: a, GatewayID: gr.GatewayID, At: s.o.Now()})
+	to := StatePartiallyRefunded
+	if t.Refundable() == 0 {
+		to = StateRefunded
+	}
+	if err := s.step(t, to, EventRefunded, ""); err != nil {
+		return nil, err
+	}
+	return t.Clone(), nil
+}
+
+// Void reverses an approved payment before the batch closes (supervisor).
+// An offline approval not yet forwarded is simply not sent.
+func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
+	t, err := s.o.Journal.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch t.State {
+	case StateOfflineApproved:
+	case StateApproved, StateForwarded:
+		if len(t.Refunds) > 0 {
+			return nil, fmt.Errorf("%w: it was partly refunded", ErrNotCancellable)
+		}
+		if t.Method == MethodAlipayPlus || t.Method == MethodPayLink {
+			return nil, fmt.Errorf("%w: %s payments are refunded, not voided", ErrNotCancellable, t.Method)
+		}
+		if s.o.Gateway == nil {
+			return nil, ErrNotSupported
+		}
+		gr, err := s.o.Gateway.Void(ctx, t.GatewayID, t.Amount)
+		if err != nil {
+			return nil, fmt.Errorf("payment: void: %w", err)
+		}
+		if !gr.Approved {
+			return nil, fmt.Errorf("%w: the bank refused the void (%s %s)", ErrNotCancellable, gr.Code, gr.Message)
+		}
+	default:
+		return nil, fmt.Errorf("%w: payment is %s", ErrNotCancellable, t.State.Status())
+	}
+	if err := s.step(t, StateReversed, EventReversed, "voided"); err != nil {
+		return nil, err
+	}
+	return t.Clone(), nil
+}
+
+// Report is the X report of the open batch.
+func (s *Service) Report(ctx context.Context) (Report, error) {
+	b, err := s.o.Journal.Batch(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	txns, err := s.o.Journal.List(ctx, Query{Batch: b})
+	if err != nil {
+		return Report{}, err
+	}
+	return buildReport("X", b, s.o.Merchant.TerminalID, s.o.Currency, s.o.Now(), txns), nil
+}
+
+// CloseBatch produces the Z report and closes the batch. Payments still
+// running keep the batch open: ErrBusy.
+func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
+	s.mu.Lock()
+	running := len(s.active)
+	s.mu.Unlock()
+	if running > 0 {
+		return Report{}, fmt.Errorf("%w: %d payment(s) still running", ErrBusy, running)
+	}
+	r, err := s.Report(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Kind = "Z"
+	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {
+		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
+	}
+	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch)})
+	if s.o.Printer != nil {
+		if err := s.o.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang)); err != nil {
+			s.log.Warn("Z report not printed", "err", err)
+		}
+	}
+	if s.o.Notifier != nil {
+		if err := s.o.Notifier.SendReport(ctx, r, ReportText(r, s.o.Merchant, s.o.Lang)); err != nil {
+			s.log.Warn("Z report not e-mailed", "err", err)
+		}
+	}
+	return r, nil
+}

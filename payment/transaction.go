@@ -1,0 +1,251 @@
+package payment
+
+import (
+	"slices"
+	"time"
+)
+
+// Method is how the customer pays.
+type Method string
+
+const (
+	MethodCard       Method = "card"
+	MethodAlipayPlus Method = "alipayplus"
+	MethodPayLink    Method = "paylink"
+)
+
+// ParseMethod validates a method name.
+func ParseMethod(s string) (Method, error) {
+	switch m := Method(s); m {
+	case MethodCard, MethodAlipayPlus, MethodPayLink:
+		return m, nil
+	}
+	return "", ErrUnknownMethod
+}
+
+// OfflinePolicy is the cashier's or cash register's choice for one payment.
+type OfflinePolicy string
+
+const (
+	PreferOnline  OfflinePolicy = "prefer_online"  // online; offline within limits if the gateway is unreachable
+	RequireOnline OfflinePolicy = "require_online" // never offline
+	ForceOffline  OfflinePolicy = "force_offline"  // offline within limits without trying the gateway
+)
+
+// ParseOfflinePolicy validates a policy name; "" means PreferOnline.
+func ParseOfflinePolicy(s string) (OfflinePolicy, error) {
+	switch p := OfflinePolicy(s); p {
+	case "":
+		return PreferOnline, nil
+	case PreferOnline, RequireOnline, ForceOffline:
+		return p, nil
+	}
+	return "", ErrUnknownPolicy
+}
+
+// State is a transaction's place in its life cycle.
+type State string
+
+const (
+	StateCreated           State = "created"
+	StateAwaitingCustomer  State = "awaiting_customer" // card to tap, QR to scan, link to pay
+	StateCardRead          State = "card_read"
+	StateAuthorising       State = "authorising"
+	StateApproved          State = "approved"
+	StateDeclined          State = "declined"
+	StateOfflineApproved   State = "offline_approved" // approved on the terminal, queued for the gateway
+	StateForwarded         State = "forwarded"        // an offline approval the gateway accepted
+	StateForwardDeclined   State = "forward_declined" // an offline approval the issuer declined later: the merchant must act
+	StateCancelled         State = "cancelled"
+	StateFailed            State = "failed"
+	StateExpired           State = "expired"
+	StateReversed          State = "reversed" // voided after approval
+	StateRefunded          State = "refunded"
+	StatePartiallyRefunded State = "partially_refunded"
+)
+
+// transitions is the whole state machine: each state and where it may go.
+// Anything not listed is illegal.
+var transitions = map[State][]State{
+	StateCreated:           {StateAwaitingCustomer, StateCancelled, StateFailed},
+	StateAwaitingCustomer:  {StateCardRead, StateAuthorising, StateApproved, StateDeclined, StateCancelled, StateFailed, StateExpired},
+	StateCardRead:          {StateAuthorising, StateOfflineApproved, StateDeclined, StateCancelled, StateFailed},
+	StateAuthorising:       {StateApproved, StateDeclined, StateOfflineApproved, StateFailed, StateCancelled, StateExpired},
+	StateApproved:          {StateRefunded, StatePartiallyRefunded, StateReversed},
+	StateOfflineApproved:   {StateForwarded, StateForwardDeclined, StateReversed},
+	StateForwarded:         {StateRefunded, StatePartiallyRefunded, StateReversed},
+	StatePartiallyRefunded: {StatePartiallyRefunded, StateRefunded},
+	StateDeclined:          nil,
+	StateForwardDeclined:   nil,
+	StateCancelled:         nil,
+	StateFailed:            nil,
+	StateExpired:           nil,
+	StateReversed:          nil,
+	StateRefunded:          nil,
+}
+
+// CanTransition reports whether from → to is legal.
+func CanTransition(from, to State) bool {
+	return slices.Contains(transitions[from], to)
+}
+
+// Final reports whether nothing more can happen to a transaction in s.
+func (s State) Final() bool {
+	next, known := transitions[s]
+	return known && len(next) == 0
+}
+
+// Approved reports whether the money is (or will be) the merchant's.
+func (s State) Approved() bool {
+	switch s {
+	case StateApproved, StateOfflineApproved, StateForwarded, StatePartiallyRefunded, StateRefunded:
+		return true
+	}
+	return false
+}
+
+// Status is the coarse state a cash register sees (API "status").
+type Status string
+
+const (
+	StatusPending           Status = "pending"
+	StatusProcessing        Status = "processing"
+	StatusApproved          Status = "approved"
+	StatusDeclined          Status = "declined"
+	StatusCancelled         Status = "cancelled"
+	StatusFailed            Status = "failed"
+	StatusExpired           Status = "expired"
+	StatusRefunded          Status = "refunded"
+	StatusPartiallyRefunded Status = "partially_refunded"
+)
+
+// Status maps the detailed state to the API status.
+func (s State) Status() Status {
+	switch s {
+	case StateCreated, StateAwaitingCustomer:
+		return StatusPending
+	case StateCardRead, StateAuthorising:
+		return StatusProcessing
+	case StateApproved, StateOfflineApproved, StateForwarded:
+		return StatusApproved
+	case StateDeclined, StateForwardDeclined:
+		return StatusDeclined
+	case StateCancelled, StateReversed:
+		return StatusCancelled
+	case StateExpired:
+		return StatusExpired
+	case StateRefunded:
+		return StatusRefunded
+	case StatePartiallyRefunded:
+		return StatusPartiallyRefunded
+	}
+	return StatusFailed
+}
+
+// ParseStatus validates an API status filter.
+func ParseStatus(s string) (Status, bool) {
+	switch st := Status(s); st {
+	case StatusPending, StatusProcessing, StatusApproved, StatusDeclined, StatusCancelled,
+		StatusFailed, StatusExpired, StatusRefunded, StatusPartiallyRefunded:
+		return st, true
+	}
+	return "", false
+}
+
+// Transaction is one payment and everything that happened to it.
+type Transaction struct {
+	ID        string        `json:"id"`
+	OrderID   string        `json:"order_id"` // unique at the gateway; the key for de-duplication
+	Reference string        `json:"reference,omitempty"`
+	Method    Method        `json:"method"`
+	State     State         `json:"state"`
+	Amount    Amount        `json:"amount"`
+	Policy    OfflinePolicy `json:"offline_policy"`
+	Batch     int           `json:"batch"`
+
+	Card     *CardData `json:"card,omitempty"` // sensitive fields never marshal
+	Wallet   string    `json:"wallet,omitempty"`
+	Email    string    `json:"email,omitempty"`
+	LinkURL  string    `json:"link_url,omitempty"`
+	LinkID   string    `json:"link_id,omitempty"`
+	QR       string    `json:"qr,omitempty"` // Alipay+ order code shown to the customer
+	ExpireAt time.Time `json:"expire_at,omitzero"`
+
+	GatewayID string `json:"gateway_id,omitempty"`
+	AuthCode  string `json:"auth_code,omitempty"`
+	Result    string `json:"result,omitempty"` // gateway result code, "000" = success
+	Offline   bool   `json:"offline"`
+	Forwarded bool   `json:"forwarded"`
+	Reason    string `json:"reason,omitempty"` // why declined, failed or cancelled
+
+	Refunds []Refund `json:"refunds,omitempty"`
+
+	ReceiptPrinted bool `json:"receipt_printed"` // false after a paper-out: reprintable
+	// ReversalPending marks a sale whose outcome the gateway never gave: if it
+	// turns out approved, recovery reverses it.
+	ReversalPending bool `json:"reversal_pending,omitempty"`
+
+	Cashier   string    `json:"cashier,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	History   []Step    `json:"history"`
+}
+
+// Step is one recorded state change.
+type Step struct {
+	State  State     `json:"state"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// Refund is one (partial) refund of a transaction.
+type Refund struct {
+	ID        string    `json:"id"`
+	Amount    Amount    `json:"amount"`
+	GatewayID string    `json:"gateway_id,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Transition moves t to state `to`, recording when and why. It refuses
+// illegal moves with a *TransitionError and leaves t unchanged.
+func (t *Transaction) Transition(to State, at time.Time, reason string) error {
+	if !CanTransition(t.State, to) {
+		return &TransitionError{From: t.State, To: to}
+	}
+	t.State = to
+	t.UpdatedAt = at
+	if reason != "" {
+		t.Reason = reason
+	}
+	t.History = append(t.History, Step{State: to, At: at, Reason: reason})
+	return nil
+}
+
+// Refunded is the sum already refunded.
+func (t *Transaction) Refunded() int64 {
+	var n int64
+	for _, r := range t.Refunds {
+		n += r.Amount.Minor
+	}
+	return n
+}
+
+// Refundable is what can still be refunded.
+func (t *Transaction) Refundable() int64 {
+	if !t.State.Approved() {
+		return 0
+	}
+	return t.Amount.Minor - t.Refunded()
+}
+
+// Clone returns a deep copy, so readers never share slices with the service.
+func (t *Transaction) Clone() *Transaction {
+	c := *t
+	if t.Card != nil {
+		card := *t.Card
+		c.Card = &card
+	}
+	c.Refunds = slices.Clone(t.Refunds)
+	c.History = slices.Clone(t.History)
+	return &c
+}
