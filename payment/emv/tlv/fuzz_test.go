@@ -6,7 +6,7 @@ import (
 )
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{ppseFCI, visaFCI, "70 81 03 5F34 01 01", "00 FF 9F02 06 000000000100", "77 0E 82 02 0040 94 08 08010100 10010300",
+	for _, s := range []string{ppseFCI, visaFCI, "70 81 04 5F34 01 01", "00 FF 9F02 06 000000000100", "77 0E 82 02 0040 94 08 08010100 10010300",
 		"80 0E 78 00 08 02 02 00 10 01 04 00 18 01 02 01"} {
 		f.Add(h(s))
 	}

@@ -129,7 +129,7 @@ func TestParseRules(t *testing.T) {
 	}{
 		{"padding 00 and FF between objects", "00 5F2A 02 0978 FF FF 9C 01 00 00", "5F2A(2) 9C(1)", nil},
 		{"empty", "", "", nil},
-		{"long form 81", "70 81 03 5F34 01 01", "70(3)", nil},
+		{"long form 81", "70 81 04 5F34 01 01", "70(4)", nil},
 		{"empty template", "70 00", "70(0)", nil},
 		{"value overruns", "5A 08 4761", "", ErrTruncated},
 		{"child overruns parent", "70 04 5A 08 4761", "", ErrTruncated},
@@ -202,7 +202,7 @@ func TestFit(t *testing.T) {
 }
 
 func TestDOLBuildAndSplit(t *testing.T) {
-	d, err := ParseDOL(h("9F66 04 9F02 06 9F37 04 DF8117 01 70 02 9F99 03"))
+	d, err := ParseDOL(h("9F66 04 9F02 06 9F37 04 DF8117 01 70 02 9F5F 03"))
 	if err != nil {
 		t.Fatal(err)
 	}
