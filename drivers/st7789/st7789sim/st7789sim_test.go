@@ -38,6 +38,7 @@ func TestWindowWrapAndFormats(t *testing.T) {
 	send(t, c, cn.Tx, st7789.RAMWR)
 	// Five red-ish pixels: the fifth wraps to (10,20).
 	data := []byte{0xF8, 0x00, 0x07, 0xE0, 0x00, 0x1F, 0xFF, 0xFF, 0x00, 0x00}
+	_ = c.DC().Out(true)
 	_ = cn.Tx(data[:3], nil)
 	_ = cn.Tx(data[3:], nil)
 	img := c.Snapshot()
