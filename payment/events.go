@@ -82,3 +82,7 @@ func (b *bus) publish(e Event) {
 		}
 	}
 }
+
+// Announce publishes an event about t on behalf of an adapter that changed
+// it outside a payment flow (the offline forwarder, boot recovery).
+func (s *Service) Announce(ev EventType, t *Transaction, msg string) { s.publish(ev, t, msg) }

@@ -1,0 +1,221 @@
+// Package paymenttest holds honest in-memory fakes of the payment ports, for
+// tests of the Service and of the packages that drive it (API, UI). The
+// production adapters (offline.Store, gateway.Client, the EMV card reader)
+// have their own tests against real files, servers and emulated chips.
+package paymenttest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"tpe/payment"
+)
+
+// Journal is an in-memory payment.Journal. Fail, when set, makes every
+// Save fail with it (a full disk, a broken store).
+type Journal struct {
+	mu    sync.Mutex
+	txns  map[string]*payment.Transaction
+	order []string
+	batch int
+	Fail  error
+	Saves int
+}
+
+// NewJournal returns an empty journal with batch 1 open.
+func NewJournal() *Journal { return &Journal{txns: map[string]*payment.Transaction{}, batch: 1} }
+
+func (j *Journal) Save(_ context.Context, t *payment.Transaction) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.Fail != nil {
+		return j.Fail
+	}
+	if _, ok := j.txns[t.ID]; !ok {
+		j.order = append(j.order, t.ID)
+	}
+	j.txns[t.ID] = t.Clone()
+	j.Saves++
+	return nil
+}
+
+func (j *Journal) Get(_ context.Context, id string) (*payment.Transaction, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	t, ok := j.txns[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: payment %q", payment.ErrNotFound, id)
+	}
+	return t.Clone(), nil
+}
+
+func (j *Journal) List(_ context.Context, q payment.Query) ([]*payment.Transaction, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []*payment.Transaction
+	for i := len(j.order) - 1; i >= 0; i-- {
+		t := j.txns[j.order[i]]
+		if Match(t, q) {
+			out = append(out, t.Clone())
+			if q.Limit > 0 && len(out) == q.Limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// Match reports whether t passes q's filters; journals share it so that
+// every implementation filters alike.
+func Match(t *payment.Transaction, q payment.Query) bool {
+	return (q.Status == "" || t.State.Status() == q.Status) &&
+		(q.Method == "" || t.Method == q.Method) &&
+		(q.Reference == "" || t.Reference == q.Reference) &&
+		(q.Since.IsZero() || !t.CreatedAt.Before(q.Since)) &&
+		(q.Batch == 0 || t.Batch == q.Batch) &&
+		(len(q.States) == 0 || slices.Contains(q.States, t.State))
+}
+
+func (j *Journal) Exposure(_ context.Context) (payment.Exposure, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var e payment.Exposure
+	for _, t := range j.txns {
+		if t.State != payment.StateOfflineApproved {
+			continue
+		}
+		e.Count++
+		e.Total += t.Amount.Minor
+		if e.Oldest.IsZero() || t.CreatedAt.Before(e.Oldest) {
+			e.Oldest = t.CreatedAt
+		}
+	}
+	return e, nil
+}
+
+func (j *Journal) Batch(context.Context) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.batch, nil
+}
+
+func (j *Journal) CloseBatch(context.Context, time.Time) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.batch++
+	return j.batch - 1, nil
+}
+
+// Gateway is a scripted payment.Gateway: Next answers the next Sale (approve
+// by default); Err, when set, is returned by every call instead.
+type Gateway struct {
+	mu      sync.Mutex
+	Next    []payment.GatewayResult
+	Err     error
+	Sales   []payment.SaleRequest
+	Voids   []string
+	Refunds []payment.Amount
+	orders  map[string]payment.GatewayResult
+	n       int
+}
+
+func (g *Gateway) Sale(_ context.Context, req payment.SaleRequest) (payment.GatewayResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.Err != nil {
+		return payment.GatewayResult{}, g.Err
+	}
+	g.Sales = append(g.Sales, req)
+	g.n++
+	r := payment.GatewayResult{Approved: true, Code: "000", AuthCode: fmt.Sprintf("A%05d", g.n)}
+	if len(g.Next) > 0 {
+		r, g.Next = g.Next[0], g.Next[1:]
+	}
+	r.GatewayID = fmt.Sprintf("%d", 1000+g.n)
+	r.Amount = req.Amount
+	if g.orders == nil {
+		g.orders = map[string]payment.GatewayResult{}
+	}
+	g.orders[req.OrderID] = r
+	return r, nil
+}
+
+func (g *Gateway) Lookup(_ context.Context, orderID string) (payment.GatewayResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.Err != nil {
+		return payment.GatewayResult{}, g.Err
+	}
+	r, ok := g.orders[orderID]
+	if !ok {
+		return r, payment.ErrNotFound
+	}
+	return r, nil
+}
+
+func (g *Gateway) Void(_ context.Context, id string, _ payment.Amount) (payment.GatewayResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.Err != nil {
+		return payment.GatewayResult{}, g.Err
+	}
+	g.Voids = append(g.Voids, id)
+	return payment.GatewayResult{Approved: true, Code: "000", GatewayID: id}, nil
+}
+
+func (g *Gateway) Refund(_ context.Context, id string, a payment.Amount) (payment.GatewayResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.Err != nil {
+		return payment.GatewayResult{}, g.Err
+	}
+	g.Refunds = append(g.Refunds, a)
+	return payment.GatewayResult{Approved: true, Code: "000", GatewayID: id + "-r"}, nil
+}
+
+func (g *Gateway) Ping(context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.Err
+}
+
+// Cards is a payment.CardReader that waits for a card Present-ed by the test
+// (or the simulator) and answers its result.
+type Cards struct {
+	ch chan payment.CardResult
+}
+
+// NewCards returns a reader with no card in the field.
+func NewCards() *Cards { return &Cards{ch: make(chan payment.CardResult, 1)} }
+
+// Present puts a card with result r in the field for the next read.
+func (c *Cards) Present(r payment.CardResult) { c.ch <- r }
+
+func (c *Cards) ReadCard(ctx context.Context, _ payment.CardRequest) (payment.CardResult, error) {
+	select {
+	case r := <-c.ch:
+		return r, nil
+	case <-ctx.Done():
+		return payment.CardResult{}, ctx.Err()
+	}
+}
+
+// TestPAN is a Visa test PAN the redaction tests look for everywhere.
+const TestPAN = "4761739001010010"
+
+// VisaOnline is a card result asking for online authorisation.
+func VisaOnline() payment.CardResult {
+	return payment.CardResult{
+		Outcome: payment.CardOnlineRequest, OfflineAllowed: true,
+		Card: payment.CardData{
+			Brand: "visa", AID: "A0000000031010", Label: "VISA CREDIT",
+			PAN: payment.NewPAN(TestPAN), Expiry: "2812", PANSeq: "01",
+			Track2:         payment.NewSecret([]byte{0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x00, 0x10, 0xD2, 0x81, 0x22, 0x01}),
+			ICC:            payment.NewSecret([]byte{0x9F, 0x26, 0x08, 1, 2, 3, 4, 5, 6, 7, 8}),
+			CryptogramType: "ARQC", CVM: "no_cvm", EntryMode: "contactless", ATC: 7,
+		},
+	}
+}
