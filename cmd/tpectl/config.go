@@ -2,7 +2,30 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io"
+
+	"tpe/config"
 )
 
-func runConfig(_ context.Context, _ []string, _ io.Writer) error { return errNotBuilt("config", 2) }
+// runConfig checks a tpe.toml and prints every problem with its fix.
+func runConfig(_ context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "check" {
+		return usagef("want `config check FILE`")
+	}
+	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	if err := fs.Parse(args[1:]); err != nil {
+		return usagef("%v", err)
+	}
+	if fs.NArg() != 1 {
+		return usagef("config check takes one file")
+	}
+	c, err := config.Load(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (terminal %s, %s, %s)\n", fs.Arg(0), c.Terminal.ID, c.Terminal.Currency, c.Terminal.Language)
+	return nil
+}

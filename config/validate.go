@@ -1,0 +1,231 @@
+package config
+
+import (
+	"errors"
+	"net"
+	"net/url"
+	"reflect"
+	"strings"
+)
+
+// Validate checks every key and returns all problems at once, each naming
+// its key and the fix.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.DataDir == "" {
+		add(keyError("data_dir", "", "is empty", "set the directory for the journal, e.g. /var/lib/tpe"))
+	}
+	t := c.Terminal
+	if t.ID == "" || len(t.ID) > 16 || strings.ContainsAny(t.ID, " -/") {
+		add(keyError("terminal.id", t.ID, "must be 1–16 characters without spaces, '-' or '/'", `set the terminal ID given by the acquirer, e.g. "T0000001"`))
+	}
+	if t.MerchantID == "" {
+		add(keyError("terminal.merchant_id", t.MerchantID, "is empty", "set the merchant ID given by the acquirer"))
+	}
+	if t.MerchantName == "" {
+		add(keyError("terminal.merchant_name", t.MerchantName, "is empty", "set the shop name printed on receipts"))
+	}
+	if len(t.MCC) != 4 || !digits(t.MCC) {
+		add(keyError("terminal.mcc", t.MCC, "is not a 4-digit merchant category code", `use e.g. "5812" (restaurants)`))
+	}
+	if len(t.Country) != 2 || strings.ToUpper(t.Country) != t.Country {
+		add(keyError("terminal.country", t.Country, "is not an ISO 3166 alpha-2 code", `use e.g. "FR"`))
+	}
+	if len(t.Currency) != 3 || strings.ToUpper(t.Currency) != t.Currency {
+		add(keyError("terminal.currency", t.Currency, "is not an ISO 4217 code", `use e.g. "EUR"`))
+	}
+	add(oneOf("terminal.language", t.Language, "fr", "en"))
+	if t.MaxAmount <= 0 {
+		add(keyError("terminal.max_amount", t.MaxAmount, "must be positive", "set the largest payment in minor units, e.g. 1000000 for 10 000,00 €"))
+	}
+	if t.MerchantEmail != "" && !strings.Contains(t.MerchantEmail, "@") {
+		add(keyError("terminal.merchant_email", t.MerchantEmail, "is not an e-mail address", "set the merchant's main address or leave it empty"))
+	}
+
+	h := c.Hardware
+	add(oneOf("hardware.nfc.driver", h.NFC.Driver, "sim", "pn532"))
+	if h.NFC.Driver == "pn532" {
+		add(oneOf("hardware.nfc.bus", h.NFC.Bus, "uart", "i2c", "spi"))
+		if h.NFC.Port == "" {
+			add(keyError("hardware.nfc.port", "", "is empty", "set the reader's port: /dev/ttyS0 (uart), bus number (i2c) or /dev/spidev0.0 (spi)"))
+		}
+	}
+	add(baud("hardware.nfc.baud", h.NFC.Baud))
+	add(oneOf("hardware.printer.driver", h.Printer.Driver, "sim", "escpos", "none"))
+	if h.Printer.Driver == "escpos" && h.Printer.Port == "" {
+		add(keyError("hardware.printer.port", "", "is empty", "set the printer's serial port or device file, e.g. /dev/usb/lp0"))
+	}
+	if h.Printer.Width != 58 && h.Printer.Width != 80 {
+		add(keyError("hardware.printer.width", h.Printer.Width, "is not a paper width", "use 58 or 80"))
+	}
+	add(baud("hardware.printer.baud", h.Printer.Baud))
+	add(oneOf("hardware.display.driver", h.Display.Driver, "sim", "st7789", "none"))
+	if h.Display.Driver == "st7789" {
+		for k, v := range map[string]string{"spi_port": h.Display.SPIPort, "dc_pin": h.Display.DCPin, "reset_pin": h.Display.ResetPin} {
+			if v == "" {
+				add(keyError("hardware.display."+k, "", "is empty", "set it from the board's wiring (see docs/hardware.md)"))
+			}
+		}
+	}
+	if !(h.Display.Width == 240 && (h.Display.Height == 240 || h.Display.Height == 320)) {
+		add(keyError("hardware.display.width/height", [2]int{h.Display.Width, h.Display.Height}, "is not a supported panel", "use 240×240 or 240×320"))
+	}
+	switch h.Display.Rotation {
+	case 0, 90, 180, 270:
+	default:
+		add(keyError("hardware.display.rotation", h.Display.Rotation, "is not a right angle", "use 0, 90, 180 or 270"))
+	}
+	add(oneOf("hardware.scanner.driver", h.Scanner.Driver, "sim", "serial", "none"))
+	if h.Scanner.Driver == "serial" && h.Scanner.Port == "" {
+		add(keyError("hardware.scanner.port", "", "is empty", "set the scanner's serial port, e.g. /dev/ttyACM0"))
+	}
+	add(oneOf("hardware.scanner.terminator", h.Scanner.Terminator, "\r", "\n", "\r\n"))
+	add(baud("hardware.scanner.baud", h.Scanner.Baud))
+
+	g := c.Gateway
+	if g.URL != "" {
+		add(httpURL("gateway.url", g.URL))
+	}
+	if g.Connect2PayURL != "" {
+		add(httpURL("gateway.connect2pay_url", g.Connect2PayURL))
+	}
+	add(oneOf("gateway.auth", g.Auth, "oauth2", "basic"))
+	if g.URL != "" && g.Auth == "oauth2" && (g.ClientID == "" || g.ClientSecret == "") {
+		add(keyError("gateway.client_id/client_secret", "", "are required with auth = \"oauth2\"", "set the terminal's credentials from provisioning"))
+	}
+	if g.URL != "" && g.Auth == "basic" && (g.Originator == "" || g.Password == "") {
+		add(keyError("gateway.originator/password", "", "are required with auth = \"basic\"", "set the originator ID and password from the acquirer"))
+	}
+	if g.TokenURL != "" {
+		add(httpURL("gateway.token_url", g.TokenURL))
+	}
+	if g.PinSHA256 != "" && len(g.PinSHA256) != 64 {
+		add(keyError("gateway.pin_sha256", g.PinSHA256, "is not a SHA-256 in hex", "set the hex SHA-256 of the gateway's public key (SPKI)"))
+	}
+	if g.Timeout <= 0 {
+		add(keyError("gateway.timeout", g.Timeout, "must be positive", `use e.g. "15s"`))
+	}
+	if c.OIDC.Issuer != "" {
+		add(httpURL("oidc.issuer", c.OIDC.Issuer))
+		if c.OIDC.ClientID == "" {
+			add(keyError("oidc.client_id", "", "is required with oidc.issuer", "set the terminal's client ID at the identity provider"))
+		}
+	}
+
+	o := c.Offline
+	add(oneOf("offline.mode", o.Mode, "prefer_online", "require_online", "force_offline"))
+	for k, v := range map[string]int64{"offline.floor_limit": o.FloorLimit, "offline.max_total": o.MaxTotal, "offline.max_count": int64(o.MaxCount)} {
+		if v < 0 {
+			add(keyError(k, v, "is negative", "use 0 to forbid offline sales, or a positive limit"))
+		}
+	}
+	for brand, v := range o.FloorLimits {
+		if err := oneOf("offline.floor_limits."+brand, brand, "visa", "mastercard", "cb", "maestro", "amex"); err != nil {
+			add(err)
+		}
+		if v < 0 {
+			add(keyError("offline.floor_limits."+brand, v, "is negative", "use 0 to forbid offline sales for this brand"))
+		}
+	}
+	if o.MaxAge <= 0 {
+		add(keyError("offline.max_age", o.MaxAge, "must be positive", `use e.g. "72h"`))
+	}
+	if o.Retention < 24*60*60*1e9 {
+		add(keyError("offline.retention", o.Retention, "is shorter than a day", `keep completed payments e.g. "2160h" (90 days)`))
+	}
+	if o.ForwardEvery <= 0 {
+		add(keyError("offline.forward_every", o.ForwardEvery, "must be positive", `use e.g. "30s"`))
+	}
+	e := c.EMV
+	if e.ContactlessLimit <= 0 {
+		add(keyError("emv.contactless_limit", e.ContactlessLimit, "must be positive", "set the contactless transaction limit in minor units"))
+	}
+	if e.CVMLimit < 0 || e.CVMLimit > e.ContactlessLimit {
+		add(keyError("emv.cvm_limit", e.CVMLimit, "must be between 0 and emv.contactless_limit", "set the amount above which the cardholder must be verified, e.g. 5000"))
+	}
+	if e.CardTimeout <= 0 {
+		add(keyError("emv.card_timeout", e.CardTimeout, "must be positive", `use e.g. "60s"`))
+	}
+
+	if host, _, err := net.SplitHostPort(c.API.Listen); err != nil {
+		add(keyError("api.listen", c.API.Listen, "is not host:port", `use e.g. "127.0.0.1:8080"`))
+	} else if !loopback(host) && len(c.API.Token) < 16 {
+		add(keyError("api.token", "<hidden>", "must be at least 16 characters when api.listen is not loopback", "generate one with `openssl rand -hex 24`"))
+	}
+	if c.SMTP.Host != "" {
+		if c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
+			add(keyError("smtp.port", c.SMTP.Port, "is not a TCP port", "use 587 (STARTTLS) or 25"))
+		}
+		if !strings.Contains(c.SMTP.From, "@") {
+			add(keyError("smtp.from", c.SMTP.From, "is not an e-mail address", "set the sender, e.g. \"caisse@boulangerie.fr\""))
+		}
+	}
+	if c.Notifications.EmailZReport && c.Terminal.MerchantEmail == "" {
+		add(keyError("notifications.email_z_report", true, "needs terminal.merchant_email", "set the merchant's address or turn it off"))
+	}
+	add(oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error"))
+	add(oneOf("log.format", c.Log.Format, "text", "json"))
+	return errors.Join(errs...)
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func baud(key string, b int) error {
+	switch b {
+	case 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600:
+		return nil
+	}
+	return keyError(key, b, "is not a standard baud rate", "use 9600, 19200, 38400, 57600, 115200, 230400, 460800 or 921600")
+}
+
+func httpURL(key, s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return keyError(key, s, "is not an http(s) URL", `use e.g. "https://api.example.com"`)
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// field is one toml-tagged field of a config struct.
+type field struct {
+	name string
+	sub  any // the nested struct value, nil for leaves and maps
+}
+
+func fieldsOf(v any) []field {
+	rt := reflect.TypeOf(v)
+	var out []field
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		tag := f.Tag.Get("toml")
+		if tag == "" {
+			continue
+		}
+		fl := field{name: tag}
+		if f.Type.Kind() == reflect.Struct && f.Type.PkgPath() == rt.PkgPath() {
+			fl.sub = reflect.Zero(f.Type).Interface()
+		}
+		out = append(out, fl)
+	}
+	return out
+}
