@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Amount is money in integer minor units of an ISO 4217 currency.
@@ -128,7 +129,7 @@ func (a Amount) Format(lang string) string {
 	if frac != "" {
 		s += "." + frac
 	}
-	if len(c.symbol) > 2 && strings.ToUpper(c.symbol) == c.symbol { // "CHF 12.50"
+	if lettersOnly(c.symbol) { // "CHF 12.50", not "CHF12.50"
 		return sign + c.symbol + "\u00a0" + s
 	}
 	return sign + c.symbol + s
@@ -151,4 +152,13 @@ func group(digits, sep string) string {
 		b.WriteString(digits[i : i+3])
 	}
 	return b.String()
+}
+
+func lettersOnly(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return s != ""
 }

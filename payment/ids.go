@@ -16,11 +16,13 @@ func newID(prefix string) string {
 }
 
 // NewOrderID returns an order ID unique across terminals and restarts: the
-// terminal ID, the UTC time to the millisecond and 24 random bits. It is the
+// terminal ID, the UTC time to the millisecond and 40 random bits. It is the
 // only de-duplication key the gateway has, so it must never repeat, even
-// after the journal is lost. At most 40 characters (the gateway takes 100).
+// after the journal is lost or the clock is set back. At most 46 characters
+// with a 16-character terminal ID (the gateway takes 100).
 func NewOrderID(terminalID string, now time.Time) string {
-	var b [3]byte
+	var b [5]byte
 	rand.Read(b[:])
-	return fmt.Sprintf("%s-%s-%s", terminalID, now.UTC().Format("20060102150405.000"), hex.EncodeToString(b[:]))
+	u := now.UTC()
+	return fmt.Sprintf("%s-%s%03d-%s", terminalID, u.Format("20060102150405"), u.Nanosecond()/1e6, hex.EncodeToString(b[:]))
 }
