@@ -1,0 +1,93 @@
+package customer
+
+// Every string a customer reads, in French and English. Keep them short:
+// the display is 240 pixels wide and read from arm's length.
+type texts struct {
+	welcome, welcomeSub, payHere     string
+	amountLabel, present, presentSub string
+	processing, processingSub        string
+	approved, thanks                 string
+	declined                         string
+	reasons                          [len(reasonNames)]string
+	offlineApproved, offlineBadge    string
+	scan, scanSub, expiresIn         string
+	expired                          string
+	removeCard, removeCardSub        string
+	linkSent, linkSentSub            string
+	qrUnavailable                    string
+}
+
+var french = texts{
+	welcome:         "Bienvenue",
+	welcomeSub:      "Paiement sans contact",
+	payHere:         "Carte · Mobile · Alipay+",
+	amountLabel:     "Montant à payer",
+	present:         "Présentez votre carte",
+	presentSub:      "ou votre téléphone",
+	processing:      "Traitement en cours",
+	processingSub:   "Veuillez patienter",
+	approved:        "Paiement accepté",
+	thanks:          "Merci !",
+	declined:        "Paiement refusé",
+	offlineApproved: "Paiement accepté",
+	offlineBadge:    "HORS LIGNE",
+	scan:            "Scannez pour payer",
+	scanSub:         "avec votre application de paiement",
+	expiresIn:       "Expire dans",
+	expired:         "Code expiré",
+	removeCard:      "Retirez votre carte",
+	removeCardSub:   "Carte lue, merci",
+	linkSent:        "Lien de paiement envoyé",
+	linkSentSub:     "Consultez vos e-mails",
+	qrUnavailable:   "Code indisponible",
+	reasons: [...]string{
+		"Refusé par la banque",
+		"Provision insuffisante",
+		"Carte non acceptée",
+		"Essayez un autre moyen de paiement",
+		"Délai dépassé",
+		"Paiement annulé",
+		"Banque injoignable, réessayez",
+	},
+}
+
+var english = texts{
+	welcome:         "Welcome",
+	welcomeSub:      "Contactless payment",
+	payHere:         "Card · Mobile · Alipay+",
+	amountLabel:     "Amount due",
+	present:         "Present your card",
+	presentSub:      "or your phone",
+	processing:      "Processing",
+	processingSub:   "Please wait",
+	approved:        "Payment approved",
+	thanks:          "Thank you!",
+	declined:        "Payment declined",
+	offlineApproved: "Payment approved",
+	offlineBadge:    "OFFLINE",
+	scan:            "Scan to pay",
+	scanSub:         "with your payment app",
+	expiresIn:       "Expires in",
+	expired:         "Code expired",
+	removeCard:      "Remove your card",
+	removeCardSub:   "Card read, thank you",
+	linkSent:        "Payment link sent",
+	linkSentSub:     "Check your inbox",
+	qrUnavailable:   "Code unavailable",
+	reasons: [...]string{
+		"Declined by your bank",
+		"Insufficient funds",
+		"Card not supported",
+		"Try another payment method",
+		"Timed out",
+		"Payment cancelled",
+		"Bank unreachable, try again",
+	},
+}
+
+func textsFor(lang string) *texts {
+	if lang == "en" {
+		return &english
+	}
+	return &french
+}
