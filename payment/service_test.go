@@ -48,7 +48,7 @@ func newRig(t *testing.T, mod func(*payment.Opts)) *rig {
 	o := payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
 		Journal:  r.journal, Gateway: r.gw, Cards: r.cards,
-		Offline: payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 3, MaxTotal: 10000, MaxAge: time.Hour},
+		Offline:     payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 3, MaxTotal: 10000, MaxAge: time.Hour},
 		CardTimeout: 5 * time.Second,
 		Logger:      slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
