@@ -1,0 +1,193 @@
+package emv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Card is one contactless card in the field. device/nfc.Card satisfies it;
+// this package declares its own so it depends on nothing but the stdlib.
+type Card interface {
+	Transceive(ctx context.Context, capdu []byte) ([]byte, error)
+}
+
+// CAKey is a certification authority public key (EMV Book 2 §5.1, the
+// terminal's CA public key table), identified by RID and index (8F).
+type CAKey struct {
+	RID   []byte // 5 bytes
+	Index byte
+	Key   *rsa.PublicKey
+}
+
+// App is one application (AID) the terminal accepts contactless, with its
+// kernel and its Entry Point pre-processing limits (Book B §3.1.1). Limits
+// are in minor units of the transaction currency.
+type App struct {
+	AID     []byte   // terminal AID; a card AID matches when it starts with it (partial selection)
+	Kernel  KernelID // kernel used when the card gives no 9F2A
+	Brand   Brand
+	Version [2]byte // Application Version Number - terminal (9F09)
+
+	// ContactlessLimit: amount >= it → contactless not allowed (0: no limit).
+	ContactlessLimit int64
+	// FloorLimit: amount above it → online cryptogram required (0: every
+	// non-zero amount goes online).
+	FloorLimit int64
+	// CVMLimit: amount >= it (kernel 3) or > it (kernel 2) → CVM required (0: no limit).
+	CVMLimit int64
+
+	// Terminal Action Codes (Book 3 §10.7), applied to the TVR.
+	TACDenial, TACOnline, TACDefault [5]byte
+}
+
+// Config is the terminal's kernel configuration. Copy DefaultConfig and
+// adjust; New copies it again.
+type Config struct {
+	CountryCode    uint16  // ISO 3166-1 numeric, e.g. 250 France (9F1A)
+	TerminalType   byte    // 9F35, e.g. 0x22 attended, online with offline capability
+	Capabilities   [3]byte // 9F33
+	AddCapabilites [5]byte // 9F40
+	// TTQ is the base Terminal Transaction Qualifiers (9F66); the kernel
+	// sets byte 2 bits 80 (online cryptogram required) and 40 (CVM required)
+	// per transaction.
+	TTQ          [4]byte
+	MerchantName string // 9F4E
+	MCC          uint16 // 9F15
+	TerminalID   string // 9F1C, 8 characters
+
+	// OnlinePIN and Signature say whether this terminal can collect these
+	// CVMs (it has no PIN pad by default: above the CVM limit only CDCVM is
+	// possible, anything else is sent to the contact interface).
+	OnlinePIN, Signature bool
+
+	Apps   []App
+	CAKeys []CAKey
+
+	// Rand feeds the unpredictable number (9F37); crypto/rand by default.
+	Rand io.Reader
+	// Logger receives debug APDU traces (instruction and status word only)
+	// and one info line per outcome. Discarded by default.
+	Logger *slog.Logger
+	// MaxAPDUs bounds the exchanges of one transaction (default 40): a card
+	// that answers forever ends in an outcome instead of a loop.
+	MaxAPDUs int
+	// Now gives the clock when Transaction.Date is zero.
+	Now func() time.Time
+}
+
+// Well-known AIDs (Book B / scheme registrations).
+var (
+	AIDVisa       = mustHex("A0000000031010")
+	AIDVisaDebit  = mustHex("A0000000032010") // Visa Electron
+	AIDVPay       = mustHex("A0000000032020")
+	AIDMastercard = mustHex("A0000000041010")
+	AIDMaestro    = mustHex("A0000000043060")
+	AIDCB         = mustHex("A0000000421010")
+	AIDAmex       = mustHex("A00000002501")
+)
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// DefaultConfig is a French attended terminal without PIN pad: country 250,
+// contactless limit 3 000.00 (cards above the CVM limit need CDCVM), CVM
+// limit 50.00, floor limit 0 (everything online). CA keys are left empty:
+// the caller adds the table (cardsim.CAKeys() in the simulator).
+func DefaultConfig() Config {
+	var (
+		denial  = [5]byte{0x00, 0x40, 0x00, 0x00, 0x00} // expired application
+		online  = [5]byte{0xBC, 0x00, 0x00, 0x80, 0x00} // ODA not performed/failed, ICC data missing, exception file, floor limit
+		dflt    = online
+		apps    []App
+		version = [2]byte{0x00, 0x02}
+	)
+	add := func(aid []byte, k KernelID, b Brand) {
+		apps = append(apps, App{AID: aid, Kernel: k, Brand: b, Version: version,
+			ContactlessLimit: 300000, FloorLimit: 0, CVMLimit: 5000,
+			TACDenial: denial, TACOnline: online, TACDefault: dflt})
+	}
+	add(AIDVisa, Kernel3, BrandVisa)
+	add(AIDVisaDebit, Kernel3, BrandVisa)
+	add(AIDVPay, Kernel3, BrandVisa)
+	add(AIDCB, Kernel3, BrandCB)
+	add(AIDMastercard, Kernel2, BrandMastercard)
+	add(AIDMaestro, Kernel2, BrandMaestro)
+	return Config{
+		CountryCode:    250,
+		TerminalType:   0x22,
+		Capabilities:   [3]byte{0x60, 0x08, 0x08}, // contactless+manual key entry; no CVM; CDA
+		AddCapabilites: [5]byte{0x60, 0x00, 0xF0, 0xA0, 0x01},
+		TTQ:            [4]byte{0x20, 0x00, 0x40, 0x80}, // EMV mode, CDCVM supported, fDDA v1.0
+		MerchantName:   "TPE SIMULATOR PARIS FR",
+		MCC:            5411,
+		TerminalID:     "TPE00001",
+		Apps:           apps,
+		MaxAPDUs:       40,
+	}
+}
+
+func (c *Config) fill() error {
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxAPDUs <= 0 {
+		c.MaxAPDUs = 40
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	for i, a := range c.Apps {
+		if len(a.AID) < 5 || len(a.AID) > 16 {
+			return fmt.Errorf("%w: app %d: aid must be 5 to 16 bytes", ErrBadConfig, i)
+		}
+	}
+	for i, k := range c.CAKeys {
+		if len(k.RID) != 5 || k.Key == nil || k.Key.N == nil {
+			return fmt.Errorf("%w: ca key %d: need a 5-byte RID and a key", ErrBadConfig, i)
+		}
+	}
+	return nil
+}
+
+func (c *Config) caKey(rid []byte, index byte) *rsa.PublicKey {
+	for _, k := range c.CAKeys {
+		if k.Index == index && bytes.Equal(k.RID, rid) {
+			return k.Key
+		}
+	}
+	return nil
+}
+
+// TxnType is the transaction type (9C).
+type TxnType byte
+
+const (
+	Purchase TxnType = 0x00
+	Cash     TxnType = 0x01
+	Refund   TxnType = 0x20
+)
+
+// Transaction is what the terminal asks of the card.
+type Transaction struct {
+	Amount           int64  // minor units (9F02)
+	OtherAmount      int64  // cashback, minor units (9F03)
+	CurrencyNumeric  uint16 // ISO 4217 numeric, e.g. 978 EUR (5F2A)
+	CurrencyExponent int    // 5F36, e.g. 2
+	Date             time.Time
+	Type             TxnType
+}

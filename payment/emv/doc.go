@@ -1,0 +1,49 @@
+// Package emv is the contactless EMV kernel of the terminal: Entry Point
+// (EMV Contactless Book B), kernel 3 (Visa qVSDC, Book C-3) and kernel 2
+// (Mastercard M/Chip, Book C-2), used for Visa, Mastercard, Maestro and CB
+// (Cartes Bancaires, A0000000421010, run on the kernel its PPSE entry names
+// in 9F2A, else kernel 3). Amex (kernel 4) is detected and answered with
+// "try another interface".
+//
+// Flow of Kernel.Run (every step bounded, every card answer checked):
+//
+//  1. Pre-processing (Book B §3.1): per application, the contactless
+//     transaction limit (amount >= limit: not allowed), the floor limit
+//     (amount above it: TTQ byte 2 bit 80, online cryptogram required) and
+//     the CVM required limit (kernel 3: amount >= limit sets TTQ byte 2
+//     bit 40; kernel 2: amount > limit).
+//  2. SELECT PPSE; candidate list from the 61 entries whose AID starts with
+//     a configured AID, ordered by priority 87 (1 first, none last); SELECT
+//     AID with fall-back to the next candidate on 6A82, 6283, 6A81 or a bad
+//     FCI; GPO 6985 also means "select next" (Book B §3.3.3).
+//  3. Kernel: PDOL data from terminal data (TTQ 9F66, unpredictable number
+//     9F37 from Config.Rand, amounts, dates...), GPO formats 1 and 2, AFL
+//     validation and READ RECORD, then
+//     - kernel 3: cryptogram from GPO; CVM from CTQ 9F6C; a TC is accepted
+//     only inside the floor limit and after fDDA succeeds, else CTQ decides
+//     (online, other interface) or the reader declines;
+//     - kernel 2: processing restrictions, on-device CVM or CVM list,
+//     terminal action analysis (TAC/IAC), CDOL1 and GENERATE AC with CDA
+//     requested when supported; a TC is accepted only with a valid CDA.
+//  4. Outcome: online_request (ARQC), approved (TC + ODA), declined (AAC or
+//     terminal decision), try_another_interface (insert card: no PPSE, no
+//     accepted application, CVM required but impossible), end_application
+//     (the card misbehaved). Reason says why; Message is the Book A user
+//     interface message identifier for the cashier.
+//
+// This terminal has no PIN pad by default: above the CVM limit only a phone
+// with CDCVM can pay contactless; a plastic card is sent to the contact
+// interface (MsgInsertCard), as French acceptance rules require.
+//
+// Refunds: the card is asked for (kernel 2) or returns (kernel 3) an AAC,
+// and the outcome is online_request with MsgCardReadOK: the refund goes to
+// the acquirer.
+//
+// Offline data authentication follows EMV 4.4 Book 2 (see oda.go), with the
+// CA public key table of Config.CAKeys. Unknown CA keys, broken chains or
+// signatures never lead to an approval.
+//
+// Card data never leaves the package in clear by accident: PAN, Secret and
+// ICCData print, log and marshal masked; PAN.Digits and Secret.Reveal are
+// the explicit ways to the values, for sealing and the gateway.
+package emv

@@ -1,0 +1,201 @@
+package emv
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"tpe/payment/emv/tlv"
+)
+
+// Outcome is the Entry Point outcome a kernel run ends in (EMV Contactless
+// Book A §6.2 / Book B §3.5).
+type Outcome string
+
+const (
+	OutcomeOnlineRequest       Outcome = "online_request"        // ARQC: ask the issuer
+	OutcomeApproved            Outcome = "approved"              // TC with successful ODA: offline approval
+	OutcomeDeclined            Outcome = "declined"              // AAC, or terminal decline
+	OutcomeTryAnotherInterface Outcome = "try_another_interface" // insert/swipe the card instead
+	OutcomeEndApplication      Outcome = "end_application"       // the card could not be processed
+	OutcomeNotAccepted         Outcome = "not_accepted"          // no application this terminal accepts
+	OutcomeSelectNext          Outcome = "select_next"           // kernel asked for the next candidate (Entry Point handles it internally)
+)
+
+// Message is the cashier/customer message identifier of Book A §7.1
+// (User Interface Request Data, message identifier).
+type Message byte
+
+const (
+	MsgNone          Message = 0x00
+	MsgApproved      Message = 0x03
+	MsgNotAuthorised Message = 0x07
+	MsgInsertCard    Message = 0x1C // "Insert card" (contact interface, PIN)
+	MsgAuthorising   Message = 0x1B // "Authorising, please wait"
+	MsgSeePhone      Message = 0x20
+	MsgTryAgain      Message = 0x21 // "Present card again"
+	MsgOtherCard     Message = 0x1A // "Use another card"
+	MsgCardReadOK    Message = 0x17
+)
+
+// String is an English cashier text; the UI may translate by identifier.
+func (m Message) String() string {
+	switch m {
+	case MsgApproved:
+		return "approved"
+	case MsgNotAuthorised:
+		return "not authorised"
+	case MsgInsertCard:
+		return "insert card"
+	case MsgAuthorising:
+		return "authorising, please wait"
+	case MsgSeePhone:
+		return "see phone for instructions"
+	case MsgTryAgain:
+		return "present card again"
+	case MsgOtherCard:
+		return "use another card"
+	case MsgCardReadOK:
+		return "card read ok, remove card"
+	}
+	return ""
+}
+
+// MarshalText makes the message readable in JSON.
+func (m Message) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// Brand is the payment scheme of the selected application.
+type Brand string
+
+const (
+	BrandVisa       Brand = "visa"
+	BrandMastercard Brand = "mastercard"
+	BrandMaestro    Brand = "maestro"
+	BrandCB         Brand = "cb"
+	BrandAmex       Brand = "amex"
+	BrandUnknown    Brand = "unknown"
+)
+
+// KernelID is the contactless kernel identifier (Book B §3.3.2.5, 9F2A).
+type KernelID byte
+
+const (
+	Kernel2 KernelID = 2 // Mastercard M/Chip (Book C-2)
+	Kernel3 KernelID = 3 // Visa qVSDC (Book C-3)
+	Kernel4 KernelID = 4 // American Express (Book C-4), not implemented here
+)
+
+// CVM is the cardholder verification performed or required.
+type CVM string
+
+const (
+	CVMNone      CVM = "no_cvm"
+	CVMCDCVM     CVM = "cdcvm"      // verified on the phone (consumer device CVM)
+	CVMOnlinePIN CVM = "online_pin" // the issuer must verify a PIN online
+	CVMSignature CVM = "signature"
+	CVMFailed    CVM = "failed"
+)
+
+// CryptogramType is given by bits 8-7 of the CID (9F27).
+type CryptogramType string
+
+const (
+	CryptogramAAC  CryptogramType = "AAC"
+	CryptogramTC   CryptogramType = "TC"
+	CryptogramARQC CryptogramType = "ARQC"
+)
+
+// ODAResult reports offline data authentication.
+type ODAResult string
+
+const (
+	ODANotPerformed ODAResult = "not_performed"
+	ODAFDDAOK       ODAResult = "fdda_ok"
+	ODACDAOK        ODAResult = "cda_ok"
+	ODAFailed       ODAResult = "failed"
+)
+
+// PAN is a primary account number that never shows more than its first six
+// and last four digits in String, Format, LogValue or JSON. Digits is the
+// one explicit way to the full number, for sealing.
+type PAN struct{ digits string }
+
+// NewPAN holds digits.
+func NewPAN(digits string) PAN { return PAN{digits} }
+
+// Digits returns the full PAN; only code that seals it may call this.
+func (p PAN) Digits() string { return p.digits }
+
+// IsZero reports whether no PAN is held.
+func (p PAN) IsZero() bool { return p.digits == "" }
+
+// First6 is the BIN, or "" when the PAN is too short to show it safely.
+func (p PAN) First6() string {
+	if len(p.digits) < 13 {
+		return ""
+	}
+	return p.digits[:6]
+}
+
+// Last4 is the last four digits, or "" when the PAN is too short.
+func (p PAN) Last4() string {
+	if len(p.digits) < 8 {
+		return ""
+	}
+	return p.digits[len(p.digits)-4:]
+}
+
+// Masked is first 6, stars, last 4.
+func (p PAN) Masked() string {
+	if len(p.digits) < 13 {
+		return strings.Repeat("*", len(p.digits))
+	}
+	return p.First6() + strings.Repeat("*", len(p.digits)-10) + p.Last4()
+}
+
+func (p PAN) String() string                   { return p.Masked() }
+func (p PAN) GoString() string                 { return "emv.PAN(" + p.Masked() + ")" }
+func (p PAN) Format(f fmt.State, _ rune)       { fmt.Fprint(f, p.Masked()) }
+func (p PAN) LogValue() slog.Value             { return slog.StringValue(p.Masked()) }
+func (p PAN) MarshalJSON() ([]byte, error)     { return json.Marshal(p.Masked()) }
+func (p PAN) MarshalText() ([]byte, error)     { return []byte(p.Masked()), nil }
+func (p *PAN) UnmarshalJSON(_ []byte) error    { return errNoUnmarshal }
+func (p PAN) Equal(o PAN) bool                 { return p.digits == o.digits }
+func (s Secret) Format(f fmt.State, _ rune)    { fmt.Fprint(f, s.String()) }
+func (s Secret) LogValue() slog.Value          { return slog.StringValue(s.String()) }
+func (s Secret) MarshalJSON() ([]byte, error)  { return json.Marshal(s.String()) }
+func (s Secret) MarshalText() ([]byte, error)  { return []byte(s.String()), nil }
+func (s *Secret) UnmarshalJSON(_ []byte) error { return errNoUnmarshal }
+func (s Secret) GoString() string              { return "emv.Secret(" + s.String() + ")" }
+func (s Secret) String() string                { return fmt.Sprintf("[redacted %d bytes]", len(s.b)) }
+func (s Secret) Len() int                      { return len(s.b) }
+func (s Secret) IsZero() bool                  { return len(s.b) == 0 }
+func newSecret(b []byte) Secret                { return Secret{append([]byte(nil), b...)} }
+func (s Secret) Equal(o Secret) bool           { return string(s.b) == string(o.b) }
+func (s Secret) Reveal() []byte                { return append([]byte(nil), s.b...) }
+func (s Secret) hexReveal() string             { return hex.EncodeToString(s.b) }
+func tagsOf(b []byte) string {
+	l, err := tlv.Parse(b)
+	if err != nil {
+		return "?"
+	}
+	return l.String()
+}
+
+// Secret holds sensitive bytes: track 2, the application cryptogram, the
+// ICC data for authorisation. It prints, logs and marshals as its length;
+// Reveal returns a copy for sealing or for the gateway message.
+type Secret struct{ b []byte }
+
+// ICCData is the TLV blob for online authorisation (ISO 8583 DE55 style).
+// It logs only its tag list; Reveal gives the bytes.
+type ICCData struct{ Secret }
+
+// String lists the tags with their lengths, never the values.
+func (d ICCData) String() string               { return "icc[" + tagsOf(d.b) + "]" }
+func (d ICCData) Format(f fmt.State, _ rune)   { fmt.Fprint(f, d.String()) }
+func (d ICCData) LogValue() slog.Value         { return slog.StringValue(d.String()) }
+func (d ICCData) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+func (d ICCData) GoString() string             { return "emv.ICCData(" + d.String() + ")" }
