@@ -1,0 +1,81 @@
+package offline
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// schemaVersion is the layout this release writes.
+//
+//	1: txn, ids, queue, active, flagged, batch, meta (schema, kcv, batch)
+//	2: meta gains queue_count and queue_total, so Open and Exposure never
+//	   walk the queue
+const schemaVersion = 2
+
+// bucketsOf lists the buckets a journal of schema v must have.
+func bucketsOf(v int) [][]byte { return allBuckets }
+
+// migrations[v] upgrades a journal from schema v to v+1, inside the Open
+// transaction: either the whole upgrade lands or none of it.
+var migrations = map[int]func(*bolt.Tx) error{
+	1: func(tx *bolt.Tx) error {
+		var n, total int64
+		err := tx.Bucket(bucketQueue).ForEach(func(_, v []byte) error {
+			var e queueEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return &CorruptError{Reason: "unreadable queue entry", Err: err}
+			}
+			n++
+			total += e.Amount
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(metaQueueCount, seqKey(uint64(n))); err != nil {
+			return err
+		}
+		return meta.Put(metaQueueTotal, seqKey(uint64(total)))
+	},
+}
+
+// migrate runs every migration from version v to schemaVersion.
+func migrate(tx *bolt.Tx, v int) error {
+	for ; v < schemaVersion; v++ {
+		m := migrations[v]
+		if m == nil {
+			return fmt.Errorf("offline: no migration from schema %d", v)
+		}
+		if err := m(tx); err != nil {
+			return fmt.Errorf("offline: migrating schema %d to %d: %w", v, v+1, err)
+		}
+		if err := tx.Bucket(bucketMeta).Put(metaSchema, seqKey(uint64(v+1))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createLayout initialises a new journal at the current schema, batch 1 open.
+func createLayout(tx *bolt.Tx) error {
+	for _, b := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	for k, v := range map[string][]byte{
+		string(metaSchema): seqKey(schemaVersion), string(metaBatch): seqKey(1),
+		string(metaQueueCount): seqKey(0), string(metaQueueTotal): seqKey(0),
+	} {
+		if err := meta.Put([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	b, _ := json.Marshal(batchInfo{OpenedAt: time.Now()})
+	return tx.Bucket(bucketBatch).Put(seqKey(1), b)
+}

@@ -1,0 +1,185 @@
+package offline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"tpe/payment"
+)
+
+// Report is what boot recovery did.
+type Report struct {
+	// Cancelled payments were waiting for the customer when the terminal stopped.
+	Cancelled []string `json:"cancelled,omitempty"`
+	// Failed payments had read a card but never reached the gateway.
+	Failed []string `json:"failed,omitempty"`
+	// Reversed payments were approved at the gateway although the cashier
+	// never saw it: they were voided so the customer is not charged.
+	Reversed []string `json:"reversed,omitempty"`
+	// Declined payments were found declined at the gateway.
+	Declined []string `json:"declined,omitempty"`
+	// Pending payments could not be resolved (gateway unreachable, a void
+	// refused): they stay as they are and the next Recover tries again.
+	Pending []string `json:"pending,omitempty"`
+	// Reprint are recent approved or declined payments whose receipt was
+	// not printed (power cut or paper out while printing).
+	Reprint []string `json:"reprint,omitempty"`
+	// Queued is the number of offline approvals waiting to be forwarded.
+	Queued int `json:"queued"`
+}
+
+// Done reports whether nothing is left to resolve.
+func (r Report) Done() bool { return len(r.Pending) == 0 }
+
+// reprintWindow is how many of the newest transactions Recover checks for
+// an unprinted receipt: a power cut interrupts at most the last few.
+const reprintWindow = 16
+
+// Recover resolves the payments a power cut interrupted. It runs at boot,
+// before the terminal sells. gw may be nil (no network configured): then
+// payments that need the gateway stay pending. The error is nil unless the
+// journal itself failed; unresolved payments are listed in Report.Pending.
+func Recover(ctx context.Context, st *Store, gw payment.Gateway) (Report, error) {
+	var r Report
+	txns, err := st.inFlight(ctx)
+	if err != nil {
+		return r, fmt.Errorf("offline: recovery: %w", err)
+	}
+	for _, t := range txns {
+		if err := recoverOne(ctx, st, gw, t, &r); err != nil {
+			return r, fmt.Errorf("offline: recovering %s: %w", t.ID, err)
+		}
+	}
+	recent, err := st.List(ctx, payment.Query{Limit: reprintWindow})
+	if err != nil {
+		return r, fmt.Errorf("offline: recovery: %w", err)
+	}
+	for _, t := range recent {
+		if !t.ReceiptPrinted && t.Method == payment.MethodCard &&
+			(t.State.Approved() || t.State == payment.StateDeclined) {
+			r.Reprint = append(r.Reprint, t.ID)
+		}
+	}
+	e, err := st.Exposure(ctx)
+	if err != nil {
+		return r, fmt.Errorf("offline: recovery: %w", err)
+	}
+	r.Queued = e.Count
+	st.log.Info("boot recovery", "cancelled", len(r.Cancelled), "failed", len(r.Failed),
+		"reversed", len(r.Reversed), "pending", len(r.Pending), "queued", r.Queued)
+	return r, nil
+}
+
+func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report) error {
+	now := st.o.Now()
+	save := func(to payment.State, reason string) error {
+		if to != t.State {
+			if err := t.Transition(to, now, reason); err != nil {
+				return err
+			}
+		}
+		return st.Save(ctx, t)
+	}
+	switch t.State {
+	case payment.StateCreated, payment.StateAwaitingCustomer:
+		if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
+			return nil // the link lives at the gateway; RefreshLinks follows it
+		}
+		r.Cancelled = append(r.Cancelled, t.ID)
+		return save(payment.StateCancelled, "interrupted: the terminal restarted")
+	case payment.StateCardRead:
+		// Journalled before any request leaves: the gateway never saw it.
+		r.Failed = append(r.Failed, t.ID)
+		return save(payment.StateFailed, "interrupted before the bank was asked")
+	case payment.StateAuthorising:
+		return recoverAuthorising(ctx, st, gw, t, r, save)
+	}
+	if t.ReversalPending {
+		return recoverReversal(ctx, st, gw, t, r)
+	}
+	return nil
+}
+
+// recoverAuthorising resolves an authorisation in flight at the power cut.
+// The cashier never saw its outcome, so an approval is reversed.
+func recoverAuthorising(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report,
+	save func(payment.State, string) error) error {
+	res, err := lookup(ctx, gw, t.OrderID)
+	switch {
+	case errors.Is(err, payment.ErrNotFound):
+		r.Failed = append(r.Failed, t.ID)
+		return save(payment.StateFailed, "interrupted; the bank never received it")
+	case err != nil:
+		st.log.Warn("recovery: gateway unreachable, will retry", "txn_id", t.ID, "err", err)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	case !res.Approved:
+		t.GatewayID, t.Result = res.GatewayID, res.Code
+		r.Declined = append(r.Declined, t.ID)
+		return save(payment.StateDeclined, "declined (found at restart)")
+	}
+	t.GatewayID, t.AuthCode, t.Result = res.GatewayID, res.AuthCode, res.Code
+	// Recorded approved, with the reversal owed, before voiding: a crash
+	// during the void leaves a record the next recovery finishes.
+	t.ReversalPending = true
+	if err := save(payment.StateApproved, "approved at the bank while the terminal restarted"); err != nil {
+		return err
+	}
+	return recoverReversal(ctx, st, gw, t, r)
+}
+
+// recoverReversal voids a sale whose outcome the terminal never had, if the
+// gateway approved it.
+func recoverReversal(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report) error {
+	now := st.o.Now()
+	gatewayID := t.GatewayID
+	if t.State != payment.StateApproved {
+		res, err := lookup(ctx, gw, t.OrderID)
+		switch {
+		case errors.Is(err, payment.ErrNotFound) || err == nil && !res.Approved:
+			t.ReversalPending = false
+			t.UpdatedAt = now
+			r.Failed = append(r.Failed, t.ID)
+			return st.Save(ctx, t)
+		case err != nil:
+			r.Pending = append(r.Pending, t.ID)
+			return nil
+		}
+		gatewayID = res.GatewayID
+		t.GatewayID = res.GatewayID
+	}
+	if gw == nil {
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	}
+	vctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	res, err := gw.Void(vctx, gatewayID, t.Amount)
+	cancel()
+	if err != nil || !res.Approved {
+		st.log.Warn("recovery: reversal not done, will retry", "txn_id", t.ID, "err", err, "code", res.Code)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	}
+	t.ReversalPending = false
+	if t.State == payment.StateApproved {
+		if err := t.Transition(payment.StateReversed, now, "reversed: approved while the terminal restarted"); err != nil {
+			return err
+		}
+	} else {
+		t.Reason = "reversed at the bank after an unknown outcome"
+		t.UpdatedAt = now
+	}
+	r.Reversed = append(r.Reversed, t.ID)
+	return st.Save(ctx, t)
+}
+
+func lookup(ctx context.Context, gw payment.Gateway, orderID string) (payment.GatewayResult, error) {
+	if gw == nil {
+		return payment.GatewayResult{}, fmt.Errorf("%w: no gateway configured", payment.ErrGatewayUnavailable)
+	}
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return gw.Lookup(lctx, orderID)
+}
