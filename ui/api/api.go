@@ -1,0 +1,526 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"tpe/payment"
+)
+
+// Health is what GET /v1/health reports beyond the payment service.
+type Health struct {
+	Online      bool              `json:"online"`
+	QueueLength int               `json:"queue_length"`
+	Devices     map[string]string `json:"devices"` // device → "ok" or what is wrong
+}
+
+// Opts configures a Server.
+type Opts struct {
+	Service *payment.Service
+	// Token is the bearer token cash registers send. Empty only with
+	// AllowNoToken (the simulator on loopback).
+	Token        string
+	AllowNoToken bool
+	// Sim, when set, serves /v1/sim/ (tpe-sim only).
+	Sim SimControl
+	// Health reports devices and connectivity; nil reports none.
+	Health  func(ctx context.Context) Health
+	Version string
+	// MaxBody bounds request bodies; default 64 KiB.
+	MaxBody int64
+	Logger  *slog.Logger
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	o   Opts
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+// route is one operation; the OpenAPI test walks this table.
+type route struct {
+	method, path string
+	sim          bool
+	h            func(w http.ResponseWriter, r *http.Request) error
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/v1/health", false, s.health},
+		{"POST", "/v1/payments", false, s.createPayment},
+		{"GET", "/v1/payments", false, s.listPayments},
+		{"GET", "/v1/payments/{id}", false, s.getPayment},
+		{"POST", "/v1/payments/{id}/cancel", false, s.cancelPayment},
+		{"POST", "/v1/payments/{id}/void", false, s.voidPayment},
+		{"POST", "/v1/payments/{id}/refunds", false, s.refundPayment},
+		{"GET", "/v1/payments/{id}/receipt", false, s.receipt},
+		{"POST", "/v1/payments/{id}/receipt/print", false, s.printReceipt},
+		{"GET", "/v1/reports/x", false, s.reportX},
+		{"POST", "/v1/batches/close", false, s.closeBatch},
+		{"GET", "/v1/events", false, s.events},
+		{"POST", "/v1/sim/card", true, s.simCard},
+		{"GET", "/v1/sim/cards", true, s.simCards},
+		{"POST", "/v1/sim/scan", true, s.simScan},
+		{"POST", "/v1/sim/wallet", true, s.simWallet},
+		{"POST", "/v1/sim/network", true, s.simNetwork},
+		{"GET", "/v1/sim/printer/last.png", true, s.simPrinter},
+		{"GET", "/v1/sim/display.png", true, s.simDisplay},
+		{"GET", "/v1/sim/outbox", true, s.simOutbox},
+	}
+}
+
+// New returns the API server; it refuses to run open without a token unless
+// told it is the loopback simulator.
+func New(o Opts) (*Server, error) {
+	if o.Service == nil {
+		return nil, errors.New("api: a payment service is required")
+	}
+	if o.Token == "" && !o.AllowNoToken {
+		return nil, errors.New("api: a bearer token is required (config api.token)")
+	}
+	if o.MaxBody == 0 {
+		o.MaxBody = 64 << 10
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{o: o, mux: http.NewServeMux(), log: o.Logger}
+	for _, rt := range s.routes() {
+		if rt.sim && o.Sim == nil {
+			continue
+		}
+		s.mux.HandleFunc(rt.method+" "+rt.path, s.wrap(rt.h))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path+" (see docs/api.md)")
+	})
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.authorised(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tpe"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong bearer token")
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) authorised(r *http.Request) bool {
+	if s.o.Token == "" {
+		return s.o.AllowNoToken
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.o.Token)) == 1
+}
+
+// apiError is an error with its HTTP status and stable code.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(code, format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, code, fmt.Sprintf(format, args...)}
+}
+
+// wrap turns handler errors into JSON errors; payment errors map to codes.
+func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxBody)
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		status, code := classify(err)
+		if status >= 500 && status != http.StatusNotImplemented {
+			s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		writeError(w, status, code, strings.TrimPrefix(err.Error(), "payment: "))
+	}
+}
+
+// classify maps an error to its HTTP status and API code.
+func classify(err error) (int, string) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.status, ae.code
+	}
+	var mbe *http.MaxBytesError
+	table := []struct {
+		target error
+		status int
+		code   string
+	}{
+		{payment.ErrNotFound, http.StatusNotFound, "not_found"},
+		{payment.ErrInvalidAmount, http.StatusUnprocessableEntity, "invalid_amount"},
+		{payment.ErrUnknownCurrency, http.StatusUnprocessableEntity, "unknown_currency"},
+		{payment.ErrCurrencyNotAccepted, http.StatusUnprocessableEntity, "currency_not_accepted"},
+		{payment.ErrCurrencyMismatch, http.StatusUnprocessableEntity, "currency_mismatch"},
+		{payment.ErrUnknownMethod, http.StatusUnprocessableEntity, "unknown_method"},
+		{payment.ErrUnknownPolicy, http.StatusUnprocessableEntity, "unknown_offline_policy"},
+		{payment.ErrInvalidEmail, http.StatusUnprocessableEntity, "invalid_email"},
+		{payment.ErrInvalidRequest, http.StatusUnprocessableEntity, "invalid_request"},
+		{payment.ErrOfflineRefused, http.StatusUnprocessableEntity, "offline_refused"},
+		{payment.ErrRefundExceeds, http.StatusUnprocessableEntity, "refund_exceeds_remaining"},
+		{payment.ErrNotRefundable, http.StatusConflict, "not_refundable"},
+		{payment.ErrAlreadyApproved, http.StatusConflict, "payment_approved"},
+		{payment.ErrNotCancellable, http.StatusConflict, "not_cancellable"},
+		{payment.ErrBusy, http.StatusConflict, "terminal_busy"},
+		{payment.ErrNotSupported, http.StatusNotImplemented, "not_supported"},
+		{ErrNotAvailable, http.StatusNotImplemented, "not_available"},
+		{payment.ErrGatewayUnavailable, http.StatusBadGateway, "gateway_unavailable"},
+	}
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, "body_too_large"
+	}
+	for _, t := range table {
+		if errors.Is(err, t.target) {
+			return t.status, t.code
+		}
+	}
+	return http.StatusInternalServerError, "internal"
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// decode reads a JSON body strictly: one object, no unknown fields.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &apiError{http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json"}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return badRequest("invalid_json", "empty body: send a JSON object")
+		}
+		return badRequest("invalid_json", "malformed JSON: %v", err)
+	}
+	if dec.More() {
+		return badRequest("invalid_json", "one JSON object expected, found more")
+	}
+	return nil
+}
+
+// Payment is the API's view of a transaction.
+type Payment struct {
+	ID             string     `json:"id"`
+	Reference      string     `json:"reference"`
+	OrderID        string     `json:"order_id"`
+	Method         string     `json:"method"`
+	Status         string     `json:"status"`
+	State          string     `json:"state"`
+	Amount         int64      `json:"amount"`
+	Currency       string     `json:"currency"`
+	RefundedAmount int64      `json:"refunded_amount"`
+	Brand          string     `json:"brand"`
+	Wallet         string     `json:"wallet"`
+	PANMasked      string     `json:"pan_masked"`
+	AID            string     `json:"aid"`
+	AuthCode       string     `json:"auth_code"`
+	Offline        bool       `json:"offline"`
+	Forwarded      bool       `json:"forwarded"`
+	LinkURL        string     `json:"link_url"`
+	QR             string     `json:"qr,omitempty"`
+	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	ReceiptPrinted bool       `json:"receipt_printed"`
+	Error          string     `json:"error"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// view builds the API object. The PAN is masked first 6 / last 4.
+func view(t *payment.Transaction) Payment {
+	p := Payment{
+		ID: t.ID, Reference: t.Reference, OrderID: t.OrderID, Method: string(t.Method),
+		Status: string(t.State.Status()), State: string(t.State), Amount: t.Amount.Minor,
+		Currency: t.Amount.Currency, RefundedAmount: t.Refunded(), Wallet: t.Wallet,
+		AuthCode: t.AuthCode, Offline: t.Offline, Forwarded: t.State == payment.StateForwarded || t.Forwarded,
+		LinkURL: t.LinkURL, QR: t.QR, ReceiptPrinted: t.ReceiptPrinted,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+	if !t.ExpireAt.IsZero() {
+		e := t.ExpireAt
+		p.ExpiresAt = &e
+	}
+	if c := t.Card; c != nil {
+		p.Brand, p.PANMasked, p.AID = c.Brand, c.PAN.Masked(), c.AID
+	}
+	switch t.State.Status() {
+	case payment.StatusDeclined, payment.StatusFailed, payment.StatusCancelled, payment.StatusExpired:
+		p.Error = t.Reason
+	}
+	return p
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	h := Health{Devices: map[string]string{}}
+	if s.o.Health != nil {
+		h = s.o.Health(r.Context())
+	}
+	status := "ok"
+	for _, st := range h.Devices {
+		if st != "ok" {
+			status = "degraded"
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"status": status, "version": s.o.Version, "online": h.Online,
+		"queue_length": h.QueueLength, "devices": h.Devices,
+		"terminal_id": s.o.Service.Merchant().TerminalID,
+	})
+}
+
+type createRequest struct {
+	Amount    *int64 `json:"amount"`
+	Currency  string `json:"currency"`
+	Method    string `json:"method"`
+	Reference string `json:"reference"`
+	Email     string `json:"email"`
+	Offline   string `json:"offline"`
+	BuyerCode string `json:"buyer_code"`
+}
+
+func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) error {
+	var req createRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Amount == nil {
+		return &apiError{http.StatusUnprocessableEntity, "invalid_amount", "amount is required, in minor units (1250 = 12,50 €)"}
+	}
+	if req.Currency == "" {
+		req.Currency = s.o.Service.Currency()
+	}
+	if req.Method == "" {
+		req.Method = string(payment.MethodCard)
+	}
+	t, err := s.o.Service.Pay(r.Context(), payment.Request{
+		Amount: payment.Amount{Minor: *req.Amount, Currency: req.Currency}, Method: payment.Method(req.Method),
+		Reference: req.Reference, Email: req.Email, Policy: payment.OfflinePolicy(req.Offline), BuyerCode: req.BuyerCode,
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/payments/"+t.ID)
+	return writeJSON(w, http.StatusCreated, view(t))
+}
+
+func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.o.Service.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, view(t))
+}
+
+func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var query payment.Query
+	if v := q.Get("status"); v != "" {
+		st, ok := payment.ParseStatus(v)
+		if !ok {
+			return badRequest("invalid_query", "status %q: use pending, processing, approved, declined, cancelled, failed, expired, refunded or partially_refunded", v)
+		}
+		query.Status = st
+	}
+	if v := q.Get("method"); v != "" {
+		m, err := payment.ParseMethod(v)
+		if err != nil {
+			return badRequest("invalid_query", "method %q: use card, alipayplus or paylink", v)
+		}
+		query.Method = m
+	}
+	query.Reference = q.Get("reference")
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return badRequest("invalid_query", "since %q: use RFC 3339, e.g. 2026-11-26T08:00:00Z", v)
+		}
+		query.Since = t
+	}
+	query.Limit = 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return badRequest("invalid_query", "limit %q: use 1 to 500", v)
+		}
+		query.Limit = n
+	}
+	txns, err := s.o.Service.List(r.Context(), query)
+	if err != nil {
+		return err
+	}
+	out := make([]Payment, 0, len(txns))
+	for _, t := range txns {
+		out = append(out, view(t))
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"payments": out})
+}
+
+func (s *Server) cancelPayment(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.o.Service.Cancel(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, view(t))
+}
+
+func (s *Server) voidPayment(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.o.Service.Void(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, view(t))
+}
+
+func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Amount   *int64 `json:"amount"`
+		Currency string `json:"currency"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	t, err := s.o.Service.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	amount := t.Refundable() // no amount: refund what remains
+	if req.Amount != nil {
+		amount = *req.Amount
+	}
+	if req.Currency == "" {
+		req.Currency = t.Amount.Currency
+	}
+	t, err = s.o.Service.Refund(r.Context(), t.ID, payment.Amount{Minor: amount, Currency: req.Currency})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, view(t))
+}
+
+func copyParam(r *http.Request) (payment.Copy, error) {
+	switch c := r.URL.Query().Get("copy"); c {
+	case "", "customer":
+		return payment.CustomerCopy, nil
+	case "merchant":
+		return payment.MerchantCopy, nil
+	default:
+		return "", badRequest("invalid_query", "copy %q: use customer or merchant", c)
+	}
+}
+
+func (s *Server) receipt(w http.ResponseWriter, r *http.Request) error {
+	c, err := copyParam(r)
+	if err != nil {
+		return err
+	}
+	lang := r.URL.Query().Get("lang")
+	if lang != "" && lang != "fr" && lang != "en" {
+		return badRequest("invalid_query", "lang %q: use fr or en", lang)
+	}
+	rc, err := s.o.Service.Receipt(r.Context(), r.PathValue("id"), payment.ReceiptOpts{Copy: c, Lang: lang})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err = io.WriteString(w, rc.PlainText(42))
+	return err
+}
+
+func (s *Server) printReceipt(w http.ResponseWriter, r *http.Request) error {
+	c, err := copyParam(r)
+	if err != nil {
+		return err
+	}
+	if err := s.o.Service.Reprint(r.Context(), r.PathValue("id"), c); err != nil {
+		if errors.Is(err, payment.ErrNotFound) || errors.Is(err, payment.ErrNotSupported) {
+			return err
+		}
+		return &apiError{http.StatusServiceUnavailable, "printer_error", err.Error()}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) reportX(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.o.Service.Report(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) closeBatch(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.o.Service.CloseBatch(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}
+
+// events streams service events as Server-Sent Events until the client
+// goes away. A comment line every 15 s keeps proxies from closing it.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		return errors.New("api: streaming not supported by this connection")
+	}
+	ch, stop := s.o.Service.Subscribe(64)
+	defer stop()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": tpe events\n\n")
+	fl.Flush()
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-tick.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case e, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			data := map[string]any{"type": e.Type, "at": e.At, "message": e.Message}
+			if e.Payment != nil {
+				data["payment"] = view(e.Payment)
+			}
+			b, _ := json.Marshal(data)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, b)
+		}
+		fl.Flush()
+	}
+}

@@ -1,0 +1,408 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"tpe/payment"
+	"tpe/payment/paymenttest"
+)
+
+const token = "0123456789abcdef0123"
+
+type fixture struct {
+	srv   *httptest.Server
+	svc   *payment.Service
+	gw    *paymenttest.Gateway
+	cards *paymenttest.Cards
+	sim   *fakeSim
+}
+
+func newFixture(t testing.TB, withSim bool) *fixture {
+	t.Helper()
+	f := &fixture{gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards()}
+	svc, err := payment.New(payment.Opts{
+		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
+		Journal:  paymenttest.NewJournal(), Gateway: f.gw, Cards: f.cards,
+		Offline:     payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 5, MaxTotal: 20000, MaxAge: time.Hour},
+		CardTimeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	o := Opts{Service: svc, Token: token, Version: "test",
+		Health: func(context.Context) Health {
+			return Health{Online: true, QueueLength: 2, Devices: map[string]string{"nfc": "ok", "printer": "paper out"}}
+		}}
+	if withSim {
+		f.sim = &fakeSim{}
+		o.Sim = f.sim
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(s)
+	t.Cleanup(func() { f.srv.Close(); svc.Close() })
+	return f
+}
+
+func (f *fixture) do(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	status, b := f.raw(t, method, path, body, token)
+	var m map[string]any
+	if len(b) > 0 && b[0] == '{' {
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s %s: bad JSON %q", method, path, b)
+		}
+	}
+	return status, m
+}
+
+func (f *fixture) raw(t *testing.T, method, path, body, tok string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func errCode(m map[string]any) string {
+	e, _ := m["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+// sale runs a card payment to its end through the API.
+func (f *fixture) sale(t *testing.T, amount int) map[string]any {
+	t.Helper()
+	status, p := f.do(t, "POST", "/v1/payments", fmt.Sprintf(`{"amount":%d,"currency":"EUR","method":"card","reference":"R-1"}`, amount))
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, p)
+	}
+	f.cards.Present(paymenttest.VisaOnline())
+	f.svc.Wait()
+	_, p = f.do(t, "GET", "/v1/payments/"+p["id"].(string), "")
+	return p
+}
+
+func TestCardSaleThroughTheAPI(t *testing.T) {
+	f := newFixture(t, false)
+	p := f.sale(t, 1250)
+	if p["status"] != "approved" || p["amount"] != 1250.0 || p["currency"] != "EUR" || p["brand"] != "visa" ||
+		p["pan_masked"] != "476173******0010" || p["auth_code"] == "" || p["reference"] != "R-1" || p["offline"] != false {
+		t.Errorf("payment %v", p)
+	}
+	for _, k := range []string{"id", "reference", "order_id", "method", "status", "amount", "currency", "brand", "wallet",
+		"pan_masked", "aid", "auth_code", "offline", "forwarded", "link_url", "error", "created_at", "updated_at"} {
+		if _, ok := p[k]; !ok {
+			t.Errorf("payment object lacks %q", k)
+		}
+	}
+	status, list := f.do(t, "GET", "/v1/payments?status=approved&method=card&reference=R-1&limit=10", "")
+	if status != 200 || len(list["payments"].([]any)) != 1 {
+		t.Errorf("list: %d %v", status, list)
+	}
+	_, none := f.do(t, "GET", "/v1/payments?status=declined", "")
+	if len(none["payments"].([]any)) != 0 {
+		t.Errorf("status filter ignored: %v", none)
+	}
+	status, b := f.raw(t, "GET", "/v1/payments/"+p["id"].(string)+"/receipt?copy=merchant", "", token)
+	if status != 200 || !strings.Contains(string(b), "476173******0010") || !strings.Contains(string(b), "12,50") {
+		t.Errorf("merchant receipt %d:\n%s", status, b)
+	}
+	_, b = f.raw(t, "GET", "/v1/payments/"+p["id"].(string)+"/receipt", "", token)
+	if strings.Contains(string(b), "476173") {
+		t.Errorf("customer receipt shows more than the last 4 digits:\n%s", b)
+	}
+	status, r := f.do(t, "POST", "/v1/payments/"+p["id"].(string)+"/refunds", `{"amount":250}`)
+	if status != 201 || r["status"] != "partially_refunded" || r["refunded_amount"] != 250.0 {
+		t.Errorf("refund: %d %v", status, r)
+	}
+	status, x := f.do(t, "GET", "/v1/reports/x", "")
+	if status != 200 || x["net"] != 1000.0 {
+		t.Errorf("X report: %d %v", status, x)
+	}
+	status, z := f.do(t, "POST", "/v1/batches/close", "")
+	if status != 200 || z["kind"] != "Z" || z["batch"] != 1.0 {
+		t.Errorf("Z report: %d %v", status, z)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	f := newFixture(t, false)
+	approved := f.sale(t, 1000)["id"].(string)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"malformed json", "POST", "/v1/payments", `{"amount":`, 400, "invalid_json"},
+		{"empty body", "POST", "/v1/payments", ``, 400, "invalid_json"},
+		{"unknown field", "POST", "/v1/payments", `{"amount":100,"colour":"red"}`, 400, "invalid_json"},
+		{"two objects", "POST", "/v1/payments", `{"amount":100}{"amount":100}`, 400, "invalid_json"},
+		{"amount as string", "POST", "/v1/payments", `{"amount":"12.50"}`, 400, "invalid_json"},
+		{"float amount", "POST", "/v1/payments", `{"amount":12.5}`, 400, "invalid_json"},
+		{"missing amount", "POST", "/v1/payments", `{"currency":"EUR"}`, 422, "invalid_amount"},
+		{"zero amount", "POST", "/v1/payments", `{"amount":0}`, 422, "invalid_amount"},
+		{"negative amount", "POST", "/v1/payments", `{"amount":-100}`, 422, "invalid_amount"},
+		{"huge amount", "POST", "/v1/payments", `{"amount":99999999999999}`, 422, "invalid_amount"},
+		{"above terminal max", "POST", "/v1/payments", `{"amount":100000001}`, 422, "invalid_amount"},
+		{"overflow amount", "POST", "/v1/payments", `{"amount":99999999999999999999}`, 400, "invalid_json"},
+		{"unknown currency", "POST", "/v1/payments", `{"amount":100,"currency":"ABC"}`, 422, "unknown_currency"},
+		{"other currency", "POST", "/v1/payments", `{"amount":100,"currency":"USD"}`, 422, "currency_not_accepted"},
+		{"unknown method", "POST", "/v1/payments", `{"amount":100,"method":"cheque"}`, 422, "unknown_method"},
+		{"unknown policy", "POST", "/v1/payments", `{"amount":100,"offline":"sometimes"}`, 422, "unknown_offline_policy"},
+		{"bad email", "POST", "/v1/payments", `{"amount":100,"method":"paylink","email":"not-an-address"}`, 422, "invalid_email"},
+		{"no link machinery", "POST", "/v1/payments", `{"amount":100,"method":"paylink","email":"a@b.fr"}`, 501, "not_supported"},
+		{"oversize body", "POST", "/v1/payments", `{"amount":100,"reference":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "body_too_large"},
+		{"unknown id", "GET", "/v1/payments/pay_nope", ``, 404, "not_found"},
+		{"cancel unknown", "POST", "/v1/payments/pay_nope/cancel", ``, 404, "not_found"},
+		{"refund above remaining", "POST", "/v1/payments/" + approved + "/refunds", `{"amount":1001}`, 422, "refund_exceeds_remaining"},
+		{"refund zero", "POST", "/v1/payments/" + approved + "/refunds", `{"amount":0}`, 422, "invalid_amount"},
+		{"cancel after approval", "POST", "/v1/payments/" + approved + "/cancel", ``, 409, "payment_approved"},
+		{"bad status filter", "GET", "/v1/payments?status=paid", ``, 400, "invalid_query"},
+		{"bad since", "GET", "/v1/payments?since=yesterday", ``, 400, "invalid_query"},
+		{"bad limit", "GET", "/v1/payments?limit=0", ``, 400, "invalid_query"},
+		{"bad copy", "GET", "/v1/payments/" + approved + "/receipt?copy=bank", ``, 400, "invalid_query"},
+		{"sim on a terminal", "POST", "/v1/sim/card", `{"card":"visa-credit"}`, 404, "not_found"},
+		{"unknown path", "GET", "/v1/nope", ``, 404, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, m := f.do(t, tt.method, tt.path, tt.body)
+			if status != tt.status || errCode(m) != tt.code {
+				t.Errorf("got %d %v, want %d %s", status, m, tt.status, tt.code)
+			}
+			if msg, _ := m["error"].(map[string]any)["message"].(string); msg == "" {
+				t.Errorf("no error message: %v", m)
+			}
+		})
+	}
+	// Nothing changed: one payment, still approved, nothing refunded.
+	_, list := f.do(t, "GET", "/v1/payments", "")
+	if n := len(list["payments"].([]any)); n != 1 {
+		t.Errorf("%d payments after bad requests, want 1", n)
+	}
+	_, p := f.do(t, "GET", "/v1/payments/"+approved, "")
+	if p["status"] != "approved" || p["refunded_amount"] != 0.0 {
+		t.Errorf("approved payment changed: %v", p)
+	}
+	if len(f.gw.Refunds) != 0 {
+		t.Error("a refused refund reached the gateway")
+	}
+}
+
+func TestAuth(t *testing.T) {
+	f := newFixture(t, false)
+	for _, tok := range []string{"", "wrong", token + "x"} {
+		status, b := f.raw(t, "GET", "/v1/health", "", tok)
+		if status != 401 || !strings.Contains(string(b), `"unauthorized"`) {
+			t.Errorf("token %q: %d %s", tok, status, b)
+		}
+	}
+	if _, err := New(Opts{Service: f.svc}); err == nil {
+		t.Error("New without token and without AllowNoToken succeeded")
+	}
+}
+
+func TestHealth(t *testing.T) {
+	f := newFixture(t, false)
+	status, h := f.do(t, "GET", "/v1/health", "")
+	if status != 200 || h["status"] != "degraded" || h["online"] != true || h["queue_length"] != 2.0 || h["version"] != "test" {
+		t.Errorf("health %d %v", status, h)
+	}
+}
+
+func TestCancelWaitingPayment(t *testing.T) {
+	f := newFixture(t, false)
+	_, p := f.do(t, "POST", "/v1/payments", `{"amount":500}`)
+	id := p["id"].(string)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, g := f.do(t, "GET", "/v1/payments/"+id, "")
+		if g["state"] == "awaiting_customer" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	status, c := f.do(t, "POST", "/v1/payments/"+id+"/cancel", "")
+	if status != 200 || c["status"] != "cancelled" {
+		t.Fatalf("cancel: %d %v", status, c)
+	}
+	status, again := f.do(t, "POST", "/v1/payments/"+id+"/cancel", "")
+	if status != 409 || errCode(again) != "not_cancellable" {
+		t.Errorf("second cancel: %d %v", status, again)
+	}
+}
+
+func TestEventsStream(t *testing.T) {
+	f := newFixture(t, false)
+	req, _ := http.NewRequest("GET", f.srv.URL+"/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Scan() // the opening comment line arrives once the subscription exists
+	go f.sale(t, 800)
+	var seen []string
+	for sc.Scan() {
+		line := sc.Text()
+		if ev, ok := strings.CutPrefix(line, "event: "); ok {
+			seen = append(seen, ev)
+		}
+		if data, ok := strings.CutPrefix(line, "data: "); ok && strings.Contains(data, paymenttest.TestPAN) {
+			t.Fatal("full PAN in an event")
+		}
+		if len(seen) > 0 && seen[len(seen)-1] == "payment.approved" {
+			break
+		}
+	}
+	want := "payment.created payment.waiting_card payment.card_read payment.remove_card payment.authorising payment.approved"
+	if strings.Join(seen, " ") != want {
+		t.Errorf("events %v, want %s", seen, want)
+	}
+}
+
+// TestOpenAPIMatchesRoutes is the contract test: docs/openapi.json lists
+// exactly the operations the server routes.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	b, err := os.ReadFile("../../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	var documented, routed []string
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+			if len(op.Responses) == 0 {
+				t.Errorf("%s %s documents no response", method, path)
+			}
+		}
+	}
+	s := &Server{}
+	for _, r := range s.routes() {
+		routed = append(routed, r.method+" "+r.path)
+	}
+	sort.Strings(documented)
+	sort.Strings(routed)
+	if strings.Join(documented, "\n") != strings.Join(routed, "\n") {
+		t.Errorf("openapi.json and routes differ:\ndocumented:\n%s\nrouted:\n%s", strings.Join(documented, "\n"), strings.Join(routed, "\n"))
+	}
+	md, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range routed {
+		if !strings.Contains(string(md), r) {
+			t.Errorf("docs/api.md does not document %s", r)
+		}
+	}
+}
+
+type fakeSim struct {
+	presented []string
+	online    bool
+}
+
+func (s *fakeSim) PresentCard(_ context.Context, profile string, script []byte) error {
+	if profile == "unknown" {
+		return fmt.Errorf("%w: no card profile %q", ErrNotFoundSim, profile)
+	}
+	s.presented = append(s.presented, profile)
+	return nil
+}
+func (s *fakeSim) Cards() []SimCard                                     { return []SimCard{{Name: "visa-credit", Brand: "visa"}} }
+func (s *fakeSim) Scan(context.Context, string) error                   { return ErrNotAvailable }
+func (s *fakeSim) Wallet(context.Context, string, string, string) error { return ErrNotAvailable }
+func (s *fakeSim) SetNetwork(online bool) error                         { s.online = online; return nil }
+func (s *fakeSim) PrinterPNG() ([]byte, error)                          { return []byte("\x89PNG"), nil }
+func (s *fakeSim) DisplayPNG() ([]byte, error)                          { return nil, ErrNotAvailable }
+func (s *fakeSim) Outbox() ([]Mail, error)                              { return nil, nil }
+
+func TestSimEndpoints(t *testing.T) {
+	f := newFixture(t, true)
+	if status, _ := f.do(t, "POST", "/v1/sim/card", `{"card":"visa-credit"}`); status != 204 || f.sim.presented[0] != "visa-credit" {
+		t.Errorf("present: %d %v", status, f.sim.presented)
+	}
+	if status, m := f.do(t, "POST", "/v1/sim/card", `{"card":"unknown"}`); status != 404 || errCode(m) != "not_found" {
+		t.Errorf("unknown card: %d %v", status, m)
+	}
+	if status, m := f.do(t, "POST", "/v1/sim/card", `{}`); status != 422 {
+		t.Errorf("no card: %d %v", status, m)
+	}
+	if status, m := f.do(t, "POST", "/v1/sim/scan", `{"code":"281234567890123456"}`); status != 501 || errCode(m) != "not_available" {
+		t.Errorf("scan: %d %v", status, m)
+	}
+	if status, m := f.do(t, "POST", "/v1/sim/network", `{"online":false}`); status != 200 || m["online"] != false || f.sim.online {
+		t.Errorf("network: %d %v", status, m)
+	}
+	if status, m := f.do(t, "POST", "/v1/sim/wallet", `{"payment_id":"pay_x","action":"pay"}`); status != 404 {
+		t.Errorf("wallet for unknown payment: %d %v", status, m)
+	}
+	if status, b := f.raw(t, "GET", "/v1/sim/printer/last.png", "", token); status != 200 || string(b) != "\x89PNG" {
+		t.Errorf("printer png: %d", status)
+	}
+	if status, m := f.do(t, "GET", "/v1/sim/outbox", ""); status != 200 || m["messages"] == nil {
+		t.Errorf("outbox: %d %v", status, m)
+	}
+}
+
+func FuzzCreatePayment(f *testing.F) {
+	f.Add(`{"amount":1250,"currency":"EUR","method":"card"}`)
+	f.Add(`{"amount":-1}`)
+	f.Add(`{"amount":100,"method":"paylink","email":"a@b.fr"}`)
+	fx := newFixture(f, false)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest("POST", "/v1/payments", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		s, _ := New(Opts{Service: fx.svc, Token: token})
+		s.ServeHTTP(w, req)
+		if w.Code >= 500 && w.Code != 501 {
+			t.Fatalf("%q → %d %s", body, w.Code, w.Body)
+		}
+		if w.Code == http.StatusCreated { // free the reader for the next input
+			var p Payment
+			json.Unmarshal(w.Body.Bytes(), &p)
+			fx.svc.Cancel(context.Background(), p.ID)
+		}
+	})
+}
