@@ -2,7 +2,141 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"strings"
+	"time"
+
+	"tpe/payment/emv"
+	"tpe/payment/emv/cardsim"
 )
 
-func runEMV(_ context.Context, _ []string, _ io.Writer) error { return errNotBuilt("emv", 3) }
+// currencies maps the ISO 4217 codes the CLI accepts to numeric code and exponent.
+var currencies = map[string][2]int{"EUR": {978, 2}, "USD": {840, 2}, "GBP": {826, 2}, "CHF": {756, 2}, "JPY": {392, 0}, "CNY": {156, 2}}
+
+// countries maps ISO 3166 alpha-2 codes to numeric.
+var countries = map[string]uint16{"FR": 250, "DE": 276, "GB": 826, "US": 840, "ES": 724, "IT": 380, "BE": 56, "CH": 756, "NL": 528}
+
+type emvJSON struct {
+	Outcome        emv.Outcome `json:"outcome"`
+	Reason         string      `json:"reason"`
+	Message        string      `json:"message,omitempty"`
+	AID            string      `json:"aid"`
+	Label          string      `json:"label"`
+	Kernel         int         `json:"kernel"`
+	Brand          emv.Brand   `json:"brand"`
+	PANFirst6      string      `json:"pan_first6"`
+	PANLast4       string      `json:"pan_last4"`
+	Expiry         string      `json:"expiry"`
+	PANSeq         int         `json:"pan_seq"`
+	ATC            uint16      `json:"atc"`
+	CryptogramType string      `json:"cryptogram_type"`
+	CVM            emv.CVM     `json:"cvm"`
+	ODA            string      `json:"oda"`
+	TVR            string      `json:"tvr"`
+	APDUs          int         `json:"apdus"`
+}
+
+func runEMV(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "run" {
+		return usagef("emv: want the subcommand run")
+	}
+	fs := flag.NewFlagSet("emv run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cardArg := fs.String("card", "", "virtual card profile ("+profileNames()+") or a *.card.json file")
+	amount := fs.Int64("amount", -1, "amount in minor units")
+	currency := fs.String("currency", "EUR", "ISO 4217 currency code")
+	country := fs.String("country", "FR", "terminal country, ISO 3166 alpha-2")
+	floor := fs.Int64("floor-limit", 0, "contactless floor limit in minor units (0: everything online)")
+	refund := fs.Bool("refund", false, "run a refund instead of a purchase")
+	asJSON := fs.Bool("json", false, "print the outcome as JSON")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usagef("emv run: %v", err)
+	}
+	if fs.NArg() != 0 {
+		return usagef("emv run: unexpected argument %q", fs.Arg(0))
+	}
+	if *cardArg == "" || *amount < 0 {
+		return usagef("emv run: --card and --amount (minor units, >= 0) are required")
+	}
+	cur, ok := currencies[strings.ToUpper(*currency)]
+	if !ok {
+		return usagef("emv run: unknown currency %q", *currency)
+	}
+	cc, ok := countries[strings.ToUpper(*country)]
+	if !ok {
+		return usagef("emv run: unknown country %q", *country)
+	}
+
+	var card emv.Card
+	if strings.HasSuffix(*cardArg, ".json") || strings.ContainsRune(*cardArg, '/') {
+		s, err := cardsim.LoadScript(*cardArg)
+		if err != nil {
+			return err
+		}
+		card = s
+	} else {
+		c, err := cardsim.New(*cardArg)
+		if errors.Is(err, cardsim.ErrUnknownProfile) {
+			return usagef("emv run: unknown card %q (profiles: %s)", *cardArg, profileNames())
+		}
+		if err != nil {
+			return err
+		}
+		card = c
+	}
+
+	cfg := emv.DefaultConfig()
+	cfg.CountryCode = cc
+	cfg.CAKeys = cardsim.CAKeys()
+	for i := range cfg.Apps {
+		cfg.Apps[i].FloorLimit = *floor
+	}
+	typ := emv.Purchase
+	if *refund {
+		typ = emv.Refund
+	}
+	res, err := emv.New(&cfg).Run(ctx, card, emv.Transaction{
+		Amount: *amount, CurrencyNumeric: uint16(cur[0]), CurrencyExponent: cur[1], Date: time.Now(), Type: typ,
+	})
+	if err != nil {
+		return err
+	}
+	out := emvJSON{
+		Outcome: res.Outcome, Reason: res.Reason, Message: res.Message.String(), AID: res.AID, Label: res.Label,
+		Kernel: int(res.Kernel), Brand: res.Brand, PANFirst6: res.PAN.First6(), PANLast4: res.PAN.Last4(),
+		Expiry: res.Expiry, PANSeq: res.PANSeq, ATC: res.ATC, CryptogramType: string(res.CryptogramType),
+		CVM: res.CVM, ODA: string(res.ODA), TVR: fmt.Sprintf("%X", res.TVR), APDUs: res.APDUs,
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(stdout, "outcome:    %s\nreason:     %s\n", out.Outcome, out.Reason)
+	if out.Message != "" {
+		fmt.Fprintf(stdout, "message:    %s\n", out.Message)
+	}
+	if out.AID != "" {
+		fmt.Fprintf(stdout, "aid:        %s %s (kernel %d, %s)\n", out.AID, out.Label, out.Kernel, out.Brand)
+	}
+	if !res.PAN.IsZero() {
+		fmt.Fprintf(stdout, "pan:        %s  expiry %s  seq %d\n", res.PAN.Masked(), out.Expiry, out.PANSeq)
+	}
+	if out.CryptogramType != "" {
+		fmt.Fprintf(stdout, "cryptogram: %s  atc %d\n", out.CryptogramType, out.ATC)
+	}
+	fmt.Fprintf(stdout, "cvm:        %s\noda:        %s\ntvr:        %s\napdus:      %d\n", out.CVM, out.ODA, out.TVR, out.APDUs)
+	return nil
+}
+
+func profileNames() string {
+	var n []string
+	for _, p := range cardsim.Profiles() {
+		n = append(n, p.Name)
+	}
+	return strings.Join(n, ", ")
+}
