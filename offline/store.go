@@ -130,7 +130,12 @@ func Open(path string, o *Opts) (*Store, error) {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("offline: opening journal: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	if fi != nil {
+		if err := preflight(path); err != nil {
+			return nil, err
+		}
+	}
+	db, err := openBolt(path, &bolt.Options{
 		Timeout: opts.LockTimeout, MaxSize: opts.MaxSize, ReadOnly: opts.ReadOnly,
 		FreelistType: bolt.FreelistMapType,
 	})
@@ -155,6 +160,19 @@ func Open(path string, o *Opts) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openBolt turns a bbolt panic on a damaged file into an error. (The
+// file handle bbolt opened is then leaked: the terminal refuses to sell and
+// is restarted by an operator anyway.)
+func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, &CorruptError{Path: path, Reason: "damaged page", Err: fmt.Errorf("%v", r)}
+		}
+	}()
+	return bolt.Open(path, 0o600, o)
 }
 
 // init checks the file against its own high-water mark, the schema and the
