@@ -1,0 +1,60 @@
+# TPE — payment terminal. `make` lists the targets.
+# Two commands matter on a fresh machine: `make sim` and `make test`.
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X tpe/config.Version=$(VERSION)
+BIN       := bin
+# System packages the real (cgo) fyne build needs on Debian/Ubuntu.
+GUI_PKGS  := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
+             libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+BENCH_COUNT ?= 5
+
+.DEFAULT_GOAL := help
+.PHONY: help sim test bench lint build cross clean deps-gui
+
+help: ## list the targets
+	@echo "TPE $(VERSION) — make TARGET"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+deps-gui: ## install the system packages the windowed build needs (asks for root/sudo)
+	@missing=$$(for p in $(GUI_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "make: installing system packages for the fyne window: $$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "make: need root to run: apt-get install -y $$missing" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing
+
+build: deps-gui ## build all four binaries natively (cgo + fyne) into bin/
+	@mkdir -p $(BIN)
+	@echo "make: building (a cold cgo build of fyne takes ~3 minutes)"
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+sim: build ## build and run the desktop simulator (headless when there is no display)
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "make: no display found: running tpe-sim --headless (API on http://127.0.0.1:8080, see docs/api.md)"; \
+	  $(BIN)/tpe-sim --headless; \
+	else $(BIN)/tpe-sim; fi
+
+test: ## run every test headless (no cgo, fyne software driver) and go vet
+	CGO_ENABLED=0 $(GO) test -tags ci ./...
+	CGO_ENABLED=0 $(GO) vet -tags ci ./...
+
+bench: ## run the benchmarks and print the summary table against the budgets
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) test -tags ci -run '^$$' -bench . -count $(BENCH_COUNT) -timeout 30m ./... | tee $(BIN)/bench.txt
+	@$(GO) run ./scripts/benchtable scripts/budgets.txt < $(BIN)/bench.txt
+
+lint: ## gofmt check, go vet and the architecture's import rules
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	CGO_ENABLED=0 $(GO) vet -tags ci ./...
+	@bash scripts/lint-imports.sh
+
+cross: ## headless terminal binaries for linux/arm64 and linux/arm (v7), no cgo
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags ci -ldflags '$(LDFLAGS)' -o $(BIN)/tpe-linux-arm64 ./cmd/tpe
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -tags ci -ldflags '$(LDFLAGS)' -o $(BIN)/tpe-linux-armv7 ./cmd/tpe
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/tpectl-linux-arm64 ./cmd/tpectl
+
+clean: ## remove build outputs
+	rm -rf $(BIN)
