@@ -256,7 +256,7 @@ func (s *session) entryPoint() error {
 		if k := e.Children.Value(0x9F2A); len(k) > 0 {
 			kid = KernelID(k[0])
 		}
-		app, found := s.matchApp(aid, kid)
+		app, found := s.matchApp(aid)
 		if !found {
 			unsupported = append(unsupported, describeAID(aid))
 			continue
@@ -268,7 +268,9 @@ func (s *session) entryPoint() error {
 		if kid == 0 {
 			kid = app.Kernel
 		}
-		if kid != Kernel2 && kid != Kernel3 {
+		// Book B §3.3.2.5: the (AID, kernel) combination must be configured.
+		// CB applications run on the kernel of their co-badged scheme.
+		if (kid != Kernel2 && kid != Kernel3) || (kid != app.Kernel && app.Brand != BrandCB) {
 			unsupported = append(unsupported, fmt.Sprintf("%s kernel %d not supported", describeAID(aid), kid))
 			continue
 		}
@@ -314,9 +316,9 @@ func (s *session) resetForNext() {
 	s.tvr, s.tsi, s.sda, s.pdol, s.cvmRequired, s.cvmRes = [5]byte{}, [2]byte{}, nil, nil, false, [3]byte{}
 }
 
-func (s *session) matchApp(aid []byte, kid KernelID) (App, bool) {
+func (s *session) matchApp(aid []byte) (App, bool) {
 	for _, a := range s.cfg.Apps {
-		if bytes.HasPrefix(aid, a.AID) && (kid == 0 || kid == a.Kernel || a.Brand == BrandCB) {
+		if bytes.HasPrefix(aid, a.AID) {
 			return a, true
 		}
 	}

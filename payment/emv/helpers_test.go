@@ -1,0 +1,5 @@
+package emv_test
+
+import "encoding/hex"
+
+func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
