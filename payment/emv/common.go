@@ -208,7 +208,10 @@ func parseTrack2(b []byte) (pan, exp string, ok bool) {
 	}
 	pan, ok1 := toStr(digits[:sep])
 	exp, ok2 := toStr(digits[sep+1 : sep+5])
-	return pan, exp, ok1 && ok2
+	if !ok1 || !ok2 {
+		return "", "", false
+	}
+	return pan, exp, true
 }
 
 // cryptogramType decodes CID bits 8-7.
