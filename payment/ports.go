@@ -70,6 +70,9 @@ type CardRequest struct {
 	Amount Amount
 	Refund bool
 	At     time.Time
+	// ForceOnline asks the card for an online cryptogram whatever the
+	// floor limit: the terminal prefers the issuer's answer and can reach it.
+	ForceOnline bool
 }
 
 // Journal is the durable store of transactions (offline.Store in production).

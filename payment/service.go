@@ -48,6 +48,11 @@ type Opts struct {
 	// EmailReceipts sends a receipt to the customer's e-mail after a payment
 	// when the payment has one.
 	EmailReceipts bool
+	// Online reports whether the gateway is believed reachable (the
+	// forwarder's view); nil means always. When it is, prefer_online
+	// payments ask the card for an online cryptogram even under the floor
+	// limit; when it is not, the card may approve offline.
+	Online func() bool
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -295,7 +300,9 @@ func (s *Service) runCard(ctx context.Context, t *Transaction) {
 		return
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.o.CardTimeout)
-	res, err := s.o.Cards.ReadCard(rctx, CardRequest{Amount: t.Amount, At: t.CreatedAt})
+	online := s.o.Online == nil || s.o.Online()
+	forceOnline := t.Policy == RequireOnline || t.Policy == PreferOnline && online && s.o.Gateway != nil
+	res, err := s.o.Cards.ReadCard(rctx, CardRequest{Amount: t.Amount, At: t.CreatedAt, ForceOnline: forceOnline})
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {

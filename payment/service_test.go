@@ -452,3 +452,26 @@ func waitFor(t *testing.T, events <-chan payment.Event, want payment.EventType) 
 		}
 	}
 }
+
+func TestForceOnlineFollowsPolicyAndConnectivity(t *testing.T) {
+	online := true
+	r := newRig(t, func(o *payment.Opts) { o.Online = func() bool { return online } })
+	tests := []struct {
+		policy payment.OfflinePolicy
+		online bool
+		want   bool
+	}{
+		{payment.PreferOnline, true, true},
+		{payment.PreferOnline, false, false}, // known offline: let the card approve under the floor limit
+		{payment.RequireOnline, false, true},
+		{payment.ForceOffline, true, false},
+	}
+	for i, tt := range tests {
+		online = tt.online
+		r.pay(t, payment.Request{Amount: eur(1000), Policy: tt.policy}, visa())
+		reqs := r.cards.Requests()
+		if got := reqs[len(reqs)-1].ForceOnline; got != tt.want {
+			t.Errorf("case %d %s online=%v: ForceOnline = %v, want %v", i, tt.policy, tt.online, got, tt.want)
+		}
+	}
+}

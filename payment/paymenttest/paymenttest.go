@@ -185,7 +185,16 @@ func (g *Gateway) Ping(context.Context) error {
 // Cards is a payment.CardReader that waits for a card Present-ed by the test
 // (or the simulator) and answers its result.
 type Cards struct {
-	ch chan payment.CardResult
+	ch   chan payment.CardResult
+	mu   sync.Mutex
+	reqs []payment.CardRequest
+}
+
+// Requests returns every request the reader got, oldest first.
+func (c *Cards) Requests() []payment.CardRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.reqs)
 }
 
 // NewCards returns a reader with no card in the field.
@@ -194,7 +203,10 @@ func NewCards() *Cards { return &Cards{ch: make(chan payment.CardResult, 1)} }
 // Present puts a card with result r in the field for the next read.
 func (c *Cards) Present(r payment.CardResult) { c.ch <- r }
 
-func (c *Cards) ReadCard(ctx context.Context, _ payment.CardRequest) (payment.CardResult, error) {
+func (c *Cards) ReadCard(ctx context.Context, req payment.CardRequest) (payment.CardResult, error) {
+	c.mu.Lock()
+	c.reqs = append(c.reqs, req)
+	c.mu.Unlock()
 	select {
 	case r := <-c.ch:
 		return r, nil
