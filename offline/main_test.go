@@ -1,0 +1,16 @@
+package offline
+
+import (
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	// The crash test runs this binary again as the terminal it kills.
+	if dir := os.Getenv(crashChildEnv); dir != "" {
+		os.Exit(crashChild(dir))
+	}
+	code := m.Run()
+	cleanupFixtures()
+	os.Exit(code)
+}
