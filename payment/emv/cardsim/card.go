@@ -64,6 +64,9 @@ func (c *Card) Profile() Profile { return c.p }
 // ATC is the current application transaction counter.
 func (c *Card) ATC() uint16 { c.mu.Lock(); defer c.mu.Unlock(); return c.atc }
 
+// fileCache holds each profile's records (read-only once built).
+var fileCache sync.Map
+
 // New returns a fresh virtual card for a profile of Profiles (ATC 0x0021).
 func New(profile string) (*Card, error) {
 	p, ok := profiles[profile]
@@ -78,8 +81,13 @@ func New(profile string) (*Card, error) {
 		c.aipVisa = []byte{0x20, 0x40}
 	}
 	c.aipMC = []byte{0x19, 0x80}
-	c.records = c.buildRecords(qvsdc)
-	c.recMC = c.buildRecords(mchip)
+	files, _ := fileCache.Load(p.Name)
+	if files == nil {
+		// Certificates cost RSA private operations: build once per profile.
+		files, _ = fileCache.LoadOrStore(p.Name, [2]map[[2]byte][]byte{c.buildRecords(qvsdc), c.buildRecords(mchip)})
+	}
+	f := files.([2]map[[2]byte][]byte)
+	c.records, c.recMC = f[0], f[1]
 	return c, nil
 }
 
