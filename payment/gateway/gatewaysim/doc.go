@@ -1,0 +1,29 @@
+// Package gatewaysim simulates the acquirer side for development and
+// tests: the PayXpert gateway API with our card-present EMV extension,
+// Connect2Pay prepared payments, an OpenID Connect identity provider
+// (discovery, rotating JWKS, client credentials, device authorization
+// grant) and a back office (ledger, export, fault injection). It is one
+// http.Handler built by New(dataDir, opts); cmd/gatewaysim serves it and
+// tpe-sim embeds it.
+//
+// State lives in the data directory: keys.json (0600: the IdP signing keys
+// and the card-encryption key) and ledger.jsonl, an append-only journal of
+// every transaction and prepared payment, replayed at start (a torn last
+// line from a crash is ignored). Ledger() and GET /sim/ledger list every
+// transaction; GET /transactions is the PayXpert export.
+//
+// Behaviour worth knowing (all documented in docs/gateway.md):
+//
+//   - test triggers: an amount of 990.NN (minor units 99 0NN) answers result
+//     code 0NN; 990.97 answers slowly (Opts.SlowDelay), 990.98 records the
+//     approval then holds the reply for Opts.HangDelay (a client timeout
+//     with the payment made); TestPANs decline by card number;
+//   - a card whose expiry month is past answers 054;
+//   - Opts.VerifyCryptogram checks the ARQC/TC in the ICC data against the
+//     virtual cards' keys; a failure answers 097;
+//   - an order ID already used by a sale or authorisation answers 094;
+//   - Faults (SetFaults, POST /sim/faults) inject latency, 503 before
+//     processing, 500 after processing, connections dropped before or after
+//     processing, and a "down" switch;
+//   - wallet direct processes (Alipay, WeChat) slot in through Opts.Direct.
+package gatewaysim

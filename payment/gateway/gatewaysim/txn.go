@@ -1,0 +1,314 @@
+package gatewaysim
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"tpe/payment"
+	"tpe/payment/gateway"
+)
+
+// Test triggers (documented in docs/gateway.md). An amount of 990.NN in any
+// currency with two decimals, i.e. minor units 99 0NN, answers result code
+// 0NN when that code is in the table; these are special:
+const (
+	TriggerBase     = 99000 // 990.00
+	TriggerHang     = 99098 // approved, but the reply is held HangDelay (client timeout)
+	TriggerSlow     = 99097 // approved after SlowDelay
+	TriggerApproved = 99000 // plain approval
+)
+
+// TestPANs decline by card number, whatever the amount.
+var TestPANs = map[string]string{
+	"4000000000000051": gateway.CodeInsufficientFunds,
+	"4000000000000005": gateway.CodeDeclined,
+	"4000000000000054": gateway.CodeCardExpired,
+	"4000000000000033": gateway.CodeExpiredCard,
+	"4000000000000091": gateway.CodeIssuerUnavailable,
+	"4000000000000096": gateway.CodeSystemError,
+}
+
+// trigger returns the forced result code ("" = none) and the reply delay.
+func (s *Server) trigger(amount int64, pan string) (code string, delay time.Duration) {
+	if c, ok := TestPANs[pan]; ok {
+		return c, 0
+	}
+	switch amount {
+	case TriggerHang:
+		return "", s.o.HangDelay
+	case TriggerSlow:
+		return "", s.o.SlowDelay
+	}
+	if amount > TriggerBase && amount < TriggerBase+100 {
+		c := fmt.Sprintf("%03d", amount-TriggerBase)
+		if gateway.KnownCode(c) {
+			return c, 0
+		}
+	}
+	return "", 0
+}
+
+func (s *Server) saleReply(w http.ResponseWriter, code, msg string) {
+	if msg == "" {
+		msg = gateway.CodeMessage(code)
+	}
+	writeJSON(w, http.StatusOK, gateway.SaleResponse{ErrorCode: code, ErrorMessage: msg})
+}
+
+func (s *Server) emvSale(op string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req gateway.EMVSaleRequest
+		if err := readJSON(r, &req); err != nil {
+			s.saleReply(w, gateway.CodeFormatError, "format error: body is not a sale request")
+			return
+		}
+		if req.OrderID == "" || len(req.OrderID) > 100 || req.CardData == "" {
+			s.saleReply(w, gateway.CodeFormatError, "format error: orderID and cardData are required")
+			return
+		}
+		if req.Amount <= 0 || req.Amount > 9_999_999_999 || !payment.KnownCurrency(req.Currency) {
+			s.saleReply(w, gateway.CodeInvalidAmount, "")
+			return
+		}
+		card, err := gateway.OpenCard(s.card, req.CardData)
+		if err != nil {
+			s.saleReply(w, gateway.CodeFormatError, "format error: card data cannot be opened")
+			return
+		}
+		pan := payment.NewPAN(card.PAN)
+		code, delay := s.trigger(req.Amount, card.PAN)
+		now := time.Now()
+		if code == "" && expired(card.Expiry, now) {
+			code = gateway.CodeCardExpired
+		}
+		msg := ""
+		if code == "" && s.o.VerifyCryptogram != nil {
+			icc, err := hex.DecodeString(card.ICC)
+			if err == nil {
+				err = s.o.VerifyCryptogram(card.PAN, card.PANSeq, icc)
+			}
+			if err != nil {
+				code, msg = gateway.CodeSecurityBreach, "cryptogram verification failed"
+				s.log.Info("cryptogram rejected", "order_id", req.OrderID, "pan", pan)
+			}
+		}
+		if code == "" {
+			code = gateway.CodeSuccess
+		}
+		if msg == "" {
+			msg = gateway.CodeMessage(code)
+		}
+		e := Entry{OrderID: req.OrderID, Operation: op, PaymentMethod: "CreditCard",
+			Amount: req.Amount, Currency: req.Currency, ErrorCode: code, ErrorMessage: msg,
+			CardMasked: pan.Masked(), CardBrand: req.CardBrand, Offline: req.Offline,
+			TerminalID: req.TerminalID, Date: now.UnixMilli()}
+		if code == gateway.CodeSuccess {
+			e.Status = gateway.StatusAuthorized
+			if op == "sale" {
+				e.Status = gateway.StatusCaptured
+			}
+			e.AuthCode = randomString(6, "0123456789")
+		} else {
+			e.Status = gateway.StatusNotAuthorized
+		}
+		s.led.mu.Lock()
+		if _, dup := s.led.order[req.OrderID]; dup {
+			s.led.mu.Unlock()
+			s.saleReply(w, gateway.CodeDuplicate, "")
+			return
+		}
+		e.Seq = s.led.nextSeq()
+		e.TransactionID = strconv.FormatInt(1_000_000+e.Seq, 10)
+		err = s.led.put(record{Txn: &e})
+		s.led.mu.Unlock()
+		if err != nil {
+			s.log.Error("ledger write failed", "err", err)
+			s.saleReply(w, gateway.CodeSystemError, "")
+			return
+		}
+		s.log.Info("card-present "+op, "order_id", req.OrderID, "txn_id", e.TransactionID, "amount_minor", req.Amount, "outcome", code)
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, gateway.SaleResponse{ErrorCode: code, ErrorMessage: msg,
+			TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode, Amount: e.Amount, Currency: e.Currency,
+			PaymentMeanInfo: &gateway.PaymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand}})
+	}
+}
+
+// expired reports whether a YYMM expiry is before the month of now.
+func expired(yymm string, now time.Time) bool {
+	if len(yymm) != 4 {
+		return false
+	}
+	y, err1 := strconv.Atoi(yymm[:2])
+	m, err2 := strconv.Atoi(yymm[2:])
+	if err1 != nil || err2 != nil || m < 1 || m > 12 {
+		return true
+	}
+	end := time.Date(2000+y, time.Month(m)+1, 1, 0, 0, 0, 0, time.UTC)
+	return !now.Before(end)
+}
+
+// referral handles capture, cancel, refund (and rebill refused) on a
+// gateway transaction, and the Connect2Pay referrals on wallet/link IDs.
+func (s *Server) referral(w http.ResponseWriter, r *http.Request) {
+	id, op := r.PathValue("id"), r.PathValue("op")
+	if strings.Contains(id, "-") {
+		s.c2pReferral(w, r, id, op)
+		return
+	}
+	var req gateway.ReferralRequest
+	if err := readJSON(r, &req); err != nil || req.Amount <= 0 {
+		writeJSON(w, http.StatusOK, gateway.ReferralResponse{ErrorCode: gateway.CodeFormatError, ErrorMessage: "format error: amount is required"})
+		return
+	}
+	reply := func(code, msg, txn string) {
+		if msg == "" {
+			msg = gateway.CodeMessage(code)
+		}
+		writeJSON(w, http.StatusOK, gateway.ReferralResponse{ErrorCode: code, ErrorMessage: msg, TransactionID: txn})
+	}
+	s.led.mu.Lock()
+	defer s.led.mu.Unlock()
+	orig, ok := s.led.txns[id]
+	if !ok {
+		reply(gateway.CodeNotFound, "transaction not found", "")
+		return
+	}
+	o := *orig
+	approved := o.ErrorCode == gateway.CodeSuccess
+	code, msg := gateway.CodeSuccess, ""
+	switch op {
+	case "cancel":
+		// Our extension: a captured card-present sale can be voided until the
+		// batch settles (PayXpert allows cancel on an authorisation only).
+		switch {
+		case !approved || (o.Operation != "sale" && o.Operation != "authorize"):
+			code, msg = gateway.CodeInvalidTransaction, "transaction cannot be cancelled"
+		case o.Status == gateway.StatusCancelled:
+			code, msg = gateway.CodeInvalidTransaction, "transaction already cancelled"
+		case o.RefundedAmount > 0:
+			code, msg = gateway.CodeInvalidTransaction, "transaction partly refunded"
+		case req.Amount != o.Amount:
+			code, msg = gateway.CodeInvalidAmount, "cancel amount must equal the original"
+		default:
+			o.Status = gateway.StatusCancelled
+		}
+	case "refund":
+		switch {
+		case !approved || (o.Operation != "sale" && o.Operation != "capture"):
+			code, msg = gateway.CodeInvalidTransaction, "refund only on a sale or capture"
+		case o.Status == gateway.StatusCancelled:
+			code, msg = gateway.CodeInvalidTransaction, "transaction cancelled"
+		case o.RefundedAmount+req.Amount > o.Amount:
+			code = gateway.CodeRefundExceeds
+		default:
+			o.RefundedAmount += req.Amount
+			o.Status = gateway.StatusPartiallyRefunded
+			if o.RefundedAmount == o.Amount {
+				o.Status = gateway.StatusRefunded
+			}
+		}
+	case "capture":
+		switch {
+		case !approved || o.Operation != "authorize" || o.Status != gateway.StatusAuthorized:
+			code, msg = gateway.CodeInvalidTransaction, "capture only on an open authorisation"
+		case req.Amount > o.Amount:
+			code = gateway.CodeRefundExceeds
+		default:
+			o.Status = gateway.StatusCaptured
+		}
+	default:
+		reply(gateway.CodeInvalidTransaction, "operation not supported by the simulator: "+op, "")
+		return
+	}
+	if code != gateway.CodeSuccess {
+		reply(code, msg, "")
+		return
+	}
+	n := Entry{OrderID: o.OrderID, ReferralID: o.TransactionID, Operation: op, PaymentMethod: o.PaymentMethod,
+		Amount: req.Amount, Currency: o.Currency, ErrorCode: code, ErrorMessage: gateway.CodeMessage(code),
+		Status: gateway.StatusDone, CardMasked: o.CardMasked, CardBrand: o.CardBrand, TerminalID: o.TerminalID,
+		Date: time.Now().UnixMilli(), Seq: s.led.nextSeq()}
+	n.TransactionID = strconv.FormatInt(1_000_000+n.Seq, 10)
+	if op == "capture" {
+		n.Status = gateway.StatusCaptured
+	}
+	if err := s.led.put(record{Txn: &o}, record{Txn: &n}); err != nil {
+		reply(gateway.CodeSystemError, "", "")
+		return
+	}
+	s.log.Info("referral", "op", op, "txn_id", n.TransactionID, "referral_id", id, "amount_minor", req.Amount)
+	reply(code, "", n.TransactionID)
+}
+
+func toTransaction(e *Entry) *gateway.Transaction {
+	return &gateway.Transaction{TransactionID: e.TransactionID, OrderID: e.OrderID, ReferralID: e.ReferralID,
+		Status: e.Status, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, Operation: e.Operation,
+		PaymentType: strings.ToLower(e.PaymentMethod),
+		PaymentMeanInfo: &gateway.PaymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand},
+		Date: e.Date / 1000, Amount: e.Amount, Currency: e.Currency, RefundedAmount: e.RefundedAmount,
+		AuthorizationCode: e.AuthCode, Offline: e.Offline}
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	s.led.mu.Lock()
+	e, ok := s.led.txns[r.PathValue("id")]
+	var t *gateway.Transaction
+	if ok {
+		t = toTransaction(e)
+	}
+	s.led.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusOK, gateway.StatusResponse{ErrorCode: gateway.CodeNotFound, ErrorMessage: "transaction not found"})
+		return
+	}
+	writeJSON(w, http.StatusOK, gateway.StatusResponse{ErrorCode: gateway.CodeSuccess, ErrorMessage: "ok", Transaction: t})
+}
+
+// export is GET /transactions[/{operation}]?startDate=&endDate= (epoch
+// seconds, PayXpert) plus our orderID and transactionErrorCode filters.
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var from, to int64 = 0, 1<<62 - 1
+	if v := q.Get("startDate"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			writeJSON(w, http.StatusOK, gateway.ExportResponse{ErrorCode: gateway.CodeFormatError, ErrorMessage: "bad startDate"})
+			return
+		}
+		from = n
+	}
+	if v := q.Get("endDate"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			writeJSON(w, http.StatusOK, gateway.ExportResponse{ErrorCode: gateway.CodeFormatError, ErrorMessage: "bad endDate"})
+			return
+		}
+		to = n
+	}
+	op, order, code := r.PathValue("operation"), q.Get("orderID"), q.Get("transactionErrorCode")
+	list := []gateway.Transaction{}
+	for _, e := range s.Ledger() {
+		sec := e.Date / 1000
+		if sec < from || sec > to || (op != "" && e.Operation != op) || (order != "" && e.OrderID != order) ||
+			(code != "" && e.ErrorCode != code) || e.PaymentMethod != "CreditCard" {
+			continue
+		}
+		list = append(list, *toTransaction(&e))
+	}
+	slices.SortStableFunc(list, func(a, b gateway.Transaction) int { return int(a.Date - b.Date) })
+	writeJSON(w, http.StatusOK, gateway.ExportResponse{ErrorCode: gateway.CodeSuccess, ErrorMessage: "ok", TransactionList: list})
+}
