@@ -50,10 +50,14 @@ type App struct {
 // Config is the terminal's kernel configuration. Copy DefaultConfig and
 // adjust; New copies it again.
 type Config struct {
-	CountryCode    uint16  // ISO 3166-1 numeric, e.g. 250 France (9F1A)
-	TerminalType   byte    // 9F35, e.g. 0x22 attended, online with offline capability
-	Capabilities   [3]byte // 9F33
-	AddCapabilites [5]byte // 9F40
+	CountryCode uint16 // ISO 3166-1 numeric, e.g. 250 France (9F1A)
+	// CurrencyCode and CurrencyExponent (ISO 4217, e.g. 978 and 2) apply
+	// when a Transaction leaves its currency zero; limits are in this currency.
+	CurrencyCode     uint16
+	CurrencyExponent int
+	TerminalType     byte    // 9F35, e.g. 0x22 attended, online with offline capability
+	Capabilities     [3]byte // 9F33
+	AddCapabilites   [5]byte // 9F40
 	// TTQ is the base Terminal Transaction Qualifiers (9F66); the kernel
 	// sets byte 2 bits 80 (online cryptogram required) and 40 (CVM required)
 	// per transaction.
@@ -125,16 +129,18 @@ func DefaultConfig() Config {
 	add(AIDMastercard, Kernel2, BrandMastercard)
 	add(AIDMaestro, Kernel2, BrandMaestro)
 	return Config{
-		CountryCode:    250,
-		TerminalType:   0x22,
-		Capabilities:   [3]byte{0x60, 0x08, 0x08}, // contactless+manual key entry; no CVM; CDA
-		AddCapabilites: [5]byte{0x60, 0x00, 0xF0, 0xA0, 0x01},
-		TTQ:            [4]byte{0x20, 0x00, 0x40, 0x80}, // EMV mode, CDCVM supported, fDDA v1.0
-		MerchantName:   "TPE SIMULATOR PARIS FR",
-		MCC:            5411,
-		TerminalID:     "TPE00001",
-		Apps:           apps,
-		MaxAPDUs:       40,
+		CountryCode:      250,
+		CurrencyCode:     978,
+		CurrencyExponent: 2,
+		TerminalType:     0x22,
+		Capabilities:     [3]byte{0x60, 0x08, 0x08}, // contactless+manual key entry; no CVM; CDA
+		AddCapabilites:   [5]byte{0x60, 0x00, 0xF0, 0xA0, 0x01},
+		TTQ:              [4]byte{0x20, 0x00, 0x40, 0x80}, // EMV mode, CDCVM supported, fDDA v1.0
+		MerchantName:     "TPE SIMULATOR PARIS FR",
+		MCC:              5411,
+		TerminalID:       "TPE00001",
+		Apps:             apps,
+		MaxAPDUs:         40,
 	}
 }
 

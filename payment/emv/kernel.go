@@ -83,6 +83,9 @@ func (r *Result) LogValue() slog.Value {
 		slog.String("tvr", hex.EncodeToString(r.TVR[:])), slog.Int("apdus", r.APDUs))
 }
 
+// maxAmount is the largest n12 amount.
+const maxAmount = 999_999_999_999
+
 // errBudget ends a run whose card would not stop talking.
 var errBudget = errors.New("emv: apdu budget exhausted")
 
@@ -134,10 +137,20 @@ func (k *Kernel) Run(ctx context.Context, card Card, txn Transaction) (*Result, 
 	if txn.Date.IsZero() {
 		txn.Date = k.cfg.Now()
 	}
+	if txn.CurrencyNumeric == 0 {
+		txn.CurrencyNumeric, txn.CurrencyExponent = k.cfg.CurrencyCode, k.cfg.CurrencyExponent
+	}
 	s := &session{k: k, cfg: &k.cfg, ctx: ctx, card: card, txn: txn, log: k.cfg.Logger,
 		res:  &Result{PANSeq: -1, CVM: CVMNone, ODA: ODANotPerformed},
 		data: map[tlv.Tag][]byte{}}
-	err := s.entryPoint()
+	var err error
+	if txn.Amount < 0 || txn.OtherAmount < 0 || txn.Amount > maxAmount || txn.OtherAmount > maxAmount || txn.CurrencyNumeric == 0 || txn.CurrencyNumeric > 999 {
+		// Not a transaction any kernel can carry (9F02 is n12, 5F2A n3):
+		// refuse before touching the card.
+		err = end(OutcomeNotAccepted, MsgNone, "transaction not accepted: amount or currency out of range")
+	} else {
+		err = s.entryPoint()
+	}
 	var o *outcome
 	switch {
 	case errors.As(err, &o):

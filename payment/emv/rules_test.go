@@ -502,3 +502,26 @@ func TestTransportErrors(t *testing.T) {
 		t.Errorf("bad config: got %v", err)
 	}
 }
+
+func TestNotAccepted(t *testing.T) {
+	for name, txn := range map[string]emv.Transaction{
+		"negative amount":    {Amount: -1, CurrencyNumeric: 978},
+		"amount beyond n12":  {Amount: 1_000_000_000_000, CurrencyNumeric: 978},
+		"currency beyond n3": {Amount: 100, CurrencyNumeric: 1000},
+	} {
+		t.Run(name, func(t *testing.T) {
+			card, _ := cardsim.New("visa-credit")
+			txn.Date = txnDate
+			res, err := emv.New(testConfig(0)).Run(context.Background(), card, txn)
+			if err != nil || res.Outcome != emv.OutcomeNotAccepted || res.APDUs != 0 {
+				t.Errorf("got %v %v", res, err)
+			}
+		})
+	}
+	// A zero currency takes the terminal's (EUR by default).
+	card, _ := cardsim.New("visa-credit")
+	res, err := emv.New(testConfig(0)).Run(context.Background(), card, emv.Transaction{Amount: 100, Date: txnDate})
+	if err != nil || res.Outcome != emv.OutcomeOnlineRequest {
+		t.Errorf("default currency: got %v %v", res, err)
+	}
+}

@@ -20,7 +20,7 @@ const (
 	OutcomeDeclined            Outcome = "declined"              // AAC, or terminal decline
 	OutcomeTryAnotherInterface Outcome = "try_another_interface" // insert/swipe the card instead
 	OutcomeEndApplication      Outcome = "end_application"       // the card could not be processed
-	OutcomeNotAccepted         Outcome = "not_accepted"          // no application this terminal accepts
+	OutcomeNotAccepted         Outcome = "not_accepted"          // the transaction itself is out of range (amount, currency): the card was not used
 	OutcomeSelectNext          Outcome = "select_next"           // kernel asked for the next candidate (Entry Point handles it internally)
 )
 
