@@ -157,4 +157,3 @@ func (s *Server) deleteFaults(w http.ResponseWriter, _ *http.Request) {
 	s.SetFaults(Faults{})
 	writeJSON(w, http.StatusOK, Faults{})
 }
-

@@ -38,20 +38,20 @@ type Entry struct {
 // Payment is one Connect2Pay prepared payment (a payment link or a wallet
 // payment).
 type Payment struct {
-	PaymentID     string  `json:"paymentID"`
-	MerchantToken string  `json:"merchantToken"`
-	CustomerToken string  `json:"customerToken"`
-	OrderID       string  `json:"orderID"`
-	Description   string  `json:"description,omitempty"`
-	Email         string  `json:"email,omitempty"`
-	Method        string  `json:"paymentMethod,omitempty"`
-	Amount        int64   `json:"amount"`
-	Currency      string  `json:"currency"`
-	Status        string  `json:"status"`
-	ErrorCode     string  `json:"errorCode"`
-	CustomData    string  `json:"ctrlCustomData,omitempty"`
-	Created       int64   `json:"created"`  // Unix ms
-	ExpireAt      int64   `json:"expireAt"` // Unix ms
+	PaymentID     string   `json:"paymentID"`
+	MerchantToken string   `json:"merchantToken"`
+	CustomerToken string   `json:"customerToken"`
+	OrderID       string   `json:"orderID"`
+	Description   string   `json:"description,omitempty"`
+	Email         string   `json:"email,omitempty"`
+	Method        string   `json:"paymentMethod,omitempty"`
+	Amount        int64    `json:"amount"`
+	Currency      string   `json:"currency"`
+	Status        string   `json:"status"`
+	ErrorCode     string   `json:"errorCode"`
+	CustomData    string   `json:"ctrlCustomData,omitempty"`
+	Created       int64    `json:"created"`  // Unix ms
+	ExpireAt      int64    `json:"expireAt"` // Unix ms
 	TxnIDs        []string `json:"transactionIDs"`
 }
 

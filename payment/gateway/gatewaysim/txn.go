@@ -257,9 +257,9 @@ func (s *Server) referral(w http.ResponseWriter, r *http.Request) {
 func toTransaction(e *Entry) *gateway.Transaction {
 	return &gateway.Transaction{TransactionID: e.TransactionID, OrderID: e.OrderID, ReferralID: e.ReferralID,
 		Status: e.Status, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, Operation: e.Operation,
-		PaymentType: strings.ToLower(e.PaymentMethod),
+		PaymentType:     strings.ToLower(e.PaymentMethod),
 		PaymentMeanInfo: &gateway.PaymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand},
-		Date: e.Date / 1000, Amount: e.Amount, Currency: e.Currency, RefundedAmount: e.RefundedAmount,
+		Date:            e.Date / 1000, Amount: e.Amount, Currency: e.Currency, RefundedAmount: e.RefundedAmount,
 		AuthorizationCode: e.AuthCode, Offline: e.Offline}
 }
 
