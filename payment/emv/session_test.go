@@ -3,6 +3,7 @@ package emv_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -113,5 +114,32 @@ func TestVerifyARQCRejectsTampering(t *testing.T) {
 	bad[i+8]++ // amount
 	if err := cardsim.VerifyARQC("4761739001010119", 1, bad); err == nil {
 		t.Error("changed amount verified")
+	}
+}
+
+func TestKernelConcurrentUse(t *testing.T) {
+	k := emv.New(testConfig(2000))
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			profile := []string{"visa-credit", "mastercard", "cb-visa", "visa-debit"}[g%4]
+			card, _ := cardsim.New(profile)
+			for range 10 {
+				res, err := k.Run(context.Background(), card, emv.Transaction{Amount: 1000, CurrencyNumeric: 978, CurrencyExponent: 2, Date: txnDate})
+				if err == nil && res.Outcome != emv.OutcomeApproved {
+					err = errors.New(profile + ": " + string(res.Outcome) + ": " + res.Reason)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package emv
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -155,47 +154,61 @@ func (p PAN) Masked() string {
 	return p.First6() + strings.Repeat("*", len(p.digits)-10) + p.Last4()
 }
 
-func (p PAN) String() string                   { return p.Masked() }
-func (p PAN) GoString() string                 { return "emv.PAN(" + p.Masked() + ")" }
-func (p PAN) Format(f fmt.State, _ rune)       { fmt.Fprint(f, p.Masked()) }
-func (p PAN) LogValue() slog.Value             { return slog.StringValue(p.Masked()) }
-func (p PAN) MarshalJSON() ([]byte, error)     { return json.Marshal(p.Masked()) }
-func (p PAN) MarshalText() ([]byte, error)     { return []byte(p.Masked()), nil }
-func (p *PAN) UnmarshalJSON(_ []byte) error    { return errNoUnmarshal }
-func (p PAN) Equal(o PAN) bool                 { return p.digits == o.digits }
-func (s Secret) Format(f fmt.State, _ rune)    { fmt.Fprint(f, s.String()) }
-func (s Secret) LogValue() slog.Value          { return slog.StringValue(s.String()) }
-func (s Secret) MarshalJSON() ([]byte, error)  { return json.Marshal(s.String()) }
-func (s Secret) MarshalText() ([]byte, error)  { return []byte(s.String()), nil }
-func (s *Secret) UnmarshalJSON(_ []byte) error { return errNoUnmarshal }
-func (s Secret) GoString() string              { return "emv.Secret(" + s.String() + ")" }
-func (s Secret) String() string                { return fmt.Sprintf("[redacted %d bytes]", len(s.b)) }
-func (s Secret) Len() int                      { return len(s.b) }
-func (s Secret) IsZero() bool                  { return len(s.b) == 0 }
-func newSecret(b []byte) Secret                { return Secret{append([]byte(nil), b...)} }
-func (s Secret) Equal(o Secret) bool           { return string(s.b) == string(o.b) }
-func (s Secret) Reveal() []byte                { return append([]byte(nil), s.b...) }
-func (s Secret) hexReveal() string             { return hex.EncodeToString(s.b) }
-func tagsOf(b []byte) string {
-	l, err := tlv.Parse(b)
-	if err != nil {
-		return "?"
-	}
-	return l.String()
-}
+// The methods below route every way a value can be printed, logged or
+// marshalled to the masked form (PCI DSS 3.4: PAN unreadable wherever
+// displayed or stored unless needed). Unmarshalling is refused so a masked
+// value is never mistaken for a real one.
+
+func (p PAN) String() string                { return p.Masked() }
+func (p PAN) GoString() string              { return "emv.PAN(" + p.Masked() + ")" }
+func (p PAN) Format(f fmt.State, _ rune)    { fmt.Fprint(f, p.Masked()) }
+func (p PAN) LogValue() slog.Value          { return slog.StringValue(p.Masked()) }
+func (p PAN) MarshalJSON() ([]byte, error)  { return json.Marshal(p.Masked()) }
+func (p PAN) MarshalText() ([]byte, error)  { return []byte(p.Masked()), nil }
+func (p *PAN) UnmarshalJSON(_ []byte) error { return errNoUnmarshal }
+
+// Equal compares two PANs without revealing them.
+func (p PAN) Equal(o PAN) bool { return p.digits == o.digits }
 
 // Secret holds sensitive bytes: track 2, the application cryptogram, the
 // ICC data for authorisation. It prints, logs and marshals as its length;
 // Reveal returns a copy for sealing or for the gateway message.
 type Secret struct{ b []byte }
 
+func newSecret(b []byte) Secret { return Secret{append([]byte(nil), b...)} }
+
+// Reveal returns a copy of the bytes; only sealing and gateway code may call it.
+func (s Secret) Reveal() []byte { return append([]byte(nil), s.b...) }
+
+// Len is the number of bytes held.
+func (s Secret) Len() int { return len(s.b) }
+
+// IsZero reports whether nothing is held.
+func (s Secret) IsZero() bool { return len(s.b) == 0 }
+
+func (s Secret) String() string                { return fmt.Sprintf("[redacted %d bytes]", len(s.b)) }
+func (s Secret) GoString() string              { return "emv.Secret(" + s.String() + ")" }
+func (s Secret) Format(f fmt.State, _ rune)    { fmt.Fprint(f, s.String()) }
+func (s Secret) LogValue() slog.Value          { return slog.StringValue(s.String()) }
+func (s Secret) MarshalJSON() ([]byte, error)  { return json.Marshal(s.String()) }
+func (s Secret) MarshalText() ([]byte, error)  { return []byte(s.String()), nil }
+func (s *Secret) UnmarshalJSON(_ []byte) error { return errNoUnmarshal }
+
 // ICCData is the TLV blob for online authorisation (ISO 8583 DE55 style).
 // It logs only its tag list; Reveal gives the bytes.
 type ICCData struct{ Secret }
 
 // String lists the tags with their lengths, never the values.
-func (d ICCData) String() string               { return "icc[" + tagsOf(d.b) + "]" }
+func (d ICCData) String() string {
+	l, err := tlv.Parse(d.b)
+	if err != nil {
+		return "icc[?]"
+	}
+	return "icc[" + l.String() + "]"
+}
+
+func (d ICCData) GoString() string             { return "emv.ICCData(" + d.String() + ")" }
 func (d ICCData) Format(f fmt.State, _ rune)   { fmt.Fprint(f, d.String()) }
 func (d ICCData) LogValue() slog.Value         { return slog.StringValue(d.String()) }
 func (d ICCData) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
-func (d ICCData) GoString() string             { return "emv.ICCData(" + d.String() + ")" }
+func (d ICCData) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
