@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tpe/payment"
@@ -27,6 +29,8 @@ type ForwarderOpts struct {
 	Every time.Duration
 	// Timeout bounds each gateway call; default 30 s.
 	Timeout time.Duration
+	// Chunk is how many payments share one journal commit; default 64.
+	Chunk int
 	// OnChange is told of every payment the forwarder settles:
 	// payment.EventForwarded, or payment.EventDeclined for an approval the
 	// issuer refused (state forward_declined). cmd wires it to
@@ -74,6 +78,9 @@ func NewForwarder(st *Store, gw payment.Gateway, o *ForwarderOpts) *Forwarder {
 	}
 	if opts.Every <= 0 {
 		opts.Every = 30 * time.Second
+	}
+	if opts.Chunk <= 0 {
+		opts.Chunk = 64
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
@@ -171,49 +178,18 @@ func (f *Forwarder) ForwardNow(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if len(items) == 0 {
-		return 0, nil
-	}
-	var (
-		mu      sync.Mutex
-		settled int
-		first   error
-		wg      sync.WaitGroup
-	)
-	rctx, stop := context.WithCancel(ctx)
-	defer stop()
-	sem := make(chan struct{}, f.o.Concurrency)
-dispatch:
-	for _, it := range items {
-		select {
-		case sem <- struct{}{}:
-		case <-rctx.Done():
-			break dispatch
+	settled := 0
+	var first error
+	for start := 0; start < len(items) && ctx.Err() == nil; start += f.o.Chunk {
+		n, err := f.forwardChunk(ctx, items[start:min(start+f.o.Chunk, len(items))])
+		settled += n
+		if err != nil && first == nil {
+			first = err
 		}
-		if rctx.Err() != nil {
-			<-sem
-			break
+		if errors.Is(err, payment.ErrGatewayUnavailable) {
+			break // the gateway went away: back off
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			err := f.forward(rctx, it)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if first == nil {
-					first = err
-				}
-				if errors.Is(err, payment.ErrGatewayUnavailable) {
-					stop() // the gateway went away: stop sending, back off
-				}
-				return
-			}
-			settled++
-		}()
 	}
-	wg.Wait()
 	f.mu.Lock()
 	f.forwarded += settled
 	if settled > 0 {
@@ -244,31 +220,91 @@ func (f *Forwarder) setOnline(err error) {
 	}
 }
 
-// forward settles one queued payment. Whenever a Sale of it may have reached
-// the gateway before, the order is looked up first: the gateway has no
-// idempotency key, and a second Sale would charge the customer twice.
-func (f *Forwarder) forward(ctx context.Context, it QueueItem) error {
+// forwardChunk forwards items in order, at most Concurrency at once. The
+// journal is written twice per chunk, not twice per payment: once before
+// any Sale leaves (attempts marked), once with every outcome. A crash in
+// between leaves marked attempts, which the next round resolves by lookup.
+func (f *Forwarder) forwardChunk(ctx context.Context, items []QueueItem) (int, error) {
+	if err := f.st.markAttempts(items, f.o.Now()); err != nil {
+		return 0, fmt.Errorf("offline: recording forward attempts: %w", err)
+	}
+	outs := make([]*outcome, len(items))
+	// halted stops dispatching once the gateway is gone; Sales already in
+	// flight finish normally — cancelling them would make their outcome
+	// unknown for nothing.
+	var halted atomic.Bool
+	sem := make(chan struct{}, f.o.Concurrency)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		outs[i] = &outcome{item: it}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || halted.Load() {
+			outs[i].err = fmt.Errorf("offline: forwarding %s: %w", it.ID, payment.ErrGatewayUnavailable)
+			if ctx.Err() != nil {
+				outs[i].err = ctx.Err()
+			} else {
+				<-sem
+			}
+			continue
+		}
+		wg.Add(1)
+		go func(o *outcome) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			f.forward(ctx, o)
+			if errors.Is(o.err, payment.ErrGatewayUnavailable) {
+				halted.Store(true)
+			}
+		}(outs[i])
+	}
+	wg.Wait()
+	if err := f.st.recordOutcomes(outs); err != nil {
+		return 0, fmt.Errorf("offline: recording forward outcomes: %w", err)
+	}
+	settled := 0
+	var first error
+	for _, o := range outs {
+		switch {
+		case o.settled && o.stale:
+			f.reverseStale(ctx, o)
+		case o.settled:
+			settled++
+			f.announce(o.t)
+		case o.err != nil && (first == nil || errors.Is(o.err, payment.ErrGatewayUnavailable)):
+			first = o.err // "unreachable" wins: it decides the backoff
+		}
+	}
+	return settled, first
+}
+
+// forward tries one queued payment and fills o. Whenever a Sale of it may
+// have reached the gateway before, the order is looked up first: the
+// gateway has no idempotency key, and a second Sale would charge twice.
+func (f *Forwarder) forward(ctx context.Context, o *outcome) {
+	it := o.item
 	t, err := f.st.Get(ctx, it.ID)
 	if err != nil {
-		return fmt.Errorf("offline: reading queued %s: %w", it.ID, err)
+		o.err = fmt.Errorf("offline: reading queued %s: %w", it.ID, err)
+		return
 	}
+	o.t = t
 	if t.State != payment.StateOfflineApproved {
-		return nil // settled since the queue was read
+		o.err = fmt.Errorf("%w: %s is %s", ErrStale, t.ID, t.State)
+		return
 	}
 	if it.Attempts > 0 {
 		res, err := f.lookup(ctx, t.OrderID)
 		switch {
 		case err == nil:
-			return f.settle(t, res)
+			f.settle(o, res)
+			return
 		case !errors.Is(err, payment.ErrNotFound):
-			f.note(it, false, err)
-			return fmt.Errorf("offline: looking up order of %s: %w", t.ID, err)
+			o.err = fmt.Errorf("offline: looking up order of %s: %w", t.ID, err)
+			return
 		}
-	}
-	// Recorded before the request leaves: after a crash from here on, the
-	// next round looks the order up instead of sending blind.
-	if err := f.st.noteAttempt(it.Seq, f.o.Now(), true, ""); err != nil {
-		return fmt.Errorf("offline: recording the attempt of %s: %w", t.ID, err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 	res, err := f.gw.Sale(sctx, payment.SaleRequest{
@@ -277,32 +313,27 @@ func (f *Forwarder) forward(ctx context.Context, it QueueItem) error {
 	})
 	cancel()
 	if err == nil {
-		return f.settle(t, res)
+		f.settle(o, res)
+		return
 	}
 	if errors.Is(err, payment.ErrGatewayUnavailable) {
-		f.note(it, false, err)
-		return fmt.Errorf("offline: forwarding %s: %w", t.ID, err)
+		o.err = fmt.Errorf("offline: forwarding %s: %w", t.ID, err)
+		return
 	}
 	// Unknown outcome (timeout, broken connection): ask before anything else.
 	f.log.Warn("forward outcome unknown, looking the order up", "txn_id", t.ID, "err", err)
-	res, lerr := f.lookup(ctx, t.OrderID)
-	if lerr == nil {
-		return f.settle(t, res)
+	if res, lerr := f.lookup(ctx, t.OrderID); lerr == nil {
+		f.settle(o, res)
+		return
 	}
-	f.note(it, false, err)
-	return fmt.Errorf("offline: forwarding %s: outcome unknown: %w", t.ID, err)
+	o.sent = true
+	o.err = fmt.Errorf("offline: forwarding %s: outcome unknown: %w", t.ID, err)
 }
 
 func (f *Forwarder) lookup(ctx context.Context, orderID string) (payment.GatewayResult, error) {
 	lctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 	defer cancel()
 	return f.gw.Lookup(lctx, orderID)
-}
-
-func (f *Forwarder) note(it QueueItem, sending bool, err error) {
-	if nerr := f.st.noteAttempt(it.Seq, f.o.Now(), sending, err.Error()); nerr != nil {
-		f.log.Warn("queue entry not updated", "txn_id", it.ID, "err", nerr)
-	}
 }
 
 func cardOf(t *payment.Transaction) payment.CardData {
@@ -312,55 +343,62 @@ func cardOf(t *payment.Transaction) payment.CardData {
 	return *t.Card
 }
 
-// settle records the gateway's verdict on a forwarded payment. A decline is
-// kept as forward_declined — flagged for the merchant, never dropped.
-func (f *Forwarder) settle(t *payment.Transaction, res payment.GatewayResult) error {
-	now := f.o.Now()
-	ev := payment.EventForwarded
+// settle applies the gateway's verdict to o.t. A decline is kept as
+// forward_declined — flagged for the merchant, never dropped.
+func (f *Forwarder) settle(o *outcome, res payment.GatewayResult) {
+	t, now := o.t, f.o.Now()
 	if res.Approved {
 		if err := t.Transition(payment.StateForwarded, now, ""); err != nil {
-			return err
+			o.err = err
+			return
 		}
-		t.Forwarded = true
-		t.GatewayID, t.AuthCode, t.Result = res.GatewayID, res.AuthCode, res.Code
+		t.AuthCode = res.AuthCode
 	} else {
 		reason := "declined by the issuer after the offline approval"
 		if res.Decline != "" || res.Message != "" {
-			reason += ": " + res.Decline
-			if res.Message != "" {
-				reason += " " + res.Message
-			}
+			reason += ": " + strings.TrimSpace(res.Decline+" "+res.Message)
 		}
 		if err := t.Transition(payment.StateForwardDeclined, now, reason); err != nil {
-			return err
+			o.err = err
+			return
 		}
-		t.Forwarded = true
-		t.GatewayID, t.Result = res.GatewayID, res.Code
+	}
+	t.Forwarded = true
+	t.GatewayID, t.Result = res.GatewayID, res.Code
+	val, err := encode(f.st.aead, t)
+	if err != nil {
+		o.err = err
+		return
+	}
+	o.val, o.settled = val, true
+	o.res = res
+}
+
+func (f *Forwarder) announce(t *payment.Transaction) {
+	ev := payment.EventForwarded
+	if t.State == payment.StateForwardDeclined {
 		ev = payment.EventDeclined
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := f.st.Save(ctx, t); err != nil {
-		if res.Approved && errors.Is(err, ErrStale) {
-			// The payment was voided on the terminal while it was being
-			// forwarded: the customer must not pay for it.
-			f.log.Warn("forwarded payment was voided meanwhile, reversing it", "txn_id", t.ID)
-			if _, verr := f.gw.Void(ctx, res.GatewayID, t.Amount); verr != nil {
-				return fmt.Errorf("offline: reversing %s voided during forwarding: %w", t.ID, verr)
-			}
-			return nil
-		}
-		return fmt.Errorf("offline: recording the forward of %s: %w", t.ID, err)
-	}
-	if ev == payment.EventDeclined {
-		f.log.Warn("offline approval declined by the issuer", "txn_id", t.ID, "amount_minor", t.Amount.Minor, "outcome", res.Decline)
+		f.log.Warn("offline approval declined by the issuer", "txn_id", t.ID, "amount_minor", t.Amount.Minor, "outcome", t.Reason)
 	} else {
 		f.log.Info("offline approval forwarded", "txn_id", t.ID, "amount_minor", t.Amount.Minor)
 	}
 	if f.o.OnChange != nil {
 		f.o.OnChange(ev, t.Clone())
 	}
-	return nil
+}
+
+// reverseStale voids at the gateway a payment approved there while it was
+// voided on the terminal: the customer must not pay for it.
+func (f *Forwarder) reverseStale(ctx context.Context, o *outcome) {
+	if !o.res.Approved {
+		return
+	}
+	f.log.Warn("forwarded payment was voided on the terminal meanwhile, reversing it", "txn_id", o.t.ID)
+	vctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
+	defer cancel()
+	if _, err := f.gw.Void(vctx, o.res.GatewayID, o.t.Amount); err != nil {
+		f.log.Error("reversal of a voided payment failed", "txn_id", o.t.ID, "err", err)
+	}
 }
 
 // Status is what the operator sees of the forwarder.

@@ -196,10 +196,8 @@ func TestForwardAfterCrashLooksUpFirst(t *testing.T) {
 	txs := queueN(t, st, 2)
 	gw := newLedgerGateway()
 	q, _ := st.Queue(context.Background(), 0)
-	for _, it := range q {
-		if err := st.noteAttempt(it.Seq, t0, true, ""); err != nil {
-			t.Fatal(err)
-		}
+	if err := st.markAttempts(q, t0); err != nil {
+		t.Fatal(err)
 	}
 	// The first one reached the gateway before the crash, the second did not.
 	gw.Sale(context.Background(), payment.SaleRequest{OrderID: txs[0].OrderID, Amount: txs[0].Amount, Offline: true})
@@ -376,5 +374,83 @@ func TestBackoffBounds(t *testing.T) {
 				t.Errorf("rand %v, failure %d: wait %v outside [%v, %v]", r, n, d, full/2, full)
 			}
 		}
+	}
+}
+
+// dropAfter goes down after n sales; onSale runs inside each Sale.
+type dropAfter struct {
+	*ledgerGateway
+	n      int
+	onSale func(order string)
+	voids  []string
+}
+
+func (g *dropAfter) Sale(ctx context.Context, r payment.SaleRequest) (payment.GatewayResult, error) {
+	g.mu.Lock()
+	if len(g.sales) >= g.n {
+		g.down = true
+	}
+	g.mu.Unlock()
+	if g.onSale != nil {
+		g.onSale(r.OrderID)
+	}
+	return g.ledgerGateway.Sale(ctx, r)
+}
+
+func (g *dropAfter) Void(ctx context.Context, id string, a payment.Amount) (payment.GatewayResult, error) {
+	g.voids = append(g.voids, id)
+	return g.ledgerGateway.Void(ctx, id, a)
+}
+
+func TestForwardGatewayDropsMidway(t *testing.T) {
+	st, _ := newStore(t)
+	queueN(t, st, 20)
+	gw := &dropAfter{ledgerGateway: newLedgerGateway(), n: 5}
+	f := NewForwarder(st, gw, &ForwarderOpts{Concurrency: 1, Chunk: 8})
+	n, err := f.ForwardNow(context.Background())
+	if n != 5 || !errors.Is(err, payment.ErrGatewayUnavailable) {
+		t.Fatalf("ForwardNow: %d, %v; want 5 and unavailable", n, err)
+	}
+	q, _ := st.Queue(context.Background(), 0)
+	if len(q) != 15 {
+		t.Fatalf("queue %d, want 15", len(q))
+	}
+	for _, it := range q {
+		// Certainly not received: no lookup needed next time.
+		if it.Attempts != 0 {
+			t.Errorf("%s: %d attempts recorded for a sale that never left", it.ID, it.Attempts)
+		}
+	}
+	if q[0].LastErr == "" {
+		t.Error("the failure is not recorded on the entry")
+	}
+	gw.n, gw.down = 100, false
+	if n, err := f.ForwardNow(context.Background()); n != 15 || err != nil {
+		t.Fatalf("second round: %d, %v", n, err)
+	}
+	if gw.lookups != 0 {
+		t.Errorf("%d lookups, want 0", gw.lookups)
+	}
+}
+
+func TestForwardVoidedMeanwhileIsReversed(t *testing.T) {
+	st, _ := newStore(t)
+	txs := queueN(t, st, 1)
+	gw := &dropAfter{ledgerGateway: newLedgerGateway(), n: 100}
+	gw.onSale = func(string) {
+		// The supervisor voids the offline payment on the terminal while
+		// it is on its way to the gateway.
+		walk(t, st, txs[0], payment.StateReversed)
+	}
+	f := NewForwarder(st, gw, nil)
+	if n, err := f.ForwardNow(context.Background()); n != 0 || err != nil {
+		t.Fatalf("ForwardNow: %d, %v", n, err)
+	}
+	got, _ := st.Get(context.Background(), txs[0].ID)
+	if got.State != payment.StateReversed {
+		t.Errorf("state %s, want reversed kept", got.State)
+	}
+	if len(gw.voids) != 1 || gw.voids[0] != "g-"+txs[0].OrderID {
+		t.Errorf("voids %v: the gateway approval of a voided payment must be reversed", gw.voids)
 	}
 }

@@ -378,6 +378,9 @@ func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, erro
 		}
 	}
 	key := seqKey(seq)
+	// Keys only ever grow: full pages instead of bbolt's half-full default
+	// halve the file.
+	txns.FillPercent = 0.9
 	if err := txns.Put(key, val); err != nil {
 		return false, err
 	}
@@ -618,27 +621,87 @@ func (s *Store) Queue(ctx context.Context, limit int) ([]QueueItem, error) {
 	return out, err
 }
 
-// noteAttempt records, durably, that a Sale of the queued payment is about
-// to leave (err == "") or how the last one failed. From the first attempt
-// on, the order is looked up before any resend.
-func (s *Store) noteAttempt(seq uint64, at time.Time, sending bool, lastErr string) error {
+// markAttempts records, durably and in one commit, that a Sale of each
+// item may leave from now on: from then on, a crash or an unknown outcome
+// makes the next round look the order up before any resend.
+func (s *Store) markAttempts(items []QueueItem, at time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
-		q := tx.Bucket(bucketQueue)
-		v := q.Get(seqKey(seq))
-		if v == nil {
-			return fmt.Errorf("%w: queue entry %d is gone", ErrStale, seq)
+		for _, it := range items {
+			if err := s.editEntry(tx, it.Seq, func(e *queueEntry) { e.Attempts++; e.LastTry = at }); err != nil {
+				return err
+			}
 		}
-		var e queueEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return &CorruptError{Path: s.path, Reason: "unreadable queue entry", Err: err}
+		return nil
+	})
+}
+
+func (s *Store) editEntry(tx *bolt.Tx, seq uint64, edit func(*queueEntry)) error {
+	q := tx.Bucket(bucketQueue)
+	v := q.Get(seqKey(seq))
+	if v == nil {
+		return nil // settled meanwhile
+	}
+	var e queueEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return &CorruptError{Path: s.path, Reason: "unreadable queue entry", Err: err}
+	}
+	edit(&e)
+	b, _ := json.Marshal(e)
+	return q.Put(seqKey(seq), b)
+}
+
+// outcome is what one forwarding attempt of a queued payment came to.
+type outcome struct {
+	item    QueueItem
+	t       *payment.Transaction // transitioned to forwarded / forward_declined when settled
+	val     []byte               // t encoded, when settled
+	settled bool
+	sent    bool // a Sale may have reached the gateway and was not resolved
+	err     error
+	stale   bool // set by recordOutcomes: the payment changed on the terminal meanwhile
+	res     payment.GatewayResult
+}
+
+// recordOutcomes writes a forwarding chunk's results in one commit: settled
+// payments leave the queue; the others keep an exact attempt count and the
+// last error. A payment that changed meanwhile (voided on the terminal) is
+// not overwritten: its outcome is marked stale for the caller.
+func (s *Store) recordOutcomes(outs []*outcome) error {
+	return s.update(func(tx *bolt.Tx) error {
+		ids := tx.Bucket(bucketIDs)
+		for _, o := range outs {
+			o.stale = false
+			if o.settled {
+				v := ids.Get([]byte(o.t.ID))
+				if v == nil {
+					o.stale = true
+					continue
+				}
+				if _, st, err := parseIDValue(v); err != nil {
+					return err
+				} else if st != payment.StateOfflineApproved {
+					o.stale = true
+					continue
+				}
+				if _, err := s.put(tx, o.t, o.val); err != nil {
+					return err
+				}
+				continue
+			}
+			attempts := o.item.Attempts
+			if o.sent {
+				attempts++
+			}
+			msg := ""
+			if o.err != nil {
+				msg = o.err.Error()
+			}
+			err := s.editEntry(tx, o.item.Seq, func(e *queueEntry) { e.Attempts, e.LastErr = attempts, msg })
+			if err != nil {
+				return err
+			}
 		}
-		if sending {
-			e.Attempts++
-			e.LastTry = at
-		}
-		e.LastErr = lastErr
-		b, _ := json.Marshal(e)
-		return q.Put(seqKey(seq), b)
+		return nil
 	})
 }
 
