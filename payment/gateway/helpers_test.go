@@ -137,8 +137,8 @@ const testPAN = "4970100000000014"
 func testCard() payment.CardData {
 	return payment.CardData{Brand: "visa", AID: "A0000000031010", PAN: payment.NewPAN(testPAN),
 		Expiry: "3012", PANSeq: "01", Track2: payment.NewSecret([]byte{0x49, 0x70, 0x10, 0x00, 0x00, 0x00, 0x00, 0x14, 0xD3, 0x01, 0x22, 0x01}),
-		ICC: payment.NewSecret([]byte{0x9F, 0x26, 0x08, 1, 2, 3, 4, 5, 6, 7, 8}), CryptogramType: "ARQC",
-		CVM: "no_cvm", EntryMode: "contactless", ATC: 7}
+		CryptogramType: "ARQC",
+		CVM:            "no_cvm", EntryMode: "contactless", ATC: 7}
 }
 
 func eur(minor int64) payment.Amount { return payment.Amount{Minor: minor, Currency: "EUR"} }

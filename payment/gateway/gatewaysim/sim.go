@@ -82,8 +82,14 @@ type Opts struct {
 	// HangDelay is how long the "timeout" trigger holds its reply (30 s);
 	// SlowDelay how long the "slow" trigger does (3 s).
 	HangDelay, SlowDelay time.Duration
-	// VerifyCryptogram checks ARQC/TC; nil uses DefaultCryptogramVerifier.
+	// VerifyCryptogram checks ARQC/TC; nil uses DefaultCryptogramVerifier
+	// (the virtual cards of payment/emv/cardsim). The amount authorised in
+	// the ICC data (9F02) must also equal the request's.
 	VerifyCryptogram CryptogramVerifier
+	// RequireICC declines card-present requests without ICC data (as a
+	// real acquirer does); off by default so card fakes in other packages'
+	// tests still go through.
+	RequireICC bool
 	// Direct maps a lower-case wallet method ("alipay") to its processor.
 	Direct map[string]DirectProcessor
 	// KeyBits is the RSA key size (2048).

@@ -2,6 +2,7 @@ package gatewaysim
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -87,10 +88,16 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 			code = gateway.CodeCardExpired
 		}
 		msg := ""
-		if code == "" && s.o.VerifyCryptogram != nil {
+		if code == "" {
 			icc, err := hex.DecodeString(card.ICC)
-			if err == nil {
-				err = s.o.VerifyCryptogram(card.PAN, card.PANSeq, icc)
+			switch {
+			case err != nil:
+			case len(icc) == 0 && s.o.RequireICC:
+				err = errors.New("no ICC data")
+			case s.o.VerifyCryptogram != nil:
+				if err = s.o.VerifyCryptogram(card.PAN, card.PANSeq, icc); err == nil {
+					err = checkICCAmount(icc, req.Amount)
+				}
 			}
 			if err != nil {
 				code, msg = gateway.CodeSecurityBreach, "cryptogram verification failed"
