@@ -54,6 +54,12 @@ func runEMV(ctx context.Context, args []string, stdout io.Writer) error {
 	refund := fs.Bool("refund", false, "run a refund instead of a purchase")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, "usage: tpectl emv run --card PROFILE|FILE --amount MINOR [--currency EUR] [--country FR] [--floor-limit MINOR] [--refund] [--json]")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
 		return usagef("emv run: %v", err)
 	}
 	if fs.NArg() != 0 {

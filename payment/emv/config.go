@@ -43,7 +43,9 @@ type App struct {
 	// CVMLimit: amount >= it (kernel 3) or > it (kernel 2) → CVM required (0: no limit).
 	CVMLimit int64
 
-	// Terminal Action Codes (Book 3 §10.7), applied to the TVR.
+	// Terminal Action Codes (Book 3 §10.7), applied to the TVR with the
+	// card's IACs: Denial → decline, Online → ask for an ARQC, Default →
+	// decline when the terminal is offline-only (TerminalType x3/x6).
 	TACDenial, TACOnline, TACDefault [5]byte
 }
 
@@ -168,6 +170,12 @@ func (c *Config) fill() error {
 		}
 	}
 	return nil
+}
+
+// offlineOnly reports a terminal type without online capability (Book 4
+// Annex A1: types x3 and x6). Such a terminal decides with TAC-Default.
+func (c *Config) offlineOnly() bool {
+	return c.TerminalType&0x0F == 0x03 || c.TerminalType&0x0F == 0x06
 }
 
 func (c *Config) caKey(rid []byte, index byte) *rsa.PublicKey {

@@ -411,7 +411,10 @@ func (s *session) prepareTerminalData() error {
 	}
 	t, cfg := s.txn, s.cfg
 	s.ttq = cfg.TTQ
-	if t.Amount > s.app.FloorLimit || t.Type == Refund {
+	switch {
+	case cfg.offlineOnly():
+		s.ttq[0] |= 0x08 // offline-only reader
+	case t.Amount > s.app.FloorLimit || t.Type == Refund:
 		s.ttq[1] |= 0x80 // online cryptogram required
 	}
 	if s.res.Kernel == Kernel3 && s.app.CVMLimit != 0 && t.Amount >= s.app.CVMLimit {

@@ -53,6 +53,9 @@ func (s *session) kernel2(pdol tlv.DOL) error {
 	switch {
 	case s.txn.Type == Refund || s.denied():
 		p1 = 0x00
+	case s.cfg.offlineOnly() && s.byDefault():
+		p1 = 0x00
+	case s.cfg.offlineOnly():
 	case s.online():
 		p1 = 0x80
 	}
@@ -141,6 +144,8 @@ func (s *session) kernel2(pdol tlv.DOL) error {
 		return end(OutcomeDeclined, MsgNotAuthorised, "application expired (%s)", s.res.Expiry)
 	case ct == CryptogramAAC:
 		return end(OutcomeDeclined, MsgNotAuthorised, "card declined (AAC)")
+	case ct == CryptogramARQC && s.cfg.offlineOnly():
+		return end(OutcomeDeclined, MsgNotAuthorised, "card requests online authorisation, terminal is offline-only")
 	case ct == CryptogramARQC:
 		return end(OutcomeOnlineRequest, MsgAuthorising, "card requests online authorisation (ARQC)")
 	}

@@ -61,6 +61,9 @@ func (s *session) kernel3(pdol tlv.DOL) error {
 	if s.denied() {
 		return end(OutcomeDeclined, MsgNotAuthorised, "terminal action code denial matches tvr %X", s.tvr)
 	}
+	if ct == CryptogramARQC && s.cfg.offlineOnly() {
+		return end(OutcomeDeclined, MsgNotAuthorised, "card requests online authorisation, terminal is offline-only")
+	}
 	if ct == CryptogramARQC {
 		return end(OutcomeOnlineRequest, MsgAuthorising, "card requests online authorisation (ARQC)")
 	}
@@ -119,28 +122,24 @@ func (s *session) k3CVM(ctq []byte, ct CryptogramType) *outcome {
 	return end(OutcomeTryAnotherInterface, MsgInsertCard, "cvm required above %d and the card offers no cvm this reader supports: insert card", s.app.CVMLimit)
 }
 
-// denied reports whether the TVR matches the terminal or issuer denial codes.
-func (s *session) denied() bool {
-	iac := s.data[0x9F0E]
-	for i := range s.tvr {
-		m := s.app.TACDenial[i]
-		if len(iac) == 5 {
-			m |= iac[i]
-		}
-		if s.tvr[i]&m != 0 {
-			return true
-		}
-	}
-	return false
-}
+// denied reports whether the TVR matches the denial action codes.
+func (s *session) denied() bool { return s.tvrMatches(s.app.TACDenial, 0x9F0E) }
 
 // online reports whether the TVR matches the online action codes.
-func (s *session) online() bool {
-	iac := s.data[0x9F0F]
+func (s *session) online() bool { return s.tvrMatches(s.app.TACOnline, 0x9F0F) }
+
+// byDefault reports whether the TVR matches the default action codes, which
+// decide when the terminal cannot go online (Book 3 §10.7).
+func (s *session) byDefault() bool { return s.tvrMatches(s.app.TACDefault, 0x9F0D) }
+
+// tvrMatches ORs the terminal action code with the card's issuer action
+// code (tag iac) and tests it against the TVR.
+func (s *session) tvrMatches(tac [5]byte, iac tlv.Tag) bool {
+	ic := s.data[iac]
 	for i := range s.tvr {
-		m := s.app.TACOnline[i]
-		if len(iac) == 5 {
-			m |= iac[i]
+		m := tac[i]
+		if len(ic) == 5 {
+			m |= ic[i]
 		}
 		if s.tvr[i]&m != 0 {
 			return true

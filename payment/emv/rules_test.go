@@ -525,3 +525,37 @@ func TestNotAccepted(t *testing.T) {
 		t.Errorf("default currency: got %v %v", res, err)
 	}
 }
+
+func TestOfflineOnlyTerminal(t *testing.T) {
+	cfg := testConfig(2000)
+	cfg.TerminalType = 0x23 // attended, offline only
+	for i := range cfg.Apps {
+		cfg.Apps[i].CVMLimit = 0 // keep CVM out of this test
+	}
+	tests := []struct {
+		profile string
+		amount  int64
+		outcome emv.Outcome
+	}{
+		{"visa-credit", 1000, emv.OutcomeApproved}, // TC + fDDA
+		{"visa-credit", 5000, emv.OutcomeApproved}, // above the floor limit, yet no online bit: offline-only reader
+		{"phone-cdcvm", 1000, emv.OutcomeDeclined}, // the phone always asks to go online
+		{"mastercard", 1000, emv.OutcomeApproved},  // TC + CDA
+		{"mastercard", 20000, emv.OutcomeDeclined}, // card risk management asks for an ARQC above 100.00
+	}
+	for _, tt := range tests {
+		card, _ := cardsim.New(tt.profile)
+		res := run(t, cfg, card, tt.amount, emv.Purchase)
+		if res.Outcome != tt.outcome {
+			t.Errorf("%s %d: got %s (%s), want %s", tt.profile, tt.amount, res.Outcome, res.Reason, tt.outcome)
+		}
+	}
+	// TVR bits in TAC-Default make an offline-only kernel 2 ask for an AAC.
+	cfg = testConfig(2000)
+	cfg.TerminalType = 0x23
+	cfg.CAKeys = nil // CDA impossible → TVR byte 1 bit 04, which TAC-Default lists
+	card, _ := cardsim.New("mastercard")
+	if res := run(t, cfg, card, 1000, emv.Purchase); res.Outcome != emv.OutcomeDeclined || res.CryptogramType != emv.CryptogramAAC {
+		t.Errorf("offline-only without ODA: got %s %s (%s)", res.Outcome, res.CryptogramType, res.Reason)
+	}
+}
