@@ -53,6 +53,7 @@ type Forwarder struct {
 	kick  chan struct{}
 
 	mu          sync.Mutex
+	resolve     map[string]bool // in-flight payments boot recovery left pending
 	online      bool
 	checked     time.Time
 	failures    int
@@ -148,6 +149,57 @@ func (f *Forwarder) Kick() {
 	}
 }
 
+// Resolve hands the forwarder the payments boot recovery could not resolve
+// (Report.Pending): it retries them whenever the gateway answers. Only IDs
+// from a boot-time Recover belong here — a payment in state authorising
+// found later may be one the service is running.
+func (f *Forwarder) Resolve(ids ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.resolve == nil {
+		f.resolve = map[string]bool{}
+	}
+	for _, id := range ids {
+		f.resolve[id] = true
+	}
+}
+
+// resolveOwed finishes reversals owed at runtime (a sale whose outcome the
+// gateway never gave, now over on the terminal) and the payments handed
+// over by Resolve, so a customer charged without the cashier knowing is
+// refunded as soon as the gateway is back — not at the next boot.
+func (f *Forwarder) resolveOwed(ctx context.Context) {
+	txns, err := f.st.inFlight(ctx)
+	if err != nil {
+		f.log.Warn("reading payments owed a resolution", "err", err)
+		return
+	}
+	for _, t := range txns {
+		f.mu.Lock()
+		boot := f.resolve[t.ID]
+		f.mu.Unlock()
+		if !boot && (needsRecovery(&payment.Transaction{State: t.State}) || !t.ReversalPending) {
+			continue // a payment the service is running right now
+		}
+		var r Report
+		if err := recoverOne(ctx, f.st, f.gw, t, &r); err != nil {
+			f.log.Warn("resolving an interrupted payment", "txn_id", t.ID, "err", err)
+			continue
+		}
+		if len(r.Pending) > 0 {
+			continue
+		}
+		f.mu.Lock()
+		delete(f.resolve, t.ID)
+		f.mu.Unlock()
+		if len(r.Reversed) > 0 && f.o.OnChange != nil {
+			if got, err := f.st.Get(ctx, t.ID); err == nil {
+				f.o.OnChange(payment.EventReversed, got)
+			}
+		}
+	}
+}
+
 // backoff is the wait after the n-th failed round in a row.
 func (f *Forwarder) backoff(n int) time.Duration {
 	d := f.o.BackoffMin
@@ -174,6 +226,7 @@ func (f *Forwarder) ForwardNow(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("offline: gateway unreachable: %w", err)
 	}
+	f.resolveOwed(ctx)
 	items, err := f.st.Queue(ctx, 0)
 	if err != nil {
 		return 0, err

@@ -154,3 +154,48 @@ func TestRecoverGatewayUnreachableThenBack(t *testing.T) {
 		t.Errorf("nothing left, nil gateway: %+v", rep)
 	}
 }
+
+// TestForwarderResolvesOwedReversals: a sale left failed with a reversal
+// owed at runtime, and an authorisation boot recovery left pending, are
+// resolved by the forwarder once the gateway answers — while a payment the
+// service is running right now is left alone.
+func TestForwarderResolvesOwedReversals(t *testing.T) {
+	ctx := context.Background()
+	st, _ := newStore(t)
+	gw := &paymenttest.Gateway{}
+	owed := cardTxn(1, t0)
+	saveNew(t, st, owed)
+	walk(t, st, owed, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising)
+	owed.ReversalPending = true
+	walk(t, st, owed, payment.StateFailed)
+	boot := cardTxn(2, t0)
+	saveNew(t, st, boot)
+	walk(t, st, boot, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising)
+	live := cardTxn(3, t0)
+	saveNew(t, st, live)
+	walk(t, st, live, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising)
+	for _, tx := range []*payment.Transaction{owed, boot, live} {
+		gw.Sale(ctx, payment.SaleRequest{OrderID: tx.OrderID, Amount: tx.Amount})
+	}
+	var events []payment.EventType
+	f := NewForwarder(st, gw, &ForwarderOpts{OnChange: func(ev payment.EventType, _ *payment.Transaction) { events = append(events, ev) }})
+	f.Resolve(boot.ID)
+	if _, err := f.ForwardNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Get(ctx, owed.ID); got.ReversalPending {
+		t.Error("owed reversal not done")
+	}
+	if got, _ := st.Get(ctx, boot.ID); got.State != payment.StateReversed {
+		t.Errorf("boot-pending: %s, want reversed", got.State)
+	}
+	if got, _ := st.Get(ctx, live.ID); got.State != payment.StateAuthorising {
+		t.Errorf("a live payment was touched: %s", got.State)
+	}
+	if len(gw.Voids) != 2 {
+		t.Errorf("voids %v, want 2", gw.Voids)
+	}
+	if len(events) != 2 || events[0] != payment.EventReversed {
+		t.Errorf("events %v", events)
+	}
+}
