@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
 
@@ -37,6 +38,22 @@ func NewPTY() (*PTY, error) {
 		s.Close()
 		return nil, fmt.Errorf("serialport: setting pty raw: %w", err)
 	}
+	// pty.Open called m.Fd(), which switched the master to blocking mode
+	// and out of the runtime poller: reads could then be neither
+	// interrupted by Close nor bounded by deadlines. Re-wrap a
+	// non-blocking duplicate.
+	fd, err := unix.Dup(int(m.Fd()))
+	m.Close()
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("serialport: dup pty master: %w", err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		s.Close()
+		return nil, fmt.Errorf("serialport: pty master non-blocking: %w", err)
+	}
+	m = os.NewFile(uintptr(fd), "/dev/ptmx")
 	return &PTY{Master: m, slave: s}, nil
 }
 

@@ -102,3 +102,17 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatal("Link replaced a regular file")
 	}
 }
+
+func TestPTYMasterDeadline(t *testing.T) {
+	p, err := NewPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Master.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+		t.Fatalf("master has no deadlines: %v", err)
+	}
+	if _, err := p.Master.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("got %v, want deadline exceeded", err)
+	}
+}
