@@ -90,3 +90,18 @@ func BenchmarkKernelWithCardsim(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkKernelColdCache is BenchmarkKernel with a new Kernel for every
+// transaction, so the issuer key is recovered from its certificate each
+// time (what the issuer-key cache saves).
+func BenchmarkKernelColdCache(b *testing.B) {
+	cfg := testConfig(2000)
+	cfg.Rand = zeroRand{}
+	card := record(b, cfg, "visa-credit", 1000)
+	txn := emv.Transaction{Amount: 1000, CurrencyNumeric: 978, CurrencyExponent: 2, Date: txnDate}
+	for b.Loop() {
+		if res, err := emv.New(cfg).Run(context.Background(), card, txn); err != nil || res.Outcome != emv.OutcomeApproved {
+			b.Fatalf("got %v %v", res, err)
+		}
+	}
+}

@@ -15,8 +15,12 @@ const maxRecords = 24
 // response objects for kernels that need them (CDA, qVSDC).
 func (s *session) gpo(pdol tlv.DOL) (tlv.List, error) {
 	s.pdol = pdol.Build(s.termValue)
-	cmd := []byte{0x80, 0xA8, 0x00, 0x00, byte(len(s.pdol) + 2), 0x83, byte(len(s.pdol))}
-	cmd = append(append(cmd, s.pdol...), 0x00)
+	tmpl := tlv.Encode(0x83, s.pdol) // 81 LL long form above 127 bytes
+	if len(tmpl) > 255 {
+		return nil, end(OutcomeSelectNext, MsgNone, "%s pdol asks for %d bytes", s.res.AID, len(s.pdol))
+	}
+	cmd := append([]byte{0x80, 0xA8, 0x00, 0x00, byte(len(tmpl))}, tmpl...)
+	cmd = append(cmd, 0x00)
 	data, sw, err := s.transceive("gpo", cmd)
 	if err != nil {
 		return nil, err

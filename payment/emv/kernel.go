@@ -111,6 +111,7 @@ type session struct {
 	pdol        []byte // PDOL data sent with GPO (for CDA)
 	cvmRequired bool
 	cvmRes      [3]byte
+	blocked     bool // a candidate answered SELECT with "blocked"
 }
 
 // outcome is how a step ends the run early: an Outcome with its reason.
@@ -316,7 +317,7 @@ func (s *session) entryPoint() error {
 		}
 		return err
 	}
-	if len(tried) > 0 && strings.Contains(strings.Join(tried, " "), "blocked") {
+	if s.blocked {
 		return end(OutcomeEndApplication, MsgOtherCard, "no application could be selected: %s", strings.Join(tried, "; "))
 	}
 	return end(OutcomeTryAnotherInterface, MsgInsertCard, "no application could be selected: %s", strings.Join(tried, "; "))
@@ -367,6 +368,7 @@ func (s *session) selectAndRun(c candidate) error {
 	switch sw {
 	case 0x9000:
 	case 0x6283, 0x6A81:
+		s.blocked = true
 		return end(OutcomeSelectNext, MsgNone, "%s blocked (%04X)", aidHex, sw)
 	default:
 		return end(OutcomeSelectNext, MsgNone, "%s select status %04X", aidHex, sw)

@@ -559,3 +559,24 @@ func TestOfflineOnlyTerminal(t *testing.T) {
 		t.Errorf("offline-only without ODA: got %s %s (%s)", res.Outcome, res.CryptogramType, res.Reason)
 	}
 }
+
+func TestLongPDOLUsesLongFormLength(t *testing.T) {
+	card, _ := cardsim.New("visa-credit")
+	m := &mutator{card: card, fn: func(c, r []byte) []byte {
+		if isSelect(c, "A0000000031010") {
+			fci := tlv.Encode(0x6F, tlv.Append(tlv.Encode(0x84, h("A0000000031010")), 0xA5, tlv.Encode(0x9F38, h("9F6604 9F4E 8190"))))
+			return append(fci, 0x90, 0x00)
+		}
+		return r
+	}}
+	run(t, testConfig(0), m, 1000, emv.Purchase)
+	for _, c := range m.seen {
+		if isGPO(c) {
+			if want := h("80A80000 97 83 8194"); !bytes.Equal(c[:8], want) || len(c) != 5+0x97+1 {
+				t.Errorf("gpo header %X (len %d), want %X", c[:8], len(c), want)
+			}
+			return
+		}
+	}
+	t.Error("no gpo sent")
+}
