@@ -43,6 +43,26 @@
 // CA public key table of Config.CAKeys. Unknown CA keys, broken chains or
 // signatures never lead to an approval.
 //
+// Wiring (payment service, cmd):
+//
+//	cfg := emv.DefaultConfig()           // French attended terminal, EUR
+//	cfg.CAKeys = caTable                 // cardsim.CAKeys() in the simulator
+//	cfg.Logger = logger
+//	k := emv.New(&cfg)                   // once; safe for concurrent use
+//	res, err := k.Run(ctx, nfcCard, emv.Transaction{Amount: 1250, CurrencyNumeric: 978, CurrencyExponent: 2})
+//	// err: ctx done or card transport failure (errors.Is(err, emv.ErrCard),
+//	// and the device error, e.g. nfc.ErrCardRemoved). Otherwise switch on
+//	// res.Outcome; res.ICC.Reveal() is the DE55 blob for authorisation,
+//	// res.PAN.Digits() and res.Track2.Reveal() are for sealing only.
+//
+// device/nfc.Card satisfies emv.Card structurally; this package imports
+// nothing outside the standard library and emv/tlv.
+//
+// Limits of this kernel, on purpose: no CA revocation list or CA key
+// expiry; no Visa MSD or Mastercard mag-stripe mode; no transit, cashback
+// or issuer update processing; Amex, JCB, Discover and UnionPay kernels are
+// not implemented (their AIDs end in try_another_interface).
+//
 // Card data never leaves the package in clear by accident: PAN, Secret and
 // ICCData print, log and marshal masked; PAN.Digits and Secret.Reveal are
 // the explicit ways to the values, for sealing and the gateway.
