@@ -30,7 +30,11 @@ func simDir(t testing.TB) string {
 			panic(err)
 		}
 		defer os.RemoveAll(dir)
-		s, err := gatewaysim.New(dir, nil)
+		var o *gatewaysim.Opts
+		if os.Getenv("GW_CARD_BITS") == "1024" {
+			o = &gatewaysim.Opts{CardKeyBits: 1024}
+		}
+		s, err := gatewaysim.New(dir, o)
 		if err != nil {
 			panic(err)
 		}

@@ -36,7 +36,7 @@ func newRSAJWK(bits int, use string, alg string) (jose.JSONWebKey, error) {
 	return jose.JSONWebKey{Key: k, KeyID: kid, Use: use, Algorithm: alg}, nil
 }
 
-func loadKeys(dir string, bits int) (*keyFile, error) {
+func loadKeys(dir string, bits, cardBits int) (*keyFile, error) {
 	path := filepath.Join(dir, "keys.json")
 	b, err := os.ReadFile(path)
 	if err == nil {
@@ -60,7 +60,7 @@ func loadKeys(dir string, bits int) (*keyFile, error) {
 		return nil, err
 	}
 	kf.Signing = []jose.JSONWebKey{sk}
-	if kf.Card, err = newRSAJWK(bits, "enc", string(jose.RSA_OAEP_256)); err != nil {
+	if kf.Card, err = newRSAJWK(cardBits, "enc", string(jose.RSA_OAEP_256)); err != nil {
 		return nil, err
 	}
 	return &kf, saveKeys(dir, &kf)

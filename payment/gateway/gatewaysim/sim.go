@@ -92,8 +92,13 @@ type Opts struct {
 	RequireICC bool
 	// Direct maps a lower-case wallet method ("alipay") to its processor.
 	Direct map[string]DirectProcessor
-	// KeyBits is the RSA key size (2048).
+	// KeyBits is the RSA size of new IdP signing keys (2048).
 	KeyBits int
+	// CardKeyBits is the RSA size of the card-encryption key made when the
+	// data dir has none (2048). Opening the JWE costs one RSA private
+	// operation per authorisation, which bounds throughput (see
+	// BenchmarkSimulatorThroughput); 1024 is accepted for load tests only.
+	CardKeyBits int
 	// SyncWrites fsyncs the ledger after each change.
 	SyncWrites bool
 	// Logger receives request logs; discard by default.
@@ -165,13 +170,16 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if opts.KeyBits == 0 {
 		opts.KeyBits = 2048
 	}
+	if opts.CardKeyBits == 0 {
+		opts.CardKeyBits = 2048
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("gatewaysim: data dir: %w", err)
 	}
-	kf, err := loadKeys(dataDir, opts.KeyBits)
+	kf, err := loadKeys(dataDir, opts.KeyBits, opts.CardKeyBits)
 	if err != nil {
 		return nil, err
 	}
