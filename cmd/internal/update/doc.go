@@ -1,0 +1,52 @@
+// Package update installs signed bundles (cmd/internal/bundle) on a
+// terminal with two slots, switches between them atomically and rolls back
+// a version that does not come up healthy.
+//
+// # Layout under the root (/ on a terminal, a directory in tests)
+//
+//	opt/tpe/slots/a/      an extracted bundle: manifest.json, manifest.sig, bin/tpe, systemd/…
+//	opt/tpe/slots/b/      the other one
+//	opt/tpe/current       symlink → slots/a or slots/b: what runs (ExecStart=/opt/tpe/current/bin/tpe)
+//	opt/tpe/state.json    trial flag, previous slot, start attempts, last rollback
+//	opt/tpe/.staging/     a bundle being extracted (discarded when found at start)
+//	opt/tpe/.lock         flock: one update operation at a time
+//
+// The symlink is the truth about what runs; state.json only says whether
+// the active slot is on trial. Every step of Apply leaves a root that boots
+// the old or the new version, never a mix, whatever instant the power goes:
+//
+//  1. verify the whole bundle (signature by a trusted key, every hash) — no write;
+//  2. refuse a downgrade or reinstall unless forced, and refuse while a
+//     payment is in flight or unforwarded offline payments exist (Guard);
+//  3. extract into .staging, fsync every file and directory;
+//  4. rename the inactive slot aside, rename .staging into its place, fsync;
+//  5. write state.json {trial: new slot, previous: old slot} (temp file,
+//     fsync, rename, fsync dir);
+//  6. switch: symlink current.new → new slot, rename over current, fsync.
+//
+// A cut before 6 leaves current on the old slot; the trial recorded in 5 names
+// a slot current does not point to, and reconcile (run first by every
+// operation) clears it. A cut after 6 leaves the new version on trial.
+//
+// # Trial and rollback
+//
+// On its first start the new version must pass a health check (Check,
+// `tpectl update check`, run by tpe-update-check.service after tpe.service):
+// GET /v1/health on the local API answering 200 with the new version.
+// Check counts start attempts in state.json before probing, so a version that
+// crashes the board before the check finishes is rolled back after
+// MaxAttempts boots. A failed check switches current back to the previous
+// slot (symlink first, then state: a cut in between leaves the old version
+// running and the trial cleared by reconcile).
+//
+// # Payments at risk
+//
+// JournalGuard reads the offline journal read-only (offline.Open with
+// ReadOnly): a payment in flight (journal bucket "active") always blocks an
+// update; unforwarded offline approvals ("queue") block it unless
+// AllowQueued, because a rollback after a new version migrated the journal
+// would leave them to a binary that cannot read it. When the running
+// terminal holds the journal (offline.ErrLocked), the guard asks its local
+// API instead (GET /v1/health, queue_length) and refuses when it cannot
+// tell.
+package update
