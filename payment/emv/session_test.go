@@ -143,3 +143,16 @@ func TestKernelConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileExpectations keeps cardsim.Profile.Expect honest: the default
+// terminal configuration, 10.00 EUR.
+func TestProfileExpectations(t *testing.T) {
+	for _, p := range cardsim.Profiles() {
+		card, _ := cardsim.New(p.Name)
+		cfg := emv.DefaultConfig()
+		cfg.CAKeys = cardsim.CAKeys()
+		if res := run(t, &cfg, card, 1000, emv.Purchase); string(res.Outcome) != p.Expect {
+			t.Errorf("%s: got %s (%s), profile says %s", p.Name, res.Outcome, res.Reason, p.Expect)
+		}
+	}
+}

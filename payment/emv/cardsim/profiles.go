@@ -28,9 +28,8 @@ type Profile struct {
 	Description string `json:"description"`
 	PAN         string `json:"pan"`    // test PAN, not a real account
 	Expiry      string `json:"expiry"` // YYMMDD
-	// Expect is the outcome the kernel reaches with the default terminal
-	// configuration for a small amount (under CVM and floor limits differ
-	// by profile: see the tests).
+	// Expect is the outcome emv.DefaultConfig (with CAKeys) reaches for
+	// 10.00 EUR; tests in payment/emv keep it true.
 	Expect string `json:"expect"`
 
 	psn       int // -1: no 5F34
