@@ -12,8 +12,8 @@ import (
 // sent in pieces with the MI bit, like the chip does when its buffer is full.
 const maxRAPDUChunk = 252
 
-// afterFn runs once the response has gone out (PowerDown falls asleep
-// only after answering).
+// afterFn changes the chip state as the response goes out (PowerDown falls
+// asleep only once it has answered).
 type afterFn func()
 
 // exec runs one command (data = command code + parameters) and returns the

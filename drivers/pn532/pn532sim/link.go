@@ -129,6 +129,11 @@ func (l *link) run(ctx context.Context) {
 		if delay > 0 {
 			time.Sleep(delay)
 		}
+		if after != nil {
+			// The chip changes state as it sends the response; do it first
+			// so the host never sees the response before the new state.
+			after()
+		}
 		switch {
 		case !faulty:
 			l.emit(frame)
@@ -138,9 +143,6 @@ func (l *link) run(ctx context.Context) {
 			l.emit(bad)
 		case fault == FaultTruncateResponse:
 			l.emit(frame[:len(frame)/2])
-		}
-		if after != nil {
-			after()
 		}
 	}
 }
