@@ -103,7 +103,7 @@ type Dev struct {
 // New initialises the panel on port p: reset, sleep out, RGB565, rotation,
 // inversion, a black frame, display on, backlight on. dc is required; rst and
 // bl may be nil (or gpio.INVALID) when the board ties them. It takes about
-// 300 ms, mostly datasheet waits.
+// 135 ms, the datasheet's wait between reset and sleep out.
 func New(p spi.Port, dc, rst, bl gpio.PinOut, opts *Opts) (*Dev, error) {
 	o := Opts{}
 	if opts != nil {
@@ -192,42 +192,37 @@ func (d *Dev) init(mad byte) error {
 			return &BusError{Op: "backlight pin", Err: err}
 		}
 	}
-	if d.rst != nil {
-		// §7.4: a low pulse of at least 10 µs, then 120 ms before commands.
-		for _, s := range []struct {
-			l gpio.Level
-			t time.Duration
-		}{{gpio.High, time.Millisecond}, {gpio.Low, time.Millisecond}, {gpio.High, 120 * time.Millisecond}} {
-			if err := d.rst.Out(s.l); err != nil {
-				return &BusError{Op: "reset pin", Err: err}
-			}
-			time.Sleep(s.t)
-		}
-	}
-	steps := []struct {
+	type step struct {
 		cmd    byte
 		params []byte
 		wait   time.Duration
-	}{
-		{SWRESET, nil, 150 * time.Millisecond}, // 120 ms when reset from sleep out
-		{SLPOUT, nil, 10 * time.Millisecond},   // 5 ms before the next command
-		{COLMOD, []byte{Colmod16}, 10 * time.Millisecond},
-		{MADCTL, []byte{mad}, 0},
-		{PORCTRL, []byte{0x0C, 0x0C, 0x00, 0x33, 0x33}, 0}, // reset values, stated for clones
-		{FRCTRL2, []byte{0x0F}, 0},                         // 60 Hz
 	}
-	if d.o.NoInvert {
-		steps = append(steps, struct {
-			cmd    byte
-			params []byte
-			wait   time.Duration
-		}{INVOFF, nil, 0})
+	var steps []step
+	if d.rst != nil {
+		// §7.4: a low pulse of at least 10 µs; SLPOUT may follow 120 ms
+		// after the release. A hardware reset makes SWRESET redundant.
+		for _, l := range []gpio.Level{gpio.High, gpio.Low, gpio.High} {
+			if err := d.rst.Out(l); err != nil {
+				return &BusError{Op: "reset pin", Err: err}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(120 * time.Millisecond)
 	} else {
-		steps = append(steps, struct {
-			cmd    byte
-			params []byte
-			wait   time.Duration
-		}{INVON, nil, 10 * time.Millisecond})
+		// §9.1.2: SLPOUT may follow SWRESET after 120 ms.
+		steps = append(steps, step{SWRESET, nil, 120 * time.Millisecond})
+	}
+	steps = append(steps,
+		step{SLPOUT, nil, 10 * time.Millisecond}, // §9.1.12: 5 ms before the next command
+		step{COLMOD, []byte{Colmod16}, 0},
+		step{MADCTL, []byte{mad}, 0},
+		step{PORCTRL, []byte{0x0C, 0x0C, 0x00, 0x33, 0x33}, 0}, // reset values, stated for clones
+		step{FRCTRL2, []byte{0x0F}, 0},                         // 60 Hz
+	)
+	if d.o.NoInvert {
+		steps = append(steps, step{INVOFF, nil, 0})
+	} else {
+		steps = append(steps, step{INVON, nil, 0})
 	}
 	for _, s := range steps {
 		if err := d.command(s.cmd, s.params...); err != nil {
