@@ -2,7 +2,7 @@ package emv
 
 import (
 	"bytes"
-	"fmt"
+	"encoding/hex"
 
 	"tpe/payment/emv/tlv"
 )
@@ -98,20 +98,19 @@ func (s *session) readRecords() error {
 			return end(OutcomeEndApplication, MsgTryAgain, "afl: more than %d records", maxRecords)
 		}
 		for rec := int(first); rec <= int(last); rec++ {
-			step := fmt.Sprintf("read record %d of sfi %d", rec, sfi)
-			data, sw, err := s.transceive(step, []byte{0x00, 0xB2, byte(rec), sfi<<3 | 0x04, 0x00})
+			data, sw, err := s.transceive("read record", []byte{0x00, 0xB2, byte(rec), sfi<<3 | 0x04, 0x00})
 			if err != nil {
 				return err
 			}
 			if sw != 0x9000 {
-				return end(OutcomeEndApplication, MsgTryAgain, "%s: status %04X", step, sw)
+				return end(OutcomeEndApplication, MsgTryAgain, "read record %d of sfi %d: status %04X", rec, sfi, sw)
 			}
 			l, err := tlv.Parse(data)
 			if err != nil {
-				return end(OutcomeEndApplication, MsgTryAgain, "%s: malformed record: %v", step, err)
+				return end(OutcomeEndApplication, MsgTryAgain, "read record %d of sfi %d: malformed record: %v", rec, sfi, err)
 			}
 			if len(l) != 1 || l[0].Tag != 0x70 {
-				return end(OutcomeEndApplication, MsgTryAgain, "%s: record is not one 70 template", step)
+				return end(OutcomeEndApplication, MsgTryAgain, "read record %d of sfi %d: record is not one 70 template", rec, sfi)
 			}
 			s.absorb(l[0].Children)
 			if rec-int(first) < int(oda) {
@@ -159,7 +158,7 @@ func (s *session) extractCardData() error {
 		if _, ok := tlv.DecodeN(v); !ok {
 			return end(OutcomeEndApplication, MsgTryAgain, "expiry (5F24) is malformed")
 		}
-		exp = fmt.Sprintf("%X", v[:2])
+		exp = hex.EncodeToString(v[:2])
 	}
 	if len(exp) != 4 {
 		return end(OutcomeEndApplication, MsgTryAgain, "card data missing: no expiry date")
@@ -171,22 +170,28 @@ func (s *session) extractCardData() error {
 			s.res.PANSeq = int(n)
 		}
 	}
-	// Processing restrictions (Book 3 §10.4.3).
-	today := fmt.Sprintf("%X", bcdDate(s.txn.Date.UTC()))
-	expFull := exp + "31"
+	// Processing restrictions (Book 3 §10.4.3). BCD dates compare as bytes.
+	today := bcdDate(s.txn.Date.UTC())
+	expFull := append(hexBytes(exp), 0x31)
 	if v := s.data[0x5F24]; len(v) == 3 {
-		expFull = fmt.Sprintf("%X", v)
+		expFull = v
 	}
-	if expFull < today {
+	if bytes.Compare(expFull, today) < 0 {
 		s.tvr[1] |= 0x40
 	}
-	if v := s.data[0x5F25]; len(v) == 3 && fmt.Sprintf("%X", v) > today {
+	if v := s.data[0x5F25]; len(v) == 3 && bytes.Compare(v, today) > 0 {
 		s.tvr[1] |= 0x20
 	}
 	if v := s.data[0x9F08]; len(v) == 2 && !bytes.Equal(v, s.app.Version[:]) {
 		s.tvr[1] |= 0x80
 	}
 	return nil
+}
+
+// hexBytes decodes a 4-digit YYMM string back to BCD.
+func hexBytes(s string) []byte {
+	b, _ := hex.DecodeString(s)
+	return b
 }
 
 // parseTrack2 reads PAN and YYMM from track 2 equivalent data (BCD, D

@@ -189,8 +189,10 @@ func (s *session) transceive(step string, capdu []byte) ([]byte, uint16, error) 
 			return nil, 0, nil
 		}
 		sw := uint16(r[len(r)-2])<<8 | uint16(r[len(r)-1])
-		s.log.LogAttrs(s.ctx, slog.LevelDebug, "apdu", slog.String("step", step),
-			slog.String("ins", fmt.Sprintf("%02X", capdu[1])), slog.String("sw", fmt.Sprintf("%04X", sw)), slog.Int("len", len(r)-2))
+		if s.log.Enabled(s.ctx, slog.LevelDebug) { // formatting costs more than the kernel logic
+			s.log.LogAttrs(s.ctx, slog.LevelDebug, "apdu", slog.String("step", step),
+				slog.String("ins", fmt.Sprintf("%02X", capdu[1])), slog.String("sw", fmt.Sprintf("%04X", sw)), slog.Int("len", len(r)-2))
+		}
 		acc = append(acc, r[:len(r)-2]...)
 		switch {
 		case sw>>8 == 0x61:

@@ -36,8 +36,8 @@ var (
 
 type issuerEntry struct {
 	key      *rsa.PublicKey
-	expiry   string // YYMM
-	issuerID string // leftmost PAN digits
+	expiry   [2]byte // YYMM, BCD
+	issuerID string  // leftmost PAN digits
 }
 
 type iccKey struct{ *rsa.PublicKey }
@@ -67,10 +67,16 @@ func exponent(b []byte) (int, bool) {
 	return e, e == 3 || e == 65537
 }
 
-// mmyyToYYMM turns a certificate expiry (n4 MMYY) into YYMM for comparison.
-func mmyyToYYMM(b []byte) string { return fmt.Sprintf("%02X%02X", b[1], b[0]) }
+// mmyyToYYMM turns a certificate expiry (n4 MMYY) into BCD YYMM, which
+// compares as bytes.
+func mmyyToYYMM(b []byte) [2]byte { return [2]byte{b[1], b[0]} }
 
-func (s *session) todayYYMM() string { return fmt.Sprintf("%X", bcdDate(s.txn.Date.UTC()))[:4] }
+func (s *session) todayYYMM() [2]byte {
+	d := bcdDate(s.txn.Date.UTC())
+	return [2]byte{d[0], d[1]}
+}
+
+func before(a, b [2]byte) bool { return a[0] < b[0] || a[0] == b[0] && a[1] < b[1] }
 
 // issuerKey recovers (or finds in the cache) the issuer public key.
 func (s *session) issuerKey() (*rsa.PublicKey, error) {
@@ -105,7 +111,7 @@ func (s *session) issuerKey() (*rsa.PublicKey, error) {
 	if !stringsHasPrefix(pan, e.issuerID) {
 		return nil, errPANMatch
 	}
-	if e.expiry < s.todayYYMM() {
+	if before(e.expiry, s.todayYYMM()) {
 		return nil, errExpiredCrt
 	}
 	return e.key, nil
@@ -199,7 +205,7 @@ func (s *session) recoverICCKey() (*iccKey, error) {
 	if p, _ := tlv.DecodeCN(m[2:12]); p != s.res.PAN.Digits() {
 		return nil, fmt.Errorf("%w: icc key: %w", ErrODA, errPANMatch)
 	}
-	if mmyyToYYMM(m[12:14]) < s.todayYYMM() {
+	if before(mmyyToYYMM(m[12:14]), s.todayYYMM()) {
 		return nil, fmt.Errorf("%w: icc key: %w", ErrODA, errExpiredCrt)
 	}
 	modLen := int(m[19])
