@@ -1,0 +1,227 @@
+package cashier
+
+import (
+	"context"
+	"image/color"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+
+	"tpe/payment"
+)
+
+func (u *UI) goLinks() { u.show("links", u.linksScreen) }
+
+func (u *UI) linksScreen() fyne.CanvasObject {
+	txns, err := u.svc.List(context.Background(), payment.Query{Method: payment.MethodPayLink, Limit: histLimit})
+	if err != nil {
+		u.notice, u.bad = u.errText(err), true
+	}
+	list := container.NewVBox()
+	pending := 0
+	for _, t := range txns {
+		if t.State == payment.StateAwaitingCustomer {
+			pending++
+		}
+		list.Add(u.linkRow(t))
+	}
+	if len(txns) == 0 {
+		list.Add(container.NewPadded(text(u.T("links.empty"), 18, colMuted, false)))
+	}
+	refresh := newTile(u.T("links.refresh"), "", theme.NewThemedResource(theme.ViewRefreshIcon()), colCard, colInk, 15, fyne.NewSize(150, 44), u.tap(u.refreshLinks))
+	head := container.NewBorder(nil, nil,
+		container.NewVBox(text(u.T("links.title"), 22, colInk, true), text(u.T("links.pending", pending), 14, colMuted, false)),
+		refresh)
+	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(list))
+}
+
+func (u *UI) linkRow(t *payment.Transaction) fyne.CanvasObject {
+	cp := statusColor(t)
+	st := pill(u.T(statusKey(t)), cp.bg, cp.fg)
+	amt := text(t.Amount.Format(u.lang), 18, colInk, true)
+	sub := u.T("links.until", dateTime(u.lang, t.ExpireAt))
+	if t.Reference != "" {
+		sub = t.Reference + " · " + sub
+	}
+	row := container.NewBorder(nil, nil, nil,
+		container.NewHBox(container.NewCenter(st), container.New(layout.NewGridWrapLayout(fyne.NewSize(130, 40)), container.NewCenter(amt))),
+		container.NewVBox(text(t.Email, 16, colInk, true), text(sub, 13, colMuted, false)))
+	return newRow(row, u.tap(func() { u.openDetail(t) }))
+}
+
+func (u *UI) refreshLinks() {
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		err := u.svc.RefreshLinks(ctx)
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			u.render()
+		})
+	}()
+}
+
+func (u *UI) goReports() {
+	u.report = nil
+	u.show("reports", u.reportsScreen)
+}
+
+func (u *UI) reportsScreen() fyne.CanvasObject {
+	r := u.report
+	if r == nil || r.Kind == "X" {
+		x, err := u.svc.Report(context.Background())
+		if err != nil {
+			u.notice, u.bad = u.errText(err), true
+		} else {
+			r = &x
+		}
+	}
+	xBtn := newTile(u.T("rep.x"), "", theme.NewThemedResource(theme.DocumentIcon()), colCard, colInk, 17, fyne.NewSize(190, 60), u.tap(func() {
+		u.report = nil
+		u.render()
+	}))
+	zBtn := newTile(u.T("rep.z"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrandDark, colWhite, 17, fyne.NewSize(260, 60), u.tap(u.askClose))
+	head := container.NewBorder(nil, nil, text(u.T("rep.title"), 22, colInk, true), container.NewHBox(xBtn, zBtn))
+	body := container.NewVBox()
+	if r != nil {
+		body.Add(u.reportCard(*r))
+	}
+	body.Add(u.queueCard())
+	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
+}
+
+func (u *UI) reportCard(r payment.Report) fyne.CanvasObject {
+	money := func(m int64) string { return payment.Amount{Minor: m, Currency: r.Currency}.Format(u.lang) }
+	title := u.T("rep.x")
+	if r.Kind == "Z" {
+		title = u.T("rep.z.done", r.Batch)
+	}
+	big := func(label, value, count string, col color.Color) fyne.CanvasObject {
+		v := text(value, 28, col, true)
+		return container.NewVBox(text(label, 14, colMuted, false), v, text(count, 13, colMuted, false))
+	}
+	totals := container.New(layout.NewGridLayoutWithColumns(4),
+		big(u.T("rep.sales"), money(r.SalesTotal), u.T("rep.count", r.SalesCount), colInk),
+		big(u.T("rep.refunds"), money(-r.RefundsTotal), u.T("rep.count", r.RefundsCount), colInk),
+		big(u.T("rep.net"), money(r.Net), "", colBrand),
+		big(u.T("rep.declined"), strconv.Itoa(r.Declined), "", colInk),
+	)
+	lines := container.NewVBox()
+	for _, l := range r.Lines {
+		name := u.T("method." + string(l.Method))
+		if l.Brand != "" {
+			name += " · " + strings.ToUpper(l.Brand)
+		}
+		right := text(money(l.SalesTotal-l.RefundsTotal), 16, colInk, true)
+		lines.Add(container.NewBorder(nil, nil, text(name, 16, colInk, false), container.NewHBox(text(u.T("rep.count", l.SalesCount), 14, colMuted, false), right)))
+	}
+	if len(r.Lines) == 0 {
+		lines.Add(text(u.T("rep.none"), 15, colMuted, false))
+	}
+	items := []fyne.CanvasObject{
+		container.NewBorder(nil, nil, text(title, 20, colInk, true), text(u.T("rep.batch", r.Batch)+" · "+u.T("rep.at", dateTime(u.lang, r.At)), 14, colMuted, false)),
+		totals, lines,
+	}
+	if r.OfflinePending > 0 {
+		items = append(items, text(u.T("rep.pending", r.OfflinePending), 15, colAmber, true))
+	}
+	if r.ForwardDeclined > 0 {
+		items = append(items, text(u.T("rep.fwddeclined", r.ForwardDeclined), 15, colRed, true))
+	}
+	return panel(container.NewVBox(items...))
+}
+
+func (u *UI) queueCard() fyne.CanvasObject {
+	st := u.status
+	net := pill(u.T("status.online"), fade(colGreen, 0x22), colGreen)
+	if !st.Online {
+		net = pill(u.T("status.offline"), fade(colAmber, 0x2A), colAmber)
+	}
+	msg := u.T("rep.queue.empty")
+	if st.Queued > 0 {
+		msg = u.T("rep.queue.oldest", st.Queued, dateTime(u.lang, st.Oldest))
+	}
+	return panel(container.NewBorder(nil, nil, container.NewVBox(text(u.T("rep.queue"), 18, colInk, true), text(msg, 15, colMuted, false)), container.NewCenter(net)))
+}
+
+func (u *UI) askClose() {
+	b, err := u.svc.Report(context.Background())
+	if err != nil {
+		u.say(u.errText(err), true)
+		return
+	}
+	u.ask(u.T("rep.z.ask", b.Batch), u.T("rep.z"), func() {
+		go func() {
+			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
+			defer cancel()
+			z, err := u.svc.CloseBatch(ctx)
+			u.do(func() {
+				if err != nil {
+					u.say(u.errText(err), true)
+					return
+				}
+				u.report = &z
+				u.show("reports", u.reportsScreen)
+				u.say(u.T("rep.z.done", z.Batch), false)
+			})
+		}()
+		u.render()
+	})
+}
+
+func (u *UI) goSettings() {
+	u.requireRole(RoleTechnician, func(Cashier) { u.show("settings", u.settingsScreen) })
+}
+
+func (u *UI) settingsScreen() fyne.CanvasObject {
+	m := u.svc.Merchant()
+	kv := func(k, v string) fyne.CanvasObject {
+		if v == "" {
+			v = "—"
+		}
+		return container.NewBorder(nil, nil, container.New(layout.NewGridWrapLayout(fyne.NewSize(170, 30)), text(u.T(k), 15, colMuted, false)), nil, text(v, 16, colInk, true))
+	}
+	net := u.T("status.online")
+	if !u.status.Online {
+		net = u.T("status.offline")
+	}
+	roles := []string{}
+	user := ""
+	if u.user != nil {
+		user = u.user.Name
+		for _, r := range u.user.Roles {
+			roles = append(roles, u.T("role."+string(r)))
+		}
+	}
+	langs := container.NewHBox()
+	for _, l := range Langs {
+		bg, fg := colCard, colInk
+		if l == u.lang {
+			bg, fg = colBrand, colWhite
+		}
+		name := map[string]string{"fr": "Français", "en": "English"}[l]
+		langs.Add(newTile(name, "", nil, bg, fg, 16, fyne.NewSize(130, 48), u.tap(func() { u.setLang(l) })))
+	}
+	return container.NewVBox(
+		text(u.T("set.title"), 22, colInk, true),
+		panel(container.NewVBox(
+			kv("set.merchant", strings.TrimSpace(m.Name+" "+m.City)),
+			kv("set.mid", m.ID),
+			kv("set.terminal", m.TerminalID),
+			kv("set.currency", u.svc.Currency()),
+			kv("set.network", net),
+			kv("set.version", u.o.Version),
+			kv("set.user", user),
+			kv("set.roles", strings.Join(roles, ", ")),
+		)),
+		container.NewBorder(nil, nil, text(u.T("set.lang"), 16, colInk, true), nil, langs),
+	)
+}

@@ -1,0 +1,28 @@
+// Package cashier is the cashier's touchscreen UI of the terminal, in fyne.
+//
+// It holds no business logic: every action calls *payment.Service (Pay,
+// Cancel, Refund, Void, List, Report, CloseBatch, Reprint, Receipt) and every
+// screen that follows a payment is driven by the service's events
+// (Service.Subscribe), applied on fyne's goroutine with fyne.Do.
+//
+// Screens: sale (amount on a large keypad, in integer minor units; method
+// card, Alipay+ or pay-by-e-mail link), live progress with cancel at every
+// waiting step, result (approved, approved offline, declined with the reason
+// in the cashier's words) with reprint and e-mail receipt, history with
+// search and filters, refund and void behind the supervisor role, payment
+// links, X report and end-of-day close (Z), settings behind the technician
+// role, and cashier sign-in with the OAuth 2.0 device authorization grant
+// (RFC 8628: the cashier scans a QR code on a phone and approves there).
+//
+// Every visible string comes from a golang.org/x/text message catalogue in
+// French and English (i18n.go); amounts are formatted by
+// payment.Amount.Format. The language switches live from the top bar.
+//
+// Wiring (cmd/tpe, cmd/tpe-sim):
+//
+//	ui := cashier.New(app, svc, &cashier.Opts{Lang: "fr", SignIn: s, Status: st})
+//	w := ui.Window() // or frame ui.Content() and call ui.BindKeys(w.Canvas())
+//	ui.Start()       // follows the service's events until Stop
+//
+// Only cmd calls app.New(); this package takes the fyne.App it is given.
+package cashier

@@ -1,0 +1,341 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"tpe/device/printer"
+	"tpe/payment"
+	"tpe/payment/paymenttest"
+)
+
+// env is a cashier UI on a real payment.Service over the paymenttest fakes.
+type env struct {
+	t       *testing.T
+	ui      *UI
+	w       fyne.Window
+	svc     *payment.Service
+	journal *paymenttest.Journal
+	gw      *paymenttest.Gateway
+	cards   *paymenttest.Cards
+	wallets *fakeWallets
+	links   *fakeLinks
+	mail    *fakeNotifier
+	printer *fakePrinter
+	signin  *fakeSignIn
+}
+
+func newEnv(t *testing.T, o *Opts) *env {
+	t.Helper()
+	a := test.NewApp()
+	a.Settings().SetTheme(NewTheme())
+	e := &env{t: t, journal: paymenttest.NewJournal(), gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards(),
+		wallets: newFakeWallets(), links: &fakeLinks{status: map[string]string{}}, mail: &fakeNotifier{}, printer: &fakePrinter{}}
+	svc, err := payment.New(payment.Opts{
+		Merchant: payment.Merchant{Name: "Boulangerie Martin", City: "Lyon", ID: "M0042", TerminalID: "T0001"},
+		Currency: "EUR", Lang: "fr",
+		Journal:  e.journal, Gateway: e.gw, Cards: e.cards, Wallets: e.wallets, Links: e.links, Notifier: e.mail, Printer: e.printer,
+		Offline: payment.OfflineLimits{DefaultFloor: 10000, MaxCount: 10, MaxTotal: 100000, MaxAge: time.Hour},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	var opts Opts
+	if o != nil {
+		opts = *o
+	}
+	if opts.Notifier == nil {
+		opts.Notifier = e.mail
+	}
+	if fs, ok := opts.SignIn.(*fakeSignIn); ok {
+		e.signin = fs
+	}
+	e.ui = New(a, svc, &opts)
+	e.w = test.NewWindow(e.ui.Content())
+	e.w.Resize(fyne.NewSize(1024, 600))
+	e.ui.BindKeys(e.w.Canvas())
+	t.Cleanup(func() {
+		e.ui.Close()
+		svc.Close()
+		e.w.Close()
+	})
+	return e
+}
+
+// walk visits o and everything drawn inside it, widgets included.
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if o == nil {
+		return
+	}
+	f(o)
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			walk(c, f)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			walk(c, f)
+		}
+	}
+}
+
+// texts is every string drawn on screen.
+func (e *env) texts() []string {
+	var out []string
+	e.ui.locked(func() {
+		walk(e.ui.Content(), func(o fyne.CanvasObject) {
+			if t, ok := o.(*canvas.Text); ok && t.Text != "" {
+				out = append(out, t.Text)
+			}
+		})
+	})
+	return out
+}
+
+func (e *env) has(s string) bool {
+	for _, t := range e.texts() {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// wait polls until the screen shows s.
+func (e *env) wait(s string) {
+	e.t.Helper()
+	e.waitFor(func() bool { return e.has(s) }, "the screen to show %q", s)
+}
+
+func (e *env) waitFor(cond func() bool, what string, args ...any) {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for "+what+"; screen shows %q", append(args, e.texts())...)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// tap taps the tile or row whose text is label.
+func (e *env) tap(label string) {
+	e.t.Helper()
+	var target fyne.Tappable
+	e.ui.locked(func() {
+		walk(e.ui.Content(), func(o fyne.CanvasObject) {
+			if target != nil {
+				return
+			}
+			switch v := o.(type) {
+			case *tile:
+				if v.Label == label {
+					target = v
+				}
+			case *row:
+				walk(v.content, func(c fyne.CanvasObject) {
+					if t, ok := c.(*canvas.Text); ok && strings.Contains(t.Text, label) {
+						target = v
+					}
+				})
+			case *widget.Button:
+				if v.Text == label {
+					target = v
+				}
+			}
+		})
+	})
+	if target == nil {
+		e.t.Fatalf("nothing to tap labelled %q; screen shows %q", label, e.texts())
+	}
+	test.Tap(target)
+}
+
+// entry returns the entry whose place holder is ph.
+func (e *env) entry(ph string) *widget.Entry {
+	e.t.Helper()
+	var en *widget.Entry
+	e.ui.locked(func() {
+		walk(e.ui.Content(), func(o fyne.CanvasObject) {
+			if v, ok := o.(*widget.Entry); ok && v.PlaceHolder == ph && en == nil {
+				en = v
+			}
+		})
+	})
+	if en == nil {
+		e.t.Fatalf("no entry %q", ph)
+	}
+	return en
+}
+
+// typeAmount taps the keypad digits of minor.
+func (e *env) typeAmount(minor string) {
+	for _, d := range minor {
+		e.tap(string(d))
+	}
+}
+
+func (e *env) only(q payment.Query) *payment.Transaction {
+	e.t.Helper()
+	l, err := e.svc.List(context.Background(), q)
+	if err != nil || len(l) != 1 {
+		e.t.Fatalf("List(%+v) = %d payments, %v; want 1", q, len(l), err)
+	}
+	return l[0]
+}
+
+// cardSale takes a card payment of minor through the keypad and a tap.
+func (e *env) cardSale(minor string) *payment.Transaction {
+	e.t.Helper()
+	e.typeAmount(minor)
+	e.tap(e.ui.T("sale.card"))
+	e.wait(e.ui.T("progress.card"))
+	e.cards.Present(paymenttest.VisaOnline())
+	e.wait(e.ui.T("result.approved"))
+	e.svc.Wait()
+	return e.only(payment.Query{Limit: 1})
+}
+
+// fakeWallets is an Alipay+ provider the test pays or declines.
+type fakeWallets struct {
+	answer chan payment.WalletResult
+	mu     sync.Mutex
+	codes  []string
+}
+
+func newFakeWallets() *fakeWallets { return &fakeWallets{answer: make(chan payment.WalletResult, 1)} }
+
+func (w *fakeWallets) Pay(ctx context.Context, req payment.WalletRequest, update func(payment.WalletUpdate)) (payment.WalletResult, error) {
+	if req.BuyerCode == "" {
+		update(payment.WalletUpdate{QR: "https://qr.alipayplus.example/281004" + req.OrderID[len(req.OrderID)-6:], ExpireAt: time.Now().Add(2 * time.Minute)})
+	} else {
+		w.mu.Lock()
+		w.codes = append(w.codes, req.BuyerCode)
+		w.mu.Unlock()
+	}
+	select {
+	case r := <-w.answer:
+		return r, nil
+	case <-ctx.Done():
+		return payment.WalletResult{Cancelled: true}, ctx.Err()
+	}
+}
+
+func (w *fakeWallets) Refund(context.Context, string, payment.Amount) (payment.GatewayResult, error) {
+	return payment.GatewayResult{Approved: true, Code: "000", GatewayID: "WR1"}, nil
+}
+
+type fakeLinks struct {
+	mu     sync.Mutex
+	status map[string]string
+	n      int
+}
+
+func (l *fakeLinks) Create(_ context.Context, r payment.LinkRequest) (payment.Link, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n++
+	id := fmt.Sprintf("L%d", l.n)
+	l.status[id] = "pending"
+	return payment.Link{ID: id, URL: "https://pay.example/" + id, ExpireAt: time.Date(2026, 12, 3, 18, 0, 0, 0, time.Local)}, nil
+}
+
+func (l *fakeLinks) Status(_ context.Context, id string) (payment.LinkState, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return payment.LinkState{Status: l.status[id], GatewayID: "G" + id, Code: "000"}, nil
+}
+
+func (l *fakeLinks) Cancel(_ context.Context, id string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.status[id] = "cancelled"
+	return nil
+}
+
+func (l *fakeLinks) Resend(context.Context, string, string) error { return nil }
+
+type fakeNotifier struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (n *fakeNotifier) SendReceipt(_ context.Context, to string, _ *payment.Transaction, text string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, to+"\n"+text)
+	return nil
+}
+
+func (n *fakeNotifier) SendReport(context.Context, payment.Report, string) error { return nil }
+
+type fakePrinter struct {
+	mu       sync.Mutex
+	receipts []printer.Receipt
+	err      error
+}
+
+func (p *fakePrinter) Print(_ context.Context, r printer.Receipt) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
+	p.receipts = append(p.receipts, r)
+	return nil
+}
+
+func (p *fakePrinter) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.receipts)
+}
+
+func (p *fakePrinter) Status(context.Context) (printer.Status, error) {
+	return printer.Status{Online: true}, nil
+}
+func (p *fakePrinter) String() string { return "fake printer" }
+func (p *fakePrinter) Halt() error    { return nil }
+
+// fakeSignIn is a device-code identity provider: the test approves.
+type fakeSignIn struct {
+	approve chan Cashier
+	starts  int
+	mu      sync.Mutex
+}
+
+func newFakeSignIn() *fakeSignIn { return &fakeSignIn{approve: make(chan Cashier, 1)} }
+
+func (s *fakeSignIn) Start(ctx context.Context) (Challenge, error) {
+	s.mu.Lock()
+	s.starts++
+	s.mu.Unlock()
+	return Challenge{
+		UserCode: "WDJB-MJHT", VerificationURI: "https://id.example/device",
+		VerificationURIComplete: "https://id.example/device?user_code=WDJB-MJHT",
+		ExpiresAt:               time.Now().Add(10 * time.Minute),
+		Poll: func(ctx context.Context) (Cashier, error) {
+			select {
+			case c := <-s.approve:
+				if c.Name == "" {
+					return Cashier{}, errors.New("access_denied")
+				}
+				return c, nil
+			case <-ctx.Done():
+				return Cashier{}, ctx.Err()
+			}
+		},
+	}, nil
+}

@@ -1,0 +1,384 @@
+package cashier
+
+import (
+	"context"
+	"image/color"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"tpe/payment"
+)
+
+type colorPair struct{ bg, fg color.NRGBA }
+
+// histState is the history's filters.
+type histState struct {
+	search string
+	status payment.Status // "" = all
+	method payment.Method // "" = all
+	days   int            // 0 = any date, 1 = today, 7, 30
+}
+
+// histLimit caps the rows on screen; filters narrow further.
+const histLimit = 200
+
+var histStatuses = []payment.Status{"", payment.StatusApproved, payment.StatusDeclined, payment.StatusPending,
+	payment.StatusCancelled, payment.StatusFailed, payment.StatusExpired, payment.StatusRefunded, payment.StatusPartiallyRefunded}
+
+var histMethods = []payment.Method{"", payment.MethodCard, payment.MethodAlipayPlus, payment.MethodPayLink}
+
+var histDays = []int{0, 1, 7, 30}
+
+func (u *UI) goHistory() { u.show("history", u.historyScreen) }
+
+// query is the journal query of the filters (search is applied on top: it
+// matches parts of several fields, which the journal cannot).
+func (u *UI) query() payment.Query {
+	h := u.hist
+	q := payment.Query{Status: h.status, Method: h.method, Limit: histLimit}
+	if h.days > 0 {
+		y, m, d := u.o.Now().Date()
+		q.Since = time.Date(y, m, d, 0, 0, 0, 0, u.o.Now().Location()).AddDate(0, 0, 1-h.days)
+	}
+	return q
+}
+
+func matchSearch(t *payment.Transaction, s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return true
+	}
+	fields := []string{t.Reference, t.OrderID, t.ID, t.Email, t.Wallet, t.GatewayID, t.AuthCode}
+	if t.Card != nil {
+		fields = append(fields, t.Card.PAN.Last4(), t.Card.Brand)
+	}
+	for _, f := range fields {
+		if f != "" && strings.Contains(strings.ToLower(f), s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (u *UI) historyScreen() fyne.CanvasObject {
+	h := &u.hist
+	txns, err := u.svc.List(context.Background(), u.query())
+	if err != nil {
+		u.notice, u.bad = u.errText(err), true
+	}
+	var shown []*payment.Transaction
+	for _, t := range txns {
+		if matchSearch(t, h.search) {
+			shown = append(shown, t)
+		}
+	}
+	search := widget.NewEntry()
+	search.SetPlaceHolder(u.T("hist.search"))
+	search.SetText(h.search)
+	search.OnSubmitted = func(v string) {
+		u.locked(func() {
+			h.search = v
+			u.render()
+		})
+	}
+	list := container.NewVBox()
+	search.OnChanged = func(v string) {
+		u.locked(func() {
+			h.search = v
+			list.Objects = u.historyRows(txns)
+			list.Refresh()
+		})
+	}
+	statusNames := make([]string, len(histStatuses))
+	for i, s := range histStatuses {
+		statusNames[i] = u.T("hist.all")
+		if s != "" {
+			statusNames[i] = u.T("st." + string(s))
+		}
+	}
+	status := widget.NewSelect(statusNames, nil)
+	status.SetSelectedIndex(indexOf(histStatuses, h.status))
+	status.OnChanged = func(string) {
+		u.locked(func() {
+			h.status = histStatuses[max(status.SelectedIndex(), 0)]
+			u.render()
+		})
+	}
+	methodNames := make([]string, len(histMethods))
+	for i, m := range histMethods {
+		methodNames[i] = u.T("hist.allmethods")
+		if m != "" {
+			methodNames[i] = u.T("method." + string(m))
+		}
+	}
+	method := widget.NewSelect(methodNames, nil)
+	method.SetSelectedIndex(indexOf(histMethods, h.method))
+	method.OnChanged = func(string) {
+		u.locked(func() {
+			h.method = histMethods[max(method.SelectedIndex(), 0)]
+			u.render()
+		})
+	}
+	dayNames := []string{u.T("hist.anytime"), u.T("hist.today"), u.T("hist.week"), u.T("hist.month")}
+	days := widget.NewSelect(dayNames, nil)
+	days.SetSelectedIndex(indexOf(histDays, h.days))
+	days.OnChanged = func(string) {
+		u.locked(func() {
+			h.days = histDays[max(days.SelectedIndex(), 0)]
+			u.render()
+		})
+	}
+	list.Objects = u.historyRows(txns)
+	head := container.NewBorder(nil, nil, text(u.T("hist.title"), 22, colInk, true),
+		text(u.T("hist.count", len(shown)), 14, colMuted, false))
+	filters := container.NewBorder(nil, nil, nil, container.NewHBox(status, method, days), search)
+	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, container.NewVScroll(list))
+}
+
+func indexOf[T comparable](s []T, v T) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return 0
+}
+
+func (u *UI) historyRows(txns []*payment.Transaction) []fyne.CanvasObject {
+	rows := []fyne.CanvasObject{}
+	for _, t := range txns {
+		if !matchSearch(t, u.hist.search) {
+			continue
+		}
+		rows = append(rows, u.txnRow(t, func() { u.openDetail(t) }))
+	}
+	if len(rows) == 0 {
+		l := text(u.T("hist.empty"), 18, colMuted, false)
+		l.Alignment = fyne.TextAlignCenter
+		rows = append(rows, container.NewPadded(l))
+	}
+	return rows
+}
+
+// txnRow is one payment in a list: when, how, who, status and amount.
+func (u *UI) txnRow(t *payment.Transaction, open func()) fyne.CanvasObject {
+	when := text(shortTime(u.lang, t.CreatedAt, u.o.Now()), 15, colMuted, false)
+	what := u.T("method." + string(t.Method))
+	if p := u.payerLine(t); p != "" {
+		what += " · " + p
+	}
+	main := text(what, 16, colInk, true)
+	sub := t.Reference
+	if sub == "" {
+		sub = txnShort(t.OrderID)
+	}
+	cp := statusColor(t)
+	st := pill(u.T(statusKey(t)), cp.bg, cp.fg)
+	amt := text(t.Amount.Format(u.lang), 18, colInk, true)
+	amt.Alignment = fyne.TextAlignTrailing
+	row := container.NewBorder(nil, nil,
+		container.New(layout.NewGridWrapLayout(fyne.NewSize(90, 40)), container.NewCenter(when)),
+		container.NewHBox(container.NewCenter(st), container.New(layout.NewGridWrapLayout(fyne.NewSize(130, 40)), container.NewCenter(amt))),
+		container.NewVBox(main, text(sub, 13, colMuted, false)))
+	return newRow(row, u.tap(open))
+}
+
+// txnShort is the readable tail of an order ID.
+func txnShort(orderID string) string {
+	if i := strings.LastIndexByte(orderID, '-'); i >= 0 && len(orderID) > 20 {
+		return "…" + orderID[max(i-6, 0):]
+	}
+	return orderID
+}
+
+// row is a tappable list row on a white card.
+type row struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onTap   func()
+}
+
+func newRow(content fyne.CanvasObject, tap func()) *row {
+	r := &row{content: content, onTap: tap}
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *row) Tapped(*fyne.PointEvent) {
+	if r.onTap != nil {
+		r.onTap()
+	}
+}
+
+func (r *row) CreateRenderer() fyne.WidgetRenderer {
+	bg := canvas.NewRectangle(colCard)
+	bg.CornerRadius = 10
+	bg.StrokeColor = colLine
+	bg.StrokeWidth = 1
+	return &minRenderer{WidgetRenderer: widget.NewSimpleRenderer(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(6, 6, 12, 12), r.content))), min: fyne.NewSize(0, 58)}
+}
+
+func (u *UI) openDetail(t *payment.Transaction) {
+	u.detail = t
+	u.show("detail", u.detailScreen)
+}
+
+func (u *UI) detailScreen() fyne.CanvasObject {
+	t := u.detail
+	if fresh, err := u.svc.Get(context.Background(), t.ID); err == nil {
+		t, u.detail = fresh, fresh
+	}
+	kv := func(k, v string) fyne.CanvasObject {
+		if v == "" {
+			return nil
+		}
+		key := text(u.T(k), 15, colMuted, false)
+		val := wrapLabel(v)
+		val.TextStyle.Bold = true
+		return container.NewBorder(nil, nil, container.New(layout.NewGridWrapLayout(fyne.NewSize(150, 30)), key), nil, val)
+	}
+	lines := container.NewVBox()
+	add := func(o fyne.CanvasObject) {
+		if o != nil {
+			lines.Add(o)
+		}
+	}
+	add(kv("detail.date", dateTime(u.lang, t.CreatedAt)))
+	add(kv("detail.method", strings.TrimSpace(u.T("method."+string(t.Method))+" "+u.payerLine(t))))
+	add(kv("detail.order", t.OrderID))
+	add(kv("detail.ref", t.Reference))
+	if t.Refunded() > 0 {
+		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
+	}
+	add(kv("detail.cashier", t.Cashier))
+	if !t.State.Approved() && t.Reason != "" {
+		add(kv("detail.reason", u.reasonText(t)))
+	}
+	cp := statusColor(t)
+	head := container.NewBorder(nil, nil,
+		container.NewHBox(text(u.T("detail.title"), 22, colInk, true), container.NewCenter(pill(u.T(statusKey(t)), cp.bg, cp.fg))),
+		text(t.Amount.Format(u.lang), 34, colInk, true))
+	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(u.goHistory))}
+	acts = append(acts, layout.NewSpacer())
+	if t.State.Approved() || t.State == payment.StateDeclined {
+		acts = append(acts, newTile(u.T("result.reprint"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(func() { u.reprint(t.ID) })))
+	}
+	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
+		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { u.cancelLink(t.ID) })))
+	}
+	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved {
+		acts = append(acts, newTile(u.T("detail.refund"), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 17, fyne.NewSize(170, 60), u.tap(func() {
+			u.requireRole(RoleSupervisor, func(Cashier) { u.openRefund(t) })
+		})))
+	}
+	switch t.State {
+	case payment.StateOfflineApproved, payment.StateApproved, payment.StateForwarded:
+		if len(t.Refunds) == 0 && (t.Method == payment.MethodCard || t.State == payment.StateOfflineApproved) {
+			acts = append(acts, newTile(u.T("detail.void"), "", nil, colRed, colWhite, 17, fyne.NewSize(200, 60), u.tap(func() {
+				u.requireRole(RoleSupervisor, func(Cashier) { u.askVoid(t) })
+			})))
+		}
+	}
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			u.goHistory()
+		}
+	}
+	return container.NewBorder(nil, container.NewHBox(acts...), nil, nil, panel(container.NewBorder(head, nil, nil, nil, container.NewVScroll(lines))))
+}
+
+func (u *UI) cancelLink(id string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		_, err := u.svc.Cancel(ctx, id)
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			u.say(u.T("reason.linkcancelled"), false)
+		})
+	}()
+}
+
+func (u *UI) askVoid(t *payment.Transaction) {
+	u.ask(u.T("detail.void.ask", t.Amount.Format(u.lang)), u.T("confirm.yes"), func() {
+		id := t.ID
+		go func() {
+			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
+			defer cancel()
+			_, err := u.svc.Void(ctx, id)
+			u.do(func() {
+				if err != nil {
+					u.say(u.errText(err), true)
+					return
+				}
+				u.say(u.T("detail.voided"), false)
+			})
+		}()
+		u.render()
+	})
+}
+
+func (u *UI) openRefund(t *payment.Transaction) {
+	u.detail = t
+	u.refund = amountDigits{Minor: t.Refundable()}.digits()
+	u.show("refund", u.refundScreen)
+}
+
+func (u *UI) refundScreen() fyne.CanvasObject {
+	t := u.detail
+	a := u.amount(u.refund)
+	a.Currency = t.Amount.Currency
+	do := func() {
+		if a.Minor <= 0 {
+			u.say(u.T("sale.enter"), true)
+			return
+		}
+		id := t.ID
+		go func() {
+			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
+			defer cancel()
+			_, err := u.svc.Refund(ctx, id, a)
+			if err == nil {
+				_ = u.svc.PrintRefund(ctx, id, "", payment.CustomerCopy) // a printer problem does not undo the refund
+			}
+			u.do(func() {
+				if err != nil {
+					u.say(u.errText(err), true)
+					return
+				}
+				u.show("detail", u.detailScreen)
+				u.say(u.T("refund.done", a.Format(u.lang)), false)
+			})
+		}()
+	}
+	pad := u.keypad(&u.refund, do)
+	prev := u.keyFn
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			u.show("detail", u.detailScreen)
+			return
+		}
+		prev(ev)
+	}
+	amt := text(a.Format(u.lang), 52, colInk, true)
+	amt.Alignment = fyne.TextAlignTrailing
+	left := container.NewVBox(
+		text(u.T("refund.title"), 24, colInk, true),
+		text(u.T("refund.max", payment.Amount{Minor: t.Refundable(), Currency: t.Amount.Currency}.Format(u.lang)), 16, colMuted, false),
+		panel(amt),
+		layout.NewSpacer(),
+		newTile(u.T("refund.confirm", a.Format(u.lang)), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 20, fyne.NewSize(300, 72), u.tap(do)),
+		newTile(u.T("sale.back"), "", nil, colCard, colInk, 17, fyne.NewSize(300, 56), u.tap(func() { u.show("detail", u.detailScreen) })),
+	)
+	return container.New(layout.NewGridLayoutWithColumns(2), left, container.NewPadded(pad))
+}

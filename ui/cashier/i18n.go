@@ -1,0 +1,323 @@
+package cashier
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+// Langs are the languages the cashier UI speaks, in switch order.
+var Langs = []string{"fr", "en"}
+
+// messages is the whole catalogue: key → {French, English}. Keys are
+// message IDs, never shown: a missing translation would show the key, and
+// TestCatalogue fails on it.
+var messages = map[string][2]string{
+	// top bar and navigation
+	"nav.sale":       {"Encaisser", "Sale"},
+	"nav.history":    {"Historique", "History"},
+	"nav.links":      {"Liens", "Links"},
+	"nav.reports":    {"Caisse", "Reports"},
+	"nav.settings":   {"Réglages", "Settings"},
+	"status.online":  {"En ligne", "Online"},
+	"status.offline": {"Hors ligne", "Offline"},
+	"status.queue":   {"%d en attente", "%d waiting"},
+	"user.signout":   {"Déconnexion", "Sign out"},
+	"lang.switch":    {"EN", "FR"},
+
+	// sale
+	"sale.amount":         {"Montant à encaisser", "Amount to charge"},
+	"sale.reference":      {"Référence caisse (facultatif)", "Register reference (optional)"},
+	"sale.method":         {"Moyen de paiement", "Payment method"},
+	"sale.card":           {"Carte", "Card"},
+	"sale.card.sub":       {"Sans contact", "Contactless"},
+	"sale.alipay":         {"Alipay+", "Alipay+"},
+	"sale.alipay.sub":     {"QR code", "QR code"},
+	"sale.link":           {"Lien e-mail", "E-mail link"},
+	"sale.link.sub":       {"Payer plus tard", "Pay later"},
+	"sale.clear":          {"C", "C"},
+	"sale.enter":          {"Saisissez un montant", "Enter an amount"},
+	"sale.email.title":    {"Paiement par lien e-mail", "Pay by e-mail link"},
+	"sale.email.label":    {"E-mail du client", "Customer's e-mail"},
+	"sale.email.send":     {"Envoyer le lien", "Send the link"},
+	"sale.back":           {"Retour", "Back"},
+	"sale.alipay.title":   {"Paiement Alipay+", "Alipay+ payment"},
+	"sale.alipay.mpm":     {"Afficher le QR code", "Show the QR code"},
+	"sale.alipay.mpm.sub": {"Le client scanne", "The customer scans"},
+	"sale.alipay.cpm":     {"Scanner le code client", "Scan the customer's code"},
+	"sale.alipay.cpm.sub": {"Code de paiement du téléphone", "Payment code on the phone"},
+
+	// progress
+	"progress.starting":   {"Préparation du paiement…", "Preparing the payment…"},
+	"progress.card":       {"Présentez la carte", "Present the card"},
+	"progress.card.sub":   {"Le client approche sa carte ou son téléphone du lecteur", "The customer taps a card or phone on the reader"},
+	"progress.read":       {"Carte lue", "Card read"},
+	"progress.remove":     {"Le client peut retirer sa carte", "The customer can remove the card"},
+	"progress.auth":       {"Demande d'autorisation…", "Asking the bank…"},
+	"progress.auth.sub":   {"Ne pas annuler : la banque répond", "Do not cancel: the bank is answering"},
+	"progress.qr":         {"Le client scanne le QR code", "The customer scans the QR code"},
+	"progress.qr.sub":     {"Expire dans %s", "Expires in %s"},
+	"progress.qr.wait":    {"Création du QR code…", "Creating the QR code…"},
+	"progress.scan":       {"Scannez le code du client", "Scan the customer's code"},
+	"progress.scan.sub":   {"Le client affiche son code de paiement", "The customer shows the payment code"},
+	"progress.wallet":     {"Paiement en cours dans l'application", "Payment in progress in the app"},
+	"progress.cancel":     {"Annuler", "Cancel"},
+	"progress.cancelling": {"Annulation…", "Cancelling…"},
+
+	// results
+	"result.approved":        {"Paiement accepté", "Payment approved"},
+	"result.offline":         {"Accepté hors ligne", "Approved offline"},
+	"result.offline.sub":     {"Sera transmis à la banque dès le retour du réseau", "Will be sent to the bank when the network is back"},
+	"result.declined":        {"Paiement refusé", "Payment declined"},
+	"result.cancelled":       {"Paiement annulé", "Payment cancelled"},
+	"result.failed":          {"Paiement non abouti", "Payment not completed"},
+	"result.expired":         {"Paiement expiré", "Payment expired"},
+	"result.notcharged":      {"Le client n'a pas été débité", "The customer was not charged"},
+	"result.link":            {"Lien de paiement envoyé", "Payment link sent"},
+	"result.link.sub":        {"Envoyé à %s — valable jusqu'au %s", "Sent to %s — valid until %s"},
+	"result.auth":            {"Autorisation %s", "Authorisation %s"},
+	"result.new":             {"Nouvelle vente", "New sale"},
+	"result.reprint":         {"Réimprimer", "Reprint"},
+	"result.email":           {"Ticket par e-mail", "E-mail receipt"},
+	"result.email.send":      {"Envoyer", "Send"},
+	"result.email.sent":      {"Ticket envoyé à %s", "Receipt sent to %s"},
+	"result.printed":         {"Ticket imprimé", "Receipt printed"},
+	"result.reprinted":       {"Duplicata imprimé", "Duplicate printed"},
+	"result.card":            {"%s •••• %s", "%s •••• %s"},
+	"result.wallet":          {"Portefeuille %s", "Wallet %s"},
+	"result.cancel.link":     {"Annuler le lien", "Cancel the link"},
+	"result.exchange":        {"Taux de change %s", "Exchange rate %s"},
+	"result.receipt.unprint": {"Ticket non imprimé : réimprimez-le", "Receipt not printed: reprint it"},
+
+	// reasons in the cashier's words
+	"reason.insufficient":   {"Provision insuffisante : demandez un autre moyen de paiement", "Insufficient funds: ask for another payment method"},
+	"reason.expiredcard":    {"Carte expirée", "Card expired"},
+	"reason.donothonour":    {"Refusé par la banque du client", "Declined by the customer's bank"},
+	"reason.invalidcard":    {"Carte non valable", "Card not valid"},
+	"reason.issuer":         {"La banque du client ne répond pas : réessayez", "The customer's bank is not answering: try again"},
+	"reason.duplicate":      {"Paiement en double refusé", "Duplicate payment refused"},
+	"reason.fraud":          {"Refusé par la banque (sécurité)", "Declined by the bank (security)"},
+	"reason.generic":        {"Refusé par la banque", "Declined by the bank"},
+	"reason.bycard":         {"Refusé par la carte", "Declined by the card"},
+	"reason.mustonline":     {"Cette carte exige une autorisation en ligne : hors ligne impossible", "This card must be authorised online: offline not possible"},
+	"reason.offlinelimit":   {"Plafond hors ligne atteint : attendez le retour du réseau", "Offline limit reached: wait for the network"},
+	"reason.bycashier":      {"Annulé par la caisse", "Cancelled by the cashier"},
+	"reason.nocard":         {"Aucune carte présentée à temps", "No card presented in time"},
+	"reason.nopay":          {"Le client n'a pas payé à temps", "The customer did not pay in time"},
+	"reason.unreachable":    {"La banque est injoignable et ce paiement doit être en ligne", "The bank cannot be reached and this payment must be online"},
+	"reason.noanswer":       {"Pas de réponse de la banque : le paiement sera annulé s'il est passé", "No answer from the bank: the payment will be reversed if it went through"},
+	"reason.cardread":       {"Lecture de la carte impossible : représentez-la", "The card could not be read: tap it again"},
+	"reason.tryother":       {"Carte refusée en sans contact : utilisez un autre moyen", "Card not accepted contactless: use another method"},
+	"reason.notaccepted":    {"Carte non acceptée par ce terminal", "Card not accepted by this terminal"},
+	"reason.wallet":         {"Le paiement par portefeuille a échoué", "The wallet payment failed"},
+	"reason.linkfail":       {"Le lien de paiement n'a pas pu être envoyé", "The payment link could not be sent"},
+	"reason.linkexpired":    {"Le lien a expiré sans paiement", "The link expired unpaid"},
+	"reason.linkcancelled":  {"Lien annulé", "Link cancelled"},
+	"reason.walletdeclined": {"Refusé par le portefeuille du client", "Declined by the customer's wallet"},
+	"reason.cancelled":      {"Annulé", "Cancelled"},
+
+	// errors in the cashier's words
+	"err.amount":         {"Montant invalide", "Invalid amount"},
+	"err.toolarge":       {"Montant au-delà du maximum de ce terminal", "Amount above this terminal's maximum"},
+	"err.email":          {"Adresse e-mail invalide", "Invalid e-mail address"},
+	"err.busy":           {"Le terminal traite déjà un paiement", "The terminal is already taking a payment"},
+	"err.notsupported":   {"Non disponible sur ce terminal", "Not available on this terminal"},
+	"err.refundexceeds":  {"Montant supérieur au remboursable", "Amount above what can be refunded"},
+	"err.notrefundable":  {"Ce paiement ne peut pas être remboursé", "This payment cannot be refunded"},
+	"err.notcancellable": {"Trop tard pour annuler : la banque répond", "Too late to cancel: the bank is answering"},
+	"err.approved":       {"Déjà accepté : faites un remboursement", "Already approved: refund it instead"},
+	"err.gateway":        {"Banque injoignable : réessayez plus tard", "Bank unreachable: try again later"},
+	"err.offline":        {"Impossible hors ligne", "Not possible offline"},
+	"err.notfound":       {"Introuvable", "Not found"},
+	"err.paper":          {"Plus de papier dans l'imprimante", "The printer is out of paper"},
+	"err.printer":        {"Imprimante indisponible", "Printer unavailable"},
+	"err.generic":        {"Une erreur est survenue : %s", "Something went wrong: %s"},
+	"err.role":           {"Réservé au responsable", "Supervisor only"},
+	"err.tech":           {"Réservé au technicien", "Technician only"},
+	"err.nosignin":       {"Aucune connexion responsable configurée sur ce terminal", "No supervisor sign-in configured on this terminal"},
+	"err.mail":           {"Envoi par e-mail indisponible", "E-mail not available"},
+	"err.signin":         {"Connexion refusée ou expirée", "Sign-in refused or expired"},
+
+	// history
+	"hist.title":        {"Historique des paiements", "Payment history"},
+	"hist.search":       {"Rechercher : référence, commande, 4 derniers chiffres", "Search: reference, order, last 4 digits"},
+	"hist.empty":        {"Aucun paiement ne correspond", "No payment matches"},
+	"hist.all":          {"Tous", "All"},
+	"hist.allmethods":   {"Tous moyens", "All methods"},
+	"hist.today":        {"Aujourd'hui", "Today"},
+	"hist.week":         {"7 jours", "7 days"},
+	"hist.month":        {"30 jours", "30 days"},
+	"hist.anytime":      {"Toutes dates", "Any date"},
+	"hist.count":        {"%d paiements", "%d payments"},
+	"detail.title":      {"Paiement", "Payment"},
+	"detail.order":      {"Commande", "Order"},
+	"detail.ref":        {"Référence", "Reference"},
+	"detail.date":       {"Date", "Date"},
+	"detail.method":     {"Moyen", "Method"},
+	"detail.status":     {"Statut", "Status"},
+	"detail.refunded":   {"Déjà remboursé", "Already refunded"},
+	"detail.cashier":    {"Caissier", "Cashier"},
+	"detail.reason":     {"Motif", "Reason"},
+	"detail.refund":     {"Rembourser", "Refund"},
+	"detail.void":       {"Annuler le paiement", "Void the payment"},
+	"detail.void.ask":   {"Annuler ce paiement de %s ? Le client sera recrédité.", "Void this payment of %s? The customer will be credited."},
+	"detail.voided":     {"Paiement annulé", "Payment voided"},
+	"detail.email":      {"E-mail", "E-mail"},
+	"refund.title":      {"Remboursement", "Refund"},
+	"refund.max":        {"Remboursable : %s", "Refundable: %s"},
+	"refund.confirm":    {"Rembourser %s", "Refund %s"},
+	"refund.done":       {"Remboursement de %s accepté", "Refund of %s approved"},
+	"confirm.yes":       {"Confirmer", "Confirm"},
+	"confirm.no":        {"Annuler", "Cancel"},
+	"method.card":       {"Carte", "Card"},
+	"method.alipayplus": {"Alipay+", "Alipay+"},
+	"method.paylink":    {"Lien e-mail", "E-mail link"},
+
+	// statuses
+	"st.pending":            {"En attente", "Pending"},
+	"st.processing":         {"En cours", "Processing"},
+	"st.approved":           {"Accepté", "Approved"},
+	"st.offline":            {"Hors ligne", "Offline"},
+	"st.declined":           {"Refusé", "Declined"},
+	"st.cancelled":          {"Annulé", "Cancelled"},
+	"st.failed":             {"Échoué", "Failed"},
+	"st.expired":            {"Expiré", "Expired"},
+	"st.refunded":           {"Remboursé", "Refunded"},
+	"st.partially_refunded": {"Remb. partiel", "Part refunded"},
+
+	// links
+	"links.title":   {"Liens de paiement", "Payment links"},
+	"links.refresh": {"Actualiser", "Refresh"},
+	"links.empty":   {"Aucun lien envoyé", "No link sent"},
+	"links.until":   {"jusqu'au %s", "until %s"},
+	"links.pending": {"%d en attente de paiement", "%d awaiting payment"},
+
+	// reports
+	"rep.title":        {"Journée de caisse", "Day at the till"},
+	"rep.x":            {"Rapport X", "X report"},
+	"rep.z":            {"Clôturer la journée (Z)", "Close the day (Z)"},
+	"rep.z.ask":        {"Clôturer le lot %d ? Les totaux repartent à zéro.", "Close batch %d? Totals start again from zero."},
+	"rep.z.done":       {"Lot %d clôturé", "Batch %d closed"},
+	"rep.batch":        {"Lot %d", "Batch %d"},
+	"rep.sales":        {"Ventes", "Sales"},
+	"rep.refunds":      {"Remboursements", "Refunds"},
+	"rep.net":          {"Net", "Net"},
+	"rep.declined":     {"Refusés", "Declined"},
+	"rep.count":        {"%d op.", "%d txn"},
+	"rep.pending":      {"%d paiements hors ligne à transmettre", "%d offline payments to send"},
+	"rep.fwddeclined":  {"%d paiements hors ligne refusés après envoi : à traiter", "%d offline payments declined after sending: act on them"},
+	"rep.queue":        {"File hors ligne", "Offline queue"},
+	"rep.queue.empty":  {"Rien en attente", "Nothing waiting"},
+	"rep.queue.oldest": {"%d en attente, le plus ancien du %s", "%d waiting, oldest from %s"},
+	"rep.none":         {"Aucune vente dans ce lot", "No sale in this batch"},
+	"rep.at":           {"Édité le %s", "Printed %s"},
+
+	// settings
+	"set.title":    {"Réglages du terminal", "Terminal settings"},
+	"set.merchant": {"Commerçant", "Merchant"},
+	"set.terminal": {"Terminal", "Terminal"},
+	"set.mid":      {"N° commerçant", "Merchant ID"},
+	"set.currency": {"Devise", "Currency"},
+	"set.version":  {"Version", "Version"},
+	"set.lang":     {"Langue", "Language"},
+	"set.network":  {"Réseau", "Network"},
+	"set.user":     {"Connecté", "Signed in"},
+	"set.roles":    {"Rôles", "Roles"},
+
+	// sign-in
+	"sign.title":      {"Connexion caissier", "Cashier sign-in"},
+	"sign.super":      {"Validation responsable", "Supervisor approval"},
+	"sign.tech":       {"Accès technicien", "Technician access"},
+	"sign.scan":       {"Scannez avec votre téléphone", "Scan with your phone"},
+	"sign.or":         {"ou ouvrez %s et saisissez le code", "or open %s and enter the code"},
+	"sign.wait":       {"En attente de validation…", "Waiting for approval…"},
+	"sign.start":      {"Se connecter", "Sign in"},
+	"sign.retry":      {"Recommencer", "Start again"},
+	"sign.cancel":     {"Annuler", "Cancel"},
+	"sign.welcome":    {"Bonjour %s", "Hello %s"},
+	"sign.needsuper":  {"Un responsable doit valider cette opération", "A supervisor must approve this"},
+	"sign.needtech":   {"Un technicien doit se connecter", "A technician must sign in"},
+	"sign.wrongrole":  {"%s n'a pas ce rôle", "%s does not have this role"},
+	"role.cashier":    {"caissier", "cashier"},
+	"role.supervisor": {"responsable", "supervisor"},
+	"role.technician": {"technicien", "technician"},
+}
+
+var cat = func() catalog.Catalog {
+	b := catalog.NewBuilder(catalog.Fallback(language.French))
+	for k, v := range messages {
+		if err := b.SetString(language.French, k, v[0]); err != nil {
+			panic(err) // static data: a bad entry is a programming error caught by every test
+		}
+		if err := b.SetString(language.English, k, v[1]); err != nil {
+			panic(err)
+		}
+	}
+	return b
+}()
+
+// printers is one message.Printer per language, built once.
+var printers = map[string]*message.Printer{
+	"fr": message.NewPrinter(language.French, message.Catalog(cat)),
+	"en": message.NewPrinter(language.English, message.Catalog(cat)),
+}
+
+// normLang maps anything but "en" to "fr", the terminal's home language.
+func normLang(l string) string {
+	if l == "en" {
+		return "en"
+	}
+	return "fr"
+}
+
+// T returns the message key in lang with args applied.
+func T(lang, key string, args ...any) string {
+	return printers[normLang(lang)].Sprintf(key, args...)
+}
+
+// Keys lists every message key, sorted (tests, tpectl).
+func Keys() []string {
+	ks := make([]string, 0, len(messages))
+	for k := range messages {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// dateTime formats t for people in lang.
+func dateTime(lang string, t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	if normLang(lang) == "fr" {
+		return t.Format("02/01/2006 15:04")
+	}
+	return t.Format("Jan 2, 2006 15:04")
+}
+
+// shortTime formats t in a list row.
+func shortTime(lang string, t time.Time, now time.Time) string {
+	if y1, m1, d1 := t.Date(); true {
+		if y2, m2, d2 := now.Date(); y1 == y2 && m1 == m2 && d1 == d2 {
+			return t.Format("15:04")
+		}
+	}
+	if normLang(lang) == "fr" {
+		return t.Format("02/01 15:04")
+	}
+	return t.Format("Jan 2 15:04")
+}
+
+// countdown formats a remaining duration as m:ss.
+func countdown(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}

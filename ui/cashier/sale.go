@@ -1,0 +1,701 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/skip2/go-qrcode"
+
+	"tpe/payment"
+)
+
+type salePhase int
+
+const (
+	phaseAmount salePhase = iota
+	phaseEmail
+	phaseAlipay
+	phaseScan
+	phasePay // following cur
+)
+
+// saleState is the sale in progress on screen.
+type saleState struct {
+	phase     salePhase
+	digits    string // amount in minor units, as typed
+	reference string
+	email     string
+	cur       *payment.Transaction
+	last      payment.EventType
+	removed   bool // the card can be taken away
+	printed   bool
+	cancel    bool // a cancel was asked
+	scan      context.CancelFunc
+	qrFor     string
+	qr        image.Image
+	mailOpen  bool
+}
+
+// maxDigits keeps an amount within EMV's n12.
+const maxDigits = 12
+
+func (u *UI) amount(digits string) payment.Amount {
+	v, _ := strconv.ParseInt(digits, 10, 64)
+	return payment.Amount{Minor: v, Currency: u.svc.Currency()}
+}
+
+func (u *UI) goSale() {
+	if u.sale.phase == phasePay && u.sale.cur != nil && u.sale.cur.State.Final() {
+		u.sale = saleState{}
+	}
+	u.show("sale", u.saleScreen)
+}
+
+func (u *UI) saleScreen() fyne.CanvasObject {
+	switch u.sale.phase {
+	case phaseEmail:
+		return u.emailScreen()
+	case phaseAlipay:
+		return u.alipayScreen()
+	case phaseScan:
+		return u.scanScreen()
+	case phasePay:
+		if u.sale.cur != nil {
+			t := u.sale.cur
+			switch {
+			case t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer:
+				return u.linkSentScreen()
+			case t.State.Final() || t.State.Approved():
+				return u.resultScreen()
+			}
+		}
+		return u.progressScreen()
+	}
+	return u.amountScreen()
+}
+
+// keypad is the 3×4 numeric pad; digits edits the amount string.
+func (u *UI) keypad(digits *string, onEnter func()) fyne.CanvasObject {
+	press := func(k string) {
+		switch k {
+		case "C":
+			*digits = ""
+		case "⌫":
+			if *digits != "" {
+				*digits = (*digits)[:len(*digits)-1]
+			}
+		default:
+			if len(*digits) >= maxDigits || (*digits == "" && k == "0") {
+				return
+			}
+			*digits += k
+		}
+		u.notice = ""
+		u.render()
+	}
+	u.runeFn = func(r rune) {
+		if r >= '0' && r <= '9' {
+			press(string(r))
+		}
+	}
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		switch ev.Name {
+		case fyne.KeyBackspace:
+			press("⌫")
+		case fyne.KeyDelete:
+			press("C")
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if onEnter != nil {
+				onEnter()
+			}
+		case fyne.KeyEscape:
+			press("C")
+		}
+	}
+	keys := []fyne.CanvasObject{}
+	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "C", "0", "⌫"} {
+		k := k
+		switch k {
+		case "⌫":
+			keys = append(keys, newTile("", "", theme.NewThemedResource(theme.NavigateBackIcon()), colKey, colInk, 30, fyne.NewSize(96, 72), u.tap(func() { press(k) })))
+		case "C":
+			keys = append(keys, newTile(u.T("sale.clear"), "", nil, colKey, colRed, 30, fyne.NewSize(96, 72), u.tap(func() { press(k) })))
+		default:
+			keys = append(keys, newTile(k, "", nil, colKey, colInk, 32, fyne.NewSize(96, 72), u.tap(func() { press(k) })))
+		}
+	}
+	return container.New(layout.NewGridLayoutWithColumns(3), keys...)
+}
+
+func (u *UI) amountScreen() fyne.CanvasObject {
+	s := &u.sale
+	a := u.amount(s.digits)
+	amt := text(a.Format(u.lang), 56, colInk, true)
+	if s.digits == "" {
+		amt.Color = colGrey
+	}
+	amt.Alignment = fyne.TextAlignTrailing
+	ref := widget.NewEntry()
+	ref.SetPlaceHolder(u.T("sale.reference"))
+	ref.SetText(s.reference)
+	ref.OnChanged = func(v string) { s.reference = v }
+	method := func(key, sub string, icon fyne.Resource, bg color.Color, m payment.Method) fyne.CanvasObject {
+		fg := colWhite
+		if bg == colCard {
+			fg = colInk
+		}
+		return newTile(u.T(key), u.T(sub), icon, bg, fg, 22, fyne.NewSize(150, 96), u.tap(func() { u.chooseMethod(m) }))
+	}
+	methods := container.New(layout.NewGridLayoutWithColumns(3),
+		method("sale.card", "sale.card.sub", theme.NewInvertedThemedResource(theme.ConfirmIcon()), colBrand, payment.MethodCard),
+		method("sale.alipay", "sale.alipay.sub", theme.NewPrimaryThemedResource(theme.GridIcon()), colCard, payment.MethodAlipayPlus),
+		method("sale.link", "sale.link.sub", theme.NewPrimaryThemedResource(theme.MailSendIcon()), colCard, payment.MethodPayLink),
+	)
+	display := panel(container.NewVBox(
+		text(u.T("sale.amount"), 16, colMuted, false),
+		amt,
+	))
+	left := container.NewBorder(container.NewVBox(display, ref), container.NewVBox(text(u.T("sale.method"), 15, colMuted, true), methods), nil, nil)
+	pad := u.keypad(&s.digits, func() { u.chooseMethod(payment.MethodCard) })
+	return container.New(layout.NewGridLayoutWithColumns(2), left, container.NewPadded(pad))
+}
+
+func (u *UI) chooseMethod(m payment.Method) {
+	s := &u.sale
+	a := u.amount(s.digits)
+	if a.Minor == 0 {
+		u.say(u.T("sale.enter"), true)
+		return
+	}
+	if err := u.svc.Validate(payment.Request{Amount: a, Method: m, Email: "x@example.com", Reference: s.reference}); err != nil {
+		u.say(u.errText(err), true)
+		return
+	}
+	switch m {
+	case payment.MethodPayLink:
+		s.phase = phaseEmail
+		u.show("sale", u.saleScreen)
+	case payment.MethodAlipayPlus:
+		if u.o.Scanner != nil {
+			s.phase = phaseAlipay
+			u.show("sale", u.saleScreen)
+			return
+		}
+		u.pay(payment.Request{Method: m})
+	default:
+		u.pay(payment.Request{Method: m})
+	}
+}
+
+// pay starts a payment of the amount on screen.
+func (u *UI) pay(r payment.Request) {
+	s := &u.sale
+	r.Amount = u.amount(s.digits)
+	r.Reference = s.reference
+	if u.user != nil {
+		r.Cashier = u.user.Name
+	}
+	t, err := u.svc.Pay(u.ctx, r)
+	if err != nil {
+		u.say(u.errText(err), true)
+		return
+	}
+	*s = saleState{phase: phasePay, digits: s.digits, reference: s.reference, email: s.email, cur: t, last: payment.EventCreated}
+	u.show("sale", u.saleScreen)
+}
+
+func (u *UI) emailScreen() fyne.CanvasObject {
+	s := &u.sale
+	e := widget.NewEntry()
+	e.SetPlaceHolder("client@example.com")
+	e.SetText(s.email)
+	send := func() {
+		s.email = strings.TrimSpace(e.Text)
+		if err := payment.ValidateEmail(s.email); err != nil {
+			u.say(u.T("err.email"), true)
+			return
+		}
+		u.pay(payment.Request{Method: payment.MethodPayLink, Email: s.email})
+	}
+	e.OnChanged = func(v string) { s.email = v }
+	e.OnSubmitted = func(string) { u.locked(send) }
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			s.phase = phaseAmount
+			u.render()
+		}
+	}
+	back := newTile(u.T("sale.back"), "", nil, colCard, colInk, 18, fyne.NewSize(180, 60), u.tap(func() {
+		s.phase = phaseAmount
+		u.render()
+	}))
+	ok := newTile(u.T("sale.email.send"), "", theme.NewInvertedThemedResource(theme.MailSendIcon()), colBrand, colWhite, 18, fyne.NewSize(240, 60), u.tap(send))
+	return panel(container.NewVBox(
+		text(u.T("sale.email.title"), 26, colInk, true),
+		text(u.amount(s.digits).Format(u.lang), 44, colBrand, true),
+		layout.NewSpacer(),
+		text(u.T("sale.email.label"), 15, colMuted, true),
+		e,
+		layout.NewSpacer(),
+		container.NewHBox(back, layout.NewSpacer(), ok),
+	))
+}
+
+func (u *UI) alipayScreen() fyne.CanvasObject {
+	s := &u.sale
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			s.phase = phaseAmount
+			u.render()
+		}
+	}
+	mpm := newTile(u.T("sale.alipay.mpm"), u.T("sale.alipay.mpm.sub"), theme.NewInvertedThemedResource(theme.GridIcon()), colBrand, colWhite, 22, fyne.NewSize(280, 150),
+		u.tap(func() { u.pay(payment.Request{Method: payment.MethodAlipayPlus}) }))
+	cpm := newTile(u.T("sale.alipay.cpm"), u.T("sale.alipay.cpm.sub"), theme.NewPrimaryThemedResource(theme.SearchIcon()), colCard, colInk, 22, fyne.NewSize(280, 150),
+		u.tap(u.startScan))
+	back := newTile(u.T("sale.back"), "", nil, colCard, colInk, 18, fyne.NewSize(180, 60), u.tap(func() {
+		s.phase = phaseAmount
+		u.render()
+	}))
+	return panel(container.NewVBox(
+		text(u.T("sale.alipay.title"), 26, colInk, true),
+		text(u.amount(s.digits).Format(u.lang), 44, colBrand, true),
+		layout.NewSpacer(),
+		container.NewCenter(container.NewHBox(mpm, cpm)),
+		layout.NewSpacer(),
+		container.NewHBox(back),
+	))
+}
+
+// startScan waits for the customer's payment code on the scanner, then
+// charges it (Alipay+ CPM).
+func (u *UI) startScan() {
+	s := &u.sale
+	ctx, cancel := context.WithCancel(u.ctx)
+	s.phase, s.scan = phaseScan, cancel
+	u.render()
+	go func() {
+		code, err := u.o.Scanner.Scan(ctx)
+		u.do(func() {
+			if u.sale.scan == nil || ctx.Err() != nil {
+				return
+			}
+			u.sale.scan = nil
+			cancel()
+			if err != nil {
+				u.sale.phase = phaseAlipay
+				u.say(u.errText(err), true)
+				return
+			}
+			u.pay(payment.Request{Method: payment.MethodAlipayPlus, BuyerCode: code})
+		})
+	}()
+}
+
+func (u *UI) scanScreen() fyne.CanvasObject {
+	s := &u.sale
+	stop := func() {
+		if s.scan != nil {
+			s.scan()
+			s.scan = nil
+		}
+		s.phase = phaseAlipay
+		u.render()
+	}
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			stop()
+		}
+	}
+	return u.waitLayout(u.amount(s.digits), u.T("progress.scan"), u.T("progress.scan.sub"), u.waveIcon(), u.T("progress.cancel"), stop)
+}
+
+// waitLayout is every "waiting for the customer" screen: the amount big,
+// what is happening, an illustration and one big Cancel.
+func (u *UI) waitLayout(a payment.Amount, title, sub string, art fyne.CanvasObject, cancelLabel string, cancel func()) fyne.CanvasObject {
+	amt := text(a.Format(u.lang), 52, colInk, true)
+	items := []fyne.CanvasObject{amt, layout.NewSpacer(), text(title, 28, colBrand, true)}
+	if sub != "" {
+		items = append(items, wrapLabel(sub))
+	}
+	items = append(items, widget.NewProgressBarInfinite(), layout.NewSpacer())
+	if cancel != nil {
+		items = append(items, newTile(cancelLabel, "", theme.NewErrorThemedResource(theme.CancelIcon()), colCard, colRed, 20, fyne.NewSize(240, 64), u.tap(cancel)))
+	}
+	left := container.NewVBox(items...)
+	return panel(container.New(layout.NewGridLayoutWithColumns(2), left, container.NewCenter(art)))
+}
+
+func (u *UI) progressScreen() fyne.CanvasObject {
+	s := &u.sale
+	t := s.cur
+	title, sub := u.T("progress.starting"), ""
+	var art fyne.CanvasObject = u.waveIcon()
+	cancellable := true
+	switch {
+	case t.State == payment.StateAuthorising:
+		title, sub = u.T("progress.auth"), u.T("progress.auth.sub")
+		cancellable = false
+		art = u.bankIcon()
+	case t.State == payment.StateCardRead:
+		title, sub = u.T("progress.read"), u.T("progress.remove")
+		cancellable = false
+	case t.Method == payment.MethodCard && t.State == payment.StateAwaitingCustomer:
+		title, sub = u.T("progress.card"), u.T("progress.card.sub")
+	case t.Method == payment.MethodAlipayPlus && t.QR != "":
+		title = u.T("progress.qr")
+		if !t.ExpireAt.IsZero() {
+			sub = u.T("progress.qr.sub", countdown(t.ExpireAt.Sub(u.o.Now())))
+		}
+		art = u.qrImage(t.QR)
+	case t.Method == payment.MethodAlipayPlus && t.Wallet != "":
+		title = u.T("progress.wallet")
+	case t.Method == payment.MethodAlipayPlus:
+		title = u.T("progress.qr.wait")
+	}
+	label := u.T("progress.cancel")
+	if s.cancel {
+		label = u.T("progress.cancelling")
+	}
+	var cancel func()
+	if cancellable {
+		cancel = u.cancelPayment
+		u.keyFn = func(ev *fyne.KeyEvent) {
+			if ev.Name == fyne.KeyEscape {
+				u.cancelPayment()
+			}
+		}
+	}
+	return u.waitLayout(t.Amount, title, sub, art, label, cancel)
+}
+
+// cancelPayment asks the service to stop the payment followed; the
+// cancelled event then shows the result.
+func (u *UI) cancelPayment() {
+	s := &u.sale
+	if s.cur == nil || s.cancel {
+		return
+	}
+	s.cancel = true
+	u.render()
+	id := s.cur.ID
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		t, err := u.svc.Cancel(ctx, id)
+		u.do(func() {
+			if u.sale.cur == nil || u.sale.cur.ID != id {
+				return
+			}
+			u.sale.cancel = false
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			if t != nil {
+				u.sale.cur = t
+			}
+			u.render()
+		})
+	}()
+}
+
+func (u *UI) qrImage(payload string) fyne.CanvasObject {
+	s := &u.sale
+	if s.qrFor != payload {
+		s.qrFor, s.qr = payload, nil
+		if q, err := qrcode.New(payload, qrcode.Medium); err == nil {
+			s.qr = q.Image(256)
+		}
+	}
+	if s.qr == nil {
+		return container.NewStack()
+	}
+	img := canvas.NewImageFromImage(s.qr)
+	img.ScaleMode = canvas.ImageScalePixels
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSquareSize(240))
+	return img
+}
+
+// waveIcon is the contactless symbol on a pale disc.
+func (u *UI) waveIcon() fyne.CanvasObject {
+	img := canvas.NewImageFromImage(contactless(200, colBrand, colPaleBlue))
+	img.SetMinSize(fyne.NewSquareSize(200))
+	img.FillMode = canvas.ImageFillContain
+	return img
+}
+
+func (u *UI) bankIcon() fyne.CanvasObject {
+	c := canvas.NewCircle(colPaleBlue)
+	ic := canvas.NewImageFromResource(theme.NewPrimaryThemedResource(theme.UploadIcon()))
+	ic.SetMinSize(fyne.NewSquareSize(110))
+	return container.NewStack(container.New(layout.NewGridWrapLayout(fyne.NewSquareSize(200)), c), container.NewCenter(ic))
+}
+
+// contactless draws the ISO/IEC 14443 "contactless" waves (EMVCo
+// contactless indicator shape) in col on a disc of bg.
+func contactless(px int, col, bg color.NRGBA) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, px, px))
+	r := float64(px) / 2
+	for y := 0; y < px; y++ {
+		for x := 0; x < px; x++ {
+			dx, dy := float64(x)+0.5-r, float64(y)+0.5-r
+			d := math.Hypot(dx, dy)
+			if d > r {
+				continue
+			}
+			img.SetNRGBA(x, y, bg)
+			// four arcs centred left of the middle, ±45°
+			ax := dx + r*0.55
+			ad := math.Hypot(ax, dy)
+			ang := math.Atan2(dy, ax)
+			if math.Abs(ang) > math.Pi/4 {
+				continue
+			}
+			for i := 1; i <= 4; i++ {
+				rr := r * 0.2 * float64(i)
+				if math.Abs(ad-rr) < r*0.045 {
+					img.SetNRGBA(x, y, col)
+				}
+			}
+		}
+	}
+	return img
+}
+
+func (u *UI) linkSentScreen() fyne.CanvasObject {
+	t := u.sale.cur
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+			u.newSale()
+		}
+	}
+	info := u.T("result.link.sub", t.Email, dateTime(u.lang, t.ExpireAt))
+	cancelLink := newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 18, fyne.NewSize(200, 60), u.tap(u.cancelPayment))
+	return u.outcomeLayout(colBrand, theme.MailSendIcon(), u.T("result.link"), t.Amount, []string{info},
+		cancelLink, u.newSaleTile())
+}
+
+func (u *UI) newSaleTile() fyne.CanvasObject {
+	return newTile(u.T("result.new"), "", theme.NewInvertedThemedResource(theme.ContentAddIcon()), colBrand, colWhite, 20, fyne.NewSize(220, 64), u.tap(u.newSale))
+}
+
+func (u *UI) newSale() {
+	u.sale = saleState{}
+	u.show("sale", u.saleScreen)
+}
+
+// outcomeLayout is a result: a coloured banner with the verdict, the amount
+// big, details, and actions.
+func (u *UI) outcomeLayout(col color.NRGBA, icon fyne.Resource, title string, a payment.Amount, lines []string, actions ...fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(col)
+	bg.CornerRadius = 14
+	disc := canvas.NewCircle(colWhite)
+	ic := canvas.NewImageFromResource(theme.NewColoredResource(icon, colorName(col)))
+	ic.SetMinSize(fyne.NewSquareSize(44))
+	badge := container.NewStack(container.New(layout.NewGridWrapLayout(fyne.NewSquareSize(72)), disc), container.NewCenter(ic))
+	head := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(16, 16, 20, 20),
+		container.NewHBox(badge, container.NewCenter(text(title, 32, colWhite, true)), layout.NewSpacer(),
+			container.NewCenter(text(a.Format(u.lang), 44, colWhite, true)))))
+	details := container.NewVBox()
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		lb := wrapLabel(l)
+		lb.SizeName = theme.SizeNameSubHeadingText
+		details.Add(lb)
+	}
+	acts := container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, actions...)...)
+	return container.NewBorder(head, acts, nil, nil, panel(details))
+}
+
+// colorName maps an outcome colour to the theme's name for tinting icons.
+func colorName(c color.NRGBA) fyne.ThemeColorName {
+	switch c {
+	case colGreen:
+		return theme.ColorNameSuccess
+	case colAmber:
+		return theme.ColorNameWarning
+	case colRed:
+		return theme.ColorNameError
+	}
+	return theme.ColorNamePrimary
+}
+
+func (u *UI) resultScreen() fyne.CanvasObject {
+	s := &u.sale
+	t := s.cur
+	col, icon, title := colRed, theme.CancelIcon(), u.T("result.declined")
+	lines := []string{}
+	switch t.State {
+	case payment.StateApproved, payment.StateForwarded, payment.StateRefunded, payment.StatePartiallyRefunded:
+		col, icon, title = colGreen, theme.ConfirmIcon(), u.T("result.approved")
+	case payment.StateOfflineApproved:
+		col, icon, title = colAmber, theme.ConfirmIcon(), u.T("result.offline")
+		lines = append(lines, u.T("result.offline.sub"))
+	case payment.StateDeclined, payment.StateForwardDeclined:
+	case payment.StateCancelled, payment.StateReversed:
+		col, icon, title = colGrey, theme.CancelIcon(), u.T("result.cancelled")
+	case payment.StateExpired:
+		col, icon, title = colGrey, theme.HistoryIcon(), u.T("result.expired")
+	default:
+		title, icon = u.T("result.failed"), theme.WarningIcon()
+	}
+	if !t.State.Approved() {
+		lines = append(lines, u.reasonText(t))
+		if t.State != payment.StateFailed || !t.ReversalPending {
+			lines = append(lines, u.T("result.notcharged"))
+		}
+	}
+	lines = append(lines, u.payerLine(t))
+	if t.AuthCode != "" && t.Method == payment.MethodCard {
+		lines = append(lines, u.T("result.auth", t.AuthCode))
+	}
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter || ev.Name == fyne.KeyEscape {
+			u.newSale()
+		}
+	}
+	acts := []fyne.CanvasObject{}
+	if t.State.Approved() || t.State == payment.StateDeclined {
+		acts = append(acts, newTile(u.T("result.reprint"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(170, 64), u.tap(func() { u.reprint(t.ID) })))
+	}
+	if t.State.Approved() && u.o.Notifier != nil {
+		acts = append(acts, newTile(u.T("result.email"), "", theme.NewThemedResource(theme.MailSendIcon()), colCard, colInk, 17, fyne.NewSize(170, 64), u.tap(func() {
+			s.mailOpen = !s.mailOpen
+			u.render()
+		})))
+	}
+	acts = append(acts, u.newSaleTile())
+	out := u.outcomeLayout(col, icon, title, t.Amount, lines, acts...)
+	if !s.mailOpen {
+		return out
+	}
+	e := widget.NewEntry()
+	e.SetPlaceHolder("client@example.com")
+	e.SetText(s.email)
+	e.OnChanged = func(v string) { s.email = v }
+	send := func() { u.emailReceipt(t.ID, strings.TrimSpace(s.email)) }
+	e.OnSubmitted = func(string) { u.locked(send) }
+	bar := container.NewBorder(nil, nil, text(u.T("sale.email.label"), 15, colMuted, true),
+		newTile(u.T("result.email.send"), "", nil, colBrand, colWhite, 16, fyne.NewSize(120, 44), u.tap(send)), e)
+	return container.NewBorder(nil, container.NewPadded(bar), nil, nil, out)
+}
+
+// payerLine says what paid: the card (brand and last four) or the wallet.
+func (u *UI) payerLine(t *payment.Transaction) string {
+	switch {
+	case t.Card != nil:
+		return u.T("result.card", strings.ToUpper(t.Card.Brand), t.Card.PAN.Last4())
+	case t.Wallet != "":
+		return u.T("result.wallet", t.Wallet)
+	case t.Email != "":
+		return t.Email
+	}
+	return ""
+}
+
+func (u *UI) reprint(id string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		err := u.svc.Reprint(ctx, id, payment.CustomerCopy)
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			u.say(u.T("result.reprinted"), false)
+		})
+	}()
+}
+
+// emailReceipt sends the customer copy, as plain text, through Opts.Notifier.
+func (u *UI) emailReceipt(id, to string) {
+	if err := payment.ValidateEmail(to); err != nil {
+		u.say(u.T("err.email"), true)
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		err := func() error {
+			t, err := u.svc.Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			r, err := u.svc.Receipt(ctx, id, payment.ReceiptOpts{Copy: payment.CustomerCopy, Lang: u.lang})
+			if err != nil {
+				return err
+			}
+			return u.o.Notifier.SendReceipt(ctx, to, t, r.PlainText(42))
+		}()
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(errors.Join(errMail, err)), true)
+				return
+			}
+			u.sale.mailOpen = false
+			u.say(u.T("result.email.sent", to), false)
+		})
+	}()
+}
+
+// onEvent applies one service event to the screens.
+func (u *UI) onEvent(e payment.Event) {
+	if u.o.Status != nil {
+		u.status = u.o.Status()
+	}
+	s := &u.sale
+	if e.Payment != nil && s.cur != nil && e.Payment.ID == s.cur.ID {
+		switch e.Type {
+		case payment.EventRemoveCard:
+			s.removed = true
+		case payment.EventReceiptPrinted:
+			s.printed = true
+		case payment.EventReceiptFailed:
+			s.cur.ReceiptPrinted = false
+			if u.screen == "sale" {
+				u.notice, u.bad = u.T("result.receipt.unprint")+" — "+u.errText(errors.New(e.Message)), true
+			}
+		}
+		if e.Type != payment.EventReceiptPrinted && e.Type != payment.EventReceiptFailed && e.Type != payment.EventRemoveCard {
+			s.cur, s.last = e.Payment, e.Type
+			if e.Payment.State.Final() || e.Payment.State.Approved() {
+				s.cancel = false
+			}
+		}
+		if u.screen == "sale" && u.sign == nil && u.confirm == nil {
+			u.render()
+			return
+		}
+	}
+	switch u.screen {
+	case "history", "links", "reports":
+		if u.sign == nil && u.confirm == nil {
+			u.render()
+			return
+		}
+	case "detail":
+		if e.Payment != nil && u.detail != nil && e.Payment.ID == u.detail.ID {
+			u.detail = e.Payment
+			u.render()
+			return
+		}
+	}
+	u.renderTop()
+}
