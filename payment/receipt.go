@@ -22,6 +22,15 @@ type ReceiptOpts struct {
 	Copy      Copy
 	Lang      string
 	Duplicate bool // a reprint: marked DUPLICATA / DUPLICATE
+	// Location is the time zone dates print in; nil means time.Local.
+	Location *time.Location
+}
+
+func (o ReceiptOpts) at(t time.Time) time.Time {
+	if o.Location != nil {
+		return t.In(o.Location)
+	}
+	return t.Local()
 }
 
 // Receipt builds the receipt document of payment id.
@@ -36,7 +45,9 @@ func (s *Service) Receipt(ctx context.Context, id string, o ReceiptOpts) (printe
 	return BuildReceipt(t, s.o.Merchant, o), nil
 }
 
-// Reprint prints a duplicate of payment id's receipt.
+// Reprint prints payment id's receipt again. The customer copy of a payment
+// whose receipt never printed (paper out) is the original, not a duplicate;
+// once it printed, every reprint is marked DUPLICATA.
 func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 	if s.o.Printer == nil {
 		return ErrNotSupported
@@ -61,8 +72,41 @@ func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 	return nil
 }
 
+// PrintRefund prints the receipt of refund refundID of payment id (the
+// latest refund when refundID is empty). Call it after Refund succeeded: a
+// printer problem does not undo the refund.
+func (s *Service) PrintRefund(ctx context.Context, id, refundID string, c Copy) error {
+	if s.o.Printer == nil {
+		return ErrNotSupported
+	}
+	t, err := s.o.Journal.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	r, ok := findRefund(t, refundID)
+	if !ok {
+		return fmt.Errorf("%w: refund %q of payment %q", ErrNotFound, refundID, id)
+	}
+	if err := s.o.Printer.Print(ctx, BuildRefundReceipt(t, r, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang})); err != nil {
+		s.publish(EventReceiptFailed, t, err.Error())
+		return err
+	}
+	s.publish(EventReceiptPrinted, t, string(c))
+	return nil
+}
+
+func findRefund(t *Transaction, id string) (Refund, bool) {
+	for i := len(t.Refunds) - 1; i >= 0; i-- {
+		if id == "" || t.Refunds[i].ID == id {
+			return t.Refunds[i], true
+		}
+	}
+	return Refund{}, false
+}
+
 // printReceipt prints the customer copy after a payment ended. A printer
-// problem never changes the payment: the receipt stays reprintable.
+// problem never changes the payment: the receipt stays unprinted
+// (ReceiptPrinted false) and reprintable.
 func (s *Service) printReceipt(t *Transaction) {
 	if s.o.Printer == nil || !(t.State.Approved() || t.State == StateDeclined) {
 		return
@@ -86,10 +130,7 @@ func (s *Service) printReceipt(t *Transaction) {
 // emailReceipt sends the receipt when the merchant enabled it and the
 // customer left an address. Failure is logged: the sale stands.
 func (s *Service) emailReceipt(t *Transaction) {
-	if !s.o.EmailReceipts || s.o.Notifier == nil || t.Email == "" || t.Method == MethodPayLink && !t.State.Approved() {
-		return
-	}
-	if !t.State.Approved() {
+	if !s.o.EmailReceipts || s.o.Notifier == nil || t.Email == "" || !t.State.Approved() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -100,29 +141,49 @@ func (s *Service) emailReceipt(t *Transaction) {
 	}
 }
 
-// words holds receipt wording per language.
+// words holds receipt wording per language. French follows what cardholders
+// read on CB terminal tickets (upper case, no accents: many printers lack
+// them in their default table).
 var words = map[string]map[string]string{
 	"fr": {
 		"customer": "TICKET CLIENT", "merchant": "TICKET COMMERCANT", "keep": "A CONSERVER",
 		"duplicate": "DUPLICATA", "sale": "DEBIT", "refund": "CREDIT", "amount": "MONTANT",
-		"contactless": "SANS CONTACT", "qr": "QR CODE", "link": "LIEN DE PAIEMENT",
+		"contactless": "SANS CONTACT", "qr": "PAIEMENT QR CODE", "link": "PAIEMENT PAR LIEN",
 		"approved": "ACCEPTE", "declined": "REFUSE", "offline": "HORS LIGNE",
 		"auth": "AUTO", "terminal": "TERMINAL", "contract": "CONTRAT", "txn": "TRANS.",
 		"thanks": "MERCI, A BIENTOT", "wallet": "PORTEFEUILLE", "cancelled": "ANNULE",
 		"refunded": "REMBOURSE", "report_x": "RAPPORT X", "report_z": "CLOTURE (Z)",
-		"batch": "LOT", "sales": "VENTES", "refunds": "REMBOURSEMENTS", "net": "NET",
-		"pending": "EN ATTENTE D'ENVOI", "fwd_declined": "REFUSES APRES ENVOI",
+		"batch": "LOT", "sales": "VENTES", "refunds": "REMBOURS.", "net": "NET",
+		"pending": "A TRANSMETTRE", "fwd_declined": "REFUSES APRES ENVOI",
+		"on": "LE", "at": "A", "card": "CARTE", "not_charged": "CARTE NON DEBITEE",
+		"wallet_not_charged": "AUCUN DEBIT", "offline_note": "TRANSMIS ULTERIEUREMENT",
+		"ref": "REF.", "order": "COMMANDE", "pos_ref": "REF. CAISSE",
+		"refund_title": "REMBOURSEMENT", "orig": "ACHAT DU", "refund_ok": "REMBOURSEMENT ACCEPTE",
+		"pay_before": "A PAYER AVANT LE", "scan": "SCANNEZ POUR PAYER", "sent_to": "ENVOYE A",
+		"link_pending": "DEMANDE DE PAIEMENT", "paid_link": "PAYE EN LIGNE",
+		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE VERIFIE", "signature": "SIGNATURE DU PORTEUR",
+		"no_cvm": "", "declines": "REFUSES", "end": "FIN DE RAPPORT", "closed": "LOT CLOTURE",
+		"count": "NB", "total": "TOTAL", "voided": "ANNULATION", "partial": "DEJA REMBOURSE",
 	},
 	"en": {
 		"customer": "CUSTOMER COPY", "merchant": "MERCHANT COPY", "keep": "PLEASE RETAIN",
 		"duplicate": "DUPLICATE", "sale": "SALE", "refund": "REFUND", "amount": "AMOUNT",
-		"contactless": "CONTACTLESS", "qr": "QR CODE", "link": "PAYMENT LINK",
+		"contactless": "CONTACTLESS", "qr": "QR CODE PAYMENT", "link": "PAYMENT LINK",
 		"approved": "APPROVED", "declined": "DECLINED", "offline": "OFFLINE",
-		"auth": "AUTH", "terminal": "TERMINAL", "contract": "MERCHANT", "txn": "TXN",
+		"auth": "AUTH CODE", "terminal": "TERMINAL", "contract": "MERCHANT", "txn": "TXN",
 		"thanks": "THANK YOU", "wallet": "WALLET", "cancelled": "CANCELLED",
 		"refunded": "REFUNDED", "report_x": "X REPORT", "report_z": "END OF DAY (Z)",
 		"batch": "BATCH", "sales": "SALES", "refunds": "REFUNDS", "net": "NET",
-		"pending": "WAITING TO BE SENT", "fwd_declined": "DECLINED AFTER SENDING",
+		"pending": "TO BE SENT", "fwd_declined": "DECLINED AFTER SENDING",
+		"on": "", "at": "", "card": "CARD", "not_charged": "CARD NOT CHARGED",
+		"wallet_not_charged": "NOT CHARGED", "offline_note": "TO BE SENT TO THE BANK",
+		"ref": "REF.", "order": "ORDER", "pos_ref": "POS REF.",
+		"refund_title": "REFUND", "orig": "PURCHASE OF", "refund_ok": "REFUND APPROVED",
+		"pay_before": "PAY BEFORE", "scan": "SCAN TO PAY", "sent_to": "SENT TO",
+		"link_pending": "PAYMENT REQUEST", "paid_link": "PAID ONLINE",
+		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED", "signature": "CARDHOLDER SIGNATURE",
+		"no_cvm": "", "declines": "DECLINED", "end": "END OF REPORT", "closed": "BATCH CLOSED",
+		"count": "NB", "total": "TOTAL", "voided": "VOID", "partial": "ALREADY REFUNDED",
 	},
 }
 
@@ -133,114 +194,353 @@ func word(lang, k string) string {
 	return words["en"][k]
 }
 
-// BuildReceipt lays out the receipt of t as French cardholders know it:
-// merchant header, terminal and contract numbers, date, DEBIT/MONTANT, masked
-// PAN (last 4 only on the customer copy), outcome and TICKET CLIENT footer.
-func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
-	w := func(k string) string { return word(o.Lang, k) }
-	var l []printer.Line
-	add := func(line printer.Line) { l = append(l, line) }
-	if o.Duplicate {
-		add(printer.Line{Text: w("duplicate"), Align: printer.Center, Bold: true, Wide: true})
+// receiptDoc accumulates lines.
+type receiptDoc struct {
+	l    []printer.Line
+	lang string
+}
+
+func (d *receiptDoc) add(l ...printer.Line) { d.l = append(d.l, l...) }
+func (d *receiptDoc) w(k string) string     { return word(d.lang, k) }
+func (d *receiptDoc) kv(k, v string)        { d.add(printer.Line{Text: k, Right: v}) }
+func (d *receiptDoc) center(s string, bold bool) {
+	d.add(printer.Line{Text: s, Align: printer.Center, Bold: bold})
+}
+func (d *receiptDoc) banner(s string) {
+	d.add(printer.Line{Text: s, Align: printer.Center, Bold: true, Wide: true})
+}
+func (d *receiptDoc) rule()  { d.add(printer.Line{Rule: true}) }
+func (d *receiptDoc) blank() { d.add(printer.Line{}) }
+func (d *receiptDoc) amount(k string, a string) {
+	d.add(printer.Line{Text: k, Right: a, Bold: true, Tall: true})
+}
+func (d *receiptDoc) receipt() printer.Receipt { return printer.Receipt{Lines: d.l} }
+func (d *receiptDoc) dateTime(t time.Time)     { d.center(d.dateText(t), false) }
+func (d *receiptDoc) dateText(t time.Time) string {
+	if d.lang == "fr" {
+		return "LE " + t.Format("02/01/06") + " A " + t.Format("15:04:05")
 	}
-	add(printer.Line{Text: m.Name, Align: printer.Center, Bold: true, Wide: true})
+	return t.Format("2006-01-02 15:04:05")
+}
+
+func (d *receiptDoc) header(m Merchant) {
+	if m.Name != "" {
+		d.banner(strings.ToUpper(m.Name))
+	}
 	for _, s := range []string{m.Address, m.City} {
 		if s != "" {
-			add(printer.Line{Text: s, Align: printer.Center})
+			d.center(s, false)
 		}
 	}
-	add(printer.Line{Rule: true})
-	when := t.CreatedAt.Local()
-	add(printer.Line{Text: when.Format("02/01/2006"), Right: when.Format("15:04:05")})
-	add(printer.Line{Text: w("contract"), Right: m.Contract})
-	add(printer.Line{Text: w("terminal"), Right: m.TerminalID})
-	add(printer.Line{Text: w("txn"), Right: t.OrderID[strings.LastIndexByte(t.OrderID, '-')+1:]})
+}
+
+// txnNumber is the per-terminal transaction number: the sequence part of
+// the order ID (TERMINAL-YYMMDDHHMMSS-SEQ).
+func txnNumber(orderID string) string {
+	return orderID[strings.LastIndexByte(orderID, '-')+1:]
+}
+
+// BuildReceipt lays out the receipt of t as French cardholders know it from
+// CB terminals: card label and AID, date, merchant, CONTRAT and TERMINAL
+// numbers, TRANS. number, masked PAN (last 4 only on the customer copy,
+// first 6 / last 4 at most on the merchant copy), SANS CONTACT, DEBIT,
+// MONTANT, the authorisation number or the HORS LIGNE mention, and TICKET
+// CLIENT / A CONSERVER. Wallet receipts name the wallet; a payment link
+// still waiting to be paid prints as a payment request with the link's QR.
+func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
+	if o.Copy == "" {
+		o.Copy = CustomerCopy
+	}
+	d := &receiptDoc{lang: o.Lang}
+	if d.lang != "fr" {
+		d.lang = "en"
+	}
+	if t.Method == MethodPayLink && t.State == StateAwaitingCustomer {
+		return linkRequest(d, t, m, o)
+	}
+	if o.Duplicate {
+		d.banner("*** " + d.w("duplicate") + " ***")
+		d.blank()
+	}
+	d.methodHead(t, o)
+	d.dateTime(o.at(t.CreatedAt))
+	d.header(m)
+	d.blank()
+	d.ids(t, m)
+	d.payer(t, o)
+	d.blank()
+	declined := t.State == StateDeclined || t.State == StateForwardDeclined
+	voided := t.State == StateReversed || t.State == StateCancelled
+	op := d.w("sale")
+	if voided {
+		op = d.w("voided")
+	}
+	d.add(printer.Line{Text: op, Align: printer.Center, Bold: true})
+	d.amount(d.w("amount"), t.Amount.Format(d.lang))
+	for _, r := range t.Refunds {
+		d.kv(d.w("refund")+" "+o.at(r.At).Format("02/01 15:04"), "-"+r.Amount.Format(d.lang))
+	}
+	d.blank()
+	switch {
+	case declined:
+		d.banner(d.w("declined"))
+		if t.Method == MethodCard {
+			d.center(d.w("not_charged"), false)
+		} else {
+			d.center(d.w("wallet_not_charged"), false)
+		}
+	case voided:
+		d.banner(d.w("cancelled"))
+	case t.Offline && !t.Forwarded && t.State == StateOfflineApproved:
+		d.banner(d.w("approved"))
+		d.center("*** "+d.w("offline")+" ***", true)
+		d.center(d.w("offline_note"), false)
+	case t.State.Approved():
+		d.banner(d.w("approved"))
+		if t.Offline {
+			d.center(d.w("offline"), false)
+		}
+		if t.AuthCode != "" && t.Method == MethodCard {
+			d.kv(d.w("auth"), t.AuthCode)
+		}
+	}
+	if t.Method == MethodCard && t.Card != nil && t.Card.CVM != "" && t.State.Approved() {
+		if s := d.w(t.Card.CVM); s != "" && t.Card.CVM != "signature" {
+			d.center(s, false)
+		}
+		if t.Card.CVM == "signature" && o.Copy == MerchantCopy {
+			d.blank()
+			d.add(printer.Line{Text: d.w("signature")})
+			d.blank()
+			d.blank()
+			d.rule()
+		}
+	}
+	d.footer(o)
+	return d.receipt()
+}
+
+// methodHead is the top block: card label and AID, or wallet, or link.
+func (d *receiptDoc) methodHead(t *Transaction, o ReceiptOpts) {
 	switch t.Method {
 	case MethodCard:
 		if c := t.Card; c != nil {
-			add(printer.Line{Text: strings.ToUpper(c.Label), Bold: true})
-			add(printer.Line{Text: c.AID})
+			label := strings.ToUpper(c.Label)
+			if label == "" {
+				label = d.w("card") + " " + strings.ToUpper(c.Brand)
+			}
+			d.center(label, true)
+			if c.AID != "" {
+				d.center(c.AID, false)
+			}
+		}
+		d.center(d.w("contactless"), true)
+	case MethodAlipayPlus:
+		d.center("ALIPAY+", true)
+		if t.Wallet != "" {
+			d.center(d.w("wallet")+" "+strings.ToUpper(t.Wallet), true)
+		}
+		d.center(d.w("qr"), false)
+	case MethodPayLink:
+		d.center(d.w("link"), true)
+	}
+}
+
+func (d *receiptDoc) ids(t *Transaction, m Merchant) {
+	if m.Contract != "" {
+		d.kv(d.w("contract"), m.Contract)
+	}
+	d.kv(d.w("terminal"), m.TerminalID)
+	d.kv(d.w("txn"), txnNumber(t.OrderID))
+	if t.Reference != "" {
+		d.kv(d.w("pos_ref"), t.Reference)
+	}
+}
+
+// payer prints who paid: the masked PAN, the wallet's transaction
+// reference, or the order paid through the link.
+func (d *receiptDoc) payer(t *Transaction, o ReceiptOpts) {
+	switch t.Method {
+	case MethodCard:
+		if c := t.Card; c != nil && !c.PAN.IsZero() {
 			pan := c.PAN.MaskedLast4()
 			if o.Copy == MerchantCopy {
 				pan = c.PAN.Masked()
 			}
-			add(printer.Line{Text: pan})
+			d.add(printer.Line{Text: pan, Align: printer.Center})
 		}
-		add(printer.Line{Text: w("contactless")})
 	case MethodAlipayPlus:
-		add(printer.Line{Text: "ALIPAY+ " + strings.ToUpper(t.Wallet), Bold: true})
-		add(printer.Line{Text: w("qr")})
+		if t.GatewayID != "" {
+			d.kv(d.w("ref"), t.GatewayID)
+		}
 	case MethodPayLink:
-		add(printer.Line{Text: w("link")})
-	}
-	add(printer.Line{})
-	kind := w("sale")
-	add(printer.Line{Text: kind, Bold: true})
-	add(printer.Line{Text: w("amount"), Right: t.Amount.Format(o.Lang), Bold: true, Tall: true})
-	for _, r := range t.Refunds {
-		add(printer.Line{Text: w("refund") + " " + r.At.Local().Format("02/01 15:04"), Right: "-" + r.Amount.Format(o.Lang)})
-	}
-	add(printer.Line{})
-	switch {
-	case t.State == StateDeclined || t.State == StateForwardDeclined:
-		add(printer.Line{Text: w("declined"), Align: printer.Center, Bold: true, Wide: true})
-	case t.Offline && t.State == StateOfflineApproved:
-		add(printer.Line{Text: w("approved") + " - " + w("offline"), Align: printer.Center, Bold: true})
-	case t.State == StateReversed || t.State == StateCancelled:
-		add(printer.Line{Text: w("cancelled"), Align: printer.Center, Bold: true, Wide: true})
-	case t.State.Approved():
-		add(printer.Line{Text: w("approved"), Align: printer.Center, Bold: true})
-		if t.AuthCode != "" {
-			add(printer.Line{Text: w("auth"), Right: t.AuthCode})
+		d.kv(d.w("order"), t.OrderID)
+		if t.GatewayID != "" {
+			d.kv(d.w("ref"), t.GatewayID)
 		}
 	}
-	add(printer.Line{})
-	add(printer.Line{Text: w(string(o.Copy)), Align: printer.Center, Bold: true})
-	if o.Copy == CustomerCopy {
-		add(printer.Line{Text: w("keep"), Align: printer.Center})
-	}
-	add(printer.Line{Text: w("thanks"), Align: printer.Center})
-	return printer.Receipt{Lines: l}
 }
 
-// BuildReportReceipt lays out an X or Z report.
+func (d *receiptDoc) footer(o ReceiptOpts) {
+	d.blank()
+	d.center(d.w(string(o.Copy)), true)
+	if o.Copy == CustomerCopy {
+		d.center(d.w("keep"), false)
+	}
+	if o.Duplicate {
+		d.center("*** "+d.w("duplicate")+" ***", true)
+	}
+	d.blank()
+	d.center(d.w("thanks"), false)
+}
+
+// linkRequest is the slip handed to a customer who pays later by link: the
+// amount, the deadline and the link as a QR to scan.
+func linkRequest(d *receiptDoc, t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
+	d.header(m)
+	d.blank()
+	d.banner(d.w("link_pending"))
+	d.dateTime(o.at(t.CreatedAt))
+	d.blank()
+	d.kv(d.w("terminal"), m.TerminalID)
+	d.kv(d.w("order"), t.OrderID)
+	d.blank()
+	d.amount(d.w("amount"), t.Amount.Format(d.lang))
+	if !t.ExpireAt.IsZero() {
+		d.center(d.w("pay_before")+" "+o.at(t.ExpireAt).Format("02/01/06 15:04"), false)
+	}
+	if t.Email != "" {
+		d.center(d.w("sent_to")+" "+maskEmail(t.Email), false)
+	}
+	if t.LinkURL != "" {
+		d.blank()
+		d.center(d.w("scan"), true)
+		d.add(printer.Line{QR: t.LinkURL})
+	}
+	d.blank()
+	d.center(d.w("thanks"), false)
+	return d.receipt()
+}
+
+// maskEmail keeps the first letter and the domain: j***@example.com.
+func maskEmail(e string) string {
+	at := strings.LastIndexByte(e, '@')
+	if at < 1 {
+		return "***"
+	}
+	return e[:1] + "***" + e[at:]
+}
+
+// BuildRefundReceipt lays out the receipt of one refund r of payment t: a
+// CREDIT ticket with the refunded amount, the original purchase's date,
+// number and amount, the same card masking rules as sales.
+func BuildRefundReceipt(t *Transaction, r Refund, m Merchant, o ReceiptOpts) printer.Receipt {
+	if o.Copy == "" {
+		o.Copy = CustomerCopy
+	}
+	d := &receiptDoc{lang: o.Lang}
+	if d.lang != "fr" {
+		d.lang = "en"
+	}
+	if o.Duplicate {
+		d.banner("*** " + d.w("duplicate") + " ***")
+		d.blank()
+	}
+	d.methodHead(t, o)
+	d.dateTime(o.at(r.At))
+	d.header(m)
+	d.blank()
+	d.ids(t, m)
+	if r.GatewayID != "" && t.Method != MethodCard {
+		d.kv(d.w("ref"), r.GatewayID)
+	}
+	d.payer(t, o)
+	d.blank()
+	d.add(printer.Line{Text: d.w("refund") + " - " + d.w("refund_title"), Align: printer.Center, Bold: true})
+	d.amount(d.w("amount"), r.Amount.Format(d.lang))
+	d.kv(d.w("orig")+" "+o.at(t.CreatedAt).Format("02/01/06"), t.Amount.Format(d.lang))
+	if already := t.Refunded(); already > 0 {
+		d.kv(d.w("partial"), Amount{already, t.Amount.Currency}.Format(d.lang))
+	}
+	d.blank()
+	d.center(d.w("refund_ok"), true)
+	d.footer(o)
+	return d.receipt()
+}
+
+// BuildReportReceipt lays out an X or Z report, dates in local time.
 func BuildReportReceipt(r Report, m Merchant, lang string) printer.Receipt {
-	w := func(k string) string { return word(lang, k) }
-	fm := func(minor int64) string { return Amount{minor, r.Currency}.Format(lang) }
-	title := w("report_x")
+	return BuildReport(r, m, ReceiptOpts{Lang: lang, Copy: MerchantCopy})
+}
+
+// BuildReport lays out an X (running totals) or Z (batch closed) report:
+// totals per method and brand, sales, refunds, net, declines, and offline
+// approvals still to be sent or declined after sending (the merchant must
+// act on those).
+func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
+	d := &receiptDoc{lang: o.Lang}
+	if d.lang != "fr" {
+		d.lang = "en"
+	}
+	fm := func(minor int64) string { return Amount{minor, r.Currency}.Format(d.lang) }
+	title := d.w("report_x")
 	if r.Kind == "Z" {
-		title = w("report_z")
+		title = d.w("report_z")
 	}
-	l := []printer.Line{
-		{Text: m.Name, Align: printer.Center, Bold: true, Wide: true},
-		{Text: title, Align: printer.Center, Bold: true},
-		{Text: r.At.Local().Format("02/01/2006"), Right: r.At.Local().Format("15:04:05")},
-		{Text: w("terminal"), Right: r.TerminalID},
-		{Text: w("batch"), Right: fmt.Sprint(r.Batch)},
-		{Rule: true},
+	d.header(m)
+	d.blank()
+	d.banner(title)
+	d.dateTime(o.at(r.At))
+	d.blank()
+	if m.Contract != "" {
+		d.kv(d.w("contract"), m.Contract)
 	}
+	d.kv(d.w("terminal"), r.TerminalID)
+	d.kv(d.w("batch"), fmt.Sprint(r.Batch))
+	d.rule()
 	for _, line := range r.Lines {
-		name := strings.ToUpper(string(line.Method))
+		name := methodName(line.Method, d)
 		if line.Brand != "" {
 			name += " " + strings.ToUpper(line.Brand)
 		}
-		l = append(l, printer.Line{Text: name, Bold: true},
-			printer.Line{Text: fmt.Sprintf("  %s x%d", w("sales"), line.SalesCount), Right: fm(line.SalesTotal)})
+		d.add(printer.Line{Text: name, Bold: true})
+		d.kv(fmt.Sprintf("  %s %d", d.w("sales"), line.SalesCount), fm(line.SalesTotal))
 		if line.RefundsCount > 0 {
-			l = append(l, printer.Line{Text: fmt.Sprintf("  %s x%d", w("refunds"), line.RefundsCount), Right: "-" + fm(line.RefundsTotal)})
+			d.kv(fmt.Sprintf("  %s %d", d.w("refunds"), line.RefundsCount), "-"+fm(line.RefundsTotal))
 		}
 	}
-	l = append(l, printer.Line{Rule: true},
-		printer.Line{Text: fmt.Sprintf("%s x%d", w("sales"), r.SalesCount), Right: fm(r.SalesTotal)},
-		printer.Line{Text: fmt.Sprintf("%s x%d", w("refunds"), r.RefundsCount), Right: "-" + fm(r.RefundsTotal)},
-		printer.Line{Text: w("net"), Right: fm(r.Net), Bold: true, Tall: true})
+	if len(r.Lines) > 0 {
+		d.rule()
+	}
+	d.kv(fmt.Sprintf("%s %d", d.w("sales"), r.SalesCount), fm(r.SalesTotal))
+	d.kv(fmt.Sprintf("%s %d", d.w("refunds"), r.RefundsCount), "-"+fm(r.RefundsTotal))
+	d.amount(d.w("net"), fm(r.Net))
+	d.blank()
+	d.kv(d.w("declines"), fmt.Sprint(r.Declined))
 	if r.OfflinePending > 0 {
-		l = append(l, printer.Line{Text: w("offline") + " " + w("pending"), Right: fmt.Sprint(r.OfflinePending)})
+		d.kv(d.w("offline")+" "+d.w("pending"), fmt.Sprint(r.OfflinePending))
 	}
 	if r.ForwardDeclined > 0 {
-		l = append(l, printer.Line{Text: w("fwd_declined"), Right: fmt.Sprint(r.ForwardDeclined), Bold: true})
+		d.add(printer.Line{Text: d.w("fwd_declined"), Right: fmt.Sprint(r.ForwardDeclined), Bold: true})
 	}
-	return printer.Receipt{Lines: l}
+	d.rule()
+	if r.Kind == "Z" {
+		d.center(d.w("closed")+" "+fmt.Sprint(r.Batch), true)
+	}
+	d.center(d.w("end"), false)
+	return d.receipt()
+}
+
+func methodName(m Method, d *receiptDoc) string {
+	switch m {
+	case MethodCard:
+		return d.w("card")
+	case MethodAlipayPlus:
+		return "ALIPAY+"
+	case MethodPayLink:
+		return d.w("link")
+	}
+	return strings.ToUpper(string(m))
 }
 
 // ReportText is the report as plain text (e-mail, API).

@@ -89,6 +89,9 @@ func (d *Dev) Print(ctx context.Context, r printer.Receipt) error {
 func (d *Dev) PrintRaw(ctx context.Context, b []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("escpos: print not started: %w", err)
+	}
 	if !d.o.NoStatus {
 		if err := d.ready(ctx, "before printing"); err != nil {
 			return err
