@@ -2,7 +2,131 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"fmt"
 	"io"
+
+	"tpe/cmd/internal/bundle"
 )
 
-func runBundle(_ context.Context, _ []string, _ io.Writer) error { return errNotBuilt("bundle", 11) }
+// runBundle builds, signs and verifies update bundles and makes signing keys.
+func runBundle(_ context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usagef("want `bundle build|sign|verify|keygen`")
+	}
+	switch args[0] {
+	case "build":
+		return bundleBuild(args[1:], stdout)
+	case "sign":
+		return bundleSign(args[1:], stdout)
+	case "verify":
+		return bundleVerify(args[1:], stdout)
+	case "keygen":
+		return bundleKeygen(args[1:], stdout)
+	}
+	return usagef("unknown bundle command %q; want build, sign, verify or keygen", args[0])
+}
+
+func bundleBuild(args []string, stdout io.Writer) error {
+	fs := newTechFlags("bundle build", stdout)
+	version := fs.String("version", "", "semantic version of the release, e.g. 1.4.2 (required)")
+	binary := fs.String("binary", "", "terminal binary, e.g. bin/tpe-linux-arm64 from `make cross` (required)")
+	unit := fs.String("unit", "", "systemd unit to ship (scripts/tpe.service)")
+	migrations := fs.String("migrations", "", "directory of config migrations")
+	out := fs.String("out", "", "bundle file to write, e.g. tpe-1.4.2-arm64.tpeb (required)")
+	if pos, err := fs.parse(args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("bundle build takes no arguments, got %q", pos)
+	}
+	if *version == "" || *binary == "" || *out == "" {
+		return usagef("--version, --binary and --out are required")
+	}
+	m, err := bundle.BuildFile(*out, bundle.BuildOpts{Version: *version, Binary: *binary, Unit: *unit, Migrations: *migrations})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "built %s: tpe %s, %d files (unsigned; next: tpectl bundle sign --key KEY %s)\n", *out, m.Version, len(m.Files), *out)
+	return nil
+}
+
+func bundleSign(args []string, stdout io.Writer) error {
+	fs := newTechFlags("bundle sign", stdout)
+	key := fs.String("key", "", "ed25519 private key (PEM, from `tpectl bundle keygen`) (required)")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if *key == "" || len(pos) != 1 {
+		return usagef("want `bundle sign --key KEY FILE`")
+	}
+	k, err := bundle.LoadPrivate(*key)
+	if err != nil {
+		return err
+	}
+	id, err := bundle.Sign(pos[0], k)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "signed %s with key %s\n", pos[0], id)
+	return nil
+}
+
+func bundleVerify(args []string, stdout io.Writer) error {
+	fs := newTechFlags("bundle verify", stdout)
+	var pubs multiFlag
+	fs.Var(&pubs, "pubkey", "trusted public key (PEM); repeatable")
+	root := fs.String("root", "", "trust the keys a terminal root trusts (ROOT/"+bundle.TrustedDir+")")
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || (len(pubs) == 0 && *root == "") {
+		return usagef("want `bundle verify --pubkey PUB FILE` (or --root DIR)")
+	}
+	var trusted []ed25519.PublicKey
+	for _, p := range pubs {
+		k, err := bundle.LoadPublic(p)
+		if err != nil {
+			return err
+		}
+		trusted = append(trusted, k)
+	}
+	if *root != "" {
+		ks, err := bundle.LoadTrusted(rootPath(*root, bundle.TrustedDir))
+		if err != nil {
+			return err
+		}
+		trusted = append(trusted, ks...)
+	}
+	info, err := bundle.VerifyFile(pos[0], trusted)
+	if err != nil {
+		return fmt.Errorf("%s: REFUSED: %w", pos[0], err)
+	}
+	fmt.Fprintf(stdout, "%s: OK: tpe %s built %s, signed by trusted key %s\n", pos[0], info.Manifest.Version,
+		info.Manifest.Created.Format("2006-01-02 15:04 MST"), info.KeyID)
+	for _, f := range info.Manifest.Files {
+		fmt.Fprintf(stdout, "  %-28s %10d  %04o  sha256:%s\n", f.Path, f.Size, f.Mode, f.SHA256)
+	}
+	return nil
+}
+
+func bundleKeygen(args []string, stdout io.Writer) error {
+	fs := newTechFlags("bundle keygen", stdout)
+	out := fs.String("out", "", "prefix of the key files: PREFIX.key (secret, 0600) and PREFIX.pub (required)")
+	if pos, err := fs.parse(args); err != nil {
+		return err
+	} else if len(pos) > 0 || *out == "" {
+		return usagef("want `bundle keygen --out PREFIX`")
+	}
+	pub, priv, err := bundle.GenerateKey()
+	if err != nil {
+		return err
+	}
+	if err := bundle.WriteKeyPair(*out, pub, priv); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s.key (keep it offline, never on a terminal) and %s.pub (key %s; install it on terminals with `tpectl provision --trust %s.pub`)\n",
+		*out, *out, bundle.KeyID(pub), *out)
+	return nil
+}

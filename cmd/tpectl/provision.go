@@ -2,9 +2,146 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"tpe/cmd/internal/provision"
+	"tpe/config"
 )
 
-func runProvision(_ context.Context, _ []string, _ io.Writer) error {
-	return errNotBuilt("provision", 11)
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// techFlags is a flag set for the technician commands; Parse accepts flags
+// after positional arguments too (`update apply BUNDLE --root /mnt`).
+type techFlags struct{ *flag.FlagSet }
+
+func newTechFlags(name string, stdout io.Writer) techFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	return techFlags{fs}
+}
+
+func (f techFlags) parse(args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := f.FlagSet.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, usagef("see the flags above")
+			}
+			return nil, usagef("%v", err)
+		}
+		args = f.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// runProvision writes the terminal identity, config and keys under --root.
+func runProvision(_ context.Context, args []string, stdout io.Writer) error {
+	fs := newTechFlags("provision", stdout)
+	root := fs.String("root", "/", "root of the terminal's file system (/ on the board, the mounted SD card otherwise)")
+	id := fs.String("terminal-id", "", "terminal ID from the acquirer (required)")
+	merchantID := fs.String("merchant-id", "", "merchant ID from the acquirer (required)")
+	merchantName := fs.String("merchant-name", "", "shop name printed on receipts (required)")
+	address := fs.String("merchant-address", "", "shop street address")
+	city := fs.String("merchant-city", "", "postcode and city")
+	email := fs.String("merchant-email", "", "merchant e-mail (Z reports)")
+	contract := fs.String("contract", "", "merchant contract number")
+	mcc := fs.String("mcc", "5999", "merchant category code")
+	currency := fs.String("currency", "EUR", "ISO 4217 currency")
+	country := fs.String("country", "FR", "ISO 3166 country")
+	lang := fs.String("lang", "fr", "language: fr or en")
+	hardware := fs.String("hardware", "pi", "hardware map: pi (PN532 on UART, ESC/POS printer, ST7789 display) or sim")
+	nfcPort := fs.String("nfc-port", "", "override the NFC reader port (pi)")
+	printerPort := fs.String("printer-port", "", "override the printer port (pi)")
+	scannerPort := fs.String("scanner-port", "", "serial port of a 2D scanner (pi; empty: no scanner)")
+	dataDir := fs.String("data-dir", "/var/lib/tpe", "journal and key directory on the terminal")
+	gwURL := fs.String("gateway-url", "", "payment gateway URL (empty: offline only)")
+	tokenURL := fs.String("token-url", "", "OAuth2 token endpoint (empty: discovered)")
+	clientID := fs.String("client-id", "", "OAuth2 client ID of this terminal")
+	clientSecret := fs.String("client-secret", "", "OAuth2 client secret (prefer --client-secret-file or $TPE_CLIENT_SECRET: the command line is visible to other users)")
+	secretFile := fs.String("client-secret-file", "", "file holding the client secret")
+	apiToken := fs.String("api-token", "", "bearer token of the local API (needed when it listens beyond loopback)")
+	apiListen := fs.String("api-listen", "127.0.0.1:8080", "local API address")
+	var trust multiFlag
+	fs.Var(&trust, "trust", "release public key (PEM) to trust for update bundles; repeatable")
+	force := fs.Bool("force", false, "replace an existing, different config (keys are always kept)")
+	if pos, err := fs.parse(args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("provision takes no arguments, got %q", pos)
+	}
+	if *id == "" || *merchantID == "" || *merchantName == "" {
+		return usagef("--terminal-id, --merchant-id and --merchant-name are required (from the acquirer's onboarding sheet)")
+	}
+	c := config.Defaults()
+	switch *hardware {
+	case "pi":
+		if *nfcPort != "" {
+			c.Hardware.NFC.Port = *nfcPort
+		}
+		if *printerPort != "" {
+			c.Hardware.Printer.Port = *printerPort
+		}
+		if *scannerPort != "" {
+			c.Hardware.Scanner.Driver, c.Hardware.Scanner.Port = "serial", *scannerPort
+		}
+	case "sim":
+		c.Hardware = config.SimDefaults(*dataDir).Hardware
+	default:
+		return usagef("--hardware %q: use pi or sim", *hardware)
+	}
+	c.DataDir = *dataDir
+	c.Terminal.ID, c.Terminal.MerchantID, c.Terminal.MerchantName = *id, *merchantID, *merchantName
+	c.Terminal.MerchantAddress, c.Terminal.MerchantCity, c.Terminal.MerchantEmail = *address, *city, *email
+	c.Terminal.Contract, c.Terminal.MCC, c.Terminal.Currency, c.Terminal.Country = *contract, *mcc, *currency, *country
+	c.Terminal.Language = *lang
+	c.API.Listen, c.API.Token = *apiListen, *apiToken
+	secret := *clientSecret
+	if *secretFile != "" {
+		b, err := os.ReadFile(*secretFile)
+		if err != nil {
+			return fmt.Errorf("reading --client-secret-file: %w", err)
+		}
+		secret = strings.TrimSpace(string(b))
+	} else if secret == "" {
+		secret = os.Getenv("TPE_CLIENT_SECRET")
+	}
+	if *gwURL != "" {
+		c.Gateway.URL, c.Gateway.TokenURL, c.Gateway.ClientID, c.Gateway.ClientSecret = *gwURL, *tokenURL, *clientID, secret
+	}
+	res, err := provision.Run(provision.Request{Root: *root, Config: c, Trust: trust, Force: *force})
+	if err != nil {
+		return err
+	}
+	if len(res.Changed) == 0 {
+		fmt.Fprintf(stdout, "terminal %s is already provisioned with this configuration; nothing changed\n", c.Terminal.ID)
+	} else {
+		fmt.Fprintf(stdout, "provisioned terminal %s (merchant %s) under %s:\n", c.Terminal.ID, c.Terminal.MerchantID, *root)
+		for _, p := range res.Changed {
+			fmt.Fprintf(stdout, "  wrote %s\n", filepath.Join(*root, p))
+		}
+	}
+	fmt.Fprintf(stdout, "terminal public key (id %s), give it to the acquirer for enrolment:\n%s", res.KeyID, res.PublicKey)
+	fmt.Fprintf(stdout, "QR code of the terminal ID for the asset label: %s\n", res.QRPath)
+	if len(trust) == 0 {
+		fmt.Fprintf(stdout, "note: no --trust key given; `tpectl update apply` will refuse bundles until a release key is installed\n")
+	}
+	fmt.Fprintf(stdout, "next: tpectl diag --config %s\n", res.ConfigPath)
+	return nil
 }

@@ -2,7 +2,176 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"tpe/cmd/internal/update"
+	"tpe/config"
 )
 
-func runUpdate(_ context.Context, _ []string, _ io.Writer) error { return errNotBuilt("update", 11) }
+// rootPath joins a path of the terminal's file system under root.
+func rootPath(root, rel string) string { return filepath.Join(root, filepath.FromSlash(rel)) }
+
+// runUpdate applies bundles to an A/B root, shows its state, confirms or
+// rolls back, and runs the first-start health check.
+func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usagef("want `update apply|status|confirm|rollback|check --root DIR`")
+	}
+	sub, args := args[0], args[1:]
+	fs := newTechFlags("update "+sub, stdout)
+	root := fs.String("root", "/", "root of the terminal's file system")
+	restart := fs.Bool("restart", false, "restart tpe.service afterwards (only with --root /)")
+	switch sub {
+	case "apply":
+		force := fs.Bool("force", false, "allow a downgrade or a reinstall of the same version")
+		allowQueued := fs.Bool("allow-queued", false, "apply although offline payments wait to be forwarded (never while one is in flight)")
+		pos, err := fs.parse(args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef("want `update apply --root DIR [--force] BUNDLE`")
+		}
+		res, err := update.Apply(ctx, *root, pos[0], &update.Opts{Force: *force, AllowQueued: *allowQueued})
+		if err != nil {
+			return err
+		}
+		from := "first install"
+		if res.Previous != "" {
+			from = "was " + res.Previous
+		}
+		fmt.Fprintf(stdout, "installed tpe %s in slot %s (%s), signed by %s\n", res.Version, res.Slot, from, res.KeyID)
+		if res.Trial {
+			fmt.Fprintf(stdout, "on trial: at its first start it must pass the health check (tpe-update-check.service) or it rolls back to %s\n", res.Previous)
+		}
+		return restartTPE(ctx, *restart, *root, stdout)
+	case "status":
+		asJSON := fs.Bool("json", false, "print JSON")
+		if _, err := fs.parse(args); err != nil {
+			return err
+		}
+		st, err := update.GetStatus(*root)
+		if err != nil && !errors.Is(err, update.ErrNotInstalled) {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if e := enc.Encode(st); e != nil {
+				return e
+			}
+			return err
+		}
+		printStatus(stdout, st)
+		return err
+	case "confirm":
+		if _, err := fs.parse(args); err != nil {
+			return err
+		}
+		if err := update.Confirm(*root); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "confirmed: the running version is kept")
+		return nil
+	case "rollback":
+		reason := fs.String("reason", "rolled back by a technician", "why, recorded in state.json")
+		if _, err := fs.parse(args); err != nil {
+			return err
+		}
+		log, err := update.Rollback(*root, *reason, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rolled back from %s to %s\n", log.From, log.To)
+		return restartTPE(ctx, *restart, *root, stdout)
+	case "check":
+		url := fs.String("health-url", "", "health endpoint (default: http://<api.listen>/v1/health from the root's tpe.toml)")
+		timeout := fs.Duration("timeout", 90*time.Second, "how long the new version gets to become healthy")
+		if _, err := fs.parse(args); err != nil {
+			return err
+		}
+		token := ""
+		if *url == "" {
+			c, err := config.Load(rootPath(*root, update.ConfigPath))
+			if err != nil {
+				return fmt.Errorf("%w; or pass --health-url", err)
+			}
+			*url, token = "http://"+c.API.Listen+"/v1/health", c.API.Token
+		}
+		res, err := update.Check(ctx, *root, update.HTTPHealth(*url, token), &update.CheckOpts{Timeout: *timeout})
+		switch {
+		case res.RolledBack != nil:
+			fmt.Fprintf(stdout, "ROLLED BACK from %s to %s: %s\n", res.RolledBack.From, res.RolledBack.To, res.RolledBack.Reason)
+			if rerr := restartTPE(ctx, *restart, *root, stdout); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			return err
+		case err != nil:
+			return err
+		case res.Confirmed:
+			fmt.Fprintln(stdout, "health check passed: the new version is confirmed")
+		default:
+			fmt.Fprintln(stdout, "no update on trial; nothing to check")
+		}
+		return nil
+	}
+	return usagef("unknown update command %q; want apply, status, confirm, rollback or check", sub)
+}
+
+func printStatus(w io.Writer, st update.Status) {
+	if st.Active == "" {
+		fmt.Fprintf(w, "%s: nothing installed\n", st.Root)
+		return
+	}
+	state := "confirmed"
+	if st.Trial {
+		state = fmt.Sprintf("ON TRIAL (start %d; confirm with `tpectl update confirm`, or it rolls back)", st.Attempts)
+	}
+	fmt.Fprintf(w, "root %s: running tpe %s from slot %s, %s\n", st.Root, st.Version, st.Active, state)
+	for _, s := range st.Slots {
+		mark, what := " ", s.Version
+		if s.Active {
+			mark = "*"
+		}
+		if s.Problem != "" {
+			what = s.Problem
+		}
+		fmt.Fprintf(w, "  %s slot %s: %s\n", mark, s.Name, what)
+	}
+	if st.Last != nil {
+		fmt.Fprintf(w, "last rollback %s: %s → %s (%s)\n", st.Last.At.Format(time.RFC3339), st.Last.From, st.Last.To, st.Last.Reason)
+	}
+	if st.Note != "" {
+		fmt.Fprintf(w, "note: %s\n", st.Note)
+	}
+}
+
+// restartTPE restarts the service on the live system, never on a mounted
+// image (the unit would be the laptop's).
+func restartTPE(ctx context.Context, restart bool, root string, stdout io.Writer) error {
+	if !restart {
+		if root == "/" {
+			fmt.Fprintln(stdout, "restart the terminal to run it: systemctl restart tpe")
+		}
+		return nil
+	}
+	if root != "/" {
+		return usagef("--restart only works with --root / (on the terminal itself)")
+	}
+	for _, args := range [][]string{{"daemon-reload"}, {"restart", "tpe.service"}} {
+		cmd := exec.CommandContext(ctx, "systemctl", args...)
+		cmd.Stdout, cmd.Stderr = stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("systemctl %v: %w; restart the terminal by hand (reboot)", args, err)
+		}
+	}
+	fmt.Fprintln(stdout, "tpe.service restarted")
+	return nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// techRun runs the CLI in-process and returns exit code, stdout and stderr.
+func techRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func mustTech(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := techRun(t, args...)
+	if code != 0 {
+		t.Fatalf("tpectl %v: exit %d\n%s%s", args, code, out, errs)
+	}
+	return out
+}
+
+// release makes a key pair and signed bundles of the given versions.
+func release(t *testing.T, versions ...string) (dir string, bundles map[string]string) {
+	dir = t.TempDir()
+	mustTech(t, "bundle", "keygen", "--out", filepath.Join(dir, "release"))
+	bundles = map[string]string{}
+	for _, v := range versions {
+		bin := filepath.Join(dir, "tpe-"+v)
+		os.WriteFile(bin, []byte("#!/bin/sh\necho "+v+"\n"), 0o755)
+		out := filepath.Join(dir, "tpe-"+v+".tpeb")
+		mustTech(t, "bundle", "build", "--version", v, "--binary", bin, "--unit", "../../scripts/systemd/tpe.service", "--out", out)
+		mustTech(t, "bundle", "sign", "--key", filepath.Join(dir, "release.key"), out)
+		bundles[v] = out
+	}
+	return dir, bundles
+}
+
+func TestBundleCommands(t *testing.T) {
+	dir, b := release(t, "1.0.0")
+	out := mustTech(t, "bundle", "verify", "--pubkey", filepath.Join(dir, "release.pub"), b["1.0.0"])
+	if !strings.Contains(out, "OK: tpe 1.0.0") || !strings.Contains(out, "bin/tpe") {
+		t.Fatalf("verify output: %s", out)
+	}
+	mustTech(t, "bundle", "keygen", "--out", filepath.Join(dir, "other"))
+	code, _, errs := techRun(t, "bundle", "verify", "--pubkey", filepath.Join(dir, "other.pub"), b["1.0.0"])
+	if code == 0 || !strings.Contains(errs, "REFUSED") || !strings.Contains(errs, "trusted") {
+		t.Fatalf("wrong key: exit %d, %s", code, errs)
+	}
+	data, _ := os.ReadFile(b["1.0.0"])
+	trunc := filepath.Join(dir, "trunc.tpeb")
+	os.WriteFile(trunc, data[:len(data)-10], 0o644)
+	code, _, errs = techRun(t, "bundle", "verify", "--pubkey", filepath.Join(dir, "release.pub"), trunc)
+	if code == 0 || !strings.Contains(errs, "truncated") {
+		t.Fatalf("truncated: exit %d, %s", code, errs)
+	}
+	if code, _, errs := techRun(t, "bundle", "verify", b["1.0.0"]); code != 1 || !strings.Contains(errs, "usage") {
+		t.Fatalf("missing --pubkey: exit %d %s", code, errs)
+	}
+}
+
+func provisionArgs(root, trust string) []string {
+	return []string{"provision", "--root", root, "--terminal-id", "T0000042", "--merchant-id", "100042",
+		"--merchant-name", "Boulangerie Test", "--hardware", "sim", "--lang", "en", "--trust", trust,
+		"--gateway-url", "https://gw.example.com", "--client-id", "t42", "--client-secret", "s3cret-value"}
+}
+
+func TestProvisionUpdateRollbackFlow(t *testing.T) {
+	dir, b := release(t, "1.0.0", "1.1.0")
+	root := filepath.Join(t.TempDir(), "root")
+	args := provisionArgs(root, filepath.Join(dir, "release.pub"))
+	out := mustTech(t, args...)
+	if !strings.Contains(out, "provisioned terminal T0000042") || !strings.Contains(out, "BEGIN PUBLIC KEY") {
+		t.Fatalf("provision: %s", out)
+	}
+	if out := mustTech(t, args...); !strings.Contains(out, "nothing changed") {
+		t.Fatalf("second provision: %s", out)
+	}
+	other := append(append([]string{}, args...), "--merchant-city", "Lyon")
+	if code, _, errs := techRun(t, other...); code != 1 || !strings.Contains(errs, "--force") {
+		t.Fatalf("different config: exit %d %s", code, errs)
+	}
+	if strings.Contains(out, "s3cret-value") {
+		t.Fatal("provision printed the client secret")
+	}
+	mustTech(t, "config", "check", filepath.Join(root, "etc/tpe/tpe.toml"))
+
+	mustTech(t, "update", "apply", "--root", root, b["1.0.0"])
+	out = mustTech(t, "update", "apply", b["1.1.0"], "--root", root)
+	if !strings.Contains(out, "on trial") {
+		t.Fatalf("apply: %s", out)
+	}
+	if code, _, errs := techRun(t, "update", "apply", "--root", root, b["1.0.0"]); code != 1 || !strings.Contains(errs, "older") {
+		t.Fatalf("downgrade: exit %d %s", code, errs)
+	}
+	out = mustTech(t, "update", "status", "--root", root)
+	if !strings.Contains(out, "running tpe 1.1.0") || !strings.Contains(out, "ON TRIAL") {
+		t.Fatalf("status: %s", out)
+	}
+	// The new version answers 503: the check rolls back.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(503)
+		fmt.Fprint(w, `{"status":"degraded"}`)
+	}))
+	defer srv.Close()
+	code, out, errs := techRun(t, "update", "check", "--root", root, "--health-url", srv.URL, "--timeout", "100ms")
+	if code != 1 || !strings.Contains(out, "ROLLED BACK") || !strings.Contains(errs, "logs export") {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errs)
+	}
+	out = mustTech(t, "update", "status", "--root", root)
+	if !strings.Contains(out, "running tpe 1.0.0") || !strings.Contains(out, "last rollback") {
+		t.Fatalf("status after rollback: %s", out)
+	}
+	// Manual roll forward and confirm.
+	mustTech(t, "update", "rollback", "--root", root)
+	if code, _, errs := techRun(t, "update", "confirm", "--root", root); code != 1 || !strings.Contains(errs, "no update") {
+		t.Fatalf("confirm without trial: %d %s", code, errs)
+	}
+	if out := mustTech(t, "update", "status", "--root", root, "--json"); !strings.Contains(out, `"version": "1.1.0"`) {
+		t.Fatalf("json status: %s", out)
+	}
+}
