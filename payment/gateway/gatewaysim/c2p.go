@@ -184,6 +184,11 @@ func (s *Server) paymentOf(e *Entry) *Payment {
 func (s *Server) AddAttempt(merchantToken, method, operation, code, refID string, amount int64) (Entry, error) {
 	s.led.mu.Lock()
 	defer s.led.mu.Unlock()
+	return s.addAttemptLocked(merchantToken, method, operation, code, refID, amount)
+}
+
+// addAttemptLocked is AddAttempt for callers holding s.led.mu.
+func (s *Server) addAttemptLocked(merchantToken, method, operation, code, refID string, amount int64) (Entry, error) {
 	p, ok := s.led.pays[merchantToken]
 	if !ok {
 		return Entry{}, ErrUnknownPayment
@@ -306,16 +311,17 @@ func (s *Server) c2pReferral(w http.ResponseWriter, r *http.Request, id, op stri
 	reply := func(code, msg, txn string) {
 		writeJSON(w, http.StatusOK, gateway.C2PReferralResponse{Code: code, Message: msg, TransactionID: txn, Operation: op})
 	}
+	// One critical section: two concurrent refunds must not both fit.
 	s.led.mu.Lock()
+	defer s.led.mu.Unlock()
 	e, ok := s.led.txns[id]
-	var orig Entry
-	var mt string
-	if ok {
-		orig = *e
-		mt = s.paymentOf(e).MerchantToken
+	if !ok {
+		reply("312", "transaction not found", "")
+		return
 	}
-	s.led.mu.Unlock()
-	if !ok || mt == "" {
+	orig := *e
+	mt := s.paymentOf(e).MerchantToken
+	if mt == "" {
 		reply("312", "transaction not found", "")
 		return
 	}
@@ -329,33 +335,28 @@ func (s *Server) c2pReferral(w http.ResponseWriter, r *http.Request, id, op stri
 			reply(gateway.CodeRefundExceeds, gateway.CodeMessage(gateway.CodeRefundExceeds), "")
 			return
 		}
+		orig.RefundedAmount += req.Amount
+		orig.Status = gateway.StatusPartiallyRefunded
+		if orig.RefundedAmount == orig.Amount {
+			orig.Status = gateway.StatusRefunded
+		}
 	case "cancel":
 		if req.Amount != orig.Amount || orig.RefundedAmount > 0 || orig.Status == gateway.StatusCancelled {
 			reply(gateway.CodeInvalidTransaction, "Invalid Transaction", "")
 			return
 		}
+		orig.Status = gateway.StatusCancelled
 	default:
 		reply(gateway.CodeInvalidTransaction, "operation not supported by the simulator", "")
 		return
 	}
-	n, err := s.AddAttempt(mt, orig.PaymentMethod, op, gateway.CodeSuccess, id, req.Amount)
+	n, err := s.addAttemptLocked(mt, orig.PaymentMethod, op, gateway.CodeSuccess, id, req.Amount)
+	if err == nil {
+		err = s.led.put(record{Txn: &orig})
+	}
 	if err != nil {
 		reply("500", "internal operation error", "")
 		return
 	}
-	s.led.mu.Lock()
-	o := s.led.txns[id]
-	u := *o
-	if op == "refund" {
-		u.RefundedAmount += req.Amount
-		u.Status = gateway.StatusPartiallyRefunded
-		if u.RefundedAmount == u.Amount {
-			u.Status = gateway.StatusRefunded
-		}
-	} else {
-		u.Status = gateway.StatusCancelled
-	}
-	s.led.put(record{Txn: &u})
-	s.led.mu.Unlock()
 	reply(gateway.CodeSuccess, "Request processed successfully", n.TransactionID)
 }
