@@ -101,10 +101,16 @@ func (h *hsu) recv(ctx context.Context, deadline time.Time, _ int) (Frame, error
 	}
 }
 
+// drain reads and drops whatever the chip still sends, until the line has
+// been idle for one read timeout. It does not use tcflush: TCIOFLUSH would
+// also discard the abort ACK just written, before it left the UART.
 func (h *hsu) drain() {
 	h.buf = h.buf[:0]
-	if f, ok := h.rw.(interface{ Flush() error }); ok {
-		_ = f.Flush()
+	for i := 0; i < 64; i++ {
+		n, err := h.rw.Read(h.tmp)
+		if n == 0 || err != nil {
+			return
+		}
 	}
 }
 

@@ -88,8 +88,9 @@ func (p *Port) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// Flush discards bytes received but not read yet and bytes written but not
-// sent yet. Drivers call it to resynchronise after a lost frame.
+// Flush discards bytes received but not read yet AND bytes written but not
+// sent yet (tcflush TCIOFLUSH, all tarm/serial offers): never call it right
+// after a Write whose bytes must go out.
 func (p *Port) Flush() error { return p.p.Flush() }
 
 // Close closes the device. A Read in progress returns within the read timeout.

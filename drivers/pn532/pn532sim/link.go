@@ -90,7 +90,7 @@ func (l *link) run(ctx context.Context) {
 			r := c.lastResp
 			c.mu.Unlock()
 			if r != nil {
-				l.emit(r)
+				l.emitResponse(r)
 			}
 			continue
 		}
@@ -118,13 +118,6 @@ func (l *link) run(ctx context.Context) {
 		c.mu.Lock()
 		c.lastResp = frame
 		delay := c.delay
-		fault, faulty := Fault(0), false
-		for _, f := range []Fault{FaultCorruptResponse, FaultTruncateResponse, FaultDropResponse} {
-			if c.takeFault(f) {
-				fault, faulty = f, true
-				break
-			}
-		}
 		c.mu.Unlock()
 		if delay > 0 {
 			time.Sleep(delay)
@@ -134,16 +127,31 @@ func (l *link) run(ctx context.Context) {
 			// so the host never sees the response before the new state.
 			after()
 		}
-		switch {
-		case !faulty:
-			l.emit(frame)
-		case fault == FaultCorruptResponse:
-			bad := append([]byte(nil), frame...)
-			bad[len(bad)-2] ^= 0x5A
-			l.emit(bad)
-		case fault == FaultTruncateResponse:
-			l.emit(frame[:len(frame)/2])
+		l.emitResponse(frame)
+	}
+}
+
+// emitResponse sends a response frame, damaged if a fault is queued.
+func (l *link) emitResponse(frame []byte) {
+	c := l.c
+	c.mu.Lock()
+	fault := Fault(0)
+	for _, f := range []Fault{FaultCorruptResponse, FaultTruncateResponse, FaultDropResponse} {
+		if c.takeFault(f) {
+			fault = f
+			break
 		}
+	}
+	c.mu.Unlock()
+	switch fault {
+	case 0:
+		l.emit(frame)
+	case FaultCorruptResponse:
+		bad := append([]byte(nil), frame...)
+		bad[len(bad)-2] ^= 0x5A
+		l.emit(bad)
+	case FaultTruncateResponse:
+		l.emit(frame[:len(frame)/2])
 	}
 }
 
