@@ -1,0 +1,354 @@
+// Package terminal assembles one payment terminal from its configuration and
+// its devices: the journal, the gateway client, boot recovery, the
+// forwarder, the EMV card reader, the payment service, the customer-display
+// presenter and the local API. cmd/tpe passes real drivers, cmd/tpe-sim
+// emulated chips; everything else is the same code.
+package terminal
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"tpe/config"
+	"tpe/device/display"
+	"tpe/device/nfc"
+	"tpe/device/printer"
+	"tpe/device/scanner"
+	"tpe/offline"
+	"tpe/payment"
+	"tpe/payment/emv"
+	"tpe/payment/gateway"
+	"tpe/ui/api"
+)
+
+// Devices are the peripherals; nil ones are absent.
+type Devices struct {
+	Reader  nfc.Reader
+	Printer printer.Printer
+	Screen  display.Screen
+	Scanner scanner.Scanner
+}
+
+// Opts are what differs between the terminal and the simulator.
+type Opts struct {
+	// CAKeys replaces the file named by emv.ca_keys_file (simulator test keys).
+	CAKeys []emv.CAKey
+	// HTTPClient reaches the gateway (the simulator's network switch wraps it).
+	HTTPClient *http.Client
+	// Sim serves /v1/sim/ when set.
+	Sim api.SimControl
+	// AllowNoToken lets the API run without a token (simulator on loopback).
+	AllowNoToken bool
+	// Wallets and Links are the QR wallet and pay-by-link flows, when built.
+	Wallets  payment.Wallets
+	Links    payment.Links
+	Notifier payment.Notifier
+	Logger   *slog.Logger
+}
+
+// Terminal is a running terminal.
+type Terminal struct {
+	Config    config.Config
+	Service   *payment.Service
+	Store     *offline.Store
+	Gateway   *gateway.Client
+	Forwarder *offline.Forwarder
+	API       *api.Server
+	Devices   Devices
+	Recovery  offline.Report
+
+	log *slog.Logger
+}
+
+// Open builds the terminal: it opens the journal, recovers what a crash
+// interrupted, and wires the service. It does not serve yet: see Run.
+func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Terminal, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t := &Terminal{Config: cfg, Devices: dev, log: log}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	keyFile := cfg.Offline.KeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(cfg.DataDir, "device.key")
+	}
+	store, err := offline.Open(filepath.Join(cfg.DataDir, "journal.db"), &offline.Opts{
+		KeyFile: keyFile, CreateKey: o.Sim != nil, Retention: cfg.Offline.Retention, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening the journal: %w", err)
+	}
+	t.Store = store
+
+	var gw payment.Gateway
+	if cfg.Gateway.URL != "" {
+		gopts := &gateway.Opts{
+			C2PURL: cfg.Gateway.Connect2PayURL, TerminalID: cfg.Terminal.ID, Timeout: cfg.Gateway.Timeout,
+			HTTPClient: o.HTTPClient, Logger: log,
+			TLS: gateway.TLSOpts{CAFile: cfg.Gateway.CAFile},
+		}
+		if cfg.Gateway.PinSHA256 != "" {
+			gopts.TLS.PinSHA256 = []string{cfg.Gateway.PinSHA256}
+		}
+		if cfg.Gateway.Auth == "oauth2" {
+			gopts.OAuth = &gateway.OAuth{TokenURL: cfg.Gateway.TokenURL, ClientID: cfg.Gateway.ClientID, ClientSecret: cfg.Gateway.ClientSecret}
+		} else {
+			gopts.Originator, gopts.Password = cfg.Gateway.Originator, cfg.Gateway.Password
+		}
+		client, err := gateway.New(cfg.Gateway.URL, gopts)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+		t.Gateway, gw = client, client
+	}
+
+	var cards payment.CardReader
+	if dev.Reader != nil {
+		kcfg, err := kernelConfig(cfg, o.CAKeys)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		kcfg.Logger = log
+		cards = payment.NewEMVReader(dev.Reader, emv.New(&kcfg))
+	}
+
+	svc, err := payment.New(payment.Opts{
+		Merchant: payment.Merchant{
+			Name: cfg.Terminal.MerchantName, Address: cfg.Terminal.MerchantAddress, City: cfg.Terminal.MerchantCity,
+			ID: cfg.Terminal.MerchantID, Contract: cfg.Terminal.Contract, TerminalID: cfg.Terminal.ID,
+			MCC: cfg.Terminal.MCC, Country: cfg.Terminal.Country,
+		},
+		Currency: cfg.Terminal.Currency, Lang: cfg.Terminal.Language, MaxAmount: cfg.Terminal.MaxAmount,
+		Journal: store, Gateway: gw, Cards: cards, Wallets: o.Wallets, Links: o.Links, Notifier: o.Notifier,
+		Printer: dev.Printer,
+		Offline: payment.OfflineLimits{
+			FloorLimits: cfg.Offline.FloorLimits, DefaultFloor: cfg.Offline.FloorLimit,
+			MaxCount: cfg.Offline.MaxCount, MaxTotal: cfg.Offline.MaxTotal, MaxAge: cfg.Offline.MaxAge,
+		},
+		CardTimeout: cfg.EMV.CardTimeout, EmailReceipts: cfg.Notifications.EmailReceipts,
+		Online: t.online, Logger: log,
+	})
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("terminal.currency: %w", err)
+	}
+	t.Service = svc
+
+	if gw != nil {
+		t.Forwarder = offline.NewForwarder(store, gw, &offline.ForwarderOpts{
+			Every: cfg.Offline.ForwardEvery, OnChange: func(ev payment.EventType, tx *payment.Transaction) { svc.Announce(ev, tx, "") },
+			Logger: log,
+		})
+		// Boot recovery: resolve what a power cut interrupted before selling.
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		t.Recovery, err = offline.Recover(rctx, store, gw)
+		cancel()
+		if err != nil {
+			log.Warn("boot recovery incomplete; the forwarder retries", "err", err)
+		}
+	}
+
+	t.API, err = api.New(api.Opts{
+		Service: svc, Token: cfg.API.Token, AllowNoToken: o.AllowNoToken, Sim: o.Sim,
+		Health: t.health, Version: config.Version, Logger: log,
+	})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// online is the forwarder's view of the gateway; without a gateway the
+// terminal is offline for good.
+func (t *Terminal) online() bool {
+	if t.Forwarder == nil {
+		return false
+	}
+	st := t.Forwarder.Status()
+	return st.Online || st.CheckedAt.IsZero()
+}
+
+func (t *Terminal) health(ctx context.Context) api.Health {
+	h := api.Health{Devices: map[string]string{}}
+	if t.Forwarder != nil {
+		st := t.Forwarder.Status()
+		h.Online, h.QueueLength = st.Online, st.Queued
+	} else if s, err := t.Store.Stats(ctx); err == nil {
+		h.QueueLength = s.Queued
+	}
+	if t.Devices.Reader != nil {
+		h.Devices["nfc"] = "ok"
+	}
+	if p := t.Devices.Printer; p != nil {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := p.Status(pctx)
+		cancel()
+		h.Devices["printer"] = stateOf(err)
+	}
+	if t.Devices.Screen != nil {
+		h.Devices["display"] = "ok"
+	}
+	if t.Devices.Scanner != nil {
+		h.Devices["scanner"] = "ok"
+	}
+	return h
+}
+
+func stateOf(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+// Run serves the API on ln and runs the background loops until ctx ends.
+func (t *Terminal) Run(ctx context.Context, ln net.Listener) error {
+	g, ctx := errgroup.WithContext(ctx)
+	srv := &http.Server{Handler: t.API, ReadHeaderTimeout: 10 * time.Second}
+	g.Go(func() error {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	if t.Forwarder != nil {
+		g.Go(func() error { return ignoreCancel(t.Forwarder.Run(ctx)) })
+	}
+	g.Go(func() error { return t.housekeeping(ctx) })
+	return g.Wait()
+}
+
+// housekeeping refreshes payment links and purges old transactions.
+func (t *Terminal) housekeeping(ctx context.Context) error {
+	tick := time.NewTicker(15 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			if err := t.Service.RefreshLinks(ctx); err != nil {
+				t.log.Warn("refreshing payment links", "err", err)
+			}
+			if n, err := t.Store.Purge(ctx, time.Now()); err != nil {
+				t.log.Warn("purging old transactions", "err", err)
+			} else if n > 0 {
+				t.log.Info("purged old transactions", "count", n)
+			}
+		}
+	}
+}
+
+func ignoreCancel(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Close stops payments and closes the journal and devices.
+func (t *Terminal) Close() error {
+	err := t.Service.Close()
+	for _, h := range []interface{ Halt() error }{t.Devices.Reader, t.Devices.Printer, t.Devices.Screen, t.Devices.Scanner} {
+		if h != nil {
+			err = errors.Join(err, h.Halt())
+		}
+	}
+	return errors.Join(err, t.Store.Close())
+}
+
+// kernelConfig turns the [emv] and [offline] sections into the kernel's
+// terminal data. The merchant's offline floor limits are the kernel's
+// floor limits: under them a card may approve offline.
+func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
+	k := emv.DefaultConfig()
+	if n, ok := countryNumeric[cfg.Terminal.Country]; ok {
+		k.CountryCode = n
+	}
+	if mcc, err := strconv.Atoi(cfg.Terminal.MCC); err == nil {
+		k.MCC = uint16(mcc)
+	}
+	k.MerchantName = cfg.Terminal.MerchantName
+	k.TerminalID = fmt.Sprintf("%-8.8s", cfg.Terminal.ID)
+	for i := range k.Apps {
+		a := &k.Apps[i]
+		a.ContactlessLimit, a.CVMLimit = cfg.EMV.ContactlessLimit, cfg.EMV.CVMLimit
+		a.FloorLimit = cfg.Offline.FloorLimit
+		if v, ok := cfg.Offline.FloorLimits[string(a.Brand)]; ok {
+			a.FloorLimit = v
+		}
+	}
+	k.CAKeys = caKeys
+	if cfg.EMV.CAKeysFile != "" {
+		keys, err := LoadCAKeys(cfg.EMV.CAKeysFile)
+		if err != nil {
+			return emv.Config{}, fmt.Errorf("emv.ca_keys_file: %w", err)
+		}
+		k.CAKeys = keys
+	}
+	if len(k.CAKeys) == 0 {
+		return emv.Config{}, errors.New("emv.ca_keys_file: no CA public keys: offline data authentication would always fail; set the schemes' key file")
+	}
+	return k, nil
+}
+
+var countryNumeric = map[string]uint16{"FR": 250, "BE": 56, "LU": 442, "CH": 756, "DE": 276, "ES": 724, "IT": 380, "GB": 826, "MC": 492}
+
+// caKeyFile is one entry of the CA public key file: hex RID, index, modulus
+// and exponent, as the schemes publish them.
+type caKeyFile struct {
+	RID      string `json:"rid"`
+	Index    string `json:"index"`
+	Modulus  string `json:"modulus"`
+	Exponent string `json:"exponent"`
+}
+
+// LoadCAKeys reads a JSON array of CA public keys.
+func LoadCAKeys(path string) ([]emv.CAKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var entries []caKeyFile
+	if err := json.Unmarshal(b, &entries); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var out []emv.CAKey
+	for i, e := range entries {
+		rid, err1 := hex.DecodeString(e.RID)
+		idx, err2 := strconv.ParseUint(e.Index, 16, 8)
+		mod, err3 := hex.DecodeString(e.Modulus)
+		exp, err4 := strconv.ParseUint(e.Exponent, 16, 32)
+		if err := errors.Join(err1, err2, err3, err4); err != nil || len(rid) != 5 || len(mod) < 64 {
+			return nil, fmt.Errorf("%s: key %d: want rid (5 bytes hex), index, modulus and exponent in hex", path, i)
+		}
+		out = append(out, emv.CAKey{RID: rid, Index: byte(idx), Key: &rsa.PublicKey{N: new(big.Int).SetBytes(mod), E: int(exp)}})
+	}
+	return out, nil
+}

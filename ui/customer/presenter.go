@@ -1,0 +1,161 @@
+package customer
+
+import (
+	"context"
+	"image"
+	"log/slog"
+	"strings"
+	"time"
+
+	"tpe/device/display"
+	"tpe/payment"
+)
+
+// PresenterOpts configures a Presenter.
+type PresenterOpts struct {
+	Lang     string
+	Merchant string
+	Wallets  []string
+	// Hold is how long a result stays on screen before the welcome frame
+	// returns; default 6 s.
+	Hold   time.Duration
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Presenter shows the customer what each payment event means: it turns the
+// service's events into frames on the customer display.
+type Presenter struct {
+	screen display.Screen
+	o      PresenterOpts
+	size   image.Point
+}
+
+// NewPresenter draws on screen.
+func NewPresenter(screen display.Screen, o *PresenterOpts) *Presenter {
+	p := &Presenter{screen: screen, size: screen.Bounds().Size()}
+	if o != nil {
+		p.o = *o
+	}
+	if p.o.Hold == 0 {
+		p.o.Hold = 6 * time.Second
+	}
+	if p.o.Logger == nil {
+		p.o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p.o.Now == nil {
+		p.o.Now = time.Now
+	}
+	return p
+}
+
+// Run shows the welcome frame, then follows events until ctx ends or the
+// channel closes. A QR frame's countdown is redrawn every second; a result
+// goes back to the welcome frame after Hold.
+func (p *Presenter) Run(ctx context.Context, events <-chan payment.Event) error {
+	idle := Frame{Screen: Idle, Lang: p.o.Lang, Merchant: p.o.Merchant}
+	current := idle
+	var expire time.Time // QR expiry, for the countdown
+	var back <-chan time.Time
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	p.show(ctx, current)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-events:
+			if !ok {
+				return nil
+			}
+			f, ok := p.FrameFor(e)
+			if !ok {
+				continue
+			}
+			current, expire, back = f, time.Time{}, nil
+			if f.Screen == QR && e.Payment != nil {
+				expire = e.Payment.ExpireAt
+			}
+			if isResult(f.Screen) {
+				back = time.After(p.o.Hold)
+			}
+			p.show(ctx, current)
+		case <-tick.C:
+			if current.Screen == QR && !expire.IsZero() {
+				current.Remaining = max(0, expire.Sub(p.o.Now())).Round(time.Second)
+				p.show(ctx, current)
+			}
+		case <-back:
+			current, back = idle, nil
+			p.show(ctx, current)
+		}
+	}
+}
+
+func isResult(s Screen) bool {
+	return s == Approved || s == Declined || s == OfflineApproved || s == LinkSent
+}
+
+func (p *Presenter) show(ctx context.Context, f Frame) {
+	if err := p.screen.Show(ctx, Render(f, p.size)); err != nil {
+		p.o.Logger.Warn("customer display", "screen", f.Screen.String(), "err", err)
+	}
+}
+
+// FrameFor is the frame an event calls for; false when the event changes
+// nothing the customer needs to see (receipts, refunds, forwarding).
+func (p *Presenter) FrameFor(e payment.Event) (Frame, bool) {
+	t := e.Payment
+	if t == nil {
+		return Frame{}, false
+	}
+	f := Frame{Lang: p.o.Lang, Merchant: p.o.Merchant, Amount: t.Amount, Wallets: p.o.Wallets}
+	switch e.Type {
+	case payment.EventWaitingCard:
+		f.Screen = Amount
+	case payment.EventRemoveCard:
+		f.Screen = RemoveCard
+	case payment.EventAuthorising:
+		f.Screen = Processing
+	case payment.EventQR:
+		f.Screen, f.QRPayload = QR, t.QR
+		if !t.ExpireAt.IsZero() {
+			f.Remaining = max(0, t.ExpireAt.Sub(p.o.Now())).Round(time.Second)
+		}
+	case payment.EventLinkSent:
+		f.Screen, f.Email = LinkSent, t.Email
+	case payment.EventApproved:
+		f.Screen = Approved
+	case payment.EventOfflineApproved:
+		f.Screen = OfflineApproved
+	case payment.EventDeclined, payment.EventFailed:
+		f.Screen, f.Reason = Declined, reasonOf(t.Reason)
+	case payment.EventCancelled:
+		f.Screen, f.Reason = Declined, ReasonCancelled
+	case payment.EventExpired:
+		f.Screen, f.Reason = Declined, ReasonExpired
+	default:
+		return Frame{}, false
+	}
+	return f, true
+}
+
+// reasonOf classes the service's reason text (which starts with the
+// gateway's decline class) into what the customer should do next.
+func reasonOf(reason string) Reason {
+	switch {
+	case strings.HasPrefix(reason, payment.DeclineInsufficientFunds):
+		return ReasonInsufficientFunds
+	case strings.HasPrefix(reason, payment.DeclineInvalidCard),
+		strings.HasPrefix(reason, payment.DeclineExpiredCard),
+		strings.Contains(reason, "not accepted"):
+		return ReasonCardNotSupported
+	case strings.Contains(reason, "another payment method"), strings.Contains(reason, "must be authorised online"),
+		strings.Contains(reason, "floor limit"), strings.Contains(reason, "offline"):
+		return ReasonTryAnotherMethod
+	case strings.Contains(reason, "cannot be reached"), strings.Contains(reason, "no answer"),
+		strings.HasPrefix(reason, payment.DeclineIssuerUnavailable):
+		return ReasonError
+	}
+	return ReasonDeclined
+}

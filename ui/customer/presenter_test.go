@@ -1,0 +1,107 @@
+package customer
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"sync"
+	"testing"
+	"time"
+
+	"tpe/payment"
+)
+
+// recordScreen is a display.Screen that keeps every frame it was shown.
+type recordScreen struct {
+	mu     sync.Mutex
+	frames []image.Image
+}
+
+func (s *recordScreen) Show(_ context.Context, img image.Image) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.frames = append(s.frames, img)
+	return nil
+}
+func (s *recordScreen) Bounds() image.Rectangle { return image.Rect(0, 0, 240, 320) }
+func (s *recordScreen) String() string          { return "record" }
+func (s *recordScreen) Halt() error             { return nil }
+func (s *recordScreen) count() int              { s.mu.Lock(); defer s.mu.Unlock(); return len(s.frames) }
+
+func TestFrameFor(t *testing.T) {
+	p := NewPresenter(&recordScreen{}, &PresenterOpts{Lang: "fr", Merchant: "Boulangerie"})
+	tx := &payment.Transaction{Amount: payment.Amount{Minor: 1250, Currency: "EUR"}, QR: "https://qr.example/x", Email: "a@b.fr"}
+	tests := []struct {
+		ev     payment.EventType
+		reason string
+		screen Screen
+		why    Reason
+		shown  bool
+	}{
+		{payment.EventWaitingCard, "", Amount, 0, true},
+		{payment.EventRemoveCard, "", RemoveCard, 0, true},
+		{payment.EventAuthorising, "", Processing, 0, true},
+		{payment.EventQR, "", QR, 0, true},
+		{payment.EventLinkSent, "", LinkSent, 0, true},
+		{payment.EventApproved, "", Approved, 0, true},
+		{payment.EventOfflineApproved, "", OfflineApproved, 0, true},
+		{payment.EventDeclined, "insufficient_funds: 051", Declined, ReasonInsufficientFunds, true},
+		{payment.EventDeclined, "do_not_honour", Declined, ReasonDeclined, true},
+		{payment.EventDeclined, "cannot be taken offline: 60,00 € is above the offline floor limit", Declined, ReasonTryAnotherMethod, true},
+		{payment.EventFailed, "card not accepted contactless: try another payment method (amex)", Declined, ReasonCardNotSupported, true},
+		{payment.EventFailed, "the bank cannot be reached and this payment must be online", Declined, ReasonError, true},
+		{payment.EventCancelled, "", Declined, ReasonCancelled, true},
+		{payment.EventExpired, "", Declined, ReasonExpired, true},
+		{payment.EventReceiptPrinted, "", 0, 0, false},
+		{payment.EventForwarded, "", 0, 0, false},
+	}
+	for _, tt := range tests {
+		tx.Reason = tt.reason
+		f, ok := p.FrameFor(payment.Event{Type: tt.ev, Payment: tx})
+		if ok != tt.shown || ok && (f.Screen != tt.screen || f.Reason != tt.why) {
+			t.Errorf("%s %q: got %v %s/%s, want %v %s/%s", tt.ev, tt.reason, ok, f.Screen, f.Reason, tt.shown, tt.screen, tt.why)
+		}
+	}
+}
+
+func TestPresenterRunsAndReturnsToIdle(t *testing.T) {
+	scr := &recordScreen{}
+	p := NewPresenter(scr, &PresenterOpts{Lang: "en", Merchant: "Shop", Hold: 30 * time.Millisecond})
+	events := make(chan payment.Event, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx, events); close(done) }()
+	tx := &payment.Transaction{Amount: payment.Amount{Minor: 500, Currency: "EUR"}}
+	events <- payment.Event{Type: payment.EventWaitingCard, Payment: tx}
+	events <- payment.Event{Type: payment.EventApproved, Payment: tx}
+	deadline := time.Now().Add(5 * time.Second)
+	for scr.count() < 4 && time.Now().Before(deadline) { // idle, amount, approved, idle again
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if scr.count() < 4 {
+		t.Fatalf("%d frames shown, want idle, amount, approved, idle", scr.count())
+	}
+	first, last := scr.frames[0], scr.frames[3]
+	if !sameImage(first, last) {
+		t.Error("the screen did not return to the welcome frame")
+	}
+	if sameImage(scr.frames[1], scr.frames[2]) {
+		t.Error("amount and approved frames are identical")
+	}
+}
+
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			if color.RGBAModel.Convert(a.At(x, y)) != color.RGBAModel.Convert(b.At(x, y)) {
+				return false
+			}
+		}
+	}
+	return true
+}
