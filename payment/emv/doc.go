@@ -11,7 +11,7 @@
 //     transaction limit (amount >= limit: not allowed), the floor limit
 //     (amount above it: TTQ byte 2 bit 80, online cryptogram required) and
 //     the CVM required limit (kernel 3: amount >= limit sets TTQ byte 2
-//     bit 40; kernel 2: amount > limit).
+//     bit 40; kernel 2: amount > limit). A zero amount always goes online.
 //  2. SELECT PPSE; candidate list from the 61 entries whose AID starts with
 //     a configured AID, ordered by priority 87 (1 first, none last); SELECT
 //     AID with fall-back to the next candidate on 6A82, 6283, 6A81 or a bad

@@ -47,6 +47,7 @@ func (s *session) kernel2(pdol tlv.DOL) error {
 	if s.txn.Amount > s.app.FloorLimit {
 		s.tvr[3] |= 0x80
 	}
+	zeroAmount := s.txn.Amount == 0 && !s.cfg.offlineOnly()
 
 	// Terminal action analysis (Book 3 §10.7).
 	p1 := byte(0x40) // TC
@@ -56,7 +57,7 @@ func (s *session) kernel2(pdol tlv.DOL) error {
 	case s.cfg.offlineOnly() && s.byDefault():
 		p1 = 0x00
 	case s.cfg.offlineOnly():
-	case s.online():
+	case s.online() || zeroAmount:
 		p1 = 0x80
 	}
 	if cda && p1 != 0x00 {

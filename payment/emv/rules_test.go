@@ -376,6 +376,7 @@ func TestPreProcessingLimits(t *testing.T) {
 		{"above floor limit: online cryptogram required", "visa-credit", 2001, emv.OutcomeOnlineRequest, 6, 0x80},
 		{"at CVM limit: CVM required (kernel 3 uses >=)", "phone-cdcvm", 5000, emv.OutcomeOnlineRequest, 6, 0xC0},
 		{"below CVM limit", "phone-cdcvm", 4999, emv.OutcomeOnlineRequest, 6, 0x80},
+		{"zero amount goes online", "visa-credit", 0, emv.OutcomeOnlineRequest, 6, 0x80},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -392,8 +393,13 @@ func TestPreProcessingLimits(t *testing.T) {
 			}
 		})
 	}
-	// Kernel 2 compares the CVM limit with ">": exactly the limit needs no CVM.
+	// Kernel 2: a zero amount asks for an ARQC even under the floor limit.
 	card, _ := cardsim.New("mastercard")
+	if res := run(t, testConfig(2000), card, 0, emv.Purchase); res.Outcome != emv.OutcomeOnlineRequest {
+		t.Errorf("mastercard zero amount: got %s (%s)", res.Outcome, res.Reason)
+	}
+	// Kernel 2 compares the CVM limit with ">": exactly the limit needs no CVM.
+	card, _ = cardsim.New("mastercard")
 	if res := run(t, testConfig(0), card, 5000, emv.Purchase); res.Outcome != emv.OutcomeOnlineRequest || res.CVM != emv.CVMNone {
 		t.Errorf("mastercard at CVM limit: got %s %s", res.Outcome, res.CVM)
 	}
