@@ -2,7 +2,132 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"tpe/device/sim"
+	"tpe/drivers/st7789"
+	"tpe/payment"
+	"tpe/ui/customer"
 )
 
-func runDisplay(_ context.Context, _ []string, _ io.Writer) error { return errNotBuilt("display", 6) }
+// runDisplay renders customer-display screens through the real st7789
+// driver into the st7789sim emulator and writes the emulated glass as PNG:
+//
+//	tpectl display test --screen qr --amount 1250 --lang fr --out qr.png
+//	tpectl display test --screen all --merchant "Boulangerie du Port" --out DIR
+//
+// With --screen all, --out is a directory and every screen is written in
+// French and English as SCREEN-LANG-WxH.png.
+func runDisplay(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "test" {
+		return usagef("missing subcommand: test")
+	}
+	fs := flag.NewFlagSet("display test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	names := make([]string, 0, len(customer.Screens()))
+	for _, s := range customer.Screens() {
+		names = append(names, s.String())
+	}
+	screen := fs.String("screen", "", "screen to render: "+strings.Join(names, ", ")+", or all")
+	amount := fs.Int64("amount", 1250, "amount in minor units")
+	currency := fs.String("currency", "EUR", "ISO 4217 currency code")
+	lang := fs.String("lang", "fr", "language: fr or en")
+	payload := fs.String("payload", "https://qr.alipay.com/bax03070lgsbxpqdytk9006d", "QR payload (qr screen)")
+	merchant := fs.String("merchant", "", "merchant name shown on the screens")
+	reason := fs.String("reason", "declined", "decline reason (declined screen)")
+	wallets := fs.String("wallets", "Alipay,GCash,Kakao Pay,Touch 'n Go,TrueMoney", "comma-separated wallet names (qr screen)")
+	remaining := fs.Duration("remaining", 4*time.Minute+32*time.Second, "time left on the QR code (qr screen)")
+	email := fs.String("email", "jean.dupont@example.com", "address the link went to (link-sent screen)")
+	size := fs.String("size", "240x320", "panel: 240x320, 240x240 or 135x240")
+	rotation := fs.Int("rotation", 0, "panel rotation: 0, 90, 180 or 270")
+	out := fs.String("out", "", "PNG file to write (a directory with --screen all)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usagef("%v", err)
+	}
+	if *screen == "" || *out == "" {
+		return usagef("--screen and --out are required")
+	}
+	if *lang != "fr" && *lang != "en" {
+		return usagef("--lang must be fr or en")
+	}
+	var w, h int
+	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
+		return usagef("--size %q: want WIDTHxHEIGHT", *size)
+	}
+	amt, err := payment.NewAmount(*amount, strings.ToUpper(*currency))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	r, err := customer.ParseReason(*reason)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	var ws []string
+	for _, s := range strings.Split(*wallets, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			ws = append(ws, s)
+		}
+	}
+	base := customer.Frame{Lang: *lang, Amount: amt, Merchant: *merchant, Reason: r,
+		QRPayload: *payload, Wallets: ws, Remaining: *remaining, Email: *email}
+	dopts := &sim.DisplayOpts{Width: w, Height: h, Rotation: st7789.Rotation(*rotation)}
+
+	if *screen != "all" {
+		s, err := customer.ParseScreen(*screen)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		base.Screen = s
+		return renderToFile(ctx, base, dopts, *out, stdout)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	for _, l := range []string{"fr", "en"} {
+		for _, s := range customer.Screens() {
+			f := base
+			f.Screen, f.Lang = s, l
+			name := filepath.Join(*out, fmt.Sprintf("%s-%s-%dx%d.png", s, l, w, h))
+			if err := renderToFile(ctx, f, dopts, name, stdout); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// renderToFile shows f on a fresh emulated panel and writes what the glass
+// shows.
+func renderToFile(ctx context.Context, f customer.Frame, o *sim.DisplayOpts, path string, stdout io.Writer) error {
+	d, err := sim.NewDisplay(o)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if err := d.Ready(ctx); err != nil {
+		return err
+	}
+	d.Controller().ResetStats()
+	img := customer.Render(f, d.Bounds().Size())
+	if err := d.Show(ctx, img); err != nil {
+		return err
+	}
+	st := d.Stats()
+	if v := d.Violations(); len(v) > 0 {
+		return fmt.Errorf("display: driver broke the datasheet: %v", v[0])
+	}
+	png, err := d.PNG()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s %s, %dx%d, %d SPI bytes in %d transfers\n", path, f.Screen, f.Lang, d.Bounds().Dx(), d.Bounds().Dy(), st.Bytes, st.Transfers)
+	return d.Halt()
+}

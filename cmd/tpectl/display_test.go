@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// TestDisplayQRDecodes renders the Alipay+ screen through the st7789
+// driver into the emulator and decodes the QR code from the emulated
+// glass, on both panel sizes and a rotated panel.
+func TestDisplayQRDecodes(t *testing.T) {
+	const payload = "https://qr.alipay.com/bax03070lgsbxpqdytk9006d"
+	for _, args := range [][]string{
+		{"--size", "240x320"},
+		{"--size", "240x240", "--lang", "en"},
+		{"--size", "240x320", "--rotation", "90"},
+	} {
+		out := filepath.Join(t.TempDir(), "qr.png")
+		var stdout bytes.Buffer
+		all := append([]string{"test", "--screen", "qr", "--amount", "1250", "--payload", payload, "--out", out}, args...)
+		if err := runDisplay(t.Context(), all, &stdout); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := gozxingqr.NewQRCodeReader().Decode(bmp, nil)
+		if err != nil {
+			t.Fatalf("%v: QR does not decode from the emulator framebuffer: %v", args, err)
+		}
+		if res.GetText() != payload {
+			t.Fatalf("%v: decoded %q, want %q", args, res.GetText(), payload)
+		}
+		if !strings.Contains(stdout.String(), "SPI bytes") {
+			t.Fatalf("stdout %q", stdout.String())
+		}
+	}
+}
+
+func TestDisplayAllScreens(t *testing.T) {
+	dir := t.TempDir()
+	var stdout bytes.Buffer
+	if err := runDisplay(t.Context(), []string{"test", "--screen", "all", "--size", "240x240", "--out", dir}, &stdout); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	if len(files) != 18 {
+		t.Fatalf("%d files, want 9 screens × 2 languages", len(files))
+	}
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		cfg, err := png.DecodeConfig(bytes.NewReader(b))
+		if err != nil || (image.Point{cfg.Width, cfg.Height}) != image.Pt(240, 240) {
+			t.Fatalf("%s: %v %dx%d", p, err, cfg.Width, cfg.Height)
+		}
+	}
+}
+
+func TestDisplayUsage(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"test"},
+		{"test", "--screen", "nope", "--out", "x.png"},
+		{"test", "--screen", "qr", "--out", "x.png", "--lang", "de"},
+		{"test", "--screen", "qr", "--out", "x.png", "--currency", "XXX"},
+		{"test", "--screen", "qr", "--out", "x.png", "--size", "100x100"},
+	} {
+		err := runDisplay(t.Context(), args, &bytes.Buffer{})
+		if _, ok := err.(usageError); !ok {
+			t.Errorf("%q: got %v, want a usage error", args, err)
+		}
+	}
+}
