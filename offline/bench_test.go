@@ -17,7 +17,7 @@ import (
 
 // fill writes n transactions in one bbolt transaction (one fsync): fixture
 // generation, not what the benchmarks measure. stateOf picks each one's state.
-func fill(tb testing.TB, st *Store, n int, stateOf func(i int) payment.State) {
+func fill(tb testing.TB, st *Store, n int, stateOf func(i int) payment.State, edit ...func(int, *payment.Transaction)) {
 	tb.Helper()
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		for i := range n {
@@ -25,6 +25,9 @@ func fill(tb testing.TB, st *Store, n int, stateOf func(i int) payment.State) {
 			t.State = stateOf(i)
 			t.Offline = t.State == payment.StateOfflineApproved
 			t.History = append(t.History, payment.Step{State: t.State, At: t.CreatedAt})
+			for _, e := range edit {
+				e(i, t)
+			}
 			val, err := encode(st.aead, t)
 			if err != nil {
 				return err
