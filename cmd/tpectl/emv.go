@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -77,22 +78,19 @@ func runEMV(ctx context.Context, args []string, stdout io.Writer) error {
 		return usagef("emv run: unknown country %q", *country)
 	}
 
+	// A profile name wins; anything else is a scripted card file.
 	var card emv.Card
-	if strings.HasSuffix(*cardArg, ".json") || strings.ContainsRune(*cardArg, '/') {
+	if c, err := cardsim.New(*cardArg); err == nil {
+		card = c
+	} else {
 		s, err := cardsim.LoadScript(*cardArg)
+		if errors.Is(err, os.ErrNotExist) && !strings.ContainsAny(*cardArg, "/.") {
+			return usagef("emv run: unknown card %q (profiles: %s, or a *.card.json file)", *cardArg, profileNames())
+		}
 		if err != nil {
 			return err
 		}
 		card = s
-	} else {
-		c, err := cardsim.New(*cardArg)
-		if errors.Is(err, cardsim.ErrUnknownProfile) {
-			return usagef("emv run: unknown card %q (profiles: %s)", *cardArg, profileNames())
-		}
-		if err != nil {
-			return err
-		}
-		card = c
 	}
 
 	cfg := emv.DefaultConfig()
