@@ -550,7 +550,8 @@ type batchInfo struct {
 	ClosedAt time.Time `json:"closed_at,omitzero"`
 }
 
-// CloseBatch closes the open batch and opens the next one, durably.
+// CloseBatch closes the open batch and opens the next one, durably, then
+// purges what retention allows.
 func (s *Store) CloseBatch(ctx context.Context, at time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -579,6 +580,11 @@ func (s *Store) CloseBatch(ctx context.Context, at time.Time) (int, error) {
 	})
 	if err != nil {
 		return 0, fmt.Errorf("offline: closing batch: %w", err)
+	}
+	// The end of day is when transactions past retention become purgeable
+	// (their batch is closed): purge then, so cmd need not schedule it.
+	if _, err := s.Purge(ctx, at); err != nil {
+		s.log.Warn("journal purge failed", "err", err)
 	}
 	return closed, nil
 }

@@ -670,3 +670,28 @@ func TestDamagedPagesNeverPanic(t *testing.T) {
 	}
 	t.Logf("%d of 40 damaged files refused", refused)
 }
+
+func TestCloseBatchPurgesPastRetention(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(filepath.Join(dir, FileName), &Opts{KeyFile: filepath.Join(dir, KeyName), CreateKey: true, Retention: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	old := cardTxn(1, t0)
+	saveNew(t, st, old)
+	walk(t, st, old, payment.StateAwaitingCustomer, payment.StateCancelled)
+	recent := cardTxn(2, t0.Add(47*time.Hour))
+	saveNew(t, st, recent)
+	walk(t, st, recent, payment.StateAwaitingCustomer, payment.StateCancelled)
+	if _, err := st.CloseBatch(ctx, t0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get(ctx, old.ID); !errors.Is(err, payment.ErrNotFound) {
+		t.Errorf("closed batch, past retention: %v, want purged", err)
+	}
+	if _, err := st.Get(ctx, recent.ID); err != nil {
+		t.Errorf("within retention: %v", err)
+	}
+}
