@@ -3,12 +3,15 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -32,6 +35,8 @@ type Client struct {
 	hc        *http.Client
 	auth      authorizer
 	log       *slog.Logger
+
+	traced bool // the transport reports request writes (net/http's)
 
 	keyMu   sync.Mutex
 	cardKey *jose.JSONWebKey
@@ -141,6 +146,10 @@ func New(baseURL string, o *Opts) (*Client, error) {
 	nc.Timeout = 0
 	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{base: base, c2p: c2p, o: opts, hc: &nc, log: opts.Logger, cardKey: opts.CardKey}
+	switch nc.Transport.(type) {
+	case nil, *http.Transport:
+		c.traced = true
+	}
 	if opts.OAuth != nil {
 		c.auth = newTokenCache(opts.OAuth, &nc)
 	} else {
@@ -216,19 +225,26 @@ func (c *Client) once(ctx context.Context, k call) (status int, sent bool, err e
 	if err := c.auth.apply(ctx, req); err != nil {
 		return 0, false, fmt.Errorf("gateway: %s: %w: %w", k.op, payment.ErrGatewayUnavailable, err)
 	}
+	// Whether any byte of the request may have reached the gateway: with
+	// net/http's transport the trace says so; with another RoundTripper
+	// (tests, a network switch) only errors known to happen before sending
+	// count as "not sent". When in doubt, "sent": a needless lookup is
+	// cheap, a resent sale is a double charge.
 	var mu sync.Mutex
-	wrote := false
-	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
-		mu.Lock()
-		wrote = i.Err == nil
-		mu.Unlock()
-	}}
+	writing := false
+	trace := &httptrace.ClientTrace{
+		WroteHeaderField: func(string, []string) { mu.Lock(); writing = true; mu.Unlock() },
+		WroteRequest:     func(httptrace.WroteRequestInfo) { mu.Lock(); writing = true; mu.Unlock() },
+	}
 	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	mu.Lock()
-	sent = wrote
+	sent = writing
 	mu.Unlock()
+	if err != nil && !c.traced {
+		sent = !beforeSend(err)
+	}
 	if err != nil {
 		c.log.Warn("gateway call failed", "op", k.op, "sent", sent, "latency_ms", time.Since(start).Milliseconds(), "err", err)
 		if !sent {
@@ -291,6 +307,21 @@ func (c *Client) get(ctx context.Context, k call) error {
 		}
 	}
 	return err
+}
+
+// beforeSend reports errors that happen before any request byte is
+// written: dialing, name resolution, TLS handshake and trust.
+func beforeSend(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	var cv *tls.CertificateVerificationError
+	var alert tls.AlertError
+	var rh tls.RecordHeaderError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns) || errors.As(err, &cv) ||
+		errors.As(err, &alert) || errors.As(err, &rh) || errors.As(err, &ua) || errors.As(err, &hn) ||
+		errors.Is(err, ErrPinMismatch)
 }
 
 func retryable(err error) bool {
