@@ -203,7 +203,8 @@ func SimDefaults(dataDir string) Config {
 		Display: Display{Driver: "sim", Width: 240, Height: 320},
 		Scanner: Scanner{Driver: "sim", Baud: 9600, Terminator: "\r"},
 	}
-	c.Gateway = Gateway{Auth: "oauth2", ClientID: "tpe-sim", ClientSecret: "tpe-sim-secret", Timeout: 5 * time.Second}
+	// The gateway simulator's development credentials (docs/gateway.md).
+	c.Gateway = Gateway{Auth: "oauth2", ClientID: "tpe-terminal", ClientSecret: "tpe-terminal-secret", Timeout: 5 * time.Second}
 	c.Offline.KeyFile = filepath.Join(dataDir, "device.key")
 	c.API = API{Listen: "127.0.0.1:8080"}
 	c.Notifications.EmailReceipts = true

@@ -273,7 +273,7 @@ func TestEventsStream(t *testing.T) {
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Scan() // the opening comment line arrives once the subscription exists
-	go f.sale(t, 800)
+	f.sale(t, 800) // the stream buffers what happens meanwhile
 	var seen []string
 	for sc.Scan() {
 		line := sc.Text()
@@ -349,7 +349,9 @@ func (s *fakeSim) PresentCard(_ context.Context, profile string, script []byte) 
 	s.presented = append(s.presented, profile)
 	return nil
 }
-func (s *fakeSim) Cards() []SimCard                                     { return []SimCard{{Name: "visa-credit", Brand: "visa"}} }
+func (s *fakeSim) Cards() []SimCard {
+	return []SimCard{{Name: "visa-credit", Description: "Visa credit"}}
+}
 func (s *fakeSim) Scan(context.Context, string) error                   { return ErrNotAvailable }
 func (s *fakeSim) Wallet(context.Context, string, string, string) error { return ErrNotAvailable }
 func (s *fakeSim) SetNetwork(online bool) error                         { s.online = online; return nil }

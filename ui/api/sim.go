@@ -14,7 +14,6 @@ var ErrNotAvailable = errors.New("api: not available in this build")
 type SimCard struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
-	Brand       string `json:"brand"`
 	PANMasked   string `json:"pan_masked"`
 }
 

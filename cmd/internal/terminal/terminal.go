@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -108,7 +109,11 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 			gopts.TLS.PinSHA256 = []string{cfg.Gateway.PinSHA256}
 		}
 		if cfg.Gateway.Auth == "oauth2" {
-			gopts.OAuth = &gateway.OAuth{TokenURL: cfg.Gateway.TokenURL, ClientID: cfg.Gateway.ClientID, ClientSecret: cfg.Gateway.ClientSecret}
+			tokenURL := cfg.Gateway.TokenURL
+			if tokenURL == "" {
+				tokenURL = strings.TrimSuffix(cfg.Gateway.URL, "/") + "/oauth/token"
+			}
+			gopts.OAuth = &gateway.OAuth{TokenURL: tokenURL, ClientID: cfg.Gateway.ClientID, ClientSecret: cfg.Gateway.ClientSecret}
 		} else {
 			gopts.Originator, gopts.Password = cfg.Gateway.Originator, cfg.Gateway.Password
 		}

@@ -1,0 +1,120 @@
+// Command tpe-sim is the desktop simulator of the TPE terminal: the real
+// terminal code with every peripheral an emulated chip speaking its wire
+// protocol (PN532 and ESC/POS over PTYs, ST7789 over a fake SPI bus, a
+// serial scanner) and an embedded gateway simulator. It needs no config
+// file. With a display it opens the simulator window; --headless serves the
+// same through the local API (docs/api.md).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"tpe/config"
+)
+
+type flags struct {
+	headless bool
+	listen   string
+	data     string
+	gateway  string
+	config   string
+	lang     string
+	pace     bool
+	verbose  bool
+}
+
+func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "version" || os.Args[1] == "--version") {
+		fmt.Printf("tpe-sim %s\n", config.Version)
+		return
+	}
+	var f flags
+	fs := flag.NewFlagSet("tpe-sim", flag.ContinueOnError)
+	fs.BoolVar(&f.headless, "headless", false, "no window: serve the simulator through the local API only")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "local API address (loopback needs no token)")
+	fs.StringVar(&f.data, "data", defaultDataDir(), "directory for the journal, keys and the embedded gateway's ledger")
+	fs.StringVar(&f.gateway, "gateway", "", "URL of an external gateway simulator (default: embedded)")
+	fs.StringVar(&f.config, "config", "", "optional tpe.toml overriding the built-in simulator settings")
+	fs.StringVar(&f.lang, "lang", "", "fr or en (default: the config's, fr)")
+	fs.BoolVar(&f.pace, "pace", false, "pace the emulated PN532 at its baud rate (real timing)")
+	fs.BoolVar(&f.verbose, "v", false, "debug logging")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "tpe-sim %s — the TPE terminal with emulated peripherals\n\nusage: tpe-sim [flags] | tpe-sim version\n\n", config.Version)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return
+		}
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, f, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tpe-sim:", err)
+		os.Exit(1)
+	}
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "tpe-sim")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "tpe-sim")
+	}
+	return filepath.Join(os.TempDir(), "tpe-sim")
+}
+
+func run(ctx context.Context, f flags, stderr io.Writer) error {
+	level := slog.LevelInfo
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg := config.SimDefaults(f.data)
+	if f.config != "" {
+		c, err := config.Load(f.config)
+		if err != nil {
+			return err
+		}
+		cfg = c
+	}
+	if f.lang != "" {
+		cfg.Terminal.Language = f.lang
+	}
+	cfg.API.Listen = f.listen
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("api.listen: %w", err)
+	}
+	w, err := openWorld(ctx, cfg, f, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer w.Close()
+	if f.headless || !haveDisplay() {
+		if !f.headless {
+			log.Info("no display found: running headless")
+		}
+		log.Info("listening on http://" + ln.Addr().String())
+		return w.term.Run(ctx, ln)
+	}
+	return runWindow(ctx, w, ln, log)
+}
+
+func haveDisplay() bool { return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"tpe/cmd/internal/terminal"
+	"tpe/config"
+	"tpe/device/sim"
+	"tpe/payment"
+	"tpe/payment/emv/cardsim"
+	"tpe/payment/gateway/gatewaysim"
+	"tpe/ui/api"
+	"tpe/ui/customer"
+)
+
+// world is the simulated shop: the emulated chips, the embedded gateway, the
+// network switch, and the terminal running on them. It answers the API's
+// /v1/sim/ controls and feeds the simulator window.
+type world struct {
+	cfg     config.Config
+	log     *slog.Logger
+	term    *terminal.Terminal
+	nfc     *sim.NFC
+	display *sim.Display
+	scanner *sim.Scanner
+	gw      *gatewaysim.Server // nil with --gateway
+	gwSrv   *http.Server
+	net     *network
+	cancel  context.CancelFunc
+}
+
+var _ api.SimControl = (*world)(nil)
+
+func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger) (_ *world, err error) {
+	w := &world{cfg: cfg, log: log, net: &network{inner: http.DefaultTransport.(*http.Transport).Clone()}}
+	ctx, w.cancel = context.WithCancel(ctx)
+	defer func() {
+		if err != nil {
+			w.Close()
+		}
+	}()
+	if f.gateway != "" {
+		w.cfg.Gateway.URL = f.gateway
+	} else if err := w.startGateway(); err != nil {
+		return nil, err
+	}
+	if w.nfc, err = sim.NewNFC(ctx, &sim.NFCOpts{Baud: cfg.Hardware.NFC.Baud, Pace: f.pace, Logger: log}); err != nil {
+		return nil, fmt.Errorf("emulated NFC reader: %w", err)
+	}
+	if w.display, err = sim.NewDisplay(&sim.DisplayOpts{Width: cfg.Hardware.Display.Width, Height: cfg.Hardware.Display.Height, Logger: log}); err != nil {
+		return nil, fmt.Errorf("emulated display: %w", err)
+	}
+	if w.scanner, err = sim.NewScanner(&sim.ScannerOpts{Baud: cfg.Hardware.Scanner.Baud, Logger: log}); err != nil {
+		return nil, fmt.Errorf("emulated scanner: %w", err)
+	}
+	dev := terminal.Devices{Reader: w.nfc.Reader(), Screen: w.display, Scanner: w.scanner.Scanner()}
+	w.term, err = terminal.Open(ctx, w.cfg, dev, terminal.Opts{
+		CAKeys: cardsim.CAKeys(), HTTPClient: &http.Client{Transport: w.net},
+		Sim: w, AllowNoToken: true, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	events, _ := w.term.Service.Subscribe(64)
+	presenter := customer.NewPresenter(w.display, &customer.PresenterOpts{
+		Lang: cfg.Terminal.Language, Merchant: cfg.Terminal.MerchantName, Logger: log,
+	})
+	go presenter.Run(ctx, events)
+	return w, nil
+}
+
+// startGateway serves the embedded gateway simulator on a loopback port.
+func (w *world) startGateway() error {
+	gw, err := gatewaysim.New(filepath.Join(w.cfg.DataDir, "gateway"), nil)
+	if err != nil {
+		return fmt.Errorf("embedded gateway: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		gw.Close()
+		return err
+	}
+	w.gw, w.gwSrv = gw, &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	go w.gwSrv.Serve(ln)
+	w.cfg.Gateway.URL = "http://" + ln.Addr().String()
+	w.log.Info("embedded gateway simulator", "url", w.cfg.Gateway.URL)
+	return nil
+}
+
+func (w *world) Close() error {
+	var err error
+	if w.term != nil {
+		err = w.term.Close()
+	}
+	if w.cancel != nil {
+		w.cancel()
+	}
+	for _, c := range []interface{ Close() error }{w.nfc, w.scanner} {
+		if c != nil {
+			err = errors.Join(err, c.Close())
+		}
+	}
+	if w.gwSrv != nil {
+		w.gwSrv.Close()
+		err = errors.Join(err, w.gw.Close())
+	}
+	return err
+}
+
+// PresentCard puts a virtual card (profile) or a scripted card in the field.
+func (w *world) PresentCard(_ context.Context, profile string, script []byte) error {
+	if len(script) > 0 {
+		card, err := cardsim.ParseScript(script)
+		if err != nil {
+			return err
+		}
+		w.nfc.Present(card)
+		return nil
+	}
+	card, err := cardsim.New(profile)
+	if err != nil {
+		return fmt.Errorf("%w: %v (GET /v1/sim/cards lists them)", api.ErrNotFoundSim, err)
+	}
+	w.nfc.Present(card)
+	return nil
+}
+
+func (w *world) Cards() []api.SimCard {
+	var out []api.SimCard
+	for _, p := range cardsim.Profiles() {
+		out = append(out, api.SimCard{Name: p.Name, Description: p.Description, PANMasked: payment.NewPAN(p.PAN).Masked()})
+	}
+	return out
+}
+
+func (w *world) Scan(_ context.Context, code string) error { return w.scanner.Scan(code) }
+
+func (w *world) Wallet(context.Context, string, string, string) error {
+	return fmt.Errorf("%w: Alipay+ wallets arrive with issue #9", api.ErrNotAvailable)
+}
+
+func (w *world) SetNetwork(online bool) error {
+	w.net.SetOnline(online)
+	w.log.Info("network switch", "online", online)
+	if online && w.term.Forwarder != nil {
+		w.term.Forwarder.Kick()
+	}
+	return nil
+}
+
+func (w *world) PrinterPNG() ([]byte, error) {
+	return nil, fmt.Errorf("%w: the virtual printer is not wired yet", api.ErrNotAvailable)
+}
+
+func (w *world) DisplayPNG() ([]byte, error) { return w.display.PNG() }
+
+func (w *world) Outbox() ([]api.Mail, error) {
+	return nil, fmt.Errorf("%w: the SMTP sink arrives with issue #9", api.ErrNotAvailable)
+}
