@@ -272,7 +272,7 @@ func TestEventsStream(t *testing.T) {
 		t.Fatalf("content type %q", ct)
 	}
 	sc := bufio.NewScanner(resp.Body)
-	sc.Scan() // the opening comment line arrives once the subscription exists
+	sc.Scan()      // the opening comment line arrives once the subscription exists
 	f.sale(t, 800) // the stream buffers what happens meanwhile
 	var seen []string
 	for sc.Scan() {
