@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -128,4 +130,40 @@ func TestProvisionUpdateRollbackFlow(t *testing.T) {
 	if out := mustTech(t, "update", "status", "--root", root, "--json"); !strings.Contains(out, `"version": "1.1.0"`) {
 		t.Fatalf("json status: %s", out)
 	}
+}
+
+func TestLogsExport(t *testing.T) {
+	dir, b := release(t, "1.0.0")
+	root := filepath.Join(t.TempDir(), "root")
+	mustTech(t, provisionArgs(root, filepath.Join(dir, "release.pub"))...)
+	mustTech(t, "update", "apply", "--root", root, b["1.0.0"])
+	os.MkdirAll(filepath.Join(root, "var/log/tpe"), 0o755)
+	os.WriteFile(filepath.Join(root, "var/log/tpe/tpe.log"), []byte("debug pan=5413330089010434 card 5413330089010434\n"), 0o600)
+	out := filepath.Join(t.TempDir(), "support.tar.gz")
+	stdout := mustTech(t, "logs", "export", "--root", root, "--out", out)
+	if !strings.Contains(stdout, "logs/tpe.log") || !strings.Contains(stdout, "update-status.json") {
+		t.Fatalf("export: %s", stdout)
+	}
+	raw, _ := os.ReadFile(out)
+	text := gunzipAll(t, raw)
+	for _, s := range []string{"5413330089010434", "s3cret-value"} {
+		if strings.Contains(text, s) {
+			t.Errorf("support bundle holds %q", s)
+		}
+	}
+	if !strings.Contains(text, `"version": "1.0.0"`) {
+		t.Errorf("support bundle lacks the slot version")
+	}
+}
+
+func gunzipAll(t *testing.T, b []byte) string {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(all)
 }
