@@ -1,0 +1,105 @@
+// Command tpe is the payment terminal: it reads tpe.toml, opens the real
+// peripherals (PN532, ESC/POS printer, ST7789 display, scanner), the
+// journal and the gateway, recovers what a power cut interrupted, and runs
+// the cashier UI full screen and the local API. --headless runs without the
+// UI, for terminals driven by a cash register.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"tpe/cmd/internal/terminal"
+	"tpe/config"
+)
+
+func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "version" || os.Args[1] == "--version") {
+		fmt.Printf("tpe %s\n", config.Version)
+		return
+	}
+	fs := flag.NewFlagSet("tpe", flag.ContinueOnError)
+	cfgPath := fs.String("config", "/etc/tpe/tpe.toml", "configuration file")
+	headless := fs.Bool("headless", false, "no cashier UI: the terminal is driven through the local API")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "tpe %s — payment terminal\n\nusage: tpe [flags] | tpe version\n\n", config.Version)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return
+		}
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, *cfgPath, *headless)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tpe:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfgPath string, headless bool) error {
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return err
+	}
+	log, closeLog, err := logger(cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer closeLog.Close()
+	hw, err := openHardware(ctx, cfg.Hardware, log)
+	if err != nil {
+		return err
+	}
+	defer hw.Close()
+	t, err := terminal.Open(ctx, cfg, hw.dev, terminal.Opts{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	ln, err := net.Listen("tcp", cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("api.listen: %w", err)
+	}
+	log.Info("terminal ready", "terminal_id", cfg.Terminal.ID, "api", "http://"+ln.Addr().String(), "version", config.Version)
+	if headless {
+		return t.Run(ctx, ln)
+	}
+	return runKiosk(ctx, t, ln, log)
+}
+
+// logger builds the slog logger of [log]. Card data never reaches it: the
+// types redact themselves.
+func logger(c config.Log) (*slog.Logger, io.Closer, error) {
+	var w io.WriteCloser = nopCloser{os.Stderr}
+	if c.File != "" {
+		f, err := os.OpenFile(c.File, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+		if err != nil {
+			return nil, nil, fmt.Errorf("log.file: %w", err)
+		}
+		w = f
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
+		return nil, nil, fmt.Errorf("log.level: %w", err)
+	}
+	o := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, o)), w, nil
+	}
+	return slog.New(slog.NewTextHandler(w, o)), w, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
