@@ -611,15 +611,44 @@ func TestLockedAndClosed(t *testing.T) {
 	}
 }
 
+// TestConsistencyCheckOption: a damaged leaf page goes unnoticed by a plain
+// Open (it reads meta only) and is refused by Opts.Check.
 func TestConsistencyCheckOption(t *testing.T) {
-	_, dir := newStore(t)
-	// newStore's store still holds the lock: use another dir.
-	dir = t.TempDir()
-	st, err := Open(filepath.Join(dir, FileName), &Opts{KeyFile: filepath.Join(dir, KeyName), CreateKey: true, Check: true})
-	if err != nil {
-		t.Fatal(err)
+	st, dir := newStore(t)
+	for i := range 300 {
+		saveNew(t, st, cardTxn(i, t0))
 	}
 	st.Close()
+	path := filepath.Join(dir, FileName)
+	b, _ := os.ReadFile(path)
+	healthy, err := reopen(t, dir, &Opts{Check: true})
+	if err != nil {
+		t.Fatalf("healthy journal refused by the check: %v", err)
+	}
+	healthy.Close()
+	// Find a leaf page (flags 0x02 at offset 8 of the page header) holding
+	// records and give it an invalid page type.
+	damaged := false
+	for p := 2; p*4096+4096 <= len(b); p++ {
+		page := b[p*4096 : p*4096+4096]
+		if page[8] == 0x02 && bytes.Contains(page, []byte(`"order_id"`)) && int(page[0]) == p%256 {
+			page[8] = 0x40
+			damaged = true
+			break
+		}
+	}
+	if !damaged {
+		t.Fatal("no leaf page found")
+	}
+	os.WriteFile(path, b, 0o600)
+	st2, err := reopen(t, dir, nil)
+	if err != nil {
+		t.Fatalf("plain open read past meta: %v", err)
+	}
+	st2.Close()
+	if _, err := reopen(t, dir, &Opts{Check: true}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("checked open: got %v, want ErrCorrupt", err)
+	}
 }
 
 // TestDamagedPagesNeverPanic scribbles over pages of a journal: every call
