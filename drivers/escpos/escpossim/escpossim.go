@@ -22,8 +22,10 @@ const (
 	maxCmd = 1 << 20
 	// maxPaper bounds one receipt, in dots (about 2.5 m of paper).
 	maxPaper = 20000
-	// maxKept is how many cut receipts the printer remembers.
-	maxKept = 32
+	// maxKept is how many cut receipts the printer remembers, and
+	// maxKeptDots how much paper in all: the oldest go first.
+	maxKept     = 32
+	maxKeptDots = 60000
 	// defaultSpacing is the ESC 2 line spacing, 1/6 inch at 180 dpi as on
 	// Epson heads: 30 dots.
 	defaultSpacing = 30

@@ -367,7 +367,11 @@ func FuzzParse(f *testing.F) {
 		if !bytes.Equal(r1, r2) {
 			t.Fatalf("replies differ when split: % X vs % X", r1, r2)
 		}
-		if !samePix(whole.Paper(), split.Paper()) {
+		if whole.Stats() != split.Stats() {
+			t.Fatalf("stats differ when split: %+v vs %+v", whole.Stats(), split.Stats())
+		}
+		a, b := whole.Last(), split.Last()
+		if (a == nil) != (b == nil) || a != nil && !samePix(a, b) {
 			t.Fatal("paper differs when the stream is split")
 		}
 	})

@@ -242,8 +242,13 @@ func (p *Printer) cut(partial bool) {
 		p.cur.cut = 2
 	}
 	p.done = append(p.done, p.cur)
-	if len(p.done) > maxKept {
-		p.done = p.done[len(p.done)-maxKept:]
+	total := 0
+	for i := len(p.done) - 1; i >= 0; i-- {
+		total += p.done[i].h
+		if total > maxKeptDots || len(p.done)-i > maxKept {
+			p.done = p.done[i+1:]
+			break
+		}
 	}
 	p.cuts++
 	p.cur = newPaper(p.dots)
