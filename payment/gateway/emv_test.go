@@ -16,19 +16,29 @@ import (
 // kernel and a virtual card and returns what the terminal would send.
 func readVirtualCard(t *testing.T, profile string, amount int64) payment.CardData {
 	t.Helper()
+	return readVirtualCardFloor(t, profile, amount, 0, "ARQC")
+}
+
+// readVirtualCardFloor runs the kernel with a floor limit and wants the
+// given cryptogram type (TC: approved offline by the card).
+func readVirtualCardFloor(t *testing.T, profile string, amount, floor int64, want string) payment.CardData {
+	t.Helper()
 	card, err := cardsim.New(profile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := emv.DefaultConfig()
 	cfg.CAKeys = cardsim.CAKeys()
+	for i := range cfg.Apps {
+		cfg.Apps[i].FloorLimit = floor
+	}
 	res, err := emv.New(&cfg).Run(context.Background(), card, emv.Transaction{Amount: amount,
 		CurrencyNumeric: 978, CurrencyExponent: 2, Date: time.Now()})
 	if err != nil {
 		t.Fatalf("kernel: %v", err)
 	}
-	if res.CryptogramType != "ARQC" {
-		t.Fatalf("%s: kernel gave %s (%s), want an ARQC", profile, res.CryptogramType, res.Reason)
+	if string(res.CryptogramType) != want {
+		t.Fatalf("%s: kernel gave %s (%s), want %s", profile, res.CryptogramType, res.Reason, want)
 	}
 	seq := ""
 	if res.PANSeq >= 0 {
@@ -76,5 +86,24 @@ func TestVirtualCardCryptogram(t *testing.T) {
 	res, err := c.Sale(ctx, sale(orderID(t), 100))
 	if err != nil || res.Approved || res.Code != "097" {
 		t.Fatalf("sale without ICC on a strict gateway: %+v, %v", res, err)
+	}
+}
+
+// TestForwardOfflineApproval forwards a sale the card approved offline (TC)
+// as the offline forwarder does: the gateway verifies the TC and records
+// the payment as offline.
+func TestForwardOfflineApproval(t *testing.T) {
+	e := newEnv(t, &gatewaysim.Opts{RequireICC: true}, nil)
+	c := e.client(t, nil)
+	card := readVirtualCardFloor(t, "visa-credit", 1500, 5000, "TC")
+	order := orderID(t)
+	res, err := c.Sale(context.Background(), payment.SaleRequest{OrderID: order, Amount: eur(1500), Card: card,
+		Offline: true, CapturedAt: time.Now().Add(-time.Hour)})
+	if err != nil || !res.Approved {
+		t.Fatalf("forwarded offline approval: %+v, %v", res, err)
+	}
+	l := entriesFor(e.sim, order)
+	if len(l) != 1 || !l[0].Offline {
+		t.Fatalf("ledger %+v, want one offline entry", l)
 	}
 }
