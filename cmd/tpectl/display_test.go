@@ -8,9 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	gozxingqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"tpe/device/sim"
+	"tpe/drivers/st7789"
+	"tpe/payment"
+	"tpe/ui/customer"
 )
 
 // TestDisplayQRDecodes renders the Alipay+ screen through the st7789
@@ -86,6 +92,45 @@ func TestDisplayUsage(t *testing.T) {
 		err := runDisplay(t.Context(), args, &bytes.Buffer{})
 		if _, ok := err.(usageError); !ok {
 			t.Errorf("%q: got %v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestCountdownIsPartial ticks the QR screen's countdown through the driver:
+// only the countdown's rectangle crosses the bus, and the emulated glass
+// then shows exactly the new frame.
+func TestCountdownIsPartial(t *testing.T) {
+	d, err := sim.NewDisplay(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := customer.Frame{Screen: customer.QR, Lang: "fr", Amount: payment.Amount{Minor: 1250, Currency: "EUR"},
+		QRPayload: "https://qr.alipay.com/bax03070lgsbxpqdytk9006d", Wallets: []string{"Alipay", "GCash"}, Remaining: 272 * time.Second}
+	if err := d.Ready(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	d.Controller().ResetStats() // the driver's black power-up frame
+	if err := d.Show(t.Context(), customer.Render(f, d.Bounds().Size())); err != nil {
+		t.Fatal(err)
+	}
+	full := d.Stats().Bytes
+	d.Controller().ResetStats()
+	f.Remaining -= time.Second
+	next := customer.Render(f, d.Bounds().Size())
+	if err := d.Show(t.Context(), next); err != nil {
+		t.Fatal(err)
+	}
+	part := d.Stats().Bytes
+	t.Logf("full frame %d bytes, countdown tick %d bytes", full, part)
+	if part == 0 || part > full/10 {
+		t.Fatalf("countdown tick sent %d bytes, full frame %d: want a small partial update", part, full)
+	}
+	snap := d.Snapshot()
+	for y := 0; y < 320; y++ {
+		for x := 0; x < 240; x++ {
+			if st7789.RGB565(snap.At(x, y)) != st7789.RGB565(next.At(x, y)) {
+				t.Fatalf("pixel %d,%d: glass %v, frame %v", x, y, snap.At(x, y), next.At(x, y))
+			}
 		}
 	}
 }

@@ -307,6 +307,12 @@ func (d *Dev) Show(ctx context.Context, img image.Image) error {
 		return err
 	}
 	d.convert(img)
+	return d.push(ctx)
+}
+
+// push sends what differs between d.next and the glass, then makes d.next
+// the glass.
+func (d *Dev) push(ctx context.Context) error {
 	r := image.Rect(0, 0, d.w, d.h)
 	if d.valid {
 		r = d.changed()

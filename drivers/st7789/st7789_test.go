@@ -363,3 +363,33 @@ func BenchmarkFullVsPartialUpdate(b *testing.B) {
 		b.ReportMetric(float64(c.Stats().Bytes)/float64(b.N), "spi_bytes/op")
 	})
 }
+
+func TestDrawer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d, c := newPair(t, nil, nil)
+		base := pattern(240, 320, 4)
+		if err := d.Show(t.Context(), base); err != nil {
+			t.Fatal(err)
+		}
+		patch := pattern(50, 40, 8)
+		r := image.Rect(100, 200, 140, 230) // 40×30 of the patch, from (5,6)
+		c.ResetStats()
+		if err := d.Draw(r, patch, image.Pt(5, 6)); err != nil {
+			t.Fatal(err)
+		}
+		want := image.NewRGBA(base.Bounds())
+		copy(want.Pix, base.Pix)
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				want.Set(x, y, patch.At(x-r.Min.X+5, y-r.Min.Y+6))
+			}
+		}
+		sameAsShown(t, c.Snapshot(), want)
+		if got := c.Stats().Pixels; got > int64(r.Dx()*r.Dy()) {
+			t.Fatalf("Draw stored %d pixels, want at most %d", got, r.Dx()*r.Dy())
+		}
+		if got, want := d.ColorModel().Convert(color.RGBA{0x12, 0x34, 0x56, 0xFF}), quantised(color.RGBA{0x12, 0x34, 0x56, 0xFF}); got != want {
+			t.Fatalf("ColorModel: got %v, want %v", got, want)
+		}
+	})
+}
