@@ -15,13 +15,13 @@ import (
 	"tpe/payment"
 )
 
-// Render draws f at size (240×320 and 240×240 are the panels we ship; any
-// size from 96×96 works). It never fails: a QR payload too long to encode
-// shows "code unavailable" rather than a broken code.
+// Render draws f at size (240×320 and 240×240 are the panels we ship;
+// layouts scale with the shorter side and stay legible down to about
+// 128×128). The image is always exactly size. It never fails: a QR payload
+// that cannot be drawn with whole-pixel modules shows "code unavailable"
+// rather than a code no phone can read.
 func Render(f Frame, size image.Point) *image.RGBA {
-	if size.X < 96 || size.Y < 96 {
-		size = image.Pt(max(size.X, 96), max(size.Y, 96))
-	}
+	size = image.Pt(max(size.X, 1), max(size.Y, 1))
 	t := textsFor(f.Lang)
 	var c *canvas
 	switch f.Screen {

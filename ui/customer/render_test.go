@@ -125,11 +125,11 @@ func TestScreensDiffer(t *testing.T) {
 }
 
 func TestAnySize(t *testing.T) {
-	for _, sz := range []image.Point{{1, 1}, {96, 96}, {135, 240}, {320, 240}, {480, 800}} {
+	for _, sz := range []image.Point{{1, 1}, {64, 32}, {128, 64}, {96, 96}, {135, 240}, {320, 240}, {480, 800}} {
 		for _, lang := range []string{"fr", "en"} {
 			for _, f := range samples(lang) {
 				img := Render(f, sz)
-				if img.Bounds().Dx() < sz.X || img.Bounds().Dy() < sz.Y {
+				if img.Bounds() != image.Rect(0, 0, sz.X, sz.Y) {
 					t.Errorf("%v %s: got %v", sz, f.Screen, img.Bounds())
 				}
 			}
