@@ -44,7 +44,7 @@ func newEnv(t *testing.T, o *Opts) *env {
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Boulangerie Martin", City: "Lyon", ID: "M0042", TerminalID: "T0001"},
 		Currency: "EUR", Lang: "fr",
-		Journal:  e.journal, Gateway: e.gw, Cards: e.cards, Wallets: e.wallets, Links: e.links, Notifier: e.mail, Printer: e.printer,
+		Journal: e.journal, Gateway: e.gw, Cards: e.cards, Wallets: e.wallets, Links: e.links, Notifier: e.mail, Printer: e.printer,
 		Offline: payment.OfflineLimits{DefaultFloor: 10000, MaxCount: 10, MaxTotal: 100000, MaxAge: time.Hour},
 	})
 	if err != nil {
@@ -121,12 +121,12 @@ func (e *env) wait(s string) {
 
 func (e *env) waitFor(cond func() bool, what string, args ...any) {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // a deadline for a hung UI, not a speed goal: the machine may be loaded
 	for !cond() {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("timed out waiting for "+what+"; screen shows %q", append(args, e.texts())...)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -105,6 +105,7 @@ type UI struct {
 	lang   string
 	user   *Cashier
 	root   *fyne.Container
+	frame  *fyne.Container // top bar, navigation rail and body
 	top    *fyne.Container
 	nav    *fyne.Container
 	body   *fyne.Container
@@ -171,9 +172,12 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 	u.nav = container.NewStack()
 	u.body = container.NewStack()
 	bg := canvas.NewRectangle(colBg)
-	u.root = container.NewStack(bg, container.NewBorder(u.top, nil, u.nav, nil, u.body))
+	u.frame = container.NewBorder(u.top, nil, u.nav, nil, u.body)
+	u.root = container.NewStack(bg, u.frame)
 	u.ctx, u.cancel = context.WithCancel(context.Background())
-	u.goSale()
+	// Locked: drawing the first screen may start a sign-in whose answer
+	// comes back on another goroutine.
+	u.locked(u.goSale)
 	ch, unsub := svc.Subscribe(64)
 	u.unsub = unsub
 	go u.follow(ch)
@@ -323,7 +327,9 @@ func (u *UI) render() {
 	}
 	content := container.NewBorder(nil, u.noticeBar(), nil, nil, obj)
 	u.body.Objects = []fyne.CanvasObject{container.New(layout.NewCustomPaddedLayout(12, 12, 14, 14), content)}
-	u.body.Refresh()
+	// The rail and bar may change size (signed in or out): lay the frame
+	// out again, not just the body.
+	u.frame.Refresh()
 }
 
 // say shows a message under the current screen.
