@@ -164,6 +164,7 @@ var words = map[string]map[string]string{
 		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE VERIFIE", "signature": "SIGNATURE DU PORTEUR",
 		"no_cvm": "", "declines": "REFUSES", "end": "FIN DE RAPPORT", "closed": "LOT CLOTURE",
 		"count": "NB", "total": "TOTAL", "voided": "ANNULATION", "partial": "DEJA REMBOURSE",
+		"resp": "CODE REPONSE",
 	},
 	"en": {
 		"customer": "CUSTOMER COPY", "merchant": "MERCHANT COPY", "keep": "PLEASE RETAIN",
@@ -184,6 +185,7 @@ var words = map[string]map[string]string{
 		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED", "signature": "CARDHOLDER SIGNATURE",
 		"no_cvm": "", "declines": "DECLINED", "end": "END OF REPORT", "closed": "BATCH CLOSED",
 		"count": "NB", "total": "TOTAL", "voided": "VOID", "partial": "ALREADY REFUNDED",
+		"resp": "RESPONSE CODE",
 	},
 }
 
@@ -284,6 +286,9 @@ func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
 	switch {
 	case declined:
 		d.banner(d.w("declined"))
+		if t.Result != "" && t.Result != "000" {
+			d.kv(d.w("resp"), t.Result)
+		}
 		if t.Method == MethodCard {
 			d.center(d.w("not_charged"), false)
 		} else {

@@ -203,7 +203,7 @@ func TestReceiptContent(t *testing.T) {
 		{"card_customer_en", []string{"CUSTOMER COPY", "PLEASE RETAIN", "CONTACTLESS", "SALE", "AMOUNT", "€12.50", "AUTH CODE", "THANK YOU"}, []string{"DEBIT"}},
 		{"card_duplicate_fr", []string{"*** DUPLICATA ***"}, nil},
 		{"card_offline_fr", []string{"HORS LIGNE", "ACCEPTE"}, []string{"AUTO"}},
-		{"card_declined_fr", []string{"REFUSE", "CARTE NON DEBITEE"}, []string{"ACCEPTE", "AUTO"}},
+		{"card_declined_fr", []string{"REFUSE", "CARTE NON DEBITEE", "CODE REPONSE", "051"}, []string{"ACCEPTE", "AUTO"}},
 		{"alipay_fr", []string{"ALIPAY+", "PORTEFEUILLE GCASH", "AP2026112600017", "34,90"}, []string{"SANS CONTACT"}},
 		{"alipay_en", []string{"WALLET KAKAO PAY", "APPROVED"}, nil},
 		{"link_request_fr", []string{"DEMANDE DE PAIEMENT", "[QR] https://pay.example.com/l/7Hq2xK9pLm", "A PAYER AVANT LE 29/11/26", "j***@example.com", "89,00"},

@@ -30,6 +30,13 @@ func (r Receipt) PlainText(cols int) string {
 				break
 			}
 			b.WriteString(l.Text + strings.Repeat(" ", gap) + l.Right)
+		case l.Wide && l.Align != Left:
+			// A double-width line takes twice its characters' room: centre
+			// or right-align it within half the columns, then double the
+			// indent so it sits where the printer puts it.
+			p := pad(l.Text, width, l.Align)
+			indent := len(p) - len(strings.TrimLeft(p, " "))
+			b.WriteString(strings.Repeat(" ", indent) + p)
 		default:
 			b.WriteString(pad(l.Text, width, l.Align))
 		}
