@@ -98,6 +98,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown brand", set("cb = 5000", "diners = 5000"), []string{"offline.floor_limits.diners"}},
 		{"bad policy", set(`mode = "prefer_online"`, `mode = "sometimes"`), []string{"offline.mode"}},
 		{"cvm above contactless", set("cvm_limit = 5000", "cvm_limit = 500000"), []string{"emv.cvm_limit"}},
+		{"cvm zero", set("cvm_limit = 5000", "cvm_limit = 0"), []string{"emv.cvm_limit", "between 1"}},
 		{"api open without token", set(`listen = "127.0.0.1:8080"`, `listen = "0.0.0.0:8080"`), []string{"api.token", "openssl rand"}},
 		{"bad url", set(`url = "https://api.example-acquirer.com"`, `url = "api.example.com"`), []string{"gateway.url"}},
 		{"oauth2 without secret", set(`client_secret = "change-me"`, `client_secret = ""`), []string{"gateway.client_id/client_secret"}},

@@ -145,8 +145,10 @@ func (c Config) Validate() error {
 	if e.ContactlessLimit <= 0 {
 		add(keyError("emv.contactless_limit", e.ContactlessLimit, "must be positive", "set the contactless transaction limit in minor units"))
 	}
-	if e.CVMLimit < 0 || e.CVMLimit > e.ContactlessLimit {
-		add(keyError("emv.cvm_limit", e.CVMLimit, "must be between 0 and emv.contactless_limit", "set the amount above which the cardholder must be verified, e.g. 5000"))
+	if e.CVMLimit <= 0 || e.CVMLimit > e.ContactlessLimit {
+		// The kernel reads 0 as "no CVM limit": every amount without
+		// cardholder verification. Never what a merchant means.
+		add(keyError("emv.cvm_limit", e.CVMLimit, "must be between 1 and emv.contactless_limit", "set the amount above which the cardholder must be verified, e.g. 5000"))
 	}
 	if e.CardTimeout <= 0 {
 		add(keyError("emv.card_timeout", e.CardTimeout, "must be positive", `use e.g. "60s"`))

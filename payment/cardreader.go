@@ -38,7 +38,7 @@ func (e *EMVReader) ReadCard(ctx context.Context, req CardRequest) (CardResult, 
 	}
 	res, err := e.kernel.Run(ctx, card, emv.Transaction{
 		Amount: req.Amount.Minor, CurrencyNumeric: uint16(numeric), CurrencyExponent: exp,
-		Date: req.At, Type: typ,
+		Date: req.At, Type: typ, ForceOnline: req.ForceOnline,
 	})
 	if err != nil {
 		return CardResult{}, fmt.Errorf("payment: card transaction: %w", err)

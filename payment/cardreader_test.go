@@ -42,15 +42,19 @@ func TestEMVReaderWithVirtualCards(t *testing.T) {
 		want    payment.CardOutcome
 		brand   string
 		offline bool
+		force   bool
 	}{
 		// Above the floor limit the card asks to go online. Only a Mastercard
 		// ARQC carries a CDA signature, so only it may be kept offline.
-		{"visa-credit", 2500, payment.CardOnlineRequest, "visa", false},
-		{"mastercard", 2500, payment.CardOnlineRequest, "mastercard", true},
-		{"cb-visa", 2500, payment.CardOnlineRequest, "cb", false},
+		{"visa-credit", 2500, payment.CardOnlineRequest, "visa", false, false},
+		{"mastercard", 2500, payment.CardOnlineRequest, "mastercard", true, false},
+		{"cb-visa", 2500, payment.CardOnlineRequest, "cb", false, false},
 		// Under it the card approves offline, with fDDA.
-		{"visa-credit", 1500, payment.CardApproved, "visa", true},
-		{"amex", 1500, payment.CardTryAnotherInterface, "", false},
+		{"visa-credit", 1500, payment.CardApproved, "visa", true, false},
+		// Unless the terminal prefers the issuer's answer.
+		{"visa-credit", 1500, payment.CardOnlineRequest, "visa", false, true},
+		{"mastercard", 1500, payment.CardOnlineRequest, "mastercard", true, true},
+		{"amex", 1500, payment.CardTryAnotherInterface, "", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {
@@ -60,7 +64,7 @@ func TestEMVReaderWithVirtualCards(t *testing.T) {
 			}
 			r := payment.NewEMVReader(fieldReader{card}, kernel())
 			res, err := r.ReadCard(context.Background(), payment.CardRequest{
-				Amount: payment.Amount{Minor: tt.amount, Currency: "EUR"}, At: time.Now()})
+				Amount: payment.Amount{Minor: tt.amount, Currency: "EUR"}, At: time.Now(), ForceOnline: tt.force})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -204,4 +204,9 @@ type Transaction struct {
 	CurrencyExponent int    // 5F36, e.g. 2
 	Date             time.Time
 	Type             TxnType
+	// ForceOnline asks for an online cryptogram whatever the floor limit:
+	// the merchant prefers the issuer's answer and the gateway is reachable
+	// (TTQ byte 2 bit 8 for kernel 3; ARQC requested and TVR "merchant
+	// forced transaction online" for kernel 2).
+	ForceOnline bool
 }

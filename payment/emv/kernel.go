@@ -418,7 +418,7 @@ func (s *session) prepareTerminalData() error {
 	switch {
 	case cfg.offlineOnly():
 		s.ttq[0] |= 0x08 // offline-only reader
-	case t.Amount > s.app.FloorLimit || t.Type == Refund || t.Amount == 0:
+	case t.Amount > s.app.FloorLimit || t.Type == Refund || t.Amount == 0 || t.ForceOnline:
 		// A zero amount is never approved offline (Book A §5.2.2, zero
 		// amount: online or not allowed; this reader goes online).
 		s.ttq[1] |= 0x80 // online cryptogram required

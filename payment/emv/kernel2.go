@@ -47,6 +47,9 @@ func (s *session) kernel2(pdol tlv.DOL) error {
 	if s.txn.Amount > s.app.FloorLimit {
 		s.tvr[3] |= 0x80
 	}
+	if s.txn.ForceOnline && !s.cfg.offlineOnly() {
+		s.tvr[3] |= 0x08 // merchant forced transaction online
+	}
 	zeroAmount := s.txn.Amount == 0 && !s.cfg.offlineOnly()
 
 	// Terminal action analysis (Book 3 §10.7).
@@ -57,7 +60,7 @@ func (s *session) kernel2(pdol tlv.DOL) error {
 	case s.cfg.offlineOnly() && s.byDefault():
 		p1 = 0x00
 	case s.cfg.offlineOnly():
-	case s.online() || zeroAmount:
+	case s.online() || zeroAmount || s.txn.ForceOnline:
 		p1 = 0x80
 	}
 	if cda && p1 != 0x00 {

@@ -73,12 +73,13 @@ type ledger struct {
 	pays  map[string]*Payment // by merchant token
 	cust  map[string]string   // customer token → merchant token
 	seq   int64
-	order map[string]string // orderID → transactionID of its sale/authorize
+	order map[string]string   // orderID → transactionID of its sale/authorize
+	byOrd map[string][]string // orderID → every transactionID (lookups)
 }
 
 func openLedger(dir string, sync bool) (*ledger, error) {
 	l := &ledger{sync: sync, txns: map[string]*Entry{}, pays: map[string]*Payment{},
-		cust: map[string]string{}, order: map[string]string{}}
+		cust: map[string]string{}, order: map[string]string{}, byOrd: map[string][]string{}}
 	path := filepath.Join(dir, "ledger.jsonl")
 	b, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
@@ -111,6 +112,9 @@ func openLedger(dir string, sync bool) (*ledger, error) {
 
 func (l *ledger) apply(r record) {
 	if e := r.Txn; e != nil {
+		if _, seen := l.txns[e.TransactionID]; !seen {
+			l.byOrd[e.OrderID] = append(l.byOrd[e.OrderID], e.TransactionID)
+		}
 		l.txns[e.TransactionID] = e
 		if e.Seq > l.seq {
 			l.seq = e.Seq
@@ -161,6 +165,18 @@ func (l *ledger) entries() []Entry {
 	out := make([]Entry, 0, len(l.txns))
 	for _, e := range l.txns {
 		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
+// forOrder lists copies of an order's transactions in creation order.
+func (l *ledger) forOrder(orderID string) []Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]Entry, 0, len(l.byOrd[orderID]))
+	for _, id := range l.byOrd[orderID] {
+		out = append(out, *l.txns[id])
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out

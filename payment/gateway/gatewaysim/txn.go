@@ -308,7 +308,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	}
 	op, order, code := r.PathValue("operation"), q.Get("orderID"), q.Get("transactionErrorCode")
 	list := []gateway.Transaction{}
-	for _, e := range s.Ledger() {
+	entries := s.led.forOrder(order)
+	if order == "" {
+		entries = s.Ledger()
+	}
+	for _, e := range entries {
 		sec := e.Date / 1000
 		if sec < from || sec > to || (op != "" && e.Operation != op) || (order != "" && e.OrderID != order) ||
 			(code != "" && e.ErrorCode != code) || e.PaymentMethod != "CreditCard" {
