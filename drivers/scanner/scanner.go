@@ -81,10 +81,15 @@ func New(r io.Reader, opts *Opts) *Dev {
 	if s, ok := r.(fmt.Stringer); ok {
 		name = s.String()
 	}
-	return &Dev{
+	d := &Dev{
 		r: r, name: name, log: o.Logger, wake: make(chan struct{}, 1),
 		p: parser{term: []byte(o.Terminators), prefix: []byte(o.Prefix), suffix: []byte(o.Suffix), maxLen: o.MaxLen, timeout: o.Timeout},
 	}
+	if r == nil {
+		d.dead = &UnpluggedError{Err: errors.New("no port")}
+		d.start.Do(func() {}) // nothing to read
+	}
+	return d
 }
 
 // Open opens the serial device at path (9600 baud if baud is 0, the

@@ -233,3 +233,10 @@ func TestCutOffTiming(t *testing.T) {
 		}
 	})
 }
+
+func TestNilReader(t *testing.T) {
+	d := scanner.New(nil, nil)
+	if _, err := d.Scan(t.Context()); !errors.Is(err, devscanner.ErrUnplugged) {
+		t.Fatalf("got %v, want ErrUnplugged", err)
+	}
+}

@@ -29,6 +29,9 @@ func (d *Dev) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
 	if d.halted {
 		return ErrHalted
 	}
+	if src == nil {
+		return ErrNoImage
+	}
 	if d.valid {
 		copy(d.next, d.shadow)
 	} else {

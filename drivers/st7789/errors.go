@@ -10,6 +10,8 @@ var (
 	// ErrGeometry means the panel size, offsets or rotation in Opts cannot
 	// fit the controller's 240×320 frame memory.
 	ErrGeometry = errors.New("st7789: panel geometry does not fit the controller")
+	// ErrNoImage means Show or Draw was given a nil image.
+	ErrNoImage = errors.New("st7789: nil image")
 	// ErrHalted means Show was called after Halt.
 	ErrHalted = errors.New("st7789: display halted")
 )

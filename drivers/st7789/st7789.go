@@ -306,6 +306,9 @@ func (d *Dev) Show(ctx context.Context, img image.Image) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if img == nil {
+		return ErrNoImage
+	}
 	d.convert(img)
 	return d.push(ctx)
 }

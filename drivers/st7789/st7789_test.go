@@ -265,6 +265,18 @@ func TestHalt(t *testing.T) {
 	})
 }
 
+func TestNilImage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d, _ := newPair(t, nil, nil)
+		if err := d.Show(t.Context(), nil); !errors.Is(err, st7789.ErrNoImage) {
+			t.Fatalf("Show(nil): got %v, want ErrNoImage", err)
+		}
+		if err := d.Draw(image.Rect(0, 0, 10, 10), nil, image.Point{}); !errors.Is(err, st7789.ErrNoImage) {
+			t.Fatalf("Draw(nil): got %v, want ErrNoImage", err)
+		}
+	})
+}
+
 func TestNoResetPin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := st7789sim.New(nil)

@@ -92,3 +92,35 @@ func TestRefusesLongTransfersAndBadModes(t *testing.T) {
 		t.Error("17-byte transfer accepted with MaxTxSize 16")
 	}
 }
+
+// FuzzController feeds an arbitrary host byte stream: the first byte of each
+// chunk picks DC (and sometimes a reset pulse), the rest is one transfer.
+// The emulator must never panic and always produce a snapshot of the glass.
+func FuzzController(f *testing.F) {
+	f.Add([]byte{0x00, st7789.SLPOUT, 0x00, st7789.CASET, 0x01, 0x00, 0x00, 0x00, 0xEF}, uint8(2))
+	f.Add([]byte{0x00, st7789.MADCTL, 0x01, 0xE8, 0x00, st7789.RAMWR, 0x01, 0xFF, 0xFF, 0x12}, uint8(3))
+	f.Add([]byte{0x02, st7789.COLMOD, 0x66, 0x00, st7789.RAMWRC, 0x01, 1, 2, 3, 4, 5}, uint8(4))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		c := New(&Opts{Width: 135, Height: 240, MaxTxSize: 64})
+		cn, err := c.Connect(0, 0, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := int(chunk)%16 + 2
+		for len(data) > 0 {
+			k := min(n, len(data))
+			ctl, body := data[0], data[1:k]
+			data = data[k:]
+			_ = c.DC().Out(ctl&1 == 1)
+			if ctl&2 != 0 {
+				_ = c.RST().Out(false)
+				_ = c.RST().Out(true)
+			}
+			_ = cn.Tx(body, nil)
+		}
+		img := c.Snapshot()
+		if b := img.Bounds(); b.Dx()*b.Dy() != 135*240 {
+			t.Fatalf("snapshot %v", b)
+		}
+	})
+}
