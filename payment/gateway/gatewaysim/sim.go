@@ -2,6 +2,7 @@ package gatewaysim
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -250,7 +251,8 @@ func (s *Server) routes() {
 func (s *Server) authed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); ok {
-			if u == s.o.Originator && p == s.o.Password {
+			if subtle.ConstantTimeCompare([]byte(u), []byte(s.o.Originator))&
+				subtle.ConstantTimeCompare([]byte(p), []byte(s.o.Password)) == 1 {
 				h.ServeHTTP(w, r)
 				return
 			}
