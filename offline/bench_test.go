@@ -141,7 +141,7 @@ func fixture100k(b *testing.B) string {
 				return payment.StateOfflineApproved
 			}
 			return payment.StateApproved
-		})
+		}, func(i int, t *payment.Transaction) { t.Batch = i/1000 + 1 }) // 100 days of 1 000
 	})
 	if fixtureErr != nil {
 		b.Fatal(fixtureErr)
@@ -170,4 +170,22 @@ func BenchmarkOpen100k(b *testing.B) {
 		st.Close()
 	}
 	b.ReportMetric(float64(fi.Size())/(1<<20), "MiB-file")
+}
+
+// BenchmarkReportBatch100k lists one batch of 1 000 payments (an X or Z
+// report) out of a journal of 100 000, through the bybatch index.
+func BenchmarkReportBatch100k(b *testing.B) {
+	dir := fixture100k(b)
+	st, err := Open(filepath.Join(dir, FileName), &Opts{KeyFile: filepath.Join(dir, KeyName), ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	b.ResetTimer()
+	for range b.N {
+		l, err := st.List(context.Background(), payment.Query{Batch: 100})
+		if err != nil || len(l) != 1000 {
+			b.Fatalf("%d, %v", len(l), err)
+		}
+	}
 }

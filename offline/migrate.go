@@ -6,6 +6,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"tpe/payment"
 )
 
 // schemaVersion is the layout this release writes.
@@ -13,10 +15,17 @@ import (
 //	1: txn, ids, queue, active, flagged, batch, meta (schema, kcv, batch)
 //	2: meta gains queue_count and queue_total, so Open and Exposure never
 //	   walk the queue
-const schemaVersion = 2
+//	3: ids values gain the batch (seq ‖ batch ‖ state) and the bybatch
+//	   index (batch ‖ seq) makes X/Z reports read their batch only
+const schemaVersion = 3
 
 // bucketsOf lists the buckets a journal of schema v must have.
-func bucketsOf(v int) [][]byte { return allBuckets }
+func bucketsOf(v int) [][]byte {
+	if v < 3 {
+		return allBuckets[:len(allBuckets)-1] // no bybatch yet
+	}
+	return allBuckets
+}
 
 // migrations[v] upgrades a journal from schema v to v+1, inside the Open
 // transaction: either the whole upgrade lands or none of it.
@@ -40,6 +49,41 @@ var migrations = map[int]func(*bolt.Tx) error{
 			return err
 		}
 		return meta.Put(metaQueueTotal, seqKey(uint64(total)))
+	},
+	// 2 → 3 reads every record once, to learn its batch.
+	2: func(tx *bolt.Tx) error {
+		byBatch, err := tx.CreateBucketIfNotExists(bucketByBatch)
+		if err != nil {
+			return err
+		}
+		ids, txns := tx.Bucket(bucketIDs), tx.Bucket(bucketTxn)
+		type upd struct{ id, val []byte }
+		var rewrite []upd
+		err = ids.ForEach(func(id, v []byte) error {
+			if len(v) < 8 {
+				return &CorruptError{Reason: fmt.Sprintf("id index entry of %d bytes", len(v))}
+			}
+			seq, state := u64(v[:8]), payment.State(v[8:])
+			rec := txns.Get(v[:8])
+			if rec == nil {
+				return &CorruptError{Reason: "index points to a missing record of " + string(id)}
+			}
+			t, err := decode(nil, rec)
+			if err != nil {
+				return err
+			}
+			rewrite = append(rewrite, upd{append([]byte(nil), id...), idValue(seq, t.Batch, state)})
+			return byBatch.Put(batchKey(t.Batch, seq), nil)
+		})
+		if err != nil {
+			return err
+		}
+		for _, u := range rewrite {
+			if err := ids.Put(u.id, u.val); err != nil {
+				return err
+			}
+		}
+		return nil
 	},
 }
 

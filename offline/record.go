@@ -94,16 +94,29 @@ func seqKey(seq uint64) []byte {
 	return k[:]
 }
 
-// idValue is the ids bucket value: sequence ‖ last saved state.
-func idValue(seq uint64, st payment.State) []byte {
-	return append(seqKey(seq), st...)
+// idValue is the ids bucket value (schema 3): sequence ‖ batch ‖ last
+// saved state.
+func idValue(seq uint64, batch int, st payment.State) []byte {
+	return append(append(seqKey(seq), seqKey(uint64(batch))...), st...)
 }
 
-func parseIDValue(v []byte) (uint64, payment.State, error) {
-	if len(v) < 8 {
-		return 0, "", &CorruptError{Reason: fmt.Sprintf("id index entry of %d bytes", len(v))}
+// idEntry is a parsed ids value.
+type idEntry struct {
+	seq   uint64
+	batch int
+	state payment.State
+}
+
+func parseIDValue(v []byte) (idEntry, error) {
+	if len(v) < 16 {
+		return idEntry{}, &CorruptError{Reason: fmt.Sprintf("id index entry of %d bytes", len(v))}
 	}
-	return binary.BigEndian.Uint64(v[:8]), payment.State(v[8:]), nil
+	return idEntry{seq: binary.BigEndian.Uint64(v[:8]), batch: int(binary.BigEndian.Uint64(v[8:16])), state: payment.State(v[16:])}, nil
+}
+
+// batchKey orders the bybatch index: batch ‖ sequence.
+func batchKey(batch int, seq uint64) []byte {
+	return append(seqKey(uint64(batch)), seqKey(seq)...)
 }
 
 func u64(b []byte) uint64 {

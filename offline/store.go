@@ -39,6 +39,7 @@ var (
 	bucketFlagged = []byte("flagged")
 	bucketBatch   = []byte("batch")
 	bucketMeta    = []byte("meta")
+	bucketByBatch = []byte("bybatch")
 
 	metaSchema     = []byte("schema")
 	metaKCV        = []byte("kcv")
@@ -47,7 +48,7 @@ var (
 	metaQueueTotal = []byte("queue_total")
 )
 
-var allBuckets = [][]byte{bucketTxn, bucketIDs, bucketQueue, bucketActive, bucketFlagged, bucketBatch, bucketMeta}
+var allBuckets = [][]byte{bucketTxn, bucketIDs, bucketQueue, bucketActive, bucketFlagged, bucketBatch, bucketMeta, bucketByBatch}
 
 // Opts configures a Store. KeyFile is required.
 type Opts struct {
@@ -359,23 +360,32 @@ func (s *Store) Save(ctx context.Context, t *payment.Transaction) error {
 // put writes t and keeps the indexes in step, in the caller's transaction.
 // It reports whether t entered the queue.
 func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, error) {
-	ids, txns := tx.Bucket(bucketIDs), tx.Bucket(bucketTxn)
+	ids, txns, byBatch := tx.Bucket(bucketIDs), tx.Bucket(bucketTxn), tx.Bucket(bucketByBatch)
 	var seq uint64
 	if v := ids.Get([]byte(t.ID)); v != nil {
-		old, st, err := parseIDValue(v)
+		old, err := parseIDValue(v)
 		if err != nil {
 			return false, err
 		}
-		if st != t.State && !payment.CanTransition(st, t.State) {
-			return false, fmt.Errorf("%w: stored state is %s: %w", ErrStale, st,
-				&payment.TransitionError{From: st, To: t.State})
+		if old.state != t.State && !payment.CanTransition(old.state, t.State) {
+			return false, fmt.Errorf("%w: stored state is %s: %w", ErrStale, old.state,
+				&payment.TransitionError{From: old.state, To: t.State})
 		}
-		seq = old
+		seq = old.seq
+		if old.batch != t.Batch {
+			if err := byBatch.Delete(batchKey(old.batch, seq)); err != nil {
+				return false, err
+			}
+		}
 	} else {
 		var err error
 		if seq, err = txns.NextSequence(); err != nil {
 			return false, err
 		}
+	}
+	byBatch.FillPercent = 0.9
+	if err := byBatch.Put(batchKey(t.Batch, seq), nil); err != nil {
+		return false, err
 	}
 	key := seqKey(seq)
 	// Keys only ever grow: full pages instead of bbolt's half-full default
@@ -384,7 +394,7 @@ func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, erro
 	if err := txns.Put(key, val); err != nil {
 		return false, err
 	}
-	if err := ids.Put([]byte(t.ID), idValue(seq, t.State)); err != nil {
+	if err := ids.Put([]byte(t.ID), idValue(seq, t.Batch, t.State)); err != nil {
 		return false, err
 	}
 	if err := setMember(tx.Bucket(bucketActive), key, []byte(t.ID), needsRecovery(t)); err != nil {
@@ -470,11 +480,11 @@ func (s *Store) getTx(tx *bolt.Tx, id string, aead cipher.AEAD) (*payment.Transa
 	if v == nil {
 		return nil, fmt.Errorf("%w: payment %q", payment.ErrNotFound, id)
 	}
-	seq, _, err := parseIDValue(v)
+	e, err := parseIDValue(v)
 	if err != nil {
 		return nil, err
 	}
-	b := tx.Bucket(bucketTxn).Get(seqKey(seq))
+	b := tx.Bucket(bucketTxn).Get(seqKey(e.seq))
 	if b == nil {
 		return nil, &CorruptError{Path: s.path, Reason: "index points to a missing record of " + id}
 	}
@@ -482,15 +492,53 @@ func (s *Store) getTx(tx *bolt.Tx, id string, aead cipher.AEAD) (*payment.Transa
 }
 
 // List returns the transactions matching q, newest first, filtered with
-// paymenttest.Match so every journal filters alike. It reads the journal
-// from the newest record back: cheap with Limit, a scan without it.
+// paymenttest.Match so every journal filters alike. A batch query (the X
+// and Z reports) reads that batch's records only, through the bybatch
+// index; others read from the newest record back: cheap with Limit, a scan
+// without it.
 func (s *Store) List(ctx context.Context, q payment.Query) ([]*payment.Transaction, error) {
 	var out []*payment.Transaction
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketTxn).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		txns := tx.Bucket(bucketTxn)
+		var next func() []byte
+		if q.Batch > 0 {
+			c := tx.Bucket(bucketByBatch).Cursor()
+			prefix := seqKey(uint64(q.Batch))
+			k, _ := c.Seek(seqKey(uint64(q.Batch) + 1))
+			if k == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
+			next = func() []byte {
+				if k == nil || !bytes.HasPrefix(k, prefix) {
+					return nil
+				}
+				v := txns.Get(k[8:])
+				k, _ = c.Prev()
+				if v == nil {
+					return []byte{} // index entry without record: skipped
+				}
+				return v
+			}
+		} else {
+			c := txns.Cursor()
+			k, v := c.Last()
+			next = func() []byte {
+				if k == nil {
+					return nil
+				}
+				cur := v
+				k, v = c.Prev()
+				return cur
+			}
+		}
+		for v := next(); v != nil; v = next() {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if len(v) == 0 {
+				continue
 			}
 			t, err := decode(s.aead, v)
 			if err != nil {
@@ -683,9 +731,9 @@ func (s *Store) recordOutcomes(outs []*outcome) error {
 					o.stale = true
 					continue
 				}
-				if _, st, err := parseIDValue(v); err != nil {
+				if e, err := parseIDValue(v); err != nil {
 					return err
-				} else if st != payment.StateOfflineApproved {
+				} else if e.state != payment.StateOfflineApproved {
 					o.stale = true
 					continue
 				}
@@ -788,7 +836,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.update(func(tx *bolt.Tx) error {
 		open := int(u64(tx.Bucket(bucketMeta).Get(metaBatch)))
-		txns, ids := tx.Bucket(bucketTxn), tx.Bucket(bucketIDs)
+		txns, ids, byBatch := tx.Bucket(bucketTxn), tx.Bucket(bucketIDs), tx.Bucket(bucketByBatch)
 		var doomed [][]byte
 		c := txns.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -807,6 +855,9 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			}
 			doomed = append(doomed, append([]byte(nil), k...))
 			if err := ids.Delete([]byte(t.ID)); err != nil {
+				return err
+			}
+			if err := byBatch.Delete(batchKey(t.Batch, u64(k))); err != nil {
 				return err
 			}
 		}

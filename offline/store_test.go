@@ -482,7 +482,8 @@ func TestListMatchesReferenceJournal(t *testing.T) {
 	}
 	for _, q := range []payment.Query{
 		{}, {Limit: 5}, {Status: payment.StatusApproved}, {Method: payment.MethodAlipayPlus}, {Reference: "r1"},
-		{Since: t0.Add(25 * time.Minute)}, {Batch: 2}, {States: []payment.State{payment.StateCancelled, payment.StateOfflineApproved}, Limit: 4},
+		{Since: t0.Add(25 * time.Minute)}, {Batch: 2}, {Batch: 1}, {Batch: 1, Limit: 3}, {Batch: 1, Status: payment.StatusApproved},
+		{Batch: 3}, {States: []payment.State{payment.StateCancelled, payment.StateOfflineApproved}, Limit: 4},
 	} {
 		got, err := st.List(ctx, q)
 		if err != nil {
@@ -560,11 +561,25 @@ func TestMigrationFromSchema1(t *testing.T) {
 		saveNew(t, st, tx)
 		walk(t, st, tx, toOffline...)
 	}
-	// Make it look like a schema 1 journal: no counters.
+	// Make it look like a schema 1 journal: no counters, no batch index,
+	// ids values without the batch.
 	err := st.db.Update(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		m.Delete(metaQueueCount)
 		m.Delete(metaQueueTotal)
+		if err := tx.DeleteBucket(bucketByBatch); err != nil {
+			return err
+		}
+		ids := tx.Bucket(bucketIDs)
+		old := map[string][]byte{}
+		ids.ForEach(func(k, v []byte) error {
+			e, _ := parseIDValue(v)
+			old[string(k)] = append(seqKey(e.seq), e.state...)
+			return nil
+		})
+		for k, v := range old {
+			ids.Put([]byte(k), v)
+		}
 		return m.Put(metaSchema, seqKey(1))
 	})
 	if err != nil {
@@ -582,6 +597,22 @@ func TestMigrationFromSchema1(t *testing.T) {
 	e, _ := st.Exposure(context.Background())
 	if e.Count != 4 || e.Total != 100+101+102+103 {
 		t.Errorf("migrated exposure: %+v", e)
+	}
+	if l, err := st.List(context.Background(), payment.Query{Batch: 1}); err != nil || len(l) != 4 {
+		t.Errorf("batch list after migration: %d, %v", len(l), err)
+	}
+	// The stale-write check and the queue read the migrated index.
+	stale := cardTxn(0, t0)
+	if err := st.Save(context.Background(), stale); !errors.Is(err, ErrStale) {
+		t.Errorf("stale save after migration: %v", err)
+	}
+	tx, err := st.Get(context.Background(), stale.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk(t, st, tx, payment.StateForwarded)
+	if e, _ := st.Exposure(context.Background()); e.Count != 3 {
+		t.Errorf("exposure after forwarding a migrated payment: %+v", e)
 	}
 	st.db.View(func(tx *bolt.Tx) error {
 		if v := u64(tx.Bucket(bucketMeta).Get(metaSchema)); v != schemaVersion {
