@@ -2,8 +2,8 @@ package gatewaysim
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"crypto/rsa"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
