@@ -54,7 +54,9 @@ func newTestIdP(t *testing.T) *testIdP {
 	idpKeys()
 	p := &testIdP{}
 	p.keys = []jose.JSONWebKey{{Key: &rsaA.PublicKey, KeyID: "kid-a", Use: "sig", Algorithm: "RS256"},
-		{Key: &ecKey.PublicKey, KeyID: "kid-ec", Use: "sig", Algorithm: "ES256"}}
+		{Key: &ecKey.PublicKey, KeyID: "kid-ec", Use: "sig", Algorithm: "ES256"},
+		// A symmetric key in a JWKS must never verify anything.
+		{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: "kid-oct", Algorithm: "HS256"}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"issuer": p.ts.URL, "jwks_uri": p.ts.URL + "/jwks",
@@ -176,6 +178,8 @@ func TestIDTokenChecks(t *testing.T) {
 		{"RSA token naming the EC key", sign(t, jose.RS256, rsaA, "kid-ec", "JWT", p.good()), gateway.ReasonAlg},
 		{"tampered payload", tampered, gateway.ReasonSignature},
 		{"no kid with several keys", sign(t, jose.RS256, rsaA, "", "JWT", p.good()), gateway.ReasonUnknownKey},
+		{"HS256 with the JWKS's symmetric key", sign(t, jose.HS256, []byte("0123456789abcdef0123456789abcdef"), "kid-oct", "JWT", p.good()), gateway.ReasonAlg},
+		{"RS256 naming the symmetric key", sign(t, jose.RS256, rsaA, "kid-oct", "JWT", p.good()), gateway.ReasonUnknownKey},
 		{"garbage", "not.a.token", gateway.ReasonMalformed},
 		{"JWE instead of JWS", "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.a.b.c.d", gateway.ReasonMalformed},
 		{"empty", "", gateway.ReasonMalformed},
@@ -245,6 +249,41 @@ func TestIDTokenKeyRotation(t *testing.T) {
 	// Old-key tokens still verify while the IdP keeps publishing the key.
 	if _, err := v.Verify(ctx, sign(t, jose.RS256, rsaA, "kid-a", "JWT", c)); err != nil {
 		t.Fatal(err)
+	}
+	// After MaxKeyAge (1 h) the set is refreshed even for a known kid; if
+	// the IdP is down then, the last good keys keep working (a terminal
+	// must sign cashiers in through an IdP outage).
+	advance(2 * time.Hour)
+	c["iat"], c["exp"] = clock.Unix(), clock.Add(time.Hour).Unix()
+	tok := sign(t, jose.RS256, rsaA, "kid-a", "JWT", c)
+	if _, err := v.Verify(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.fetches(); n != 3 {
+		t.Fatalf("%d JWKS fetches, want a refresh after MaxKeyAge", n)
+	}
+	p.ts.Close()
+	advance(2 * time.Hour)
+	c["iat"], c["exp"] = clock.Unix(), clock.Add(time.Hour).Unix()
+	if _, err := v.Verify(ctx, sign(t, jose.RS256, rsaA, "kid-a", "JWT", c)); err != nil {
+		t.Fatalf("cached key through an IdP outage: %v", err)
+	}
+}
+
+func TestDiscoveryIssuerMismatch(t *testing.T) {
+	idpKeys()
+	var url string
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"issuer": "https://evil.example", "jwks_uri": url + "/jwks"})
+	}))
+	defer ts.Close()
+	url = ts.URL
+	v, _ := gateway.NewIDVerifier(ts.URL, testClient, nil)
+	c := claims{"iss": ts.URL, "sub": "x", "aud": testClient, "exp": time.Now().Add(time.Minute).Unix(), "iat": time.Now().Unix()}
+	_, err := v.Verify(context.Background(), sign(t, jose.RS256, rsaA, "kid-a", "JWT", c))
+	var te *gateway.TokenError
+	if !errors.As(err, &te) || te.Reason != gateway.ReasonDiscovery {
+		t.Fatalf("discovery naming another issuer: %v", err)
 	}
 }
 
