@@ -362,7 +362,7 @@ func (f *Forwarder) forward(ctx context.Context, o *outcome) {
 	sctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 	res, err := f.gw.Sale(sctx, payment.SaleRequest{
 		OrderID: t.OrderID, Amount: t.Amount, Card: cardOf(t), Offline: true,
-		CapturedAt: t.CreatedAt, Reference: t.Reference,
+		CapturedAt: capturedAt(t), Reference: t.Reference,
 	})
 	cancel()
 	if err == nil {
@@ -387,6 +387,16 @@ func (f *Forwarder) lookup(ctx context.Context, orderID string) (payment.Gateway
 	lctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 	defer cancel()
 	return f.gw.Lookup(lctx, orderID)
+}
+
+// capturedAt is when the card was read, as an online sale would have sent it.
+func capturedAt(t *payment.Transaction) time.Time {
+	for _, h := range t.History {
+		if h.State == payment.StateCardRead {
+			return h.At
+		}
+	}
+	return t.CreatedAt
 }
 
 func cardOf(t *payment.Transaction) payment.CardData {

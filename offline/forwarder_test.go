@@ -48,6 +48,9 @@ func TestForwardInOrderWithFullCardData(t *testing.T) {
 		if s.OrderID != txs[i].OrderID {
 			t.Errorf("sale %d: order %s, want %s (queue order)", i, s.OrderID, txs[i].OrderID)
 		}
+		if !s.CapturedAt.Equal(txs[i].History[2].At) {
+			t.Errorf("sale %d: captured at %v, want the card read at %v", i, s.CapturedAt, txs[i].History[2].At)
+		}
 		if !s.Offline || s.Card.PAN.Digits() != paymenttest.TestPAN ||
 			!bytes.Equal(s.Card.Track2.Reveal(), want.Track2.Reveal()) || !bytes.Equal(s.Card.ICC.Reveal(), want.ICC.Reveal()) {
 			t.Errorf("sale %d: offline=%v, card data not complete", i, s.Offline)
