@@ -72,6 +72,25 @@ type Service struct {
 	mu       sync.Mutex
 	active   map[string]*flow // payments still running, by ID
 	cardBusy bool             // the reader serves one payment at a time
+	// unreachableAt is when the gateway last failed to answer a sale: for a
+	// while after, cards may approve offline under the floor limit instead
+	// of being pushed to an online cryptogram nobody can check.
+	unreachableAt time.Time
+}
+
+// offlineMemory is how long a failed sale makes the service believe the
+// gateway is down, unless Opts.Online says otherwise sooner.
+const offlineMemory = 30 * time.Second
+
+// gatewayReachable is the service's belief about the gateway.
+func (s *Service) gatewayReachable() bool {
+	if s.o.Gateway == nil {
+		return false
+	}
+	s.mu.Lock()
+	recent := !s.unreachableAt.IsZero() && s.o.Now().Sub(s.unreachableAt) < offlineMemory
+	s.mu.Unlock()
+	return !recent && (s.o.Online == nil || s.o.Online())
 }
 
 // flow is one running payment.
@@ -300,8 +319,7 @@ func (s *Service) runCard(ctx context.Context, t *Transaction) {
 		return
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.o.CardTimeout)
-	online := s.o.Online == nil || s.o.Online()
-	forceOnline := t.Policy == RequireOnline || t.Policy == PreferOnline && online && s.o.Gateway != nil
+	forceOnline := t.Policy == RequireOnline || t.Policy == PreferOnline && s.gatewayReachable()
 	res, err := s.o.Cards.ReadCard(rctx, CardRequest{Amount: t.Amount, At: t.CreatedAt, ForceOnline: forceOnline})
 	cancel()
 	if err != nil {
@@ -396,6 +414,11 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 		if errors.Is(err, ErrNotFound) {
 			err = fmt.Errorf("%w: order unknown at the gateway", ErrGatewayUnavailable)
 		}
+	}
+	if errors.Is(err, ErrGatewayUnavailable) {
+		s.mu.Lock()
+		s.unreachableAt = s.o.Now()
+		s.mu.Unlock()
 	}
 	switch {
 	case errors.Is(err, ErrGatewayUnavailable) && t.Policy == PreferOnline:

@@ -475,3 +475,14 @@ func TestForceOnlineFollowsPolicyAndConnectivity(t *testing.T) {
 		}
 	}
 }
+
+func TestGatewayFailureLetsNextCardsApproveOffline(t *testing.T) {
+	r := newRig(t, nil)
+	r.gw.Err = fmt.Errorf("dial: %w", payment.ErrGatewayUnavailable)
+	r.pay(t, payment.Request{Amount: eur(1000)}, visa())
+	r.pay(t, payment.Request{Amount: eur(1000)}, visa())
+	reqs := r.cards.Requests()
+	if !reqs[0].ForceOnline || reqs[1].ForceOnline {
+		t.Errorf("ForceOnline %v then %v, want true then false after the gateway failed", reqs[0].ForceOnline, reqs[1].ForceOnline)
+	}
+}

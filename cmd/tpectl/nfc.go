@@ -6,14 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"tpe/device/nfc"
-	"tpe/device/sim"
 	"tpe/drivers/pn532"
 	"tpe/drivers/pn532/pn532sim"
 	"tpe/drivers/serialport"
+	"tpe/payment/emv/cardsim"
 )
 
 // runNFC talks to a PN532 on a serial line: `nfc info` prints the chip's
@@ -72,13 +71,13 @@ func runNFC(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // simPN532 emulates a PN532 on a new PTY, symlinked at --link, until ctx
-// ends. --card places a card in the field: "visa" (scripted Visa qVSDC
-// card) or a *.card.json file.
+// ends. --card places a card in the field: a virtual card profile of
+// payment/emv/cardsim or a *.card.json script.
 func simPN532(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sim pn532", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	link := fs.String("link", "", "path of the symlink to the emulated serial device")
-	cardArg := fs.String("card", "", "card in the field: visa or FILE.card.json")
+	cardArg := fs.String("card", "", "card in the field: a cardsim profile (visa-credit, mastercard…) or FILE.card.json")
 	baud := fs.Int("baud", 115200, "HSU speed used for pacing")
 	pace := fs.Bool("pace", false, "take the wire time of every byte at --baud")
 	if err := fs.Parse(args); err != nil {
@@ -88,18 +87,23 @@ func simPN532(ctx context.Context, args []string, stdout io.Writer) error {
 		return usagef("--link is required")
 	}
 	var card nfc.Card
-	switch {
-	case *cardArg == "":
-	case *cardArg == "visa":
-		card = sim.VisaScript()
-	case strings.HasSuffix(*cardArg, ".json"):
-		c, err := sim.LoadCard(*cardArg)
-		if err != nil {
-			return err
+	if *cardArg != "" {
+		// Same rule as `tpectl emv run`: a profile name wins, anything
+		// else is a card script.
+		if c, err := cardsim.New(*cardArg); err == nil {
+			card = c
+		} else {
+			s, err := cardsim.LoadScript(*cardArg)
+			if err != nil {
+				return fmt.Errorf("card %q is neither a profile nor a card script: %w", *cardArg, err)
+			}
+			card = s
+			if len(s.UID) == 4 || len(s.UID) == 7 || len(s.UID) == 10 {
+				t := pn532sim.DefaultTarget()
+				t.UID = s.UID
+				card = pn532sim.WithTarget(s, t)
+			}
 		}
-		card = c
-	default:
-		return usagef("unknown card %q: want visa or a .card.json file", *cardArg)
 	}
 	pty, err := serialport.NewPTY()
 	if err != nil {

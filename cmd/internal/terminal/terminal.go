@@ -196,8 +196,7 @@ func (t *Terminal) online() bool {
 func (t *Terminal) health(ctx context.Context) api.Health {
 	h := api.Health{Devices: map[string]string{}}
 	if t.Forwarder != nil {
-		st := t.Forwarder.Status()
-		h.Online, h.QueueLength = st.Online, st.Queued
+		h.Online, h.QueueLength = t.online(), t.Forwarder.Status().Queued
 	} else if s, err := t.Store.Stats(ctx); err == nil {
 		h.QueueLength = s.Queued
 	}

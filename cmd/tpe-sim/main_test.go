@@ -1,0 +1,232 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary be tpe-sim itself: the tests run the real
+// simulator as a separate process, as a cash register or a developer would.
+func TestMain(m *testing.M) {
+	if os.Getenv("TPE_SIM_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type simProc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *bytes.Buffer
+}
+
+// startSim runs tpe-sim --headless on a free port and waits for "listening on".
+func startSim(tb testing.TB, data string, extra ...string) *simProc {
+	tb.Helper()
+	args := append([]string{"--headless", "--listen", "127.0.0.1:0", "--data", data}, extra...)
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "TPE_SIM_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	p := &simProc{cmd: cmd, logs: &bytes.Buffer{}}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.logs.WriteString(line + "\n")
+			if i := strings.Index(line, "listening on http://"); i >= 0 {
+				found <- strings.Trim(line[i+len("listening on "):], `"`)
+			}
+		}
+		close(found)
+	}()
+	select {
+	case u, ok := <-found:
+		if !ok {
+			cmd.Wait()
+			tb.Fatalf("tpe-sim exited before listening:\n%s", p.logs)
+		}
+		p.url = u
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		tb.Fatalf("tpe-sim did not start:\n%s", p.logs)
+	}
+	tb.Cleanup(func() { p.stop(tb) })
+	return p
+}
+
+func (p *simProc) stop(tb testing.TB) {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			tb.Errorf("tpe-sim did not exit cleanly on SIGTERM: %v\n%s", err, p.logs)
+		}
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		tb.Errorf("tpe-sim ignored SIGTERM")
+	}
+}
+
+func (p *simProc) call(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, p.url+path, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return resp.StatusCode, m
+}
+
+// waitStatus polls a payment until its status is one of want.
+func (p *simProc) waitStatus(t *testing.T, id string, want ...string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, m := p.call(t, "GET", "/v1/payments/"+id, "")
+		for _, w := range want {
+			if m["status"] == w {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payment %s stuck at %v, want %v\n%s", id, m["status"], want, p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestHeadlessSimulatorTakesPayments(t *testing.T) {
+	p := startSim(t, t.TempDir())
+	if status, h := p.call(t, "GET", "/v1/health", ""); status != 200 || h["online"] != true {
+		t.Fatalf("health %d %v", status, h)
+	}
+	// Online sale: the card goes through the emulated PN532 to the kernel,
+	// the embedded gateway authorises it.
+	_, pay := p.call(t, "POST", "/v1/payments", `{"amount":1250,"reference":"T-1"}`)
+	if status, m := p.call(t, "POST", "/v1/sim/card", `{"card":"visa-credit"}`); status != 204 {
+		t.Fatalf("present card: %d %v", status, m)
+	}
+	got := p.waitStatus(t, pay["id"].(string), "approved", "declined", "failed")
+	if got["status"] != "approved" || got["offline"] != false || got["auth_code"] == "" || got["pan_masked"] != "476173******0119" {
+		t.Fatalf("online sale: %v", got)
+	}
+	// Network cut: a small payment is approved offline, then forwarded once
+	// the network is back.
+	p.call(t, "POST", "/v1/sim/network", `{"online":false}`)
+	_, pay = p.call(t, "POST", "/v1/payments", `{"amount":800}`)
+	p.call(t, "POST", "/v1/sim/card", `{"card":"mastercard"}`)
+	got = p.waitStatus(t, pay["id"].(string), "approved", "declined", "failed")
+	if got["status"] != "approved" || got["offline"] != true || got["forwarded"] != false {
+		t.Fatalf("offline sale: %v\n%s", got, p.logs)
+	}
+	if _, h := p.call(t, "GET", "/v1/health", ""); h["queue_length"] != 1.0 {
+		t.Errorf("queue while offline: %v", h)
+	}
+	p.call(t, "POST", "/v1/sim/network", `{"online":true}`)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, m := p.call(t, "GET", "/v1/payments/"+pay["id"].(string), "")
+		if m["forwarded"] == true {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("offline payment never forwarded: %v\n%s", m, p.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The customer display shows something real.
+	resp, err := http.Get(p.url + "/v1/sim/display.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("display.png: %d, %d bytes", resp.StatusCode, len(b))
+	}
+	if strings.Contains(p.logs.String(), "4761739001010119") {
+		t.Error("full PAN in the simulator's logs")
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--help"}} {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "TPE_SIM_MAIN=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "tpe-sim") {
+			t.Errorf("tpe-sim %v: %v %s", args, err, out)
+		}
+	}
+}
+
+// BenchmarkSimStart measures tpe-sim --headless from exec to a 200 on
+// /v1/health, with a data dir that already holds the gateway's keys (the
+// one-time key generation of a first start is not a start-up cost), and the
+// process's resident memory once ready.
+func BenchmarkSimStart(b *testing.B) {
+	data := b.TempDir()
+	first := startSim(b, data)
+	first.stop(b)
+	var rss float64
+	b.ResetTimer()
+	for range b.N {
+		p := startSim(b, data)
+		for {
+			if resp, err := http.Get(p.url + "/v1/health"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+		}
+		b.StopTimer()
+		rss = max(rss, rssMB(p.cmd.Process.Pid))
+		p.stop(b)
+		b.StartTimer()
+	}
+	b.ReportMetric(rss, "rss-MB")
+}
+
+func rssMB(pid int) float64 {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
