@@ -5,6 +5,6 @@
 //
 // NFC: NewNFC runs a pn532sim chip on the master side of a PTY and the
 // pn532 driver on the slave side, through serialport (tarm/serial), exactly
-// like a PN532 board on a USB-serial adapter. Present puts a card (virtual
-// EMV card, or a scripted *.card.json card from LoadCard) in the field.
+// like a PN532 board on a USB-serial adapter. Present puts a card (a virtual
+// EMV card of payment/emv/cardsim, or any nfc.Card) in the field.
 package sim

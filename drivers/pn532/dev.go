@@ -22,8 +22,9 @@ type Opts struct {
 	// discarded by default.
 	Logger *slog.Logger
 	// AckTimeout bounds the wait for the chip's ACK. The chip answers within
-	// 15 ms; the default 100 ms leaves room for USB-serial adapters. On HSU
-	// the tty rounds waits to 100 ms steps.
+	// 15 ms; the default 250 ms leaves room for USB-serial adapters and a
+	// busy host. On HSU the tty rounds waits to 100 ms steps. It only costs
+	// time when the chip is absent.
 	AckTimeout time.Duration
 	// ResponseTimeout bounds the wait for a response to a chip-only command
 	// (default 500 ms).
@@ -60,7 +61,7 @@ func (o *Opts) withDefaults() Opts {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.AckTimeout <= 0 {
-		c.AckTimeout = 100 * time.Millisecond
+		c.AckTimeout = 250 * time.Millisecond
 	}
 	if c.ResponseTimeout <= 0 {
 		c.ResponseTimeout = 500 * time.Millisecond

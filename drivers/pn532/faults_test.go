@@ -15,7 +15,12 @@ import (
 // detected returns a rig with a card activated.
 func detected(t *testing.T, card nfc.Card) (*hsuRig, nfc.Card) {
 	t.Helper()
-	r := newHSU(t, nil, testOpts())
+	return detectedWith(t, card, testOpts())
+}
+
+func detectedWith(t *testing.T, card nfc.Card, o *pn532.Opts) (*hsuRig, nfc.Card) {
+	t.Helper()
+	r := newHSU(t, nil, o)
 	r.chip.Place(pn532sim.WithTarget(card, visaTarget))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -110,7 +115,9 @@ func TestHSUSilentFromPowerOn(t *testing.T) {
 }
 
 func TestHSUDelayedResponse(t *testing.T) {
-	r, c := detected(t, echoCard)
+	o := testOpts()
+	o.ResponseTimeout = 200 * time.Millisecond // chip commands give up after 200 + 2×450 ms
+	r, c := detectedWith(t, echoCard, o)
 	r.chip.SetResponseDelay(150 * time.Millisecond) // under CardTimeout
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -124,7 +131,7 @@ func TestHSUDelayedResponse(t *testing.T) {
 		t.Fatalf("too slow: got %v, want ErrReader", err)
 	}
 	r.chip.SetResponseDelay(0)
-	time.Sleep(2 * time.Second) // let the late response arrive and be skipped
+	time.Sleep(1500 * time.Millisecond) // let the late response arrive and be skipped
 	if fw, err := r.dev.FirmwareVersion(ctx); err != nil || fw.IC != 0x32 {
 		t.Fatalf("after late frame: %v %v", fw, err)
 	}

@@ -27,7 +27,7 @@ var visaTarget = nfc.Target{
 }
 
 func testOpts() *pn532.Opts {
-	return &pn532.Opts{AckTimeout: 100 * time.Millisecond, ResponseTimeout: 300 * time.Millisecond,
+	return &pn532.Opts{AckTimeout: 250 * time.Millisecond, ResponseTimeout: 500 * time.Millisecond,
 		CardTimeout: time.Second, PollInterval: 10 * time.Millisecond}
 }
 

@@ -30,7 +30,7 @@ type busSide struct {
 
 func newBusSide(c *Chip) *busSide {
 	b := &busSide{c: c}
-	b.l = newLink(c, b.push)
+	b.l = newLink(c, func(f []byte, _ time.Time) { b.push(f) }, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel = cancel
 	go b.l.run(ctx)
@@ -38,6 +38,9 @@ func newBusSide(c *Chip) *busSide {
 }
 
 func (b *busSide) push(frame []byte) {
+	if len(frame) == 0 {
+		return
+	}
 	b.c.mu.Lock()
 	b.c.stats.TxBytes += int64(len(frame))
 	b.c.mu.Unlock()

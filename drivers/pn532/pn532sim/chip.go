@@ -55,6 +55,9 @@ type Stats struct {
 	Frames, ACKs, NACKs int64
 	// Commands counts commands executed, by command code.
 	Commands map[byte]int
+	// Late adds up how far after their wire time paced bytes actually left
+	// (scheduler lag); a diagnostic for timing measurements.
+	Late time.Duration
 }
 
 type power int

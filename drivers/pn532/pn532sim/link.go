@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"sync"
 	"time"
 
 	"tpe/drivers/pn532"
@@ -13,10 +14,16 @@ import (
 // link runs the host protocol common to HSU, I²C and SPI: ACK each valid
 // command frame, execute it, send the response; a host ACK aborts the
 // running command, a host NACK gets the last response again.
+//
+// Output goes through send(bytes, due): due is when the last of those bytes
+// would have left a UART at the chip's speed (zero when not pacing). With
+// pacing, reserve books wire time for n bytes starting no earlier than
+// floor and returns that due time.
 type link struct {
-	c    *Chip
-	emit func([]byte)
-	work chan work
+	c       *Chip
+	send    func(b []byte, due time.Time)
+	reserve func(n int, floor time.Time) time.Time // nil: no pacing
+	work    chan work
 }
 
 type work struct {
@@ -27,8 +34,16 @@ type work struct {
 	cancel context.CancelFunc
 }
 
-func newLink(c *Chip, emit func([]byte)) *link {
-	return &link{c: c, emit: emit, work: make(chan work, 16)}
+func newLink(c *Chip, send func([]byte, time.Time), reserve func(int, time.Time) time.Time) *link {
+	return &link{c: c, send: send, reserve: reserve, work: make(chan work, 16)}
+}
+
+// due books wire time for n bytes (zero time when not pacing).
+func (l *link) due(n int, floor time.Time) time.Time {
+	if l.reserve == nil {
+		return time.Time{}
+	}
+	return l.reserve(n, floor)
 }
 
 // receive takes one parsed frame from the host, in wire order.
@@ -75,6 +90,15 @@ func (l *link) receive(f pn532.Frame, at time.Time) {
 }
 
 // run executes queued frames until ctx ends.
+//
+// When pacing, the ACK is due 6 byte times after the command's last byte
+// and the response len(frame) byte times after both the ACK and the end of
+// execution. If the command finishes before its ACK is due (every command
+// but a card exchange or a waiting InListPassiveTarget), ACK and response
+// are released together when the response is due: the host gets no byte
+// earlier than the wire would carry it, and the emulator wakes once per
+// command instead of once per frame, which keeps scheduler latency out of
+// the measured time.
 func (l *link) run(ctx context.Context) {
 	for {
 		var w work
@@ -83,37 +107,73 @@ func (l *link) run(ctx context.Context) {
 			return
 		case w = <-l.work:
 		}
-		waitUntil(w.at)
 		c := l.c
 		if w.nack {
 			c.mu.Lock()
 			r := c.lastResp
 			c.mu.Unlock()
 			if r != nil {
-				l.emitResponse(r)
+				out := l.damage(r)
+				l.send(out, l.due(len(out), w.at))
 			}
 			continue
 		}
 		c.mu.Lock()
 		garbage := c.takeFault(FaultGarbage)
 		c.mu.Unlock()
+		var pre []byte
 		if garbage {
-			l.emit([]byte{0x55, 0xFF, 0x00, 0x13, 0x37})
+			pre = []byte{0x55, 0xFF, 0x00, 0x13, 0x37}
 		}
-		l.emit(pn532.ACK())
-		var resp []byte
-		var after afterFn
-		if w.f.TFI == pn532.TFIHost && len(w.f.Data) > 0 {
-			resp, after = c.exec(w.ctx, w.f.Data)
+		ack := append(pre, pn532.ACK()...)
+		ackDue := l.due(len(ack), w.at)
+		type result struct {
+			resp  []byte
+			after afterFn
+		}
+		exec := func() result {
+			if w.f.TFI != pn532.TFIHost || len(w.f.Data) == 0 {
+				return result{}
+			}
+			r, a := c.exec(w.ctx, w.f.Data)
+			return result{r, a}
+		}
+		var res result
+		ackSent := false
+		if l.reserve == nil {
+			l.send(ack, time.Time{})
+			ackSent = true
+			res = exec()
+		} else {
+			// Execute here; a timer sends the ACK on time only if the
+			// command is still running then.
+			var mu sync.Mutex
+			t := time.AfterFunc(time.Until(ackDue), func() {
+				mu.Lock()
+				defer mu.Unlock()
+				if !ackSent {
+					l.send(ack, ackDue)
+					ackSent = true
+				}
+			})
+			res = exec()
+			t.Stop()
+			// If the timer has not sent the ACK by now, it never will: the
+			// ACK joins the response burst.
+			mu.Lock()
+			mu.Unlock()
 		}
 		aborted := w.ctx.Err() != nil
 		w.cancel()
 		if aborted {
+			if !ackSent {
+				l.send(ack, ackDue)
+			}
 			continue
 		}
 		frame := pn532.ErrorFrame()
-		if resp != nil {
-			frame = pn532.AppendFrame(nil, pn532.TFIChip, resp)
+		if res.resp != nil {
+			frame = pn532.AppendFrame(nil, pn532.TFIChip, res.resp)
 		}
 		c.mu.Lock()
 		c.lastResp = frame
@@ -122,17 +182,24 @@ func (l *link) run(ctx context.Context) {
 		if delay > 0 {
 			time.Sleep(delay)
 		}
-		if after != nil {
+		if res.after != nil {
 			// The chip changes state as it sends the response; do it first
 			// so the host never sees the response before the new state.
-			after()
+			res.after()
 		}
-		l.emitResponse(frame)
+		out := l.damage(frame)
+		if !ackSent {
+			out = append(ack, out...)
+			l.send(out, l.due(len(out)-len(ack), time.Now()))
+			continue
+		}
+		l.send(out, l.due(len(out), time.Now()))
 	}
 }
 
-// emitResponse sends a response frame, damaged if a fault is queued.
-func (l *link) emitResponse(frame []byte) {
+// damage applies a queued response fault: the frame with a bad checksum,
+// cut in half, or nothing at all.
+func (l *link) damage(frame []byte) []byte {
 	c := l.c
 	c.mu.Lock()
 	fault := Fault(0)
@@ -144,15 +211,16 @@ func (l *link) emitResponse(frame []byte) {
 	}
 	c.mu.Unlock()
 	switch fault {
-	case 0:
-		l.emit(frame)
 	case FaultCorruptResponse:
 		bad := append([]byte(nil), frame...)
 		bad[len(bad)-2] ^= 0x5A
-		l.emit(bad)
+		return bad
 	case FaultTruncateResponse:
-		l.emit(frame[:len(frame)/2])
+		return frame[:len(frame)/2]
+	case FaultDropResponse:
+		return nil
 	}
+	return frame
 }
 
 // ServeHSU speaks HSU on rw (typically the master side of a PTY) until ctx
@@ -163,7 +231,11 @@ func (c *Chip) ServeHSU(ctx context.Context, rw io.ReadWriter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := &pacer{c: c, w: rw}
-	l := newLink(c, p.write)
+	var reserve func(int, time.Time) time.Time
+	if c.o.Pace {
+		reserve = p.reserve
+	}
+	l := newLink(c, p.send, reserve)
 	done := make(chan struct{})
 	go func() { l.run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
@@ -244,39 +316,45 @@ func indexByte(b []byte, v byte) int {
 // byteTime is one 8N1 character at baud: start + 8 data + stop bits.
 func byteTime(baud int) time.Duration { return time.Duration(10 * int64(time.Second) / int64(baud)) }
 
-// pacer releases bytes no earlier than a UART at the chip's speed would.
+// pacer keeps the chip's UART schedule: clock is when the last booked
+// byte leaves the wire.
 type pacer struct {
 	c     *Chip
 	w     io.Writer
 	clock time.Time
 }
 
-func (p *pacer) write(b []byte) {
+// reserve books n bytes starting no earlier than floor, the end of what
+// was booked before, or now.
+func (p *pacer) reserve(n int, floor time.Time) time.Time {
 	p.c.mu.Lock()
-	p.c.stats.TxBytes += int64(len(b))
-	pace, bt := p.c.o.Pace, byteTime(p.c.baud)
+	bt := byteTime(p.c.baud)
 	p.c.mu.Unlock()
-	if !pace {
-		_, _ = p.w.Write(b)
-		return
+	if p.clock.Before(floor) {
+		p.clock = floor
 	}
 	if now := time.Now(); p.clock.Before(now) {
 		p.clock = now
 	}
-	// Chunks of about 2 ms: the reader sees bytes trickle in, and only the
-	// frame's last chunk needs a precise wait.
-	chunk := max(1, int(2*time.Millisecond/bt))
-	for len(b) > 0 {
-		k := min(chunk, len(b))
-		p.clock = p.clock.Add(time.Duration(k) * bt)
-		if k == len(b) {
-			waitUntil(p.clock)
-		} else if d := time.Until(p.clock); d > 0 {
-			time.Sleep(d)
-		}
-		_, _ = p.w.Write(b[:k])
-		b = b[k:]
+	p.clock = p.clock.Add(time.Duration(n) * bt)
+	return p.clock
+}
+
+// send writes b once due has come.
+func (p *pacer) send(b []byte, due time.Time) {
+	if len(b) == 0 {
+		return
 	}
+	waitUntil(due)
+	late := time.Duration(0)
+	if !due.IsZero() {
+		late = time.Since(due)
+	}
+	p.c.mu.Lock()
+	p.c.stats.TxBytes += int64(len(b))
+	p.c.stats.Late += late
+	p.c.mu.Unlock()
+	_, _ = p.w.Write(b)
 }
 
 // waitUntil returns at t, precisely: the runtime's timers can oversleep by
