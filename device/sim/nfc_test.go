@@ -189,4 +189,3 @@ func BenchmarkCardInField(b *testing.B) {
 	b.ReportMetric(float64(wire.Microseconds())/1000/float64(b.N), "wire-ms/op")
 	b.ReportMetric(float64(late.Microseconds())/1000/float64(b.N), "emu-late-ms/op")
 }
-
