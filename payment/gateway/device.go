@@ -45,6 +45,10 @@ type DeviceAuth struct {
 	resp                    *oauth2.DeviceAuthResponse
 }
 
+// DeviceCode is the secret device code (RFC 8628 §3.2) for callers that
+// persist a sign-in in progress. Never show or log it.
+func (d *DeviceAuth) DeviceCode() string { return d.resp.DeviceCode }
+
 // NewDeviceSignIn uses v's issuer (discovery gives the endpoints) and its
 // client ID, a public client.
 func NewDeviceSignIn(v *IDVerifier, hc *http.Client) *DeviceSignIn {
