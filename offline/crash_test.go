@@ -259,7 +259,12 @@ func TestCrashLedgerMatchesJournal(t *testing.T) {
 		t.Skip("crash test runs child processes")
 	}
 	dir := t.TempDir()
-	rnd := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	seed := uint64(time.Now().UnixNano())
+	if v, err := strconv.ParseUint(os.Getenv("TPE_CRASH_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	t.Logf("seed %d (TPE_CRASH_SEED=%d reruns these children; kill timing still varies)", seed, seed)
+	rnd := rand.New(rand.NewPCG(seed, 3))
 	run := func(seed uint64, final bool) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed, 10))

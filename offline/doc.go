@@ -8,17 +8,25 @@
 // One bbolt file, one bucket per concern:
 //
 //	txn     big-endian sequence → record (transaction JSON + sealed card data)
-//	ids     transaction ID → sequence ‖ state (index, and the last state for stale-write checks)
+//	ids     transaction ID → sequence ‖ batch ‖ state (index; the state backs stale-write checks)
+//	bybatch batch ‖ sequence → nothing: X/Z reports read their batch only
 //	queue   sequence → queue entry: offline approvals not yet forwarded, oldest first
-//	active  sequence → ID: payments in flight (or awaiting a reversal), for boot recovery
+//	active  sequence → ID: payments in flight (or owed a reversal), for recovery
 //	flagged sequence → ID: offline approvals the issuer declined later (the merchant must act)
 //	batch   batch number → open/close times
 //	meta    schema version, key check value, open batch, queue counters
 //
 // Every Save is one bbolt read-write transaction committed with fsync (the
 // bbolt default) before it returns: the payment service acts only after it.
-// Opening the store reads meta only — counters and the queue make exposure,
-// status and recovery independent of the journal's size.
+// A Save that would move a payment backwards from its stored state (a stale
+// copy racing another writer) is refused with ErrStale. Opening the store
+// reads the two bbolt meta pages and meta only — counters and the small
+// buckets make exposure, status and recovery independent of the journal's
+// size. A file shorter than its own high-water mark, with bad meta pages or
+// damaged pages met later is refused with a *CorruptError, never reset.
+// Schema changes are forward migrations run inside the opening transaction.
+// CloseBatch purges what Opts.Retention allows: completed payments of
+// closed batches, never queued, in-flight, owed or forward-declined ones.
 //
 // # Card data at rest
 //
@@ -33,16 +41,28 @@
 // # Forwarding
 //
 // The gateway has no idempotency key (research/payxpert-api.md): the order ID
-// is the only de-duplication key. The forwarder therefore records an attempt
-// durably before each Sale, and whenever an attempt may have reached the
-// gateway (a timeout, a crash after sending) it asks Gateway.Lookup(orderID)
-// before sending again. An approval the issuer declines later ends in
-// payment.StateForwardDeclined and stays flagged for the merchant.
+// is the only de-duplication key. The forwarder works through the queue in
+// order, in chunks (default 64) with at most Concurrency Sales in flight: it
+// records the chunk's attempts durably before any Sale leaves, and records
+// all outcomes in one commit after — two fsyncs per chunk, not two per
+// payment. Whenever an attempt may have reached the gateway (a timeout, a
+// crash after sending) it asks Gateway.Lookup(orderID) before sending again.
+// An approval the issuer declines later ends in payment.StateForwardDeclined
+// and stays flagged for the merchant (Store.ForwardDeclined, Status). Rounds
+// that fail back off exponentially with jitter; a new offline approval, Kick
+// or ForwardNow start one early. Each round also finishes reversals owed
+// since (a sale whose outcome was lost) once the gateway answers.
 //
 // # Recovery
 //
 // Recover runs at boot, before the terminal sells: payments cut short are
 // cancelled or failed when they never reached the gateway, and an
 // authorisation that was in flight is looked up and, if it was approved but
-// the cashier never saw it, reversed with Gateway.Void.
+// the cashier never saw it, recorded approved and reversed with
+// Gateway.Void. What the gateway cannot answer stays as it is and is listed
+// in Report.Pending; hand those to Forwarder.Resolve so they are retried.
+//
+// Wiring (cmd): Open → Recover → NewForwarder (OnChange →
+// payment.Service.Announce) → Resolve(report.Pending...) → Run in the
+// errgroup; Status feeds /v1/health.
 package offline
