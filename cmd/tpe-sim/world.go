@@ -12,6 +12,7 @@ import (
 
 	"tpe/cmd/internal/terminal"
 	"tpe/config"
+	"tpe/device/nfc"
 	"tpe/device/sim"
 	"tpe/payment"
 	"tpe/payment/emv/cardsim"
@@ -73,7 +74,26 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 		Lang: cfg.Terminal.Language, Merchant: cfg.Terminal.MerchantName, Logger: log,
 	})
 	go presenter.Run(ctx, events)
+	go w.takeCardsAway(ctx)
 	return w, nil
+}
+
+// takeCardsAway plays the customer: a tapped card leaves the field once the
+// terminal says "remove card" (or the payment ends), as a real tap does.
+func (w *world) takeCardsAway(ctx context.Context) {
+	events, stop := w.term.Service.Subscribe(16)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e := <-events:
+			switch e.Type {
+			case payment.EventRemoveCard, payment.EventCancelled, payment.EventFailed:
+				w.nfc.Remove()
+			}
+		}
+	}
 }
 
 // startGateway serves the embedded gateway simulator on a loopback port.
@@ -121,15 +141,21 @@ func (w *world) PresentCard(_ context.Context, profile string, script []byte) er
 		if err != nil {
 			return err
 		}
-		w.nfc.Present(card)
+		w.tap(card)
 		return nil
 	}
 	card, err := cardsim.New(profile)
 	if err != nil {
 		return fmt.Errorf("%w: %v (GET /v1/sim/cards lists them)", api.ErrNotFoundSim, err)
 	}
-	w.nfc.Present(card)
+	w.tap(card)
 	return nil
+}
+
+// tap puts card in the field in place of any card left there.
+func (w *world) tap(card nfc.Card) {
+	w.nfc.Remove()
+	w.nfc.Present(card)
 }
 
 func (w *world) Cards() []api.SimCard {
