@@ -72,6 +72,19 @@ func TestPrepareLinkPayRefund(t *testing.T) {
 	if err := e.sim.PayLink(p.CustomerToken, "000"); err == nil {
 		t.Fatal("a paid link was paid twice")
 	}
+	// Cancel: refused on a partly refunded payment, accepted once on a fresh one.
+	if r, err := c.C2PCancel(ctx, txn, eur(4590)); err != nil || r.Code != gateway.CodeInvalidTransaction {
+		t.Fatalf("cancel of a refunded payment: %+v, %v", r, err)
+	}
+	p2, _ := c.Prepare(ctx, gateway.PrepareRequest{Currency: "EUR", Amount: 700, Order: gateway.C2POrder{ID: order + "-2"}})
+	e.sim.PayLink(p2.CustomerToken, "000")
+	st2, _ := c.PaymentStatus(ctx, p2.MerchantToken)
+	if r, err := c.C2PCancel(ctx, st2.Transactions[0].TransactionID, eur(700)); err != nil || r.Code != "000" {
+		t.Fatalf("cancel: %+v, %v", r, err)
+	}
+	if r, _ := c.C2PCancel(ctx, st2.Transactions[0].TransactionID, eur(700)); r.Code == "000" {
+		t.Fatal("cancelled twice")
+	}
 	if _, err := c.PaymentStatus(ctx, "AAAAAAAAAAAAAAAAAAAAAA"); !errors.Is(err, gateway.ErrRejected) {
 		t.Fatalf("status of an unknown payment: %v", err)
 	}

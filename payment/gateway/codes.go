@@ -102,3 +102,12 @@ func KnownCode(code string) bool {
 	_, ok := codes[code]
 	return ok || code == CodeSuccess
 }
+
+// Codes lists every mapped result code with its decline class.
+func Codes() map[string]string {
+	out := make(map[string]string, len(codes))
+	for c, i := range codes {
+		out[c] = i.decline
+	}
+	return out
+}
