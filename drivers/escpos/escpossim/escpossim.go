@@ -71,6 +71,10 @@ type Printer struct {
 		data   []byte
 		module int
 		level  byte
+		// the last symbol encoded, its data and level
+		symbol      [][]bool
+		symbolData  []byte
+		symbolLevel byte
 	}
 	bc struct {
 		height, module, hri int

@@ -1,6 +1,7 @@
 package escpossim
 
 import (
+	"bytes"
 	"image"
 
 	"github.com/skip2/go-qrcode"
@@ -341,14 +342,24 @@ func (p *Printer) printQR() {
 	if len(p.qr.data) == 0 {
 		return
 	}
-	lvl := map[byte]qrcode.RecoveryLevel{48: qrcode.Low, 49: qrcode.Medium, 50: qrcode.High, 51: qrcode.Highest}[p.qr.level]
-	q, err := qrcode.New(string(p.qr.data), lvl)
-	if err != nil {
+	// Encoding is the costly part (mask selection): a symbol printed
+	// again with the same data and level reuses its modules.
+	if p.qr.symbol == nil || p.qr.symbolLevel != p.qr.level || !bytes.Equal(p.qr.symbolData, p.qr.data) {
+		lvl := map[byte]qrcode.RecoveryLevel{48: qrcode.Low, 49: qrcode.Medium, 50: qrcode.High, 51: qrcode.Highest}[p.qr.level]
+		p.qr.symbolData = append(p.qr.symbolData[:0], p.qr.data...)
+		p.qr.symbolLevel = p.qr.level
+		p.qr.symbol = nil
+		q, err := qrcode.New(string(p.qr.data), lvl)
+		if err == nil {
+			q.DisableBorder = true
+			p.qr.symbol = q.Bitmap()
+		}
+	}
+	bits := p.qr.symbol
+	if bits == nil {
 		p.stats.Unrendered++
 		return
 	}
-	q.DisableBorder = true
-	bits := q.Bitmap()
 	n := len(bits)
 	bm := &bitmap{w: n, h: n, dots: make([]bool, n*n), sx: p.qr.module, sy: p.qr.module}
 	for y, row := range bits {
