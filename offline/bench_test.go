@@ -189,3 +189,45 @@ func BenchmarkReportBatch100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJournalVsRawRatio interleaves a journal state change and a raw
+// bbolt put+fsync of the same size on the same disk, so that load from
+// other processes hits both alike, and reports their ratio (budget ≤ 1.3).
+func BenchmarkJournalVsRawRatio(b *testing.B) {
+	st, _ := newStore(b)
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	rec, _ := encode(st.aead, cardTxn(1, t0))
+	val := make([]byte, len(rec))
+	rand.Read(val)
+	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err })
+	ctx := context.Background()
+	steps := []payment.State{payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateApproved}
+	var tx *payment.Transaction
+	var journal, raw time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		if i%5 == 0 {
+			tx = cardTxn(i, t0)
+		} else {
+			tx.Transition(steps[i%5-1], t0, "")
+		}
+		start := time.Now()
+		if err := st.Save(ctx, tx); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		err := db.Update(func(btx *bolt.Tx) error { return btx.Bucket([]byte("b")).Put(seqKey(uint64(i)), val) })
+		if err != nil {
+			b.Fatal(err)
+		}
+		journal += mid.Sub(start)
+		raw += time.Since(mid)
+	}
+	b.ReportMetric(float64(journal.Nanoseconds())/float64(b.N), "journal-ns/op")
+	b.ReportMetric(float64(raw.Nanoseconds())/float64(b.N), "raw-ns/op")
+	b.ReportMetric(float64(journal)/float64(raw), "ratio")
+}
