@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"tpe/device/sim"
+	"tpe/drivers/ssd1306"
+	"tpe/drivers/ssd1306/ssd1306sim"
 	"tpe/drivers/st7789"
 	"tpe/payment"
 	"tpe/ui/customer"
@@ -44,7 +47,7 @@ func runDisplay(ctx context.Context, args []string, stdout io.Writer) error {
 	wallets := fs.String("wallets", "Alipay,GCash,Kakao Pay,Touch 'n Go,TrueMoney", "comma-separated wallet names (qr screen)")
 	remaining := fs.Duration("remaining", 4*time.Minute+32*time.Second, "time left on the QR code (qr screen)")
 	email := fs.String("email", "jean.dupont@example.com", "address the link went to (link-sent screen)")
-	size := fs.String("size", "240x320", "panel: 240x320, 240x240 or 135x240")
+	size := fs.String("size", "240x320", "panel: 240x320, 240x240, 135x240 (ST7789) or 128x64, 128x32 (SSD1306)")
 	rotation := fs.Int("rotation", 0, "panel rotation: 0, 90, 180 or 270")
 	out := fs.String("out", "", "PNG file to write (a directory with --screen all)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -105,6 +108,9 @@ func runDisplay(ctx context.Context, args []string, stdout io.Writer) error {
 // renderToFile shows f on a fresh emulated panel and writes what the glass
 // shows.
 func renderToFile(ctx context.Context, f customer.Frame, o *sim.DisplayOpts, path string, stdout io.Writer) error {
+	if o.Width == 128 && (o.Height == 64 || o.Height == 32) {
+		return renderOLED(ctx, f, o, path, stdout)
+	}
 	d, err := sim.NewDisplay(o)
 	if err != nil {
 		return usagef("%v", err)
@@ -129,5 +135,27 @@ func renderToFile(ctx context.Context, f customer.Frame, o *sim.DisplayOpts, pat
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %s %s, %dx%d, %d SPI bytes in %d transfers\n", path, f.Screen, f.Lang, d.Bounds().Dx(), d.Bounds().Dy(), st.Bytes, st.Transfers)
+	return d.Halt()
+}
+
+// renderOLED is renderToFile for the SSD1306 monochrome modules, on I²C.
+func renderOLED(ctx context.Context, f customer.Frame, o *sim.DisplayOpts, path string, stdout io.Writer) error {
+	c := ssd1306sim.New(&ssd1306sim.Opts{Width: o.Width, Height: o.Height})
+	d, err := ssd1306.NewI2C(c, 0x3C, &ssd1306.Opts{Width: o.Width, Height: o.Height, Rotated: o.Rotation == st7789.Rot180})
+	if err != nil {
+		return err
+	}
+	c.ResetStats()
+	if err := d.Show(ctx, customer.Render(f, d.Bounds().Size())); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := c.WritePNG(&b); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s %s, %dx%d ssd1306, %d I2C bytes\n", path, f.Screen, f.Lang, o.Width, o.Height, c.Stats().Bytes)
 	return d.Halt()
 }

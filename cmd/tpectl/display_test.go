@@ -134,3 +134,31 @@ func TestCountdownIsPartial(t *testing.T) {
 		}
 	}
 }
+
+func TestDisplayOLED(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "amount.png")
+	if err := runDisplay(t.Context(), []string{"test", "--screen", "amount", "--size", "128x64", "--out", out}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil || img.Bounds() != image.Rect(0, 0, 128, 64) {
+		t.Fatalf("%v, bounds %v", err, img.Bounds())
+	}
+	lit := 0
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 128; x++ {
+			if r, _, _, _ := img.At(x, y).RGBA(); r > 0x8000 {
+				lit++
+			}
+		}
+	}
+	// The amount screen is light: most of the OLED is lit, the text dark.
+	if lit < 128*64/2 || lit == 128*64 {
+		t.Fatalf("%d lit pixels of %d", lit, 128*64)
+	}
+}
