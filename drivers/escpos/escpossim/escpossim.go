@@ -80,7 +80,8 @@ type Printer struct {
 		height, module, hri int
 		fontB               bool
 	}
-	gfx *bitmap // GS ( L / GS 8 L print buffer graphics
+	gfx  *bitmap // GS ( L / GS 8 L print buffer graphics
+	tabs []int   // ESC D tab stops in columns; nil means every 8
 
 	cur  *paper
 	done []*paper
@@ -127,6 +128,7 @@ func New(o *Opts) *Printer {
 
 func (p *Printer) reset() {
 	p.a = defaultAttrs()
+	p.tabs = nil
 	p.line, p.lineW = p.line[:0], 0
 	p.qr.data, p.qr.module, p.qr.level = nil, 3, escpos.QRLevelL
 	p.bc.height, p.bc.module, p.bc.hri, p.bc.fontB = 162, 3, 0, false
@@ -279,9 +281,23 @@ func (p *Printer) exec(c []byte) (reply []byte, cut bool) {
 	case escpos.FF:
 		p.printLine()
 	case escpos.HT:
-		tab := 8 * fontAW
-		next := (p.lineW/tab + 1) * tab
-		if next <= p.dots {
+		// Tab stops are columns of the current character width (ESC D);
+		// the power-on default is every 8 columns.
+		col := fontAW*p.a.w + p.a.charSpacing
+		if p.a.fontB {
+			col = fontBW*p.a.w + p.a.charSpacing
+		}
+		next := (p.lineW/(8*col) + 1) * 8 * col
+		if p.tabs != nil {
+			next = -1
+			for _, t := range p.tabs {
+				if t*col > p.lineW {
+					next = t * col
+					break
+				}
+			}
+		}
+		if next > p.lineW && next <= p.dots {
 			p.line = append(p.line, item{w: next - p.lineW, h: 1})
 			p.lineW = next
 		}
@@ -355,7 +371,15 @@ func (p *Printer) esc(c []byte) (cut bool) {
 		return true
 	case '*':
 		p.columnImage(c)
-	case 'p', 'c', '=', 'r', 'R', 'U', 'V', '{', '$', '\\', 'D', 'L', 'S', 'T', 'W', '<', 'v', 'u', 'K', 'e', '%', '?', 'B', 'I', 'j', 'n', '&', '(', 'Z', escpos.FF:
+	case 'D':
+		p.tabs = make([]int, 0, len(c))
+		for _, t := range c[2 : len(c)-1] {
+			if len(p.tabs) > 0 && int(t) <= p.tabs[len(p.tabs)-1] {
+				break // stops must ascend; the rest is ignored
+			}
+			p.tabs = append(p.tabs, int(t))
+		}
+	case 'p', 'c', '=', 'r', 'R', 'U', 'V', '{', '$', '\\', 'L', 'S', 'T', 'W', '<', 'v', 'u', 'K', 'e', '%', '?', 'B', 'I', 'j', 'n', '&', '(', 'Z', escpos.FF:
 		// Known, not drawn: drawer kick, panel keys, page mode, rotation,
 		// absolute positions, user characters, buzzer, 2D codes by ESC Z.
 		p.stats.Unrendered++
