@@ -2,9 +2,14 @@ package gateway_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"tpe/payment/gateway"
 )
@@ -46,6 +51,37 @@ func FuzzDecodeReply(f *testing.F) {
 			if ok, _, _ := gateway.Classify(r.ErrorCode); ok != (r.ErrorCode == "000") {
 				t.Fatalf("Classify(%q) approved", r.ErrorCode)
 			}
+		}
+	})
+}
+
+// FuzzVerifyIDToken feeds the ID-token verifier arbitrary strings: it must
+// answer a *TokenError, never panic, and never accept a token that was not
+// signed by the test IdP's keys.
+func FuzzVerifyIDToken(f *testing.F) {
+	p := newTestIdPF(f)
+	v, _ := gateway.NewIDVerifier(p.ts.URL, testClient, &gateway.IDOpts{MinRefetch: time.Hour})
+	good := sign(f, jose.RS256, rsaA, "kid-a", "JWT", p.good())
+	f.Add(good)
+	f.Add(good[:len(good)-3])
+	f.Add(b64(map[string]string{"alg": "none"}) + "." + b64(p.good()) + ".")
+	f.Add(sign(f, jose.RS256, rsaA, "kid-a", "at+jwt", p.good()))
+	f.Add("eyJhbGciOiJIUzI1NiJ9.e30.sig")
+	f.Add("a.b.c.d.e")
+	f.Fuzz(func(t *testing.T, raw string) {
+		c, err := v.Verify(context.Background(), raw)
+		if err == nil {
+			if raw != good && !strings.HasPrefix(raw, good[:strings.LastIndexByte(good, '.')]) {
+				t.Fatalf("accepted a token the IdP did not sign: %q", raw)
+			}
+			if c.Subject != "user-carol" {
+				t.Fatalf("claims %+v", c)
+			}
+			return
+		}
+		var te *gateway.TokenError
+		if !errors.As(err, &te) {
+			t.Fatalf("untyped error %v", err)
 		}
 	})
 }

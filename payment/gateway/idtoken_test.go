@@ -50,7 +50,9 @@ func idpKeys() {
 
 const testClient = "tpe-cashier"
 
-func newTestIdP(t *testing.T) *testIdP {
+func newTestIdP(t *testing.T) *testIdP { return newTestIdPF(t) }
+
+func newTestIdPF(t testing.TB) *testIdP {
 	idpKeys()
 	p := &testIdP{}
 	p.keys = []jose.JSONWebKey{{Key: &rsaA.PublicKey, KeyID: "kid-a", Use: "sig", Algorithm: "RS256"},
@@ -94,7 +96,7 @@ func (p *testIdP) good() claims {
 		"exp": now.Add(10 * time.Minute).Unix(), "iat": now.Unix(), "name": "Carol", "role": "supervisor"}
 }
 
-func sign(t *testing.T, alg jose.SignatureAlgorithm, key any, kid, typ string, c claims) string {
+func sign(t testing.TB, alg jose.SignatureAlgorithm, key any, kid, typ string, c claims) string {
 	t.Helper()
 	o := &jose.SignerOptions{}
 	if typ != "" {

@@ -23,6 +23,12 @@ var (
 )
 
 func newSim(t *testing.T, o *gatewaysim.Opts) (*gatewaysim.Server, *httptest.Server) {
+	return newSimO(t, o)
+}
+
+func newSimF(f *testing.F) (*gatewaysim.Server, *httptest.Server) { return newSimO(f, nil) }
+
+func newSimO(t testing.TB, o *gatewaysim.Opts) (*gatewaysim.Server, *httptest.Server) {
 	t.Helper()
 	keysOnce.Do(func() {
 		d, _ := os.MkdirTemp("", "gwsimkeys")

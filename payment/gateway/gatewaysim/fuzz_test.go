@@ -1,0 +1,52 @@
+package gatewaysim_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"tpe/payment/gateway/gatewaysim"
+)
+
+// FuzzSimRequests posts arbitrary bodies to the simulator's JSON endpoints:
+// every answer must be JSON with a result code, never a panic or a 5xx.
+func FuzzSimRequests(f *testing.F) {
+	s, _ := newSimF(f)
+	for _, seed := range []string{
+		`{"customerIP":"127.0.0.1","amount":1000,"currency":"EUR","orderID":"o-1","cardData":"eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.a.b.c.d","cardMasked":"497010******0014","entryMode":"contactless","cryptogramType":"ARQC"}`,
+		`{"transactionID":"1000001","amount":100}`,
+		`{"apiVersion":"002.73","currency":"EUR","amount":100,"paymentMode":"Single","order":{"id":"o"},"timeOut":"P1D"}`,
+		`{}`, `[]`, `null`, `{"amount":-1}`,
+	} {
+		f.Add("/transaction/sale/emv", seed)
+		f.Add("/transaction/1000001/refund", seed)
+		f.Add("/payment/prepare", seed)
+	}
+	f.Fuzz(func(t *testing.T, path, body string) {
+		switch {
+		case path == "/transaction/sale/emv", path == "/transaction/authorize/emv", path == "/payment/prepare",
+			strings.HasPrefix(path, "/transaction/") && strings.Count(path, "/") == 3 && !strings.ContainsAny(path, "?#% "):
+		default:
+			return
+		}
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req.SetBasicAuth(gatewaysim.DevOriginator, gatewaysim.DevPassword)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s: status %d", path, rec.Code)
+		}
+		if rec.Code != 200 {
+			return
+		}
+		var r map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+			t.Fatalf("%s: reply is not JSON: %q", path, rec.Body.String())
+		}
+		if r["errorCode"] == nil && r["code"] == nil {
+			t.Fatalf("%s: reply without a result code: %q", path, rec.Body.String())
+		}
+	})
+}
