@@ -303,6 +303,10 @@ func (p *Printer) exec(c []byte) (reply []byte, cut bool) {
 		}
 	case escpos.CR, escpos.CAN, 0:
 	case escpos.ESC:
+		if len(c) == 2 && c[1] == 'v' { // paper sensor status (older models)
+			p.stats.Status++
+			return []byte{p.sensorByte()}, false
+		}
 		return nil, p.esc(c)
 	case escpos.GS:
 		return p.gs(c)

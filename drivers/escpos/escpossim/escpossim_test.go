@@ -16,6 +16,7 @@ import (
 	"github.com/makiuchi-d/gozxing/oned"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
+	"tpe/device/printer"
 	"tpe/drivers/escpos"
 	"tpe/drivers/escpos/escpossim"
 )
@@ -282,7 +283,7 @@ func TestStatusAnswers(t *testing.T) {
 	}
 	p.SetCoverOpen(false)
 	p.SetNearEnd(true)
-	if got := p.Feed([]byte{0x10, 4, 4, 0x1d, 'r', 1}); !bytes.Equal(got, []byte{0x1E, 0x03}) {
+	if got := p.Feed([]byte{0x10, 4, 4, 0x1d, 'r', 1, 0x1b, 'v'}); !bytes.Equal(got, []byte{0x1E, 0x03, 0x03}) {
 		t.Errorf("near end: % X", got)
 	}
 }
@@ -375,4 +376,59 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("paper differs when the stream is split")
 		}
 	})
+}
+
+// TestCodePagesPrintAlike: the same receipt encoded in CP858 and in WPC1252
+// prints the same paper — the euro sign and accents decode to the same
+// glyphs whichever table ESC t selects.
+func TestCodePagesPrintAlike(t *testing.T) {
+	r := printer.Receipt{Lines: []printer.Line{
+		{Text: "Crème brûlée à emporter", Align: printer.Center},
+		{Text: "MONTANT", Right: "1\u202f234,50\u00a0€", Bold: true, Tall: true},
+		{Text: "Ça coûte cher, Éloïse", Wide: true},
+	}}
+	a, _ := escpossim.Render(escpos.Layout(r, escpos.Paper80, escpos.CP858), 576)
+	b, _ := escpossim.Render(escpos.Layout(r, escpos.Paper80, escpos.WPC1252), 576)
+	if !samePix(a, b) {
+		t.Error("CP858 and WPC1252 print differently")
+	}
+	c, _ := escpossim.Render(escpos.Layout(printer.Receipt{Lines: []printer.Line{
+		{Text: "Creme brulee a emporter", Align: printer.Center}}}, escpos.Paper80, escpos.CP858), 576)
+	if samePix(a, c) {
+		t.Error("accents printed as plain letters")
+	}
+}
+
+// TestAlignment: a right-aligned line ends at the right edge of the
+// printable width, a centred one is centred, a left one starts at 0.
+func TestAlignment(t *testing.T) {
+	for _, tt := range []struct {
+		a           printer.Align
+		left, right int // expected ink bounds in dots, ±4
+	}{
+		{printer.Left, 0, 4 * 12},
+		{printer.Center, (384 - 48) / 2, (384 + 48) / 2},
+		{printer.Right, 384 - 48, 384},
+	} {
+		img, _ := escpossim.Render(escpos.Layout(printer.Receipt{Lines: []printer.Line{{Text: "HHHH", Align: tt.a}}}, escpos.Paper58, escpos.CP858), 384)
+		p := img.(*image.Paletted)
+		minX, maxX := 1<<30, -1
+		for y := range p.Rect.Dy() {
+			for x := range p.Rect.Dx() {
+				if p.Pix[y*p.Stride+x] == 1 {
+					minX, maxX = min(minX, x-40), max(maxX, x-40+1)
+				}
+			}
+		}
+		if abs(minX-tt.left) > 4 || abs(maxX-tt.right) > 4 {
+			t.Errorf("align %d: ink from %d to %d, want about %d to %d", tt.a, minX, maxX, tt.left, tt.right)
+		}
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
