@@ -111,6 +111,7 @@ func TestLayoutRows(t *testing.T) {
 		{Text: "a very long label that cannot share its row with the amount", Right: "1 234,50 €"},
 		{Text: "word " + strings.Repeat("x", 40)},
 		{Text: "WIDE", Right: "9,99 €", Wide: true},
+		{Text: "ORDER", Right: "TPE00042-20261126132000000-0a1b2c3d4e"},
 	}}
 	got := escpos.Layout(r, escpos.Paper58, escpos.CP858)
 	for _, row := range []string{
@@ -118,6 +119,7 @@ func TestLayoutRows(t *testing.T) {
 		"a very long label that cannot\nshare its row with the amount\n                      1 234,50 \xd5\n",
 		"word\n" + strings.Repeat("x", 32) + "\n" + strings.Repeat("x", 8) + "\n",
 		"WIDE      9,99 \xd5\n",
+		"ORDER\nTPE00042-20261126132000000-0a1b2\n                           c3d4e\n",
 	} {
 		if !bytes.Contains(got, []byte(row)) {
 			t.Errorf("layout lacks row %q in\n%q", row, got)

@@ -117,10 +117,18 @@ func (l *layout) right(in printer.Line, cols int, s style) {
 	s.align = 0
 	l.set(s)
 	right := l.e.page.Encode(in.Right)
-	if len(right) > cols {
-		right = right[:cols]
-	}
 	rows := wrap(l.e.page.Encode(in.Text), cols)
+	if len(right) > cols {
+		// A value wider than the paper (an order ID on 58 mm) goes under
+		// its label, wrapped and flush right, never cut.
+		for _, r := range rows {
+			l.e.Raw(r...).LF()
+		}
+		for _, r := range wrap(right, cols) {
+			l.e.Raw(bytes.Repeat([]byte{' '}, cols-len(r))...).Raw(r...).LF()
+		}
+		return
+	}
 	last := []byte{}
 	if n := len(rows); n > 0 {
 		last = rows[n-1]
