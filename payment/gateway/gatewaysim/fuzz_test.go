@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -30,6 +31,9 @@ func FuzzSimRequests(f *testing.F) {
 			strings.HasPrefix(path, "/transaction/") && strings.Count(path, "/") == 3 && !strings.ContainsAny(path, "?#% "):
 		default:
 			return
+		}
+		if _, err := url.ParseRequestURI(path); err != nil {
+			return // not a request the server could receive
 		}
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		req.SetBasicAuth(gatewaysim.DevOriginator, gatewaysim.DevPassword)
