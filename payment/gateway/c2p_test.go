@@ -172,11 +172,17 @@ func TestAlipayDirectSlot(t *testing.T) {
 	if st, _ := c.PaymentStatus(ctx, p.MerchantToken); st.Status != gateway.PaymentAuthorized {
 		t.Fatalf("status %s", st.Status)
 	}
-	// A method with no processor is refused with an API code.
-	e2 := newEnv(t, nil, nil)
-	c2 := e2.client(t, nil)
-	p2, _ := c2.Prepare(ctx, gateway.PrepareRequest{Currency: "EUR", Amount: 880, Order: gateway.C2POrder{ID: "o2"}})
-	if _, err := c2.AlipayDirect(ctx, p2.CustomerToken, gateway.AlipayDirectRequest{}); !errors.Is(err, gateway.ErrRejected) {
-		t.Fatalf("alipay without a processor: %v", err)
+	// A method with no processor (UPI here) is refused with an API code.
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/payment/"+p.CustomerToken+"/process/upi/direct",
+		strings.NewReader(`{"apiVersion":"002.73","mode":"pos"}`))
+	req.SetBasicAuth(gatewaysim.DevOriginator, gatewaysim.DevPassword)
+	resp, err := e.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dr gateway.DirectProcessResponse
+	decodeJSON(t, resp, &dr)
+	if dr.Code != "400" {
+		t.Fatalf("direct process without a processor: %+v", dr)
 	}
 }
