@@ -102,7 +102,7 @@ func ParseISODuration(s string) (time.Duration, error) {
 // refresh marks an unpaid payment Expired once past its timeOut; callers
 // hold s.led.mu.
 func (s *Server) refresh(p *Payment, now time.Time) {
-	if p.Status != gateway.PaymentAuthorized && p.Status != gateway.PaymentExpired && now.UnixMilli() > p.ExpireAt {
+	if p.Status != gateway.PaymentAuthorized && p.Status != gateway.PaymentExpired && p.Status != gateway.PaymentCancelled && now.UnixMilli() > p.ExpireAt {
 		p.Status = gateway.PaymentExpired
 		p.ErrorCode = "032"
 		s.led.put(record{Pay: p})
@@ -148,7 +148,7 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func attempt(p *Payment, e *Entry) gateway.TransactionAttempt {
-	return gateway.TransactionAttempt{PaymentID: p.PaymentID, PaymentMethod: e.PaymentMethod, Operation: e.Operation,
+	return gateway.TransactionAttempt{PaymentID: p.PaymentID, PaymentMethod: e.PaymentMethod, PaymentNetwork: e.Wallet, Operation: e.Operation,
 		Date: e.Date, Amount: e.Amount, RefundedAmount: e.RefundedAmount, Currency: e.Currency,
 		ResultCode: e.ErrorCode, ResultMessage: e.ErrorMessage, Status: e.Status, TransactionID: e.TransactionID,
 		RefTransactionID: e.ReferralID, OrderID: e.OrderID, IsTest: true}
@@ -323,6 +323,10 @@ func (s *Server) c2pReferral(w http.ResponseWriter, r *http.Request, id, op stri
 	mt := s.paymentOf(e).MerchantToken
 	if mt == "" {
 		reply("312", "transaction not found", "")
+		return
+	}
+	if resp, ok := s.cancelPending(op, e, mt); ok {
+		writeJSON(w, http.StatusOK, resp) // a wallet payment still in process (alipay.go)
 		return
 	}
 	if orig.ErrorCode != gateway.CodeSuccess || orig.Operation != "sale" {

@@ -29,6 +29,7 @@ type Entry struct {
 	AuthCode       string `json:"authorizationCode,omitempty"`
 	CardMasked     string `json:"cardMasked,omitempty"`
 	CardBrand      string `json:"cardBrand,omitempty"`
+	Wallet         string `json:"wallet,omitempty"` // the wallet that paid (Alipay+ partner)
 	Offline        bool   `json:"offline,omitempty"`
 	TerminalID     string `json:"terminalID,omitempty"`
 	Date           int64  `json:"date"` // Unix milliseconds

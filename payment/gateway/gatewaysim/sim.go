@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -177,6 +178,13 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if _, ok := opts.Direct["alipay"]; !ok {
+		opts.Direct = maps.Clone(opts.Direct)
+		if opts.Direct == nil {
+			opts.Direct = map[string]DirectProcessor{}
+		}
+		opts.Direct["alipay"] = NewAlipay(nil)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("gatewaysim: data dir: %w", err)
 	}
@@ -228,8 +236,9 @@ func (s *Server) routes() {
 	m.Handle("GET /payment/{token}/status", api(s.paymentStatus))
 	m.Handle("GET /transaction/{id}/info", api(s.transactionInfo))
 	m.Handle("POST /payment/{token}/process/{method}/direct", api(s.directProcess))
-	m.HandleFunc("GET /payment/{token}", s.paymentPage)
-	m.HandleFunc("POST /payment/{token}/pay", s.paymentPagePay)
+	m.HandleFunc("GET /payment/{token}", s.hostedPage)     // hostedpage.go
+	m.HandleFunc("POST /payment/{token}/pay", s.hostedPay) // hostedpage.go
+	m.Handle("POST /payment/{token}/cancel", api(s.cancelPayment))
 	// Identity provider.
 	m.HandleFunc("GET /.well-known/openid-configuration", s.discovery)
 	m.HandleFunc("GET /oauth/jwks", s.jwks)
@@ -244,6 +253,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /sim/rotate-keys", s.postRotate)
 	m.HandleFunc("GET /sim/ledger", s.getLedger)
 	m.HandleFunc("POST /sim/device/approve", s.postApprove)
+	m.HandleFunc("POST /sim/wallet", s.postWallet) // alipay.go
 	s.mux = m
 }
 
