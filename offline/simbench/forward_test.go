@@ -1,4 +1,7 @@
-package offline_test
+// Package simbench benchmarks the offline forwarder against the gateway
+// simulator over loopback HTTP with the real gateway client. It is a
+// package of its own so that offline's tests do not depend on the simulator.
+package simbench
 
 import (
 	"context"
@@ -9,11 +12,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"tpe/offline"
 	"tpe/payment"
 	"tpe/payment/gateway"
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/paymenttest"
 )
 
 // BenchmarkForward1kSim forwards 1 000 queued offline approvals to the
@@ -44,11 +49,7 @@ func BenchmarkForward1kSim(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		offline.FillQueued(b, st, n, func(i int, t *payment.Transaction) {
-			t.OrderID = fmt.Sprintf("T1-bench-%06d", i)
-			amt, _ := hex.DecodeString(fmt.Sprintf("%012d", t.Amount.Minor))
-			t.Card.ICC = payment.NewSecret(append([]byte{0x9F, 0x02, 0x06}, amt...))
-		})
+		queue(b, st, n)
 		f := offline.NewForwarder(st, gw, nil)
 		b.StartTimer()
 		settled, err := f.ForwardNow(context.Background())
@@ -63,5 +64,30 @@ func BenchmarkForward1kSim(b *testing.B) {
 		ts.Close()
 		sim.Close()
 		b.StartTimer()
+	}
+}
+
+// queue records n offline approvals through Save (one fsync per state).
+func queue(b *testing.B, st *offline.Store, n int) {
+	at := time.Now().Add(-time.Hour)
+	for i := range n {
+		card := paymenttest.VisaOnline().Card
+		amount := int64(100 + i)
+		// ICC data carrying the authorised amount (9F02), which the simulator checks.
+		amt, _ := hex.DecodeString(fmt.Sprintf("%012d", amount))
+		card.ICC = payment.NewSecret(append([]byte{0x9F, 0x02, 0x06}, amt...))
+		t := &payment.Transaction{
+			ID: fmt.Sprintf("pay_%06d", i), OrderID: fmt.Sprintf("T1-bench-%06d", i), Method: payment.MethodCard,
+			State: payment.StateCreated, Amount: payment.Amount{Minor: amount, Currency: "EUR"}, Batch: 1,
+			Card: &card, CreatedAt: at, UpdatedAt: at,
+		}
+		for _, s := range []payment.State{"", payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateOfflineApproved} {
+			if s != "" {
+				t.Transition(s, at, "")
+			}
+			if err := st.Save(context.Background(), t); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
