@@ -1,6 +1,3 @@
-// Package simbench benchmarks the offline forwarder against the gateway
-// simulator over loopback HTTP with the real gateway client. It is a
-// package of its own so that offline's tests do not depend on the simulator.
 package simbench
 
 import (
