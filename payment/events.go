@@ -13,7 +13,8 @@ const (
 	EventWaitingCard     EventType = "payment.waiting_card"
 	EventCardRead        EventType = "payment.card_read"
 	EventAuthorising     EventType = "payment.authorising"
-	EventQR              EventType = "payment.qr" // a QR to show the customer
+	EventQR              EventType = "payment.qr"           // a QR to show the customer
+	EventWaitingCode     EventType = "payment.waiting_code" // scan the customer's wallet code
 	EventLinkSent        EventType = "payment.link_sent"
 	EventApproved        EventType = "payment.approved"
 	EventOfflineApproved EventType = "payment.offline_approved"

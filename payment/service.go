@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tpe/device/printer"
+	"tpe/device/scanner"
 )
 
 // Merchant is who the terminal sells for; it heads every receipt.
@@ -41,6 +42,8 @@ type Opts struct {
 	Links    Links
 	Notifier Notifier
 	Printer  printer.Printer
+	// Scanner reads customers' wallet payment codes (Alipay+ CPM).
+	Scanner scanner.Scanner
 
 	Offline OfflineLimits
 	// CardTimeout is how long the terminal waits for a card; default 60 s.
@@ -157,7 +160,10 @@ type Request struct {
 	Email     string // required for paylink, optional receipt address otherwise
 	Policy    OfflinePolicy
 	BuyerCode string // Alipay+ CPM: the customer's payment code; empty = show a QR
-	Cashier   string
+	// ScanCode reads the customer's payment code with the scanner (Alipay+
+	// CPM) instead of showing a QR.
+	ScanCode bool
+	Cashier  string
 }
 
 // Validate reports the first problem with r, for the API and the UI.
@@ -185,6 +191,9 @@ func (s *Service) Validate(r Request) error {
 		if err := ValidateEmail(r.Email); err != nil {
 			return err
 		}
+	}
+	if r.ScanCode && (r.Method != MethodAlipayPlus || s.o.Scanner == nil || r.BuyerCode != "") {
+		return fmt.Errorf("%w: scanning a payment code needs an Alipay+ payment, a scanner and no buyer code", ErrInvalidRequest)
 	}
 	if r.Method != MethodCard && r.Policy == ForceOffline {
 		return fmt.Errorf("%w: %s payments are online only", ErrOfflineRefused, r.Method)
@@ -262,7 +271,7 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 		case MethodCard:
 			s.runCard(fctx, t)
 		case MethodAlipayPlus:
-			s.runWallet(fctx, t, r.BuyerCode)
+			s.runWallet(fctx, t, r.BuyerCode, r.ScanCode)
 		case MethodPayLink:
 			s.runLink(fctx, t)
 		}
@@ -447,9 +456,30 @@ func declineReason(class, msg string) string {
 	return class + ": " + msg
 }
 
-func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode string) {
-	if s.step(t, StateAwaitingCustomer, "", "") != nil {
+func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode string, scan bool) {
+	ev := EventType("")
+	if scan {
+		ev = EventWaitingCode
+	}
+	if s.step(t, StateAwaitingCustomer, ev, "") != nil {
 		return
+	}
+	if scan {
+		sctx, cancel := context.WithTimeout(ctx, s.o.CardTimeout)
+		code, err := s.o.Scanner.Scan(sctx)
+		cancel()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			s.endCancelled(t, ctx, "")
+			return
+		case err != nil && sctx.Err() != nil:
+			s.step(t, StateCancelled, EventCancelled, "no payment code scanned in time")
+			return
+		case err != nil:
+			s.step(t, StateFailed, EventFailed, "payment code not read: "+err.Error())
+			return
+		}
+		buyerCode = code
 	}
 	req := WalletRequest{OrderID: t.OrderID, Amount: t.Amount, BuyerCode: buyerCode, Lang: s.o.Lang}
 	res, err := s.o.Wallets.Pay(ctx, req, func(u WalletUpdate) {

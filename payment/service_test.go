@@ -486,3 +486,55 @@ func TestGatewayFailureLetsNextCardsApproveOffline(t *testing.T) {
 		t.Errorf("ForceOnline %v then %v, want true then false after the gateway failed", reqs[0].ForceOnline, reqs[1].ForceOnline)
 	}
 }
+
+type codeScanner struct{ codes chan string }
+
+func (s codeScanner) Scan(ctx context.Context) (string, error) {
+	select {
+	case c := <-s.codes:
+		return c, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+func (codeScanner) String() string { return "scanner" }
+func (codeScanner) Halt() error    { return nil }
+
+type recordWallets struct {
+	mu   sync.Mutex
+	reqs []payment.WalletRequest
+}
+
+func (w *recordWallets) Pay(_ context.Context, req payment.WalletRequest, _ func(payment.WalletUpdate)) (payment.WalletResult, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.reqs = append(w.reqs, req)
+	return payment.WalletResult{Approved: true, Wallet: "Alipay", GatewayID: "w-1", Code: "000"}, nil
+}
+
+func (w *recordWallets) Refund(context.Context, string, payment.Amount) (payment.GatewayResult, error) {
+	return payment.GatewayResult{Approved: true}, nil
+}
+
+func TestWalletPaymentCodeFromTheScanner(t *testing.T) {
+	sc := codeScanner{codes: make(chan string, 1)}
+	wallets := &recordWallets{}
+	r := newRig(t, func(o *payment.Opts) { o.Scanner, o.Wallets = sc, wallets })
+	tx, err := r.svc.Pay(context.Background(), payment.Request{Amount: eur(2000), Method: payment.MethodAlipayPlus, ScanCode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, r.events, payment.EventWaitingCode)
+	sc.codes <- "281234567890123456"
+	r.svc.Wait()
+	got, _ := r.svc.Get(context.Background(), tx.ID)
+	if got.State != payment.StateApproved || got.Wallet != "Alipay" {
+		t.Fatalf("got %s %q (%s)", got.State, got.Wallet, got.Reason)
+	}
+	if len(wallets.reqs) != 1 || wallets.reqs[0].BuyerCode != "281234567890123456" {
+		t.Errorf("wallet requests %+v", wallets.reqs)
+	}
+	if err := r.svc.Validate(payment.Request{Amount: eur(100), Method: payment.MethodCard, ScanCode: true}); !errors.Is(err, payment.ErrInvalidRequest) {
+		t.Errorf("scan for a card payment: %v", err)
+	}
+}

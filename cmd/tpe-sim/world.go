@@ -166,7 +166,16 @@ func (w *world) Cards() []api.SimCard {
 	return out
 }
 
-func (w *world) Scan(_ context.Context, code string) error { return w.scanner.Scan(code) }
+// Scan shows code to the scanner once the terminal is waiting for one: a
+// code scanned while nothing waits would be dropped, as by a real terminal.
+func (w *world) Scan(ctx context.Context, code string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := w.scanner.ScanWhenAsked(ctx, code); err != nil {
+		return fmt.Errorf("the terminal is not waiting for a payment code (start an Alipay+ payment with \"scan\": true): %w", err)
+	}
+	return nil
+}
 
 func (w *world) Wallet(context.Context, string, string, string) error {
 	return fmt.Errorf("%w: Alipay+ wallets arrive with issue #9", api.ErrNotAvailable)

@@ -2,7 +2,76 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
+	"strings"
+	"time"
+
+	"tpe/cmd/internal/diag"
+	"tpe/config"
 )
 
-func runDiag(_ context.Context, _ []string, _ io.Writer) error { return errNotBuilt("diag", 11) }
+// runDiag self-tests every peripheral and service and prints the fixes.
+func runDiag(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newTechFlags("diag", stdout)
+	cfgPath := fs.String("config", "/etc/tpe/tpe.toml", "the terminal's config")
+	root := fs.String("root", "/", "root the config's paths are under (the mounted SD card)")
+	sim := fs.Bool("sim", false, "test the emulated terminal (device/sim + gateway simulator): works on any machine")
+	simFail := fs.String("sim-fail", "", "with --sim, inject faults: comma-separated "+strings.Join(diag.Faults, ","))
+	asJSON := fs.Bool("json", false, "print JSON")
+	tap := fs.Bool("tap", false, "test card detection: you will be asked to tap a test card")
+	print := fs.Bool("print", false, "print the test page")
+	scan := fs.Bool("scan", false, "with --print, test the scanner on the test page's QR code")
+	timeout := fs.Duration("timeout", 2*time.Minute, "bound on the whole run")
+	if pos, err := fs.parse(args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("diag takes no arguments, got %q", pos)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	var (
+		suite diag.Suite
+		done  func()
+	)
+	if *sim {
+		var faults []string
+		if *simFail != "" {
+			faults = strings.Split(*simFail, ",")
+		}
+		var err error
+		if suite, done, err = diag.Sim(ctx, diag.SimOpts{Fail: faults}); err != nil {
+			return err
+		}
+	} else {
+		if *simFail != "" {
+			return usagef("--sim-fail needs --sim")
+		}
+		c, err := config.Load(*cfgPath)
+		if err != nil {
+			return fmt.Errorf("%w; fix it (tpectl config check %s) or run `tpectl provision`", err, *cfgPath)
+		}
+		prompt := func(msg string) {
+			if !*asJSON {
+				fmt.Fprintf(stdout, ">>> %s\n", msg)
+			} else {
+				fmt.Fprintf(os.Stderr, ">>> %s\n", msg)
+			}
+		}
+		suite, done = diag.Hardware(ctx, c, diag.HardwareOpts{Root: *root, Tap: *tap, Print: *print, Scan: *scan, Prompt: prompt})
+	}
+	defer done()
+	rep := diag.Run(ctx, suite)
+	if *asJSON {
+		if err := rep.WriteJSON(stdout); err != nil {
+			return err
+		}
+	} else {
+		rep.WriteTable(stdout)
+	}
+	if !rep.OK {
+		return fmt.Errorf("some checks failed; apply the fixes shown and run diag again")
+	}
+	return nil
+}

@@ -305,6 +305,7 @@ type createRequest struct {
 	Email     string `json:"email"`
 	Offline   string `json:"offline"`
 	BuyerCode string `json:"buyer_code"`
+	Scan      bool   `json:"scan"`
 }
 
 func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) error {
@@ -323,7 +324,7 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) error {
 	}
 	t, err := s.o.Service.Pay(r.Context(), payment.Request{
 		Amount: payment.Amount{Minor: *req.Amount, Currency: req.Currency}, Method: payment.Method(req.Method),
-		Reference: req.Reference, Email: req.Email, Policy: payment.OfflinePolicy(req.Offline), BuyerCode: req.BuyerCode,
+		Reference: req.Reference, Email: req.Email, Policy: payment.OfflinePolicy(req.Offline), BuyerCode: req.BuyerCode, ScanCode: req.Scan,
 	})
 	if err != nil {
 		return err

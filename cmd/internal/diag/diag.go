@@ -71,9 +71,6 @@ func Run(ctx context.Context, s Suite) Report {
 	} else {
 		skip("scanner", "hardware.scanner.driver = none")
 	}
-	if s.Clock != nil {
-		add(s.Clock.run(ctx))
-	}
 	if s.Disk != nil {
 		add(s.Disk.run())
 	}
@@ -84,6 +81,10 @@ func Run(ctx context.Context, s Suite) Report {
 		add(s.Gateway.run(ctx)...)
 	} else {
 		skip("gateway", "gateway.url is empty: offline only")
+	}
+	// After the gateway: its Date header is the clock's reference.
+	if s.Clock != nil {
+		add(s.Clock.run(ctx))
 	}
 	rep.OK = true
 	for _, r := range rep.Results {

@@ -144,7 +144,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		},
 		Currency: cfg.Terminal.Currency, Lang: cfg.Terminal.Language, MaxAmount: cfg.Terminal.MaxAmount,
 		Journal: store, Gateway: gw, Cards: cards, Wallets: o.Wallets, Links: o.Links, Notifier: o.Notifier,
-		Printer: dev.Printer,
+		Printer: dev.Printer, Scanner: dev.Scanner,
 		Offline: payment.OfflineLimits{
 			FloorLimits: cfg.Offline.FloorLimits, DefaultFloor: cfg.Offline.FloorLimit,
 			MaxCount: cfg.Offline.MaxCount, MaxTotal: cfg.Offline.MaxTotal, MaxAge: cfg.Offline.MaxAge,
