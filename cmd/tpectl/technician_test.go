@@ -167,3 +167,27 @@ func gunzipAll(t *testing.T, b []byte) string {
 	}
 	return string(all)
 }
+
+func TestDiagSim(t *testing.T) {
+	out := mustTech(t, "diag", "--sim")
+	if !strings.Contains(out, "TERMINAL OK") || !strings.Contains(out, "nfc card detection") {
+		t.Fatalf("diag --sim:\n%s", out)
+	}
+	code, out, errs := techRun(t, "diag", "--sim", "--sim-fail", "printer", "--json")
+	if code != 1 || !strings.Contains(out, `"status": "fail"`) || !strings.Contains(out, "paper") || !strings.Contains(errs, "apply the fixes") {
+		t.Fatalf("diag --sim-fail printer: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := techRun(t, "diag", "--sim", "--sim-fail", "toaster"); code != 1 || !strings.Contains(errs, "unknown simulated fault") {
+		t.Fatalf("bad fault: %d %s", code, errs)
+	}
+	// A provisioned sim terminal (directory root) diagnoses from its config.
+	dir, _ := release(t)
+	root := filepath.Join(t.TempDir(), "root")
+	args := []string{"provision", "--root", root, "--terminal-id", "T0000042", "--merchant-id", "100042",
+		"--merchant-name", "Boulangerie Test", "--hardware", "sim", "--trust", filepath.Join(dir, "release.pub")}
+	mustTech(t, args...)
+	out = mustTech(t, "diag", "--config", filepath.Join(root, "etc/tpe/tpe.toml"), "--root", root, "--print")
+	if !strings.Contains(out, "test page printed") || !strings.Contains(out, "data store integrity") {
+		t.Fatalf("diag --config:\n%s", out)
+	}
+}
