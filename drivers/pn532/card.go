@@ -35,6 +35,7 @@ func (d *Dev) Detect(ctx context.Context) (nfc.Card, error) {
 	for {
 		d.mu.Lock()
 		t, err := d.detectOnce(ctx)
+		gen := d.gen
 		d.mu.Unlock()
 		if ctx.Err() != nil {
 			d.fieldOffAfterCancel()
@@ -44,7 +45,7 @@ func (d *Dev) Detect(ctx context.Context) (nfc.Card, error) {
 			return nil, fmt.Errorf("pn532: detect: %w", err)
 		}
 		if t != nil {
-			return &Card{d: d, gen: d.gen, t: *t}, nil
+			return &Card{d: d, gen: gen, t: *t}, nil
 		}
 		if sleepCtx(ctx, d.o.PollInterval) != nil {
 			d.fieldOffAfterCancel()

@@ -104,10 +104,9 @@ type Dev struct {
 	o      Opts
 	log    *slog.Logger
 	fw     Firmware
-	asleep bool // PowerDown sent: wake before the next command
-	dirty  bool // a frame was lost: drain before the next command
-	field  bool // RF field believed on
-	halted bool
+	asleep bool   // PowerDown sent: wake before the next command
+	dirty  bool   // a frame was lost: drain before the next command
+	field  bool   // RF field believed on
 	gen    uint64 // bumped whenever the active target goes away
 	active bool   // target 1 is activated
 }

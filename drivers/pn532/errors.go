@@ -42,8 +42,6 @@ var (
 	ErrTarget error = &kindError{"pn532: malformed target data", nfc.ErrReader}
 	// ErrTooLong means a command does not fit in the chip's buffer.
 	ErrTooLong = errors.New("pn532: data too long")
-	// ErrClosed means the Dev was halted.
-	ErrClosed error = &kindError{"pn532: device halted", nfc.ErrReader}
 )
 
 // Status codes of InDataExchange, InCommunicateThru, InDeselect, InRelease

@@ -122,3 +122,36 @@ func TestHSUDetectTransceive(t *testing.T) {
 		t.Fatalf("after removal: got %v, want ErrCardRemoved", err)
 	}
 }
+
+// Commands from several goroutines are serialised on the one chip.
+func TestHSUConcurrentUse(t *testing.T) {
+	r := newHSU(t, nil, testOpts())
+	r.chip.Place(pn532sim.WithTarget(echoCard, visaTarget))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	card, err := r.dev.Detect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3*20)
+	for g := 0; g < 3; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				apdu := []byte{0x00, 0xB2, byte(g), byte(i), 0x00}
+				got, err := card.Transceive(ctx, apdu)
+				if err == nil && !bytes.Equal(got, append(apdu, 0x90, 0x00)) {
+					err = errors.New("mixed-up response")
+				}
+				if err == nil && g == 0 {
+					_, err = r.dev.FirmwareVersion(ctx)
+				}
+				errs <- err
+			}
+		}()
+	}
+	for i := 0; i < 60; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
