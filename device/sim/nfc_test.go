@@ -45,6 +45,16 @@ func TestNFCConformance(t *testing.T) {
 	})
 }
 
+// The paced emulator (ACK sent by its timer while the card thinks, or
+// joined to the response) behaves the same.
+func TestNFCConformancePaced(t *testing.T) {
+	nfctest.Conformance(t, func(t *testing.T) (nfc.Reader, nfctest.Control) {
+		n := newNFC(t, &sim.NFCOpts{Baud: 921600, Pace: true,
+			Driver: &pn532.Opts{CardTimeout: time.Second, PollInterval: 10 * time.Millisecond}})
+		return n.Reader(), control{n}
+	})
+}
+
 func TestNFCLinkAndClose(t *testing.T) {
 	link := filepath.Join(t.TempDir(), "ttyNFC")
 	ctx := context.Background()

@@ -148,19 +148,21 @@ func (l *link) run(ctx context.Context) {
 			// Execute here; a timer sends the ACK on time only if the
 			// command is still running then.
 			var mu sync.Mutex
+			finished := false
 			t := time.AfterFunc(time.Until(ackDue), func() {
 				mu.Lock()
 				defer mu.Unlock()
-				if !ackSent {
+				if !finished {
 					l.send(ack, ackDue)
 					ackSent = true
 				}
 			})
 			res = exec()
 			t.Stop()
-			// If the timer has not sent the ACK by now, it never will: the
-			// ACK joins the response burst.
+			// From here the timer can no longer send: if it has not sent
+			// the ACK yet, the ACK joins the response burst.
 			mu.Lock()
+			finished = true
 			mu.Unlock()
 		}
 		aborted := w.ctx.Err() != nil
