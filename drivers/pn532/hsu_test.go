@@ -155,3 +155,23 @@ func TestHSUConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// nfcpy's 262-byte communication test needs extended frames both ways.
+func TestExtendedFramesThroughDriver(t *testing.T) {
+	data := make([]byte, 262)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	hsu := newHSU(t, nil, testOpts())
+	i2cDev, _ := newI2C(t)
+	spiDev, _ := newSPI(t, true)
+	for name, d := range map[string]*pn532.Dev{"hsu": hsu.dev, "i2c": i2cDev, "spi": spiDev} {
+		got, err := d.Diagnose(context.Background(), 0x00, data)
+		if err != nil || !bytes.Equal(got, append([]byte{0x00}, data...)) {
+			t.Fatalf("%s: got %d bytes, %v", name, len(got), err)
+		}
+		if _, err := d.Diagnose(context.Background(), 0x00, make([]byte, 264)); !errors.Is(err, pn532.ErrTooLong) {
+			t.Fatalf("%s: oversized: got %v, want ErrTooLong", name, err)
+		}
+	}
+}

@@ -267,12 +267,3 @@ func (c *Chip) takeFault(f Fault) bool {
 	}
 	return false
 }
-
-func (c *Chip) nextFault() (Fault, bool) {
-	if len(c.faults) == 0 {
-		return 0, false
-	}
-	f := c.faults[0]
-	c.faults = c.faults[1:]
-	return f, true
-}
