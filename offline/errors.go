@@ -24,9 +24,12 @@ var (
 	ErrNewerSchema = errors.New("offline: journal was written by a newer release")
 	// ErrLocked means another process holds the journal open.
 	ErrLocked = errors.New("offline: journal is in use by another process")
-	// ErrFull means the journal could not grow (disk full or size limit):
-	// the state change was not recorded and must not be acted on.
-	ErrFull = errors.New("offline: journal is full; the change was not recorded")
+	// ErrWrite means the journal could not commit a change (disk full, I/O
+	// error): the change was not recorded and must not be acted on.
+	ErrWrite = errors.New("offline: journal write failed; the change was not recorded")
+	// ErrFull is the ErrWrite known to be a full disk or the size limit
+	// (Opts.MaxSize); such errors match both.
+	ErrFull = errors.New("offline: journal is full")
 	// ErrStale is a Save that would move a transaction backwards, made from
 	// an out-of-date copy (two writers raced).
 	ErrStale = errors.New("offline: stale write refused")

@@ -10,6 +10,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir))
 	}
+	if dir := os.Getenv(fullChildEnv); dir != "" {
+		os.Exit(fullChild(dir))
+	}
 	code := m.Run()
 	cleanupFixtures()
 	os.Exit(code)

@@ -299,8 +299,10 @@ func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
 func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.guard(&err)
-	return s.db.Update(func(tx *bolt.Tx) error {
+	fnFailed := false
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
+			fnFailed = true
 			return err
 		}
 		if s.failWrite != nil {
@@ -308,6 +310,17 @@ func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 		}
 		return nil
 	})
+	if err == nil || fnFailed || errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return err
+	}
+	// The commit itself failed: nothing of fn is on disk. bbolt keeps the
+	// errno on page writes but formats it away when growing the file, so
+	// only some failures can be told to be a full disk.
+	if errors.Is(err, berrors.ErrMaxSizeReached) || errors.Is(err, syscall.ENOSPC) ||
+		errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w: %w", ErrWrite, ErrFull, err)
+	}
+	return fmt.Errorf("%w: %w", ErrWrite, err)
 }
 
 func (s *Store) guard(err *error) {
@@ -315,13 +328,8 @@ func (s *Store) guard(err *error) {
 		*err = &CorruptError{Path: s.path, Reason: "damaged page", Err: fmt.Errorf("%v", r)}
 		return
 	}
-	switch {
-	case *err == nil:
-	case errors.Is(*err, berrors.ErrDatabaseNotOpen):
+	if *err != nil && errors.Is(*err, berrors.ErrDatabaseNotOpen) {
 		*err = ErrClosed
-	case errors.Is(*err, berrors.ErrMaxSizeReached), errors.Is(*err, syscall.ENOSPC),
-		errors.Is(*err, syscall.EFBIG), errors.Is(*err, syscall.EDQUOT):
-		*err = fmt.Errorf("%w: %w", ErrFull, *err)
 	}
 }
 

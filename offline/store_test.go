@@ -321,8 +321,8 @@ func TestDiskFull(t *testing.T) {
 		}
 		saved = append(saved, tx.ID)
 	}
-	if !errors.Is(full, ErrFull) {
-		t.Fatalf("got %v after %d saves, want ErrFull", full, len(saved))
+	if !errors.Is(full, ErrFull) || !errors.Is(full, ErrWrite) {
+		t.Fatalf("got %v after %d saves, want ErrFull and ErrWrite", full, len(saved))
 	}
 	for _, id := range saved {
 		if _, err := st.Get(ctx, id); err != nil {
