@@ -30,8 +30,8 @@ type busSide struct {
 
 func newBusSide(c *Chip) *busSide {
 	b := &busSide{c: c}
-	b.l = newLink(c, func(f []byte, _ time.Time) { b.push(f) }, nil)
 	ctx, cancel := context.WithCancel(context.Background())
+	b.l = newLink(ctx, c, func(f []byte, _ time.Time) { b.push(f) }, nil)
 	b.cancel = cancel
 	go b.l.run(ctx)
 	return b

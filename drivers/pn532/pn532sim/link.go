@@ -20,6 +20,7 @@ import (
 // pacing, reserve books wire time for n bytes starting no earlier than
 // floor and returns that due time.
 type link struct {
+	base    context.Context // ends when the interface shuts down
 	c       *Chip
 	send    func(b []byte, due time.Time)
 	reserve func(n int, floor time.Time) time.Time // nil: no pacing
@@ -34,8 +35,8 @@ type work struct {
 	cancel context.CancelFunc
 }
 
-func newLink(c *Chip, send func([]byte, time.Time), reserve func(int, time.Time) time.Time) *link {
-	return &link{c: c, send: send, reserve: reserve, work: make(chan work, 16)}
+func newLink(base context.Context, c *Chip, send func([]byte, time.Time), reserve func(int, time.Time) time.Time) *link {
+	return &link{base: base, c: c, send: send, reserve: reserve, work: make(chan work, 16)}
 }
 
 // due books wire time for n bytes (zero time when not pacing).
@@ -69,7 +70,7 @@ func (l *link) receive(f pn532.Frame, at time.Time) {
 	case pn532.FrameNACK:
 		c.stats.NACKs++
 		c.mu.Unlock()
-		l.work <- work{nack: true, at: at}
+		l.enqueue(work{nack: true, at: at})
 		return
 	case pn532.FrameError:
 		c.mu.Unlock()
@@ -80,13 +81,21 @@ func (l *link) receive(f pn532.Frame, at time.Time) {
 		return
 	}
 	c.stats.Frames++
-	ctx, cancel := context.WithCancel(context.Background())
+	// Shutting the interface down aborts a running command too.
+	ctx, cancel := context.WithCancel(l.base)
 	if c.cmdCancel != nil {
 		c.cmdCancel()
 	}
 	c.cmdCancel = cancel
 	c.mu.Unlock()
-	l.work <- work{f: f, at: at, ctx: ctx, cancel: cancel}
+	l.enqueue(work{f: f, at: at, ctx: ctx, cancel: cancel})
+}
+
+func (l *link) enqueue(w work) {
+	select {
+	case l.work <- w:
+	case <-l.base.Done():
+	}
 }
 
 // run executes queued frames until ctx ends.
@@ -237,7 +246,7 @@ func (c *Chip) ServeHSU(ctx context.Context, rw io.ReadWriter) error {
 	if c.o.Pace {
 		reserve = p.reserve
 	}
-	l := newLink(c, p.send, reserve)
+	l := newLink(ctx, c, p.send, reserve)
 	done := make(chan struct{})
 	go func() { l.run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()

@@ -340,3 +340,43 @@ func TestI2CStatusReadDoesNotConsume(t *testing.T) {
 }
 
 var _ io.ReadWriter = (*serialport.Port)(nil)
+
+// Stopping the emulator while a command waits for a card (libnfc's
+// infinite InListPassiveTarget) must not hang.
+func TestShutdownWhileWaitingForCard(t *testing.T) {
+	p, err := serialport.NewPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	chip := pn532sim.New(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- chip.ServeHSU(ctx, p.Master) }()
+	port, err := serialport.Open(p.Name(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	l := &line{t: t, chip: chip, pty: p, port: port}
+	l.wake()
+	l.exchange(cmd(0x14, 0x01), rsp(0x15))
+	l.exchange(cmd(0x32, 0x01, 0x01), rsp(0x33))
+	l.write(cmd(0x4A, 0x01, 0x00))
+	l.read(6, time.Second)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ServeHSU hung with a command pending")
+	}
+
+	// Same on a bus.
+	bus := chip.I2C()
+	bus.Tx(0x24, cmd(0x4A, 0x01, 0x00), nil)
+	time.Sleep(10 * time.Millisecond)
+	bus.Close()
+}
