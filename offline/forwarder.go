@@ -348,7 +348,7 @@ func (f *Forwarder) forward(ctx context.Context, o *outcome) {
 		o.err = fmt.Errorf("%w: %s is %s", ErrStale, t.ID, t.State)
 		return
 	}
-	if it.Attempts > 0 {
+	if it.Attempts > 0 || triedOnline(t) {
 		res, err := f.lookup(ctx, t.OrderID)
 		switch {
 		case err == nil:
@@ -387,6 +387,19 @@ func (f *Forwarder) lookup(ctx context.Context, orderID string) (payment.Gateway
 	lctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 	defer cancel()
 	return f.gw.Lookup(lctx, orderID)
+}
+
+// triedOnline reports whether the service sent an online authorisation of t
+// before approving it offline (the gateway timed out, then did not know the
+// order): that request may still have been processed, so the forwarder asks
+// before sending the order again.
+func triedOnline(t *payment.Transaction) bool {
+	for _, h := range t.History {
+		if h.State == payment.StateAuthorising {
+			return true
+		}
+	}
+	return false
 }
 
 // capturedAt is when the card was read, as an online sale would have sent it.

@@ -457,3 +457,29 @@ func TestForwardVoidedMeanwhileIsReversed(t *testing.T) {
 		t.Errorf("voids %v: the gateway approval of a voided payment must be reversed", gw.voids)
 	}
 }
+
+// TestForwardLooksUpAfterOnlineAttempt: a payment the service tried online
+// (timeout, order unknown at first) then approved offline is looked up
+// before it is sent: the online request may have been processed late.
+func TestForwardLooksUpAfterOnlineAttempt(t *testing.T) {
+	st, _ := newStore(t)
+	late := cardTxn(1, t0)
+	saveNew(t, st, late)
+	walk(t, st, late, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateOfflineApproved)
+	never := cardTxn(2, t0)
+	saveNew(t, st, never)
+	walk(t, st, never, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateOfflineApproved)
+	gw := newLedgerGateway()
+	// The online request of the first one reached the gateway after all.
+	gw.Sale(context.Background(), payment.SaleRequest{OrderID: late.OrderID, Amount: late.Amount})
+	f := NewForwarder(st, gw, nil)
+	if n, err := f.ForwardNow(context.Background()); n != 2 || err != nil {
+		t.Fatalf("ForwardNow: %d, %v", n, err)
+	}
+	if gw.sales[late.OrderID] != 1 || gw.sales[never.OrderID] != 1 {
+		t.Errorf("sales per order %v, want one each", gw.sales)
+	}
+	if gw.lookups != 2 {
+		t.Errorf("%d lookups, want 2", gw.lookups)
+	}
+}
