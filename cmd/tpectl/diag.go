@@ -15,7 +15,7 @@ import (
 // runDiag self-tests every peripheral and service and prints the fixes.
 func runDiag(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newTechFlags("diag", stdout)
-	cfgPath := fs.String("config", "/etc/tpe/tpe.toml", "the terminal's config")
+	cfgPath := fs.String("config", "", "the terminal's config (default ROOT/etc/tpe/tpe.toml)")
 	root := fs.String("root", "/", "root the config's paths are under (the mounted SD card)")
 	sim := fs.Bool("sim", false, "test the emulated terminal (device/sim + gateway simulator): works on any machine")
 	simFail := fs.String("sim-fail", "", "with --sim, inject faults: comma-separated "+strings.Join(diag.Faults, ","))
@@ -47,6 +47,9 @@ func runDiag(ctx context.Context, args []string, stdout io.Writer) error {
 	} else {
 		if *simFail != "" {
 			return usagef("--sim-fail needs --sim")
+		}
+		if *cfgPath == "" {
+			*cfgPath = rootPath(*root, "etc/tpe/tpe.toml")
 		}
 		c, err := config.Load(*cfgPath)
 		if err != nil {

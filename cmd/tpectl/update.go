@@ -165,7 +165,13 @@ func restartTPE(ctx context.Context, restart bool, root string, stdout io.Writer
 	if root != "/" {
 		return usagef("--restart only works with --root / (on the terminal itself)")
 	}
-	for _, args := range [][]string{{"daemon-reload"}, {"restart", "tpe.service"}} {
+	restartArgs := []string{"restart", "tpe.service"}
+	if os.Getenv("INVOCATION_ID") != "" {
+		// Inside a unit (tpe-update-check.service): queue the restart
+		// rather than wait for it from within a systemd job.
+		restartArgs = []string{"restart", "--no-block", "tpe.service"}
+	}
+	for _, args := range [][]string{{"daemon-reload"}, restartArgs} {
 		cmd := exec.CommandContext(ctx, "systemctl", args...)
 		cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 		if err := cmd.Run(); err != nil {

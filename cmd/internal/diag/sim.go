@@ -48,7 +48,7 @@ func Sim(ctx context.Context, o SimOpts) (Suite, func(), error) {
 			ok = ok || k == f
 		}
 		if !ok {
-			return Suite{}, nil, fmt.Errorf("diag: unknown simulated fault %q; use one of %v", f, Faults)
+			return Suite{}, nil, fmt.Errorf("%w %q; use one of %v", ErrUnknownFault, f, Faults)
 		}
 		fail[f] = true
 	}

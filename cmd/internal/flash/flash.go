@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,13 +18,6 @@ import (
 
 // StageDir is where bundles are copied on the target, relative to its root.
 const StageDir = "var/cache/tpe/updates"
-
-var (
-	// ErrBadTarget is a --target that is neither a directory nor user@host.
-	ErrBadTarget = errors.New("flash: target is neither an existing directory nor user@host[:port]")
-	// ErrCorrupt is a copy whose SHA-256 differs from the bundle's.
-	ErrCorrupt = errors.New("flash: the copy on the target differs from the bundle; it was discarded, run flash again")
-)
 
 // Target is where to flash.
 type Target struct {

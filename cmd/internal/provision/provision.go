@@ -29,9 +29,6 @@ const (
 	configFileMode = 0o640
 )
 
-// ErrProvisioned refuses to replace another configuration without Force.
-var ErrProvisioned = errors.New("provision: this terminal is already provisioned with a different configuration; check the terminal ID, or pass --force to replace the config (keys are kept)")
-
 // Request is what to provision.
 type Request struct {
 	Root   string
