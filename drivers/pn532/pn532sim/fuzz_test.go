@@ -31,12 +31,13 @@ func FuzzChipCommands(f *testing.F) {
 		}
 		bus := chip.I2C()
 		defer bus.Close()
-		// Field on and a target listed first, so exchanges reach the card.
-		for _, c := range [][]byte{{0x32, 0x01, 0x01}, {0x4A, 0x01, 0x00}, data} {
+		// Bounded retries, field on and a target listed first, so exchanges
+		// reach the card and an empty field answers at once.
+		for _, c := range [][]byte{{0x32, 0x05, 0xFF, 0x01, 0x00}, {0x32, 0x01, 0x01}, {0x4A, 0x01, 0x00}, data} {
 			if err := bus.Tx(0x24, pn532.AppendFrame(nil, pn532.TFIHost, c), nil); err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			frames := 0
 			for frames < 2 && ctx.Err() == nil {
 				st := []byte{0}
@@ -61,8 +62,14 @@ func FuzzChipCommands(f *testing.F) {
 			}
 			cancel()
 			if frames < 2 {
-				// Still running (waiting for a card): abort it.
+				// Still running (waiting for a card): abort it, then drop
+				// whatever it managed to send.
 				bus.Tx(0x24, pn532.ACK(), nil)
+				time.Sleep(20 * time.Millisecond)
+				for st := []byte{1}; st[0]&1 != 0; {
+					bus.Tx(0x24, nil, make([]byte, 300))
+					bus.Tx(0x24, nil, st)
+				}
 			}
 		}
 	})
