@@ -1,10 +1,14 @@
 package sim_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,4 +202,36 @@ func BenchmarkCardInField(b *testing.B) {
 	b.ReportMetric(float64(bytesTotal)/float64(b.N), "wire-bytes/op")
 	b.ReportMetric(float64(wire.Microseconds())/1000/float64(b.N), "wire-ms/op")
 	b.ReportMetric(float64(late.Microseconds())/1000/float64(b.N), "emu-late-ms/op")
+}
+
+// Debug logs of the driver and the emulator carry command codes and
+// lengths, never card data.
+func TestNFCLogsCarryNoCardData(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	n := newNFC(t, &sim.NFCOpts{Logger: log})
+	card, err := cardsim.New("visa-credit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Present(card)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := n.Reader().Detect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := kernel().Run(ctx, c, emv.Transaction{Amount: 4500, CurrencyNumeric: 978, CurrencyExponent: 2, Date: time.Now()})
+	if err != nil || res.PAN.IsZero() {
+		t.Fatalf("%v %v", res, err)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("no debug logs at all: the check below would prove nothing")
+	}
+	pan := res.PAN.Digits()
+	for _, bad := range []string{pan, strings.ToUpper(pan), hex.EncodeToString(res.Cryptogram.Reveal()), strings.ToUpper(hex.EncodeToString(res.Cryptogram.Reveal()))} {
+		if strings.Contains(logs.String(), bad) {
+			t.Fatalf("card data in logs")
+		}
+	}
 }
