@@ -140,12 +140,12 @@ func TestSSHResumesAndInstalls(t *testing.T) {
 	target := Target{User: "tech", Host: srv.Addr}
 	so := &SSHOpts{Identity: srv.Identity, KnownHosts: srv.KnownHosts, RemoteRoot: remoteRoot, RemoteTpectl: fake}
 
-	srv.Cut = func(cmd string, n int64) bool { return strings.HasPrefix(cmd, "cat ") && n > fi.Size()/3 }
+	srv.SetCut(func(cmd string, n int64) bool { return strings.HasPrefix(cmd, "cat ") && n > fi.Size()/3 })
 	_, err := Run(context.Background(), target, src, &Opts{SSH: so})
 	if err == nil || !strings.Contains(err.Error(), "resume") {
 		t.Fatalf("cut transfer: got %v", err)
 	}
-	srv.Cut = nil
+	srv.SetCut(nil)
 	var out bytes.Buffer
 	res, err := Run(context.Background(), target, src, &Opts{SSH: so, Out: &out, Force: true})
 	if err != nil {

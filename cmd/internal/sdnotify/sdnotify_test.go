@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -71,27 +72,28 @@ func TestWatchdogPingsOnlyWhileHealthy(t *testing.T) {
 	t.Setenv("WATCHDOG_PID", "")
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
-		healthy := true
+		var healthy atomic.Bool
+		healthy.Store(true)
 		done := make(chan struct{})
-		var pings int
+		var pings atomic.Int32
 		go func() {
 			Watchdog(ctx, func() bool {
-				if healthy {
-					pings++
+				if healthy.Load() {
+					pings.Add(1)
 				}
-				return healthy
+				return healthy.Load()
 			})
 			close(done)
 		}()
 		time.Sleep(3500 * time.Millisecond) // ticks at 1 s, 2 s, 3 s
 		synctest.Wait()
-		healthy = false
+		healthy.Store(false)
 		time.Sleep(3 * time.Second)
 		synctest.Wait()
 		cancel()
 		<-done
-		if pings != 3 {
-			t.Fatalf("got %d pings, want 3", pings)
+		if n := pings.Load(); n != 3 {
+			t.Fatalf("got %d pings, want 3", n)
 		}
 	})
 	for i := 0; i < 3; i++ {

@@ -27,9 +27,23 @@ type Server struct {
 
 	mu       sync.Mutex
 	commands []string
-	// Cut, when set, is called with the bytes received on stdin so far and
-	// returns true to drop the connection (a cable pulled mid-transfer).
-	Cut func(cmd string, received int64) bool
+	cut      func(cmd string, received int64) bool
+}
+
+// SetCut installs f, called with the bytes received on a command's stdin
+// so far; true drops the connection (a cable pulled mid-transfer). Nil
+// removes it.
+func (s *Server) SetCut(f func(cmd string, received int64) bool) {
+	s.mu.Lock()
+	s.cut = f
+	s.mu.Unlock()
+}
+
+func (s *Server) cutNow(cmd string, n int64) bool {
+	s.mu.Lock()
+	f := s.cut
+	s.mu.Unlock()
+	return f != nil && f(cmd, n)
 }
 
 // Commands returns the commands run so far.
@@ -135,7 +149,7 @@ func (s *Server) session(conn *ssh.ServerConn, ch ssh.Channel, reqs <-chan *ssh.
 				if k > 0 {
 					in.Write(buf[:k])
 					n += int64(k)
-					if s.Cut != nil && s.Cut(p.Command, n) {
+					if s.cutNow(p.Command, n) {
 						conn.Close()
 						cmd.Process.Kill()
 						return
