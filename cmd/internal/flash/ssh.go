@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -248,7 +249,10 @@ func toSSH(ctx context.Context, t Target, src, sum string, size int64, o Opts) (
 	}
 	defer s.Close()
 	var errb bytes.Buffer
-	s.Stdout, s.Stderr = o.Out, io.MultiWriter(o.Out, &errb)
+	// The session copies stdout and stderr from two goroutines.
+	var mu sync.Mutex
+	s.Stdout = &lockedWriter{w: o.Out, mu: &mu}
+	s.Stderr = &lockedWriter{w: io.MultiWriter(o.Out, &errb), mu: &mu}
 	if err := s.Run(cmd); err != nil {
 		return res, fmt.Errorf("flash: the terminal refused the update: %s", strings.TrimSpace(lastLine(errb.String(), err)))
 	}
@@ -262,6 +266,19 @@ func lastLine(s string, err error) string {
 	}
 	ls := strings.Split(s, "\n")
 	return ls[len(ls)-1]
+}
+
+// lockedWriter serialises writes through a mutex shared by the writers
+// that reach the same underlying writer.
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 type countReader struct {
