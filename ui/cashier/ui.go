@@ -455,3 +455,7 @@ func (u *UI) confirmScreen() fyne.CanvasObject {
 	box := container.NewVBox(q, layout.NewSpacer(), container.NewCenter(container.NewHBox(no, yes)))
 	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(560, 220)), panel(box)))
 }
+
+// Sync runs f while no screen of the UI is being changed: for a frame (the
+// simulator) or a test that reads the UI's objects from another goroutine.
+func (u *UI) Sync(f func()) { u.locked(f) }

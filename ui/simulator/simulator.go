@@ -1,0 +1,693 @@
+package simulator
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"image"
+	"image/color"
+	"io"
+	"log/slog"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/skip2/go-qrcode"
+
+	"tpe/payment"
+	"tpe/ui/api"
+	"tpe/ui/cashier"
+)
+
+// World is the emulated terminal and its surroundings, as the simulator
+// window drives and watches them. device/sim's terminal implements it; the
+// methods shared with api.SimControl have the same signatures.
+type World interface {
+	// Cards lists the virtual cards of the wallet.
+	Cards() []api.SimCard
+	// PresentCard puts a virtual card (profile name) in the reader's field.
+	PresentCard(ctx context.Context, profile string, script []byte) error
+	// Scan makes the scanner read code (a customer's payment code).
+	Scan(ctx context.Context, code string) error
+	// Wallet makes the customer's wallet pay or decline ("pay", "decline")
+	// the Alipay+ payment paymentID.
+	Wallet(ctx context.Context, paymentID, wallet, action string) error
+	SetNetwork(online bool) error
+	Network() bool
+	// Receipts are the printer's cut receipts as paper images, oldest first.
+	Receipts() []image.Image
+	// Display is the customer display's framebuffer now.
+	Display() image.Image
+	Outbox() ([]api.Mail, error)
+}
+
+// PhoneWallet is a wallet app on the customer's phone and how its payment
+// codes look (Alipay+ code formats: 17–32 digits, see
+// docs.alipayplus.com code_scanning_payment_standards).
+type PhoneWallet struct {
+	Name   string
+	Prefix string // leading digits identifying the wallet
+	Digits int    // total length of a code
+}
+
+// DefaultWallets are the phone's wallet apps: Alipay's legacy 18-digit code
+// (28 + 16 digits) and 24-digit CII+BTI codes (6-digit issuer, BTI 02).
+var DefaultWallets = []PhoneWallet{
+	{"Alipay", "28", 18},
+	{"AlipayHK", "28100602", 24},
+	{"GCash", "25100102", 24},
+	{"Kakao Pay", "25200102", 24},
+	{"Touch 'n Go", "25300102", 24},
+}
+
+// Opts configures the simulator window. Every field is optional.
+type Opts struct {
+	Lang    string        // "fr" (default) or "en"
+	Wallets []PhoneWallet // default DefaultWallets
+	// Refresh is how often the customer display is redrawn (default 150 ms);
+	// the paper roll and the outbox follow every 8 refreshes and on events.
+	Refresh time.Duration
+	Logger  *slog.Logger
+}
+
+// maxEvents bounds the event log.
+const maxEvents = 300
+
+// Sim is the simulator window's content.
+type Sim struct {
+	app   fyne.App
+	svc   *payment.Service
+	world World
+	cui   *cashier.UI
+	o     Opts
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	root    fyne.CanvasObject
+	display *canvas.Image
+	paper   *fyne.Container
+	scroll  *container.Scroll
+	torn    map[uint64]bool
+	nPaper  int
+	net     *fyne.Container
+	phone   *fyne.Container
+	status  *canvas.Text
+	events  []string
+	evList  *widget.List
+	outbox  *fyne.Container
+	nMail   int
+
+	wallet  int                  // the phone's chosen wallet
+	qr      *payment.Transaction // the Alipay+ payment whose QR the phone scanned
+	qrImg   image.Image
+	result  string // the phone's last payment outcome
+	code    string // the payment code the phone shows
+	ctx     context.Context
+	cancel  context.CancelFunc
+	unsub   func()
+	done    sync.WaitGroup
+	win     fyne.Window
+	walletW *fyne.Container
+}
+
+// New builds the simulator around cashierUI and starts following the
+// service's events and the world's devices; Close stops it.
+func New(app fyne.App, svc *payment.Service, world World, cashierUI *cashier.UI, o *Opts) *Sim {
+	var opts Opts
+	if o != nil {
+		opts = *o
+	}
+	if opts.Lang != "en" {
+		opts.Lang = "fr"
+	}
+	if len(opts.Wallets) == 0 {
+		opts.Wallets = DefaultWallets
+	}
+	if opts.Refresh == 0 {
+		opts.Refresh = 150 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Sim{app: app, svc: svc, world: world, cui: cashierUI, o: opts, log: opts.Logger, torn: map[uint64]bool{}}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.locked(s.build)
+	ch, unsub := svc.Subscribe(128)
+	s.unsub = unsub
+	s.done.Add(2)
+	go func() {
+		defer s.done.Done()
+		for e := range ch {
+			s.do(func() { s.onEvent(e) })
+		}
+	}()
+	go s.poll()
+	return s
+}
+
+// Content is the whole simulator, cashier included.
+func (s *Sim) Content() fyne.CanvasObject { return s.root }
+
+// Window returns the simulator window (created on first call); the
+// keyboard drives the cashier UI.
+func (s *Sim) Window() fyne.Window {
+	if s.win == nil {
+		s.win = s.app.NewWindow(s.t("title"))
+		s.win.SetContent(s.root)
+		s.win.Resize(fyne.NewSize(1720, 940))
+		s.cui.BindKeys(s.win.Canvas())
+	}
+	return s.win
+}
+
+// Close stops following the service and the world.
+func (s *Sim) Close() {
+	s.cancel()
+	s.unsub()
+	s.done.Wait()
+}
+
+func (s *Sim) t(key string, args ...any) string { return tr(s.o.Lang, key, args...) }
+
+func (s *Sim) locked(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
+}
+
+func (s *Sim) do(f func()) { fyne.Do(func() { s.locked(f) }) }
+
+func (s *Sim) tap(f func()) func() { return func() { s.locked(f) } }
+
+// Sync runs f while no panel is being changed (tests, screenshots).
+func (s *Sim) Sync(f func()) { s.cui.Sync(func() { s.locked(f) }) }
+
+var (
+	colDesk  = color.NRGBA{0x1E, 0x23, 0x2D, 0xFF}
+	colPanel = color.NRGBA{0xF6, 0xF7, 0xFA, 0xFF}
+	colInk   = color.NRGBA{0x17, 0x1F, 0x2E, 0xFF}
+	colMuted = color.NRGBA{0x66, 0x70, 0x85, 0xFF}
+	colLight = color.NRGBA{0xC9, 0xD1, 0xE0, 0xFF}
+	colGreen = color.NRGBA{0x12, 0x9A, 0x56, 0xFF}
+	colRed   = color.NRGBA{0xD8, 0x35, 0x35, 0xFF}
+	colBlue  = color.NRGBA{0x1F, 0x5E, 0xFF, 0xFF}
+	colBezel = color.NRGBA{0x0B, 0x0E, 0x14, 0xFF}
+	colWhite = color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF}
+)
+
+func text(s string, size float32, col color.Color, bold bool) *canvas.Text {
+	t := canvas.NewText(s, col)
+	t.TextSize = size
+	t.TextStyle.Bold = bold
+	return t
+}
+
+// section is a titled panel on the desk.
+func section(title string, content fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(colPanel)
+	bg.CornerRadius = 12
+	head := text(strings.ToUpper(title), 12, colMuted, true)
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(10, 10, 12, 12),
+		container.NewBorder(head, nil, nil, nil, content)))
+}
+
+// column is o at width w and the full height it is given.
+func column(w float32, o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(columnLayout(w), o)
+}
+
+type columnLayout float32
+
+func (l columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(float32(l), h)
+}
+
+func (l columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(fyne.NewSize(float32(l), size.Height))
+	}
+}
+
+// fixed gives o exactly size w×h in a layout.
+func fixed(w, h float32, o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(layout.NewGridWrapLayout(fyne.NewSize(w, h)), o)
+}
+
+func (s *Sim) build() {
+	// centre: the terminal, then the event log and the outbox
+	bezel := canvas.NewRectangle(colBezel)
+	bezel.CornerRadius = 22
+	term := container.NewStack(bezel, container.New(layout.NewCustomPaddedLayout(18, 18, 18, 18), fixed(1024, 600, s.cui.Content())))
+	s.evList = widget.NewList(func() int { return len(s.events) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.TextStyle.Monospace = true
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			// Called by the list while it refreshes, on fyne's goroutine
+			// and inside onEvent's lock: no locking here.
+			line := ""
+			if i < len(s.events) {
+				line = s.events[i]
+			}
+			o.(*widget.Label).SetText(line)
+		})
+	s.outbox = container.NewVBox()
+	s.refreshOutbox()
+	tabs := container.NewAppTabs(
+		container.NewTabItemWithIcon(s.t("events"), theme.ListIcon(), s.evList),
+		container.NewTabItemWithIcon(s.t("outbox"), theme.MailComposeIcon(), container.NewVScroll(s.outbox)),
+	)
+	centre := container.NewBorder(term, nil, nil, nil, section("", tabs))
+
+	// left: wallet, network, phone
+	s.walletW = container.NewVBox()
+	s.buildWallet()
+	s.net = container.NewStack()
+	s.renderNet()
+	s.phone = container.NewStack()
+	s.renderPhone()
+	s.status = text("", 12, colMuted, false)
+	left := container.NewBorder(nil, container.NewVBox(section(s.t("network"), s.net), section(s.t("phone"), s.phone), s.status), nil, nil,
+		section(s.t("wallet"), container.NewBorder(text(s.t("wallet.hint"), 12, colMuted, false), nil, nil, nil, container.NewVScroll(s.walletW))))
+
+	// right: customer display and paper roll
+	s.display = canvas.NewImageFromImage(s.world.Display())
+	s.display.FillMode = canvas.ImageFillContain
+	s.display.ScaleMode = canvas.ImageScalePixels
+	lcd := canvas.NewRectangle(colBezel)
+	lcd.CornerRadius = 14
+	disp := container.NewCenter(container.NewStack(lcd, container.New(layout.NewCustomPaddedLayout(12, 12, 12, 12), fixed(240, 320, s.display))))
+	s.paper = container.NewVBox()
+	s.scroll = container.NewVScroll(s.paper)
+	tear := widget.NewButtonWithIcon(s.t("paper.tear"), theme.ContentCutIcon(), s.tap(s.tearOff))
+	s.refreshPaper()
+	right := container.NewBorder(section(s.t("display"), disp), nil, nil, nil,
+		section(s.t("paper"), container.NewBorder(nil, tear, nil, nil, s.scroll)))
+
+	bg := canvas.NewRectangle(colDesk)
+	body := container.NewBorder(nil, nil, column(260, left), column(320, right), centre)
+	s.root = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(10, 10, 10, 10), body))
+}
+
+// brandOf guesses a virtual card's scheme from its profile name or
+// description, for its colour in the wallet.
+func brandOf(c api.SimCard) string {
+	n := strings.ToLower(c.Name + " " + c.Description)
+	for _, b := range []string{"mastercard", "maestro", "visa", "amex", "cb"} {
+		if strings.Contains(n, b) {
+			return b
+		}
+	}
+	return ""
+}
+
+// cardColor is a brand's card colour in the wallet.
+func cardColor(brand string) color.NRGBA {
+	switch strings.ToLower(brand) {
+	case "visa":
+		return color.NRGBA{0x1A, 0x1F, 0x71, 0xFF}
+	case "mastercard", "maestro":
+		return color.NRGBA{0x2B, 0x2B, 0x2B, 0xFF}
+	case "cb":
+		return color.NRGBA{0x0E, 0x6B, 0x4F, 0xFF}
+	case "amex":
+		return color.NRGBA{0x2E, 0x77, 0xBC, 0xFF}
+	}
+	return color.NRGBA{0x5A, 0x43, 0x8C, 0xFF}
+}
+
+func (s *Sim) buildWallet() {
+	cards := s.world.Cards()
+	s.walletW.Objects = nil
+	if len(cards) == 0 {
+		s.walletW.Add(text(s.t("wallet.none"), 14, colMuted, false))
+	}
+	for _, c := range cards {
+		name := c.Name
+		bg := canvas.NewRectangle(cardColor(brandOf(c)))
+		bg.CornerRadius = 10
+		chip := canvas.NewRectangle(color.NRGBA{0xE8, 0xC5, 0x6A, 0xFF})
+		chip.CornerRadius = 3
+		brand := brandOf(c)
+		top := container.NewBorder(nil, nil, fixed(26, 18, chip), text(strings.ToUpper(brand), 14, colWhite, true))
+		desc := c.Description
+		if desc == "" {
+			desc = c.Name
+		}
+		lines := container.NewVBox(top, text(desc, 13, colWhite, true), text(c.PANMasked, 12, colLight, false))
+		card := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), lines))
+		s.walletW.Add(newTappable(card, s.tap(func() { s.present(name) })))
+	}
+	s.walletW.Refresh()
+}
+
+func (s *Sim) present(name string) {
+	go func() {
+		err := s.world.PresentCard(s.ctx, name, nil)
+		s.do(func() {
+			if err != nil {
+				s.say(s.t("err", err), true)
+				return
+			}
+			s.say(s.t("wallet.sent", name), false)
+		})
+	}()
+}
+
+func (s *Sim) say(msg string, bad bool) {
+	s.status.Text = msg
+	s.status.Color = colLight
+	if bad {
+		s.status.Color = colRed
+	}
+	s.status.Refresh()
+}
+
+func (s *Sim) renderNet() {
+	on := s.world.Network()
+	col, label := colGreen, s.t("network.on")
+	if !on {
+		col, label = colRed, s.t("network.off")
+	}
+	bg := canvas.NewRectangle(col)
+	bg.CornerRadius = 10
+	row := container.NewVBox(text(label, 18, colWhite, true), text(s.t("network.tap"), 11, colWhite, false))
+	s.net.Objects = []fyne.CanvasObject{newTappable(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(6, 6, 12, 12), row)), s.tap(func() {
+		if err := s.world.SetNetwork(!s.world.Network()); err != nil {
+			s.say(s.t("err", err), true)
+		}
+		s.renderNet()
+	}))}
+	s.net.Refresh()
+}
+
+func (s *Sim) renderPhone() {
+	names := make([]string, len(s.o.Wallets))
+	for i, w := range s.o.Wallets {
+		names[i] = w.Name
+	}
+	pick := widget.NewSelect(names, nil)
+	pick.SetSelectedIndex(s.wallet)
+	pick.OnChanged = func(string) {
+		s.locked(func() { s.wallet = max(pick.SelectedIndex(), 0) })
+	}
+	items := []fyne.CanvasObject{container.NewBorder(nil, nil, text(s.t("phone.wallet"), 13, colMuted, false), nil, pick)}
+	switch {
+	case s.qr != nil:
+		if s.qrImg != nil {
+			img := canvas.NewImageFromImage(s.qrImg)
+			img.ScaleMode = canvas.ImageScalePixels
+			img.FillMode = canvas.ImageFillContain
+			items = append(items, container.NewCenter(fixed(120, 120, img)))
+		}
+		items = append(items, text(s.t("phone.scanned", s.qr.Amount.Format(s.o.Lang)), 14, colInk, true))
+		id := s.qr.ID
+		pay := widget.NewButtonWithIcon(s.t("phone.pay"), theme.ConfirmIcon(), s.tap(func() { s.answer(id, "pay") }))
+		pay.Importance = widget.SuccessImportance
+		no := widget.NewButtonWithIcon(s.t("phone.decline"), theme.CancelIcon(), s.tap(func() { s.answer(id, "decline") }))
+		no.Importance = widget.DangerImportance
+		items = append(items, container.NewGridWithColumns(2, no, pay))
+	default:
+		if s.result != "" {
+			items = append(items, text(s.result, 15, colInk, true))
+		} else {
+			items = append(items, text(s.t("phone.idle"), 13, colMuted, false))
+		}
+		if s.code != "" {
+			items = append(items, text(s.t("phone.shown", s.code), 12, colMuted, false))
+		}
+		present := widget.NewButtonWithIcon(s.t("phone.code"), theme.GridIcon(), s.tap(s.presentCode))
+		present.Importance = widget.HighImportance
+		items = append(items, present, text(s.t("phone.code.sub"), 11, colMuted, false))
+	}
+	s.phone.Objects = []fyne.CanvasObject{container.NewVBox(items...)}
+	s.phone.Refresh()
+}
+
+func (s *Sim) answer(id, action string) {
+	w := s.o.Wallets[s.wallet].Name
+	go func() {
+		err := s.world.Wallet(s.ctx, id, w, action)
+		s.do(func() {
+			if err != nil {
+				s.say(s.t("err", err), true)
+			}
+		})
+	}()
+}
+
+// presentCode shows a fresh payment code of the chosen wallet to the
+// terminal's scanner (Alipay+ CPM).
+func (s *Sim) presentCode() {
+	w := s.o.Wallets[s.wallet]
+	s.code = paymentCode(w)
+	code := s.code
+	s.renderPhone()
+	go func() {
+		err := s.world.Scan(s.ctx, code)
+		s.do(func() {
+			if err != nil {
+				s.say(s.t("err", err), true)
+			}
+		})
+	}()
+}
+
+// paymentCode is w's prefix followed by random digits up to w.Digits.
+func paymentCode(w PhoneWallet) string {
+	var b strings.Builder
+	b.WriteString(w.Prefix)
+	for b.Len() < w.Digits {
+		n, _ := rand.Int(rand.Reader, big.NewInt(10))
+		b.WriteByte(byte('0' + n.Int64()))
+	}
+	return b.String()
+}
+
+func (s *Sim) onEvent(e payment.Event) {
+	line := e.At.Format("15:04:05") + "  " + string(e.Type)
+	if p := e.Payment; p != nil {
+		line += fmt.Sprintf("  %s  %s  %s", p.ID, p.Amount.Format(s.o.Lang), p.State)
+		if p.Card != nil {
+			line += "  " + p.Card.Brand + " " + p.Card.PAN.MaskedLast4()
+		}
+	}
+	if e.Message != "" {
+		line += "  — " + e.Message
+	}
+	s.events = append([]string{line}, s.events...)
+	if len(s.events) > maxEvents {
+		s.events = s.events[:maxEvents]
+	}
+	s.evList.Refresh()
+	if p := e.Payment; p != nil && p.Method == payment.MethodAlipayPlus {
+		switch {
+		case e.Type == payment.EventQR && p.QR != "":
+			s.qr, s.result, s.qrImg = p, "", nil
+			if q, err := qrcode.New(p.QR, qrcode.Medium); err == nil {
+				s.qrImg = q.Image(240)
+			}
+			s.renderPhone()
+		case p.State.Final() || p.State.Approved():
+			if s.qr != nil && s.qr.ID == p.ID || p.QR == "" {
+				st := s.t("st.other")
+				switch {
+				case p.State.Approved():
+					st = s.t("st.approved")
+				case p.State == payment.StateDeclined:
+					st = s.t("st.declined")
+				}
+				s.qr, s.result = nil, s.t("phone.done", st)
+				s.renderPhone()
+			}
+		}
+	}
+	switch e.Type {
+	case payment.EventReceiptPrinted, payment.EventReceiptFailed, payment.EventBatchClosed, payment.EventApproved,
+		payment.EventOfflineApproved, payment.EventDeclined, payment.EventLinkSent, payment.EventRefunded:
+		s.refreshPaper()
+		s.refreshOutbox()
+	}
+}
+
+// poll redraws the customer display, and now and then the paper and the
+// outbox (devices the service does not announce, such as the SMTP sink).
+func (s *Sim) poll() {
+	defer s.done.Done()
+	t := time.NewTicker(s.o.Refresh)
+	defer t.Stop()
+	for n := 1; ; n++ {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		img := s.world.Display()
+		slow := n%8 == 0
+		s.do(func() {
+			if img != nil {
+				s.display.Image = img
+				s.display.Refresh()
+			}
+			if slow {
+				s.refreshPaper()
+				s.refreshOutbox()
+				if on := s.world.Network(); (s.net != nil) && on != s.netShown() {
+					s.renderNet()
+				}
+			}
+		})
+	}
+}
+
+func (s *Sim) netShown() bool {
+	for _, o := range s.net.Objects {
+		found := false
+		walkTexts(o, func(t string) {
+			if t == s.t("network.on") {
+				found = true
+			}
+		})
+		return found
+	}
+	return false
+}
+
+func walkTexts(o fyne.CanvasObject, f func(string)) {
+	switch v := o.(type) {
+	case *canvas.Text:
+		f(v.Text)
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			walkTexts(c, f)
+		}
+	case *tappable:
+		walkTexts(v.content, f)
+	}
+}
+
+// fingerprint identifies a receipt image across calls (the world renders a
+// new image each time).
+func fingerprint(img image.Image) uint64 {
+	b := img.Bounds()
+	h := uint64(14695981039346656037)
+	mix := func(v uint32) { h ^= uint64(v); h *= 1099511628211 }
+	mix(uint32(b.Dx()))
+	mix(uint32(b.Dy()))
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 5 {
+			r, _, _, _ := img.At(x, y).RGBA()
+			mix(r)
+		}
+	}
+	return h
+}
+
+func (s *Sim) refreshPaper() {
+	receipts := s.world.Receipts()
+	var shown []image.Image
+	for _, r := range receipts {
+		if !s.torn[fingerprint(r)] {
+			shown = append(shown, r)
+		}
+	}
+	if len(shown) == s.nPaper && len(shown) > 0 {
+		return
+	}
+	grew := len(shown) > s.nPaper
+	s.nPaper = len(shown)
+	s.paper.Objects = nil
+	if len(shown) == 0 {
+		s.paper.Add(text(s.t("paper.empty"), 13, colMuted, false))
+	}
+	for _, r := range shown {
+		b := r.Bounds()
+		img := canvas.NewImageFromImage(r)
+		img.FillMode = canvas.ImageFillContain
+		w := float32(270)
+		img.SetMinSize(fyne.NewSize(w, w*float32(b.Dy())/float32(max(b.Dx(), 1))))
+		cut := canvas.NewLine(colLight)
+		cut.StrokeWidth = 1
+		s.paper.Add(img)
+		s.paper.Add(cut)
+	}
+	s.paper.Refresh()
+	if grew {
+		s.scroll.ScrollToBottom()
+	}
+}
+
+// tearOff hides the receipts printed so far, like tearing the paper.
+func (s *Sim) tearOff() {
+	for _, r := range s.world.Receipts() {
+		s.torn[fingerprint(r)] = true
+	}
+	s.nPaper = -1
+	s.refreshPaper()
+}
+
+func (s *Sim) refreshOutbox() {
+	mails, err := s.world.Outbox()
+	if err != nil || (len(mails) == s.nMail && s.nMail > 0) {
+		return
+	}
+	s.nMail = len(mails)
+	s.outbox.Objects = nil
+	if len(mails) == 0 {
+		s.outbox.Add(text(s.t("outbox.empty"), 13, colMuted, false))
+	}
+	for i := len(mails) - 1; i >= 0; i-- {
+		m := mails[i]
+		body := widget.NewLabel(firstLines(m.Text, 8))
+		body.TextStyle.Monospace = true
+		s.outbox.Add(container.NewVBox(
+			container.NewBorder(nil, nil, text(m.Subject, 14, colInk, true), text(m.At, 12, colMuted, false)),
+			text(strings.Join(m.To, ", "), 12, colBlue, false),
+			body, widget.NewSeparator()))
+	}
+	s.outbox.Refresh()
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tappable makes any drawing a touch target.
+type tappable struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onTap   func()
+}
+
+func newTappable(content fyne.CanvasObject, tap func()) *tappable {
+	t := &tappable{content: content, onTap: tap}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+func (t *tappable) Tapped(*fyne.PointEvent) {
+	if t.onTap != nil {
+		t.onTap()
+	}
+}
+
+func (t *tappable) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(t.content) }
