@@ -67,6 +67,7 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	country := fs.String("country", "FR", "ISO 3166 country")
 	lang := fs.String("lang", "fr", "language: fr or en")
 	hardware := fs.String("hardware", "pi", "hardware map: pi (PN532 on UART, ESC/POS printer, ST7789 display) or sim")
+	nfcBus := fs.String("nfc-bus", "", "override the NFC reader bus: uart, i2c or spi (pi)")
 	nfcPort := fs.String("nfc-port", "", "override the NFC reader port (pi)")
 	printerPort := fs.String("printer-port", "", "override the printer port (pi)")
 	scannerPort := fs.String("scanner-port", "", "serial port of a 2D scanner (pi; empty: no scanner)")
@@ -81,6 +82,7 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	var trust multiFlag
 	fs.Var(&trust, "trust", "release public key (PEM) to trust for update bundles; repeatable")
 	force := fs.Bool("force", false, "replace an existing, different config (keys are always kept)")
+	export := fs.String("export-dir", "", "also copy the public key and the QR code there (e.g. a USB stick) as ID.pub and ID-qr.png")
 	if pos, err := fs.parse(args); err != nil {
 		return err
 	} else if len(pos) > 0 {
@@ -92,6 +94,9 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	c := config.Defaults()
 	switch *hardware {
 	case "pi":
+		if *nfcBus != "" {
+			c.Hardware.NFC.Bus = *nfcBus
+		}
 		if *nfcPort != "" {
 			c.Hardware.NFC.Port = *nfcPort
 		}
@@ -139,6 +144,18 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "terminal public key (id %s), give it to the acquirer for enrolment:\n%s", res.KeyID, res.PublicKey)
 	fmt.Fprintf(stdout, "QR code of the terminal ID for the asset label: %s\n", res.QRPath)
+	if *export != "" {
+		for src, name := range map[string]string{rootPath(*root, provision.TerminalPub): c.Terminal.ID + ".pub", res.QRPath: c.Terminal.ID + "-qr.png"} {
+			b, err := os.ReadFile(src)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(*export, name), b, 0o644)
+			}
+			if err != nil {
+				return fmt.Errorf("exporting to %s: %w; the terminal is provisioned, copy %s by hand", *export, err, src)
+			}
+		}
+		fmt.Fprintf(stdout, "exported %s.pub and %s-qr.png to %s\n", c.Terminal.ID, c.Terminal.ID, *export)
+	}
 	if len(trust) == 0 {
 		fmt.Fprintf(stdout, "note: no --trust key given; `tpectl update apply` will refuse bundles until a release key is installed\n")
 	}

@@ -84,8 +84,12 @@ func TestProvisionUpdateRollbackFlow(t *testing.T) {
 	if !strings.Contains(out, "provisioned terminal T0000042") || !strings.Contains(out, "BEGIN PUBLIC KEY") {
 		t.Fatalf("provision: %s", out)
 	}
-	if out := mustTech(t, args...); !strings.Contains(out, "nothing changed") {
+	export := t.TempDir()
+	if out := mustTech(t, append(args, "--export-dir", export)...); !strings.Contains(out, "nothing changed") || !strings.Contains(out, "exported") {
 		t.Fatalf("second provision: %s", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(export, "T0000042.pub")); err != nil || !strings.Contains(string(b), "PUBLIC KEY") {
+		t.Fatalf("exported key: %v", err)
 	}
 	other := append(append([]string{}, args...), "--merchant-city", "Lyon")
 	if code, _, errs := techRun(t, other...); code != 1 || !strings.Contains(errs, "--force") {
