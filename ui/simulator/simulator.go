@@ -115,6 +115,7 @@ type Sim struct {
 	done    sync.WaitGroup
 	win     fyne.Window
 	walletW *fyne.Container
+	left    *fyne.Container // wallet, network and phone: relaid out when the phone changes size
 }
 
 // New builds the simulator around cashierUI and starts following the
@@ -218,6 +219,14 @@ func section(title string, content fyne.CanvasObject) fyne.CanvasObject {
 		container.NewBorder(head, nil, nil, nil, content)))
 }
 
+// hint is a small wrapped explanation.
+func hint(s string) fyne.CanvasObject {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	l.SizeName = theme.SizeNameCaptionText
+	return l
+}
+
 // column is o at width w and the full height it is given.
 func column(w float32, o fyne.CanvasObject) fyne.CanvasObject {
 	return container.New(columnLayout(w), o)
@@ -249,7 +258,7 @@ func (s *Sim) build() {
 	// centre: the terminal, then the event log and the outbox
 	bezel := canvas.NewRectangle(colBezel)
 	bezel.CornerRadius = 22
-	term := container.NewStack(bezel, container.New(layout.NewCustomPaddedLayout(18, 18, 18, 18), fixed(1024, 600, s.cui.Content())))
+	term := container.NewCenter(container.NewStack(bezel, container.New(layout.NewCustomPaddedLayout(18, 18, 18, 18), fixed(1024, 600, s.cui.Content()))))
 	s.evList = widget.NewList(func() int { return len(s.events) },
 		func() fyne.CanvasObject {
 			l := widget.NewLabel("")
@@ -282,8 +291,8 @@ func (s *Sim) build() {
 	s.phone = container.NewStack()
 	s.renderPhone()
 	s.status = text("", 12, colMuted, false)
-	left := container.NewBorder(nil, container.NewVBox(section(s.t("network"), s.net), section(s.t("phone"), s.phone), s.status), nil, nil,
-		section(s.t("wallet"), container.NewBorder(text(s.t("wallet.hint"), 12, colMuted, false), nil, nil, nil, container.NewVScroll(s.walletW))))
+	s.left = container.NewBorder(nil, container.NewVBox(section(s.t("network"), s.net), section(s.t("phone"), s.phone), s.status), nil, nil,
+		section(s.t("wallet"), container.NewBorder(hint(s.t("wallet.hint")), nil, nil, nil, container.NewVScroll(s.walletW))))
 
 	// right: customer display and paper roll
 	s.display = canvas.NewImageFromImage(s.world.Display())
@@ -300,7 +309,7 @@ func (s *Sim) build() {
 		section(s.t("paper"), container.NewBorder(nil, tear, nil, nil, s.scroll)))
 
 	bg := canvas.NewRectangle(colDesk)
-	body := container.NewBorder(nil, nil, column(260, left), column(320, right), centre)
+	body := container.NewBorder(nil, nil, column(260, s.left), column(320, right), centre)
 	s.root = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(10, 10, 10, 10), body))
 }
 
@@ -413,7 +422,7 @@ func (s *Sim) renderPhone() {
 			img := canvas.NewImageFromImage(s.qrImg)
 			img.ScaleMode = canvas.ImageScalePixels
 			img.FillMode = canvas.ImageFillContain
-			items = append(items, container.NewCenter(fixed(120, 120, img)))
+			items = append(items, container.NewCenter(fixed(96, 96, img)))
 		}
 		items = append(items, text(s.t("phone.scanned", s.qr.Amount.Format(s.o.Lang)), 14, colInk, true))
 		id := s.qr.ID
@@ -437,6 +446,9 @@ func (s *Sim) renderPhone() {
 	}
 	s.phone.Objects = []fyne.CanvasObject{container.NewVBox(items...)}
 	s.phone.Refresh()
+	if s.left != nil {
+		s.left.Refresh()
+	}
 }
 
 func (s *Sim) answer(id, action string) {
