@@ -24,5 +24,6 @@
 //	w := ui.Window() // or frame ui.Content() and call ui.BindKeys(w.Canvas())
 //	ui.Start()       // follows the service's events until Stop
 //
-// Only cmd calls app.New(); this package takes the fyne.App it is given.
+// Only cmd creates the fyne application; this package takes the fyne.App it
+// is given.
 package cashier

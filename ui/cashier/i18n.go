@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"golang.org/x/text/message/catalog"
@@ -247,14 +248,30 @@ var messages = map[string][2]string{
 	"role.technician": {"technicien", "technician"},
 }
 
+// singular holds the "one" form of counted messages, whose messages entry
+// is the "other" form (CLDR plural rules: French "one" is 0 and 1, English
+// only 1).
+var singular = map[string][2]string{
+	"hist.count":      {"%d paiement", "%d payment"},
+	"rep.pending":     {"%d paiement hors ligne à transmettre", "%d offline payment to send"},
+	"rep.fwddeclined": {"%d paiement hors ligne refusé après envoi : à traiter", "%d offline payment declined after sending: act on it"},
+	"links.pending":   {"%d en attente de paiement", "%d awaiting payment"},
+}
+
 var cat = func() catalog.Catalog {
 	b := catalog.NewBuilder(catalog.Fallback(language.French))
+	tags := []language.Tag{language.French, language.English}
 	for k, v := range messages {
-		if err := b.SetString(language.French, k, v[0]); err != nil {
-			panic(err) // static data: a bad entry is a programming error caught by every test
-		}
-		if err := b.SetString(language.English, k, v[1]); err != nil {
-			panic(err)
+		for i, tag := range tags {
+			var err error
+			if one, ok := singular[k]; ok {
+				err = b.Set(tag, k, plural.Selectf(1, "%d", plural.One, one[i], plural.Other, v[i]))
+			} else {
+				err = b.SetString(tag, k, v[i])
+			}
+			if err != nil {
+				panic(err) // static data: a bad entry is a programming error caught by every test
+			}
 		}
 	}
 	return b

@@ -94,6 +94,26 @@ func TestCatalogue(t *testing.T) {
 	}
 }
 
+func TestPlurals(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"fr", 0, "0 paiement"}, {"fr", 1, "1 paiement"}, {"fr", 2, "2 paiements"},
+		{"en", 0, "0 payments"}, {"en", 1, "1 payment"}, {"en", 2, "2 payments"},
+	} {
+		if got := T(c.lang, "hist.count", c.n); got != c.want {
+			t.Errorf("T(%s, hist.count, %d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+	for k := range singular {
+		if _, ok := messages[k]; !ok {
+			t.Errorf("singular form of unknown key %q", k)
+		}
+	}
+}
+
 // frenchOnly is every French message that differs from its English one:
 // seeing one on an English screen means a string escaped translation.
 func frenchOnly() map[string]bool {
