@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"tpe/cmd/internal/update"
-	"tpe/config"
 )
 
 // rootPath joins a path of the terminal's file system under root.
@@ -48,6 +47,9 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 			from = "was " + res.Previous
 		}
 		fmt.Fprintf(stdout, "installed tpe %s in slot %s (%s), signed by %s\n", res.Version, res.Slot, from, res.KeyID)
+		if res.ConfigMigrated {
+			fmt.Fprintf(stdout, "tpe.toml migrated for the new version; the previous one is kept in /%s and comes back with a rollback\n", update.ConfigBackup)
+		}
 		if res.Trial {
 			fmt.Fprintf(stdout, "on trial: at its first start it must pass the health check (tpe-update-check.service) or it rolls back to %s\n", res.Previous)
 		}
@@ -90,6 +92,9 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "rolled back from %s to %s\n", log.From, log.To)
+		if log.ConfigRestored {
+			fmt.Fprintln(stdout, "the config from before the update was restored")
+		}
 		return restartTPE(ctx, *restart, *root, stdout)
 	case "check":
 		url := fs.String("health-url", "", "health endpoint (default: http://<api.listen>/v1/health from the root's tpe.toml)")
@@ -99,7 +104,9 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		token := ""
 		if *url == "" {
-			c, err := config.Load(rootPath(*root, update.ConfigPath))
+			// Leniently: a migrated config may hold keys only the new
+			// version knows.
+			c, err := update.LenientConfig(*root)
 			if err != nil {
 				return fmt.Errorf("%w; or pass --health-url", err)
 			}

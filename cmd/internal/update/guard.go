@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
 	"tpe/config"
 	"tpe/offline"
 )
@@ -26,6 +28,22 @@ func Rooted(root, p string) string {
 	return filepath.Join(root, filepath.FromSlash(p))
 }
 
+// LenientConfig reads the root's tpe.toml over the defaults without
+// rejecting unknown keys or validating: after a bundle migrated the config
+// for a newer version, this tpectl must still find the journal and the
+// local API in it.
+func LenientConfig(root string) (config.Config, error) {
+	c := config.Defaults()
+	b, err := os.ReadFile(Rooted(root, ConfigPath))
+	if err != nil {
+		return c, err
+	}
+	if _, err := toml.Decode(string(b), &c); err != nil {
+		return c, fmt.Errorf("%s: %w", ConfigPath, err)
+	}
+	return c, nil
+}
+
 // JournalGuard is the default Guard: it reads the offline journal named
 // by the root's tpe.toml read-only. No config or no journal means nothing
 // is at risk (an unprovisioned or brand-new terminal). When the running
@@ -36,7 +54,7 @@ func JournalGuard(root string, allowQueued bool) func(ctx context.Context) error
 		if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		c, err := config.Load(cfgPath)
+		c, err := LenientConfig(root)
 		if err != nil {
 			return fmt.Errorf("%w: %v; fix the config (tpectl config check) first", ErrRiskUnknown, err)
 		}

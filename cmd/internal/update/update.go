@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,6 +46,9 @@ type State struct {
 	// Since is when the trial began.
 	Since        time.Time    `json:"since,omitzero"`
 	LastRollback *RollbackLog `json:"last_rollback,omitempty"`
+	// BackupFor names the slot whose config is in ConfigBackup (the config
+	// from before a migration): restored whenever that slot runs again.
+	BackupFor string `json:"config_backup_for,omitempty"`
 	// Note records what reconcile repaired after a power cut.
 	Note string `json:"note,omitempty"`
 }
@@ -55,6 +59,9 @@ type RollbackLog struct {
 	To     string    `json:"to"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
+	// ConfigRestored says the config from before the update's migrations
+	// was put back.
+	ConfigRestored bool `json:"config_restored,omitempty"`
 }
 
 // SlotInfo describes one slot.
@@ -123,6 +130,9 @@ type Result struct {
 	Previous string // version replaced, "" on a first install
 	KeyID    string
 	Trial    bool // the new version must pass its health check
+	// ConfigMigrated says the bundle's migrations changed tpe.toml (the
+	// previous one is kept in ConfigBackup for a rollback).
+	ConfigMigrated bool
 }
 
 // root wraps a root directory.
@@ -210,14 +220,37 @@ func (r rootDir) reconcile() (State, string, error) {
 	if err != nil {
 		return st, act, err
 	}
+	dirty := false
+	if st.BackupFor != "" && st.BackupFor == act {
+		// The slot that ran before a migration runs again (interrupted
+		// switch, or a rollback cut before its config was restored).
+		if err := r.restoreConfig(); err != nil {
+			return st, act, err
+		}
+		st.BackupFor = ""
+		st.Note = "the config from before the update was restored"
+		dirty = true
+	}
 	if st.Trial != "" && st.Trial != act {
 		st = State{Previous: st.Previous, LastRollback: st.LastRollback,
-			Note: fmt.Sprintf("an operation on slot %s was interrupted before it took effect; slot %s still runs", st.Trial, act)}
+			Note: strings.TrimPrefix(st.Note+"; ", "; ") + fmt.Sprintf("an operation on slot %s was interrupted before it took effect; slot %s still runs", st.Trial, act)}
+		dirty = true
+	}
+	if dirty {
 		if err := r.writeState(st); err != nil {
 			return st, act, err
 		}
 	}
 	return st, act, nil
+}
+
+// restoreConfig puts ConfigBackup back as the config.
+func (r rootDir) restoreConfig() error {
+	b, err := os.ReadFile(r.p(ConfigBackup))
+	if err != nil {
+		return fmt.Errorf("update: the config backup %s is missing (%v); restore /%s by hand from the terminal's records", ConfigBackup, err, ConfigPath)
+	}
+	return writeAtomic(r.p(ConfigPath), b, 0o640)
 }
 
 // switchTo points current at slot, atomically.
@@ -301,6 +334,17 @@ func Apply(ctx context.Context, root, path string, o *Opts) (*Result, error) {
 		os.RemoveAll(stage)
 		return nil, fmt.Errorf("update: installing into slot %s (the bundle changed since it was verified?): %w", target, err)
 	}
+	// Config migrations are computed now, before anything changes.
+	cfgOld, cerr := os.ReadFile(r.p(ConfigPath))
+	var cfgNew []byte
+	migrated := false
+	if cerr == nil {
+		if cfgNew, migrated, err = migrateConfig(stage, cfgOld); err != nil {
+			os.RemoveAll(stage)
+			return nil, err
+		}
+	}
+	res.ConfigMigrated = migrated
 	opts.Hook("staged")
 	slotDir, aside := r.slot(target), r.p(SlotsDir+"/.old-"+target)
 	if err := os.Rename(slotDir, aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -315,17 +359,30 @@ func Apply(ctx context.Context, root, path string, o *Opts) (*Result, error) {
 	}
 	os.RemoveAll(aside)
 	opts.Hook("slot-replaced")
+	backupFor := ""
+	if migrated {
+		if err := writeAtomic(r.p(ConfigBackup), cfgOld, 0o640); err != nil {
+			return nil, err
+		}
+		backupFor = act // "" on a first install: nothing to roll back to
+	}
 	if act != "" {
-		st = State{Trial: target, Previous: act, Since: opts.Now().UTC(), LastRollback: st.LastRollback}
+		st = State{Trial: target, Previous: act, Since: opts.Now().UTC(), LastRollback: st.LastRollback, BackupFor: backupFor}
 		res.Trial = true
 	} else {
 		// A first install has nothing to roll back to: no trial.
-		st = State{}
+		st = State{BackupFor: backupFor}
 	}
 	if err := r.writeState(st); err != nil {
 		return nil, err
 	}
 	opts.Hook("state-written")
+	if migrated {
+		if err := writeAtomic(r.p(ConfigPath), cfgNew, 0o640); err != nil {
+			return nil, err
+		}
+		opts.Hook("config-written")
+	}
 	if err := r.switchTo(target); err != nil {
 		return nil, err
 	}
@@ -383,7 +440,7 @@ func Confirm(root string) error {
 	if st.Trial == "" {
 		return ErrNoTrial
 	}
-	return r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback})
+	return r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback, BackupFor: st.BackupFor})
 }
 
 // Rollback switches back to the other slot, which must hold a complete
@@ -420,9 +477,15 @@ func (r rootDir) rollback(reason string, now time.Time) (*RollbackLog, error) {
 	}
 	log.To = to + " (" + prev.Version + ")"
 	// Symlink first: a cut after it runs the previous version, and
-	// reconcile clears the stale trial.
+	// reconcile clears the stale trial and restores its config.
 	if err := r.switchTo(to); err != nil {
 		return nil, err
+	}
+	if st.BackupFor == to {
+		if err := r.restoreConfig(); err != nil {
+			return nil, err
+		}
+		log.ConfigRestored = true
 	}
 	if err := r.writeState(State{Previous: act, LastRollback: log}); err != nil {
 		return nil, err
@@ -514,7 +577,7 @@ func Check(ctx context.Context, root string, health func(ctx context.Context, ve
 	if last != nil {
 		return r.fail(res, fmt.Sprintf("version %s failed its health check: %v", m.Version, last), opts.Now())
 	}
-	if err := r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback}); err != nil {
+	if err := r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback, BackupFor: st.BackupFor}); err != nil {
 		return res, err
 	}
 	res.Confirmed = true

@@ -45,17 +45,28 @@ func newKit(t testing.TB) *kit {
 }
 
 // bundle builds and signs a bundle of version v (cached).
-func (k *kit) bundle(t testing.TB, v string) string {
+func (k *kit) bundle(t testing.TB, v string) string { return k.bundleWith(t, v, nil) }
+
+// bundleWith also ships config migrations (file name → content).
+func (k *kit) bundleWith(t testing.TB, v string, migrations map[string]string) string {
 	t.Helper()
 	if p, ok := k.bundles[v]; ok {
 		return p
+	}
+	var migDir string
+	if len(migrations) > 0 {
+		migDir = filepath.Join(k.src, "mig-"+v)
+		os.MkdirAll(migDir, 0o755)
+		for n, c := range migrations {
+			os.WriteFile(filepath.Join(migDir, n), []byte(c), 0o644)
+		}
 	}
 	bin := filepath.Join(k.src, "tpe-"+v)
 	os.WriteFile(bin, []byte("#!/bin/sh\necho tpe "+v+"\n"+strings.Repeat("#", 5000)), 0o755)
 	unit := filepath.Join(k.src, "unit-"+v)
 	os.WriteFile(unit, []byte("[Service]\nExecStart=/opt/tpe/current/bin/tpe\n# "+v+"\n"), 0o644)
 	p := filepath.Join(k.src, "tpe-"+v+".tpeb")
-	if _, err := bundle.BuildFile(p, bundle.BuildOpts{Version: v, Binary: bin, Unit: unit}); err != nil {
+	if _, err := bundle.BuildFile(p, bundle.BuildOpts{Version: v, Binary: bin, Unit: unit, Migrations: migDir}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := bundle.Sign(p, k.priv); err != nil {
@@ -409,7 +420,10 @@ func TestHealthGuardAndProbe(t *testing.T) {
 
 // steps are the hook points of Apply, in order.
 var steps = []string{"locked", "verified", "guarded", "extract:bin/tpe", "extract:systemd/tpe.service",
-	"staged", "slot-moved-aside", "slot-replaced", "state-written", "switched"}
+	"extract:migrations/0001-debug.toml", "staged", "slot-moved-aside", "slot-replaced", "state-written",
+	"config-written", "switched"}
+
+const debugMigration = "description = \"log at debug level\"\n[set]\n\"log.level\" = \"debug\"\n"
 
 // TestPowerCutDuringApply kills a child process applying 1.2.0 over
 // 1.1.0 (with 1.0.0 in the other slot) at every step, then checks the root
@@ -421,13 +435,16 @@ func TestPowerCutDuringApply(t *testing.T) {
 	for _, step := range steps {
 		t.Run(step, func(t *testing.T) {
 			k := newKit(t)
+			provisionJournal(t, k.root)
+			original, _ := os.ReadFile(filepath.Join(k.root, ConfigPath))
 			k.mustApply(t, "1.0.0")
 			k.mustApply(t, "1.1.0")
 			if _, err := Check(context.Background(), k.root, healthy, fast); err != nil {
 				t.Fatal(err)
 			}
+			newBundle := k.bundleWith(t, "1.2.0", map[string]string{"0001-debug.toml": debugMigration})
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApplyChild$")
-			cmd.Env = append(os.Environ(), "TPE_UPDATE_CHILD_ROOT="+k.root, "TPE_UPDATE_CHILD_BUNDLE="+k.bundle(t, "1.2.0"), "TPE_UPDATE_CHILD_STOP="+step)
+			cmd.Env = append(os.Environ(), "TPE_UPDATE_CHILD_ROOT="+k.root, "TPE_UPDATE_CHILD_BUNDLE="+newBundle, "TPE_UPDATE_CHILD_STOP="+step)
 			out, _ := cmd.StdoutPipe()
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -446,14 +463,21 @@ func TestPowerCutDuringApply(t *testing.T) {
 				t.Fatalf("child never reached %s", step)
 			}
 			s := k.status(t)
+			cfg, _ := os.ReadFile(filepath.Join(k.root, ConfigPath))
 			switch s.Version {
 			case "1.1.0":
 				if s.Trial {
 					t.Fatalf("old version active but on trial: %+v", s)
 				}
+				if string(cfg) != string(original) {
+					t.Fatalf("old version runs with another config:\n%s", cfg)
+				}
 			case "1.2.0":
 				if !s.Trial {
 					t.Fatalf("new version active without trial: %+v", s)
+				}
+				if !strings.Contains(string(cfg), `level = "debug"`) {
+					t.Fatalf("new version runs without its migrated config:\n%s", cfg)
 				}
 			default:
 				t.Fatalf("after a cut at %s the root runs %q: %+v", step, s.Version, s)
@@ -478,6 +502,84 @@ func TestPowerCutDuringApply(t *testing.T) {
 			}
 			if s := k.status(t); s.Version != "1.2.0" || s.Trial {
 				t.Fatalf("final: %+v", s)
+			}
+			if cfg, _ := os.ReadFile(filepath.Join(k.root, ConfigPath)); !strings.Contains(string(cfg), `level = "debug"`) {
+				t.Fatalf("final config not migrated:\n%s", cfg)
+			}
+		})
+	}
+}
+
+func TestConfigMigrationAndRollback(t *testing.T) {
+	k := newKit(t)
+	provisionJournal(t, k.root)
+	cfgPath := filepath.Join(k.root, ConfigPath)
+	original, _ := os.ReadFile(cfgPath)
+	k.mustApply(t, "1.0.0")
+	// 1.1.0 renames a key to one only it knows, and sets another.
+	k.bundleWith(t, "1.1.0", map[string]string{
+		"0001-rename.toml": "[rename]\n\"terminal.contract\" = \"terminal.contract_number\"\n",
+		"0002-debug.toml":  debugMigration,
+	})
+	r := k.mustApply(t, "1.1.0")
+	if !r.ConfigMigrated {
+		t.Fatal("migration not reported")
+	}
+	cfg, _ := os.ReadFile(cfgPath)
+	if !strings.Contains(string(cfg), `contract_number = "1234567"`) || strings.Contains(string(cfg), "\ncontract =") || !strings.Contains(string(cfg), `level = "debug"`) {
+		t.Fatalf("migrated config:\n%s", cfg)
+	}
+	// This tpectl still reads what it needs from the migrated config.
+	if err := JournalGuard(k.root, false)(context.Background()); err != nil {
+		t.Fatalf("guard on a migrated config: %v", err)
+	}
+	res, err := Check(context.Background(), k.root, failing, fast)
+	if !errors.Is(err, ErrRolledBack) || !res.RolledBack.ConfigRestored {
+		t.Fatalf("check: %+v %v", res.RolledBack, err)
+	}
+	if cfg, _ := os.ReadFile(cfgPath); string(cfg) != string(original) {
+		t.Fatalf("config after rollback differs from the original:\n%s", cfg)
+	}
+	// Confirmed, then rolled back by hand later: the config comes back too.
+	k2 := newKit(t)
+	provisionJournal(t, k2.root)
+	k2.mustApply(t, "1.0.0")
+	k2.bundleWith(t, "1.1.0", map[string]string{"0002-debug.toml": debugMigration})
+	k2.mustApply(t, "1.1.0")
+	if err := Confirm(k2.root); err != nil {
+		t.Fatal(err)
+	}
+	log, err := Rollback(k2.root, "test", time.Now())
+	if err != nil || !log.ConfigRestored {
+		t.Fatalf("manual rollback: %+v %v", log, err)
+	}
+	if cfg, _ := os.ReadFile(filepath.Join(k2.root, ConfigPath)); string(cfg) != string(original) {
+		t.Fatalf("config after manual rollback:\n%s", cfg)
+	}
+}
+
+func TestBadMigrationChangesNothing(t *testing.T) {
+	for name, mig := range map[string]string{
+		"rename onto a set key": "[rename]\n\"terminal.contract\" = \"terminal.mcc\"\n",
+		"unknown field":         "[renames]\n\"a\" = \"b\"\n",
+		"not toml":              "[[[",
+		"through a value":       "[set]\n\"terminal.id.x\" = 1\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			k := newKit(t)
+			provisionJournal(t, k.root)
+			cfgPath := filepath.Join(k.root, ConfigPath)
+			original, _ := os.ReadFile(cfgPath)
+			k.mustApply(t, "1.0.0")
+			_, err := Apply(context.Background(), k.root, k.bundleWith(t, "1.1.0", map[string]string{"0001.toml": mig}), nil)
+			if !errors.Is(err, ErrMigration) {
+				t.Fatalf("got %v, want ErrMigration", err)
+			}
+			if cfg, _ := os.ReadFile(cfgPath); string(cfg) != string(original) {
+				t.Fatal("config changed")
+			}
+			if s := k.status(t); s.Version != "1.0.0" || s.Slots[1].Problem != "empty" || s.Trial {
+				t.Fatalf("status: %+v", s)
 			}
 		})
 	}
