@@ -11,7 +11,7 @@
 //	manifest.sig      Signatures (absent in an unsigned bundle)
 //	bin/tpe           the terminal binary (mode 0755)
 //	systemd/tpe.service
-//	migrations/…      config migrations, carried into the slot
+//	migrations/…      config migrations, applied by cmd/internal/update
 //
 // Putting the signatures before the payload lets a reader check the
 // signature, then hash each file as it streams past, in one pass and without

@@ -21,12 +21,24 @@
 //  3. extract into .staging, fsync every file and directory;
 //  4. rename the inactive slot aside, rename .staging into its place, fsync;
 //  5. write state.json {trial: new slot, previous: old slot} (temp file,
-//     fsync, rename, fsync dir);
+//     fsync, rename, fsync dir), then the migrated config if any;
 //  6. switch: symlink current.new → new slot, rename over current, fsync.
 //
 // A cut before 6 leaves current on the old slot; the trial recorded in 5 names
 // a slot current does not point to, and reconcile (run first by every
 // operation) clears it. A cut after 6 leaves the new version on trial.
+//
+// # Config migrations
+//
+// A bundle's migrations/*.toml (see Migration: rename, delete, set, default
+// on dotted keys of tpe.toml) are applied to the config during Apply. They
+// are computed from the staged bundle before anything changes, so a bad
+// migration refuses the update with ErrMigration. The config as it was is
+// kept in ConfigBackup, tied in state.json to the slot it belongs to
+// (BackupFor); whenever that slot runs again — rollback, or a switch cut by
+// a power loss — the backup is restored, because the old version rejects
+// keys it does not know. The config is written after state.json and before
+// the switch.
 //
 // # Trial and rollback
 //
