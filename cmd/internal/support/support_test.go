@@ -129,3 +129,11 @@ func untar(t *testing.T, b []byte) map[string]string {
 		out[h.Name] = string(body)
 	}
 }
+
+func BenchmarkRedact(b *testing.B) {
+	line := `time=2026-11-26T09:00:01Z level=DEBUG msg="sale" txn_id=pay_000042 amount_minor=1250 card=4111111111111111 access_token=` + testToken
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		Redact(line)
+	}
+}
