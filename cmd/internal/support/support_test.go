@@ -40,8 +40,24 @@ func TestRedact(t *testing.T) {
 			t.Errorf("Redact(%q) = %q, still holds %q", tt.in, got, tt.mustNot)
 		}
 	}
-	if got := Redact("sale approved amount_minor=1250 txn_id=pay_000042 at 12:30"); got != "sale approved amount_minor=1250 txn_id=pay_000042 at 12:30" {
-		t.Errorf("ordinary line changed: %q", got)
+	for _, keep := range []string{
+		"sale approved amount_minor=1250 txn_id=pay_000042 at 12:30",
+		"company=Acme shipping=express ping=ok url=https://gw.example.com/v1/health",
+		`password = ""`,
+	} {
+		if got := Redact(keep); got != keep {
+			t.Errorf("ordinary line changed: %q → %q", keep, got)
+		}
+	}
+	for in, want := range map[string]string{
+		`api_key: abc123, next=1`:         `api_key: <redacted>, next=1`,
+		`{"pin":"1234","amount":1250}`:    `{"pin":"<redacted>","amount":1250}`,
+		`client_secret = "s3cr3t"`:        `client_secret = "<redacted>"`,
+		"GET / Authorization: Bearer xyz": "GET / Authorization: <redacted> <redacted>",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
 	}
 	if got := Redact("card " + testPAN); !strings.Contains(got, "1111>") {
 		t.Errorf("last four digits lost: %q", got)
