@@ -1,0 +1,26 @@
+// Package notify sends the terminal's e-mail: the customer's receipt after
+// a payment (when the merchant enabled it and the customer gave an
+// address), the end-of-day Z report to the merchant, and the payment-link
+// mails of payment/paylink. Mailer implements payment.Notifier.
+//
+// Mail follows RFC 5322 with MIME (RFC 2045/2046/2047): UTF-8 subjects and
+// display names are encoded words, bodies are multipart/alternative with a
+// plain-text part first and an HTML part last, both quoted-printable.
+// Sending uses net/smtp (RFC 5321) with STARTTLS (RFC 3207) when
+// configured — a relay that does not offer it is refused rather than
+// falling back to clear text — and AUTH PLAIN (RFC 4954) when a user name
+// is configured.
+//
+// A send returns only once the relay accepted the message. A refused
+// recipient or sender is a *SMTPError (ErrRejected for 5xx, ErrTemporary
+// for 4xx); a malformed address is ErrInvalidAddress before anything is
+// sent. Failures never change a payment: the Service logs a receipt that
+// could not be mailed, and paylink fails the link it could not send.
+//
+// Wiring (cmd): notify.New(&notify.Opts{Host: cfg.SMTP.Host, Port:
+// cfg.SMTP.Port, StartTLS: cfg.SMTP.StartTLS, Username: cfg.SMTP.Username,
+// Password: cfg.SMTP.Password, From: cfg.SMTP.From, Merchant: merchant,
+// Lang: cfg.Terminal.Language, ReportTo: merchantEmail if
+// notifications.email_z_report}). The simulator's sink is
+// payment/notify/smtpsim.
+package notify
