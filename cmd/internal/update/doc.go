@@ -59,6 +59,6 @@
 // AllowQueued, because a rollback after a new version migrated the journal
 // would leave them to a binary that cannot read it. When the running
 // terminal holds the journal (offline.ErrLocked), the guard asks its local
-// API instead (GET /v1/health, queue_length) and refuses when it cannot
-// tell.
+// API instead — GET /v1/health for queue_length, GET /v1/payments for card
+// payments pending or processing — and refuses when it cannot tell.
 package update

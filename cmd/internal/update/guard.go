@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -68,7 +69,7 @@ func JournalGuard(root string, allowQueued bool) func(ctx context.Context) error
 		}
 		st, err := offline.Open(jpath, &offline.Opts{KeyFile: Rooted(root, key), ReadOnly: true, LockTimeout: 500 * time.Millisecond})
 		if errors.Is(err, offline.ErrLocked) {
-			return HealthGuard("http://"+c.API.Listen+"/v1/health", c.API.Token, allowQueued)(ctx)
+			return HealthGuard("http://"+c.API.Listen, c.API.Token, allowQueued)(ctx)
 		}
 		if err != nil {
 			return fmt.Errorf("%w: %v; run tpectl diag", ErrRiskUnknown, err)
@@ -92,15 +93,14 @@ func judge(inFlight, queued int, allowQueued bool) error {
 	return nil
 }
 
-// HealthGuard asks a running terminal (GET /v1/health) how many offline
-// payments wait. The health report does not list payments in flight; the
-// switch only takes effect at the next restart, where boot recovery
-// resolves them from the journal.
-func HealthGuard(url, token string, allowQueued bool) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// HealthGuard asks a running terminal's local API (base is
+// http://host:port): GET /v1/health for queue_length, and GET /v1/payments
+// for card payments pending or processing (in flight). It refuses when it
+// cannot tell.
+func HealthGuard(base, token string, allowQueued bool) func(ctx context.Context) error {
+	base = strings.TrimRight(base, "/")
+	get := func(ctx context.Context, path string, v any) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrRiskUnknown, err)
 		}
@@ -112,13 +112,34 @@ func HealthGuard(url, token string, allowQueued bool) func(ctx context.Context) 
 			return fmt.Errorf("%w: the terminal holds its journal but its API does not answer (%v); stop it with `systemctl stop tpe` when no sale is on screen, then apply again", ErrRiskUnknown, err)
 		}
 		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(v) != nil {
+			return fmt.Errorf("%w: the terminal's API answered %s with HTTP %d; stop it with `systemctl stop tpe`, then apply again", ErrRiskUnknown, path, resp.StatusCode)
+		}
+		return nil
+	}
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
 		var h struct {
 			QueueLength *int `json:"queue_length"`
 		}
-		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&h) != nil || h.QueueLength == nil {
-			return fmt.Errorf("%w: the terminal's health report is unusable (HTTP %d); stop it with `systemctl stop tpe`, then apply again", ErrRiskUnknown, resp.StatusCode)
+		if err := get(ctx, "/v1/health", &h); err != nil {
+			return err
 		}
-		return judge(0, *h.QueueLength, allowQueued)
+		if h.QueueLength == nil {
+			return fmt.Errorf("%w: the terminal's health report has no queue_length; stop it with `systemctl stop tpe`, then apply again", ErrRiskUnknown)
+		}
+		inFlight := 0
+		for _, q := range []string{"status=processing&limit=50", "status=pending&method=card&limit=50"} {
+			var l struct {
+				Payments []json.RawMessage `json:"payments"`
+			}
+			if err := get(ctx, "/v1/payments?"+q, &l); err != nil {
+				return err
+			}
+			inFlight += len(l.Payments)
+		}
+		return judge(inFlight, *h.QueueLength, allowQueued)
 	}
 }
 

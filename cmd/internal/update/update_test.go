@@ -381,10 +381,18 @@ func TestJournalGuard(t *testing.T) {
 }
 
 func TestHealthGuardAndProbe(t *testing.T) {
-	queue, version, code := 0, "1.1.0", 200
+	queue, version, code, processing := 0, "1.1.0", 200, 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok" {
 			w.WriteHeader(401)
+			return
+		}
+		if r.URL.Path == "/v1/payments" {
+			n := 0
+			if r.URL.Query().Get("status") == "processing" {
+				n = processing
+			}
+			fmt.Fprintf(w, `{"payments":[%s]}`, strings.TrimSuffix(strings.Repeat(`{"id":"p"},`, n), ","))
 			return
 		}
 		w.WriteHeader(code)
@@ -399,13 +407,17 @@ func TestHealthGuardAndProbe(t *testing.T) {
 	if err := HealthGuard(srv.URL, "tok", false)(ctx); !errors.Is(err, ErrQueued) {
 		t.Fatalf("got %v, want ErrQueued", err)
 	}
+	processing = 1
+	if err := HealthGuard(srv.URL, "tok", true)(ctx); !errors.Is(err, ErrInFlight) {
+		t.Fatalf("got %v, want ErrInFlight", err)
+	}
 	if err := HealthGuard(srv.URL, "bad", false)(ctx); !errors.Is(err, ErrRiskUnknown) {
 		t.Fatalf("got %v, want ErrRiskUnknown", err)
 	}
-	if err := HealthGuard("http://127.0.0.1:1/v1/health", "", false)(ctx); !errors.Is(err, ErrRiskUnknown) {
+	if err := HealthGuard("http://127.0.0.1:1", "", false)(ctx); !errors.Is(err, ErrRiskUnknown) {
 		t.Fatalf("got %v, want ErrRiskUnknown", err)
 	}
-	probe := HTTPHealth(srv.URL, "tok")
+	probe := HTTPHealth(srv.URL+"/v1/health", "tok")
 	if err := probe(ctx, "1.1.0"); err != nil {
 		t.Fatal(err)
 	}
@@ -612,4 +624,36 @@ func flip(b []byte, i int) []byte {
 	c := append([]byte{}, b...)
 	c[i] ^= 0x01
 	return c
+}
+
+// TestJournalGuardAsksTheRunningTerminal holds the journal open as the
+// running terminal does: the guard must fall back to its local API.
+func TestJournalGuardAsksTheRunningTerminal(t *testing.T) {
+	queue := 2
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/payments" {
+			fmt.Fprint(w, `{"payments":[]}`)
+			return
+		}
+		fmt.Fprintf(w, `{"status":"ok","queue_length":%d}`, queue)
+	}))
+	defer srv.Close()
+	root := t.TempDir()
+	provisionJournal(t, root)
+	cfg, _ := os.ReadFile(filepath.Join(root, ConfigPath))
+	cfg = []byte(strings.Replace(string(cfg), `listen = "127.0.0.1:8080"`, `listen = "`+strings.TrimPrefix(srv.URL, "http://")+`"`, 1))
+	os.WriteFile(filepath.Join(root, ConfigPath), cfg, 0o600)
+	data := filepath.Join(root, "var/lib/tpe")
+	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: filepath.Join(data, offline.KeyName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := JournalGuard(root, false)(context.Background()); !errors.Is(err, ErrQueued) {
+		t.Fatalf("got %v, want ErrQueued from the API", err)
+	}
+	queue = 0
+	if err := JournalGuard(root, false)(context.Background()); err != nil {
+		t.Fatalf("got %v, want nil", err)
+	}
 }
