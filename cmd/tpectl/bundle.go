@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"tpe/cmd/internal/bundle"
 )
@@ -47,6 +50,11 @@ func bundleBuild(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "built %s: tpe %s, %d files (unsigned; next: tpectl bundle sign --key KEY %s)\n", *out, m.Version, len(m.Files), *out)
+	// The first-start health check compares the version the new terminal
+	// reports with the bundle's: a binary stamped otherwise rolls back.
+	if b, err := os.ReadFile(*binary); err == nil && !bytes.Contains(b, []byte(strings.TrimPrefix(*version, "v"))) {
+		fmt.Fprintf(stdout, "WARNING: %s does not contain the string %q: build it with -ldflags \"-X tpe/config.Version=%s\" (scripts/cross-build.sh does), or its health check after an update will fail and roll it back\n", *binary, *version, *version)
+	}
 	return nil
 }
 

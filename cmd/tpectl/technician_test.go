@@ -49,7 +49,15 @@ func release(t *testing.T, versions ...string) (dir string, bundles map[string]s
 
 func TestBundleCommands(t *testing.T) {
 	dir, b := release(t, "1.0.0")
+	unstamped := filepath.Join(dir, "unstamped")
+	os.WriteFile(unstamped, []byte("no version here"), 0o755)
+	if out := mustTech(t, "bundle", "build", "--version", "2.0.0", "--binary", unstamped, "--out", filepath.Join(dir, "u.tpeb")); !strings.Contains(out, "WARNING") {
+		t.Errorf("no warning for a binary without its version: %s", out)
+	}
 	out := mustTech(t, "bundle", "verify", "--pubkey", filepath.Join(dir, "release.pub"), b["1.0.0"])
+	if strings.Contains(out, "WARNING") {
+		t.Errorf("unexpected warning: %s", out)
+	}
 	if !strings.Contains(out, "OK: tpe 1.0.0") || !strings.Contains(out, "bin/tpe") {
 		t.Fatalf("verify output: %s", out)
 	}
