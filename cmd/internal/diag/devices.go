@@ -243,12 +243,24 @@ func (s *Scanner) run(ctx context.Context) []Result {
 			code, err := s.Scanner.Scan(c)
 			got <- res{code, err}
 		}()
-		if err := s.Feed(c); err != nil {
-			cancel()
-			<-got
-			return fail(err, "scan the QR code printed on the test page")
+		fed := make(chan error, 1)
+		go func() { fed <- s.Feed(c) }()
+		var r res
+		select {
+		case r = <-got:
+		case err := <-fed:
+			if err != nil {
+				// Nothing will be scanned; the scanner's own error, if it
+				// has one (unplugged), is the better diagnosis.
+				cancel()
+				if r = <-got; !errors.Is(r.err, scanner.ErrUnplugged) {
+					return fail(err, "scan the QR code printed on the test page")
+				}
+			} else {
+				r = <-got
+			}
 		}
-		r := <-got
+		cancel()
 		switch {
 		case errors.Is(r.err, scanner.ErrUnplugged):
 			return fail(r.err, fmt.Sprintf("plug the scanner's USB cable back in (%s); check `ls -l /dev/tpe-scanner` (udev rule 99-tpe.rules)", s.Where))

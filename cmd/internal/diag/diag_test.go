@@ -26,6 +26,13 @@ var failingChecks = map[string][]string{
 	"queue":   {"offline queue age"},
 }
 
+// fixMentions is a word the fix of each fault must contain: the right fix,
+// not just any.
+var fixMentions = map[string]string{
+	"nfc": "wiring", "printer": "paper", "display": "rotation", "scanner": "cable", "gateway": "network",
+	"token": "client_secret", "clock": "NTP", "disk": "/var/log", "journal": "support", "queue": "network",
+}
+
 // dependents may be skipped (or warn) when their prerequisite fails.
 var dependents = map[string][]string{
 	"nfc":     {"nfc field", "nfc card detection"},
@@ -95,6 +102,9 @@ func TestSimEachFaultInTurn(t *testing.T) {
 					}
 					if r.Fix == "" {
 						t.Errorf("%s fails without a fix", r.Check)
+					}
+					if want := fixMentions[fault]; !strings.Contains(r.Fix, want) {
+						t.Errorf("%s: fix %q does not mention %q", r.Check, r.Fix, want)
 					}
 					delete(must, r.Check)
 				case may[r.Check]:

@@ -152,7 +152,7 @@ func Sim(ctx context.Context, o SimOpts) (Suite, func(), error) {
 	if fail["token"] {
 		secret = "wrong-secret"
 	}
-	s.Gateway = &Gateway{URL: srv.URL, ClientID: "tpe-sim", ClientSecret: secret, CAFile: ca, Timeout: 3 * time.Second}
+	s.Gateway = &Gateway{URL: srv.URL, ClientID: "tpe-sim", ClientSecret: secret, CAFile: ca, Timeout: 10 * time.Second}
 	if fail["gateway"] {
 		srv.Close() // the shop's network is down
 	}
