@@ -1,0 +1,101 @@
+package alipayplus
+
+import (
+	"strings"
+)
+
+// Code is a recognised user-presented payment code (CPM).
+type Code struct {
+	Digits string // normalised: digits only
+	Wallet string // the wallet family, for the cashier and the receipt
+	Format string // FormatMainstream, FormatLegacy or FormatAlipayCN
+}
+
+// Formats of payment codes (alipay-qr-oidc-offline.md §1.8).
+const (
+	// FormatMainstream is the 24-digit Alipay+ code: 6-digit Code Issuer
+	// Identifier, 2-digit Business Type Identifier (02), 16-digit UIN.
+	FormatMainstream = "alipay+ 24-digit"
+	// FormatLegacy is a 17–19 digit Alipay+ legacy code starting 28.
+	FormatLegacy = "alipay+ legacy"
+	// FormatAlipayCN is a 17–19 digit Alipay (mainland) barcode starting
+	// 25–30 other than 28.
+	FormatAlipayCN = "alipay cn"
+)
+
+// DefaultIssuers maps issuer prefixes of 24-digit codes to wallet names;
+// the longest matching prefix wins. 25–30 is the range of Alipay
+// (mainland) codes and 281006 AlipayHK's Code Issuer Identifier (Antom pay
+// API sample). Alipay+ does not publish the other CIIs: 281011–281015 are
+// the simulator's assignments (gatewaysim.SimWallets); a deployment sets
+// its acquirer's table in Opts.Issuers.
+var DefaultIssuers = map[string]string{
+	"25": "Alipay", "26": "Alipay", "27": "Alipay", "29": "Alipay", "30": "Alipay",
+	"281006": "AlipayHK",
+	"281011": "GCash",
+	"281012": "Kakao Pay",
+	"281013": "Touch 'n Go",
+	"281014": "TrueMoney",
+	"281015": "DANA",
+}
+
+// WalletAlipayPlus names a payment whose partner wallet the code does not
+// tell (legacy 19-digit Alipay+ codes, merchant-presented payments until
+// the gateway says which wallet paid).
+const WalletAlipayPlus = "Alipay+"
+
+// Recognise checks a scanned or typed payment code and names its wallet
+// with issuers (nil: DefaultIssuers). Spaces and dashes people type are
+// ignored. Alipay+ codes carry no check digit (Code Format Specification),
+// so the structure is what is checked: digits only, 17–32 digits outside
+// the reserved lengths, business type 02 for 24-digit codes, the legacy
+// patterns for 17–19 digits.
+func Recognise(code string, issuers map[string]string) (Code, error) {
+	if issuers == nil {
+		issuers = DefaultIssuers
+	}
+	d := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(code))
+	n := len(d)
+	if n == 0 || n > 64 || strings.Trim(d, "0123456789") != "" {
+		return Code{}, &CodeError{Len: len(code), Reason: "a payment code is digits only", Err: ErrCodeFormat}
+	}
+	prefix := d[:min(6, n)]
+	fail := func(err error, reason string) (Code, error) {
+		return Code{}, &CodeError{Len: n, Prefix: prefix, Reason: reason, Err: err}
+	}
+	switch {
+	case n < 17 || n > 32:
+		return fail(ErrCodeLength, "payment codes have 17 to 32 digits")
+	case n >= 20 && n <= 23 || n >= 25:
+		return fail(ErrCodeLength, "this length is reserved for future use")
+	case n == 24:
+		if bti := d[6:8]; bti != "02" {
+			return fail(ErrCodeFormat, "business type "+bti+" is not a payment code (02)")
+		}
+		for l := 6; l >= 2; l-- {
+			if w, ok := issuers[d[:l]]; ok {
+				return Code{Digits: d, Wallet: w, Format: FormatMainstream}, nil
+			}
+		}
+		return fail(ErrUnknownWallet, "no wallet known for issuer "+d[:6])
+	}
+	// 17–19 digits.
+	switch p := d[:2]; {
+	case p == "28":
+		// 28[0-9]{15}, 28[0-9]{16}, and for 19 digits 28[0-8][0-9]{16} or
+		// 289[0-9]{10}[0-9][0-9]{5}: every 28-prefixed code of these lengths.
+		w := "Alipay"
+		if n == 19 {
+			w = WalletAlipayPlus
+		}
+		return Code{Digits: d, Wallet: w, Format: FormatLegacy}, nil
+	case p >= "25" && p <= "30":
+		return Code{Digits: d, Wallet: "Alipay", Format: FormatAlipayCN}, nil
+	}
+	return fail(ErrUnknownWallet, "no wallet issues codes starting "+d[:2])
+}
