@@ -20,7 +20,6 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"tpe/payment"
-	"tpe/payment/paymenttest"
 )
 
 // FileName is the journal's file name inside the data directory; KeyName is
@@ -500,7 +499,7 @@ func (s *Store) getTx(tx *bolt.Tx, id string, aead cipher.AEAD) (*payment.Transa
 }
 
 // List returns the transactions matching q, newest first, filtered with
-// paymenttest.Match so every journal filters alike. A batch query (the X
+// payment.Query.Match so every journal filters alike. A batch query (the X
 // and Z reports) reads that batch's records only, through the bybatch
 // index; others read from the newest record back: cheap with Limit, a scan
 // without it.
@@ -552,7 +551,7 @@ func (s *Store) List(ctx context.Context, q payment.Query) ([]*payment.Transacti
 			if err != nil {
 				return err
 			}
-			if paymenttest.Match(t, q) {
+			if q.Match(t) {
 				out = append(out, t)
 				if q.Limit > 0 && len(out) == q.Limit {
 					break

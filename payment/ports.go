@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -98,6 +99,17 @@ type Query struct {
 	Batch     int
 	States    []State
 	Limit     int
+}
+
+// Match reports whether t passes q's filters (Limit aside); every Journal
+// filters with it so that all implementations agree.
+func (q Query) Match(t *Transaction) bool {
+	return (q.Status == "" || t.State.Status() == q.Status) &&
+		(q.Method == "" || t.Method == q.Method) &&
+		(q.Reference == "" || t.Reference == q.Reference) &&
+		(q.Since.IsZero() || !t.CreatedAt.Before(q.Since)) &&
+		(q.Batch == 0 || t.Batch == q.Batch) &&
+		(len(q.States) == 0 || slices.Contains(q.States, t.State))
 }
 
 // Exposure is the terminal's offline risk: approvals not yet forwarded.

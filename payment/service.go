@@ -415,9 +415,13 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 	defer cancel()
 	req := SaleRequest{OrderID: t.OrderID, Amount: t.Amount, Card: *t.Card, CapturedAt: t.UpdatedAt, Reference: t.Reference}
 	gr, err := s.o.Gateway.Sale(actx, req)
-	if err != nil && !errors.Is(err, ErrGatewayUnavailable) {
-		// Unknown outcome: the gateway has no idempotency key, so ask it
-		// what it knows of this order instead of guessing.
+	// ambiguous: the request may have reached the gateway. Even when a
+	// lookup then finds nothing, the sale may still be processed late, so
+	// the payment keeps a reversal owed (recovery and the forwarder look it
+	// up again and void it if it shows up approved).
+	ambiguous := err != nil && !errors.Is(err, ErrGatewayUnavailable)
+	if ambiguous {
+		// The gateway has no idempotency key: ask what it knows of the order.
 		s.log.Warn("sale outcome unknown, looking the order up", "txn_id", t.ID, "err", err)
 		gr, err = s.o.Gateway.Lookup(actx, t.OrderID)
 		if errors.Is(err, ErrNotFound) {
@@ -433,6 +437,7 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 	case errors.Is(err, ErrGatewayUnavailable) && t.Policy == PreferOnline:
 		s.takeOffline(ctx, t, res)
 	case errors.Is(err, ErrGatewayUnavailable):
+		t.ReversalPending = ambiguous
 		s.step(t, StateFailed, EventFailed, "the bank cannot be reached and this payment must be online")
 	case err != nil:
 		t.ReversalPending = true

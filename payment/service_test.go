@@ -538,3 +538,22 @@ func TestWalletPaymentCodeFromTheScanner(t *testing.T) {
 		t.Errorf("scan for a card payment: %v", err)
 	}
 }
+
+// lostGateway never answers a sale and never finds the order: the sale may
+// still be processed late.
+type lostGateway struct{ paymenttest.Gateway }
+
+func (g *lostGateway) Sale(context.Context, payment.SaleRequest) (payment.GatewayResult, error) {
+	return payment.GatewayResult{}, errors.New("read tcp: i/o timeout")
+}
+func (g *lostGateway) Lookup(context.Context, string) (payment.GatewayResult, error) {
+	return payment.GatewayResult{}, payment.ErrNotFound
+}
+
+func TestUnknownOutcomeKeepsAReversalOwed(t *testing.T) {
+	r := newRig(t, func(o *payment.Opts) { o.Gateway = &lostGateway{} })
+	tx := r.pay(t, payment.Request{Amount: eur(1000), Policy: payment.RequireOnline}, visa())
+	if tx.State != payment.StateFailed || !tx.ReversalPending {
+		t.Fatalf("got %s reversal_pending=%v, want failed with a reversal owed", tx.State, tx.ReversalPending)
+	}
+}

@@ -58,7 +58,7 @@ func (j *Journal) List(_ context.Context, q payment.Query) ([]*payment.Transacti
 	var out []*payment.Transaction
 	for i := len(j.order) - 1; i >= 0; i-- {
 		t := j.txns[j.order[i]]
-		if Match(t, q) {
+		if q.Match(t) {
 			out = append(out, t.Clone())
 			if q.Limit > 0 && len(out) == q.Limit {
 				break
@@ -66,17 +66,6 @@ func (j *Journal) List(_ context.Context, q payment.Query) ([]*payment.Transacti
 		}
 	}
 	return out, nil
-}
-
-// Match reports whether t passes q's filters; journals share it so that
-// every implementation filters alike.
-func Match(t *payment.Transaction, q payment.Query) bool {
-	return (q.Status == "" || t.State.Status() == q.Status) &&
-		(q.Method == "" || t.Method == q.Method) &&
-		(q.Reference == "" || t.Reference == q.Reference) &&
-		(q.Since.IsZero() || !t.CreatedAt.Before(q.Since)) &&
-		(q.Batch == 0 || t.Batch == q.Batch) &&
-		(len(q.States) == 0 || slices.Contains(q.States, t.State))
 }
 
 func (j *Journal) Exposure(_ context.Context) (payment.Exposure, error) {

@@ -158,18 +158,23 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	}
 	t.Service = svc
 
+	// Boot recovery: resolve what a power cut interrupted before selling.
+	// Without a gateway it still settles what never reached one.
+	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	t.Recovery, err = offline.Recover(rctx, store, gw)
+	cancel()
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("boot recovery: %w", err)
+	}
 	if gw != nil {
 		t.Forwarder = offline.NewForwarder(store, gw, &offline.ForwarderOpts{
 			Every: cfg.Offline.ForwardEvery, OnChange: func(ev payment.EventType, tx *payment.Transaction) { svc.Announce(ev, tx, "") },
 			Logger: log,
 		})
-		// Boot recovery: resolve what a power cut interrupted before selling.
-		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		t.Recovery, err = offline.Recover(rctx, store, gw)
-		cancel()
-		if err != nil {
-			log.Warn("boot recovery incomplete; the forwarder retries", "err", err)
-		}
+		// What recovery could not settle (gateway unreachable) the
+		// forwarder retries on each round.
+		t.Forwarder.Resolve(t.Recovery.Pending...)
 	}
 
 	t.API, err = api.New(api.Opts{
