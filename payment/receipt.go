@@ -157,7 +157,7 @@ var words = map[string]map[string]string{
 		"pending": "A TRANSMETTRE", "fwd_declined": "REFUSES APRES ENVOI",
 		"on": "LE", "at": "A", "card": "CARTE", "not_charged": "CARTE NON DEBITEE",
 		"wallet_not_charged": "AUCUN DEBIT", "offline_note": "TRANSMIS ULTERIEUREMENT",
-		"ref": "REF.", "order": "COMMANDE", "pos_ref": "REF. CAISSE",
+		"ref": "REF.", "order": "COMMANDE", "pos_ref": "REF. CAISSE", "rate": "TAUX DE CHANGE",
 		"refund_title": "REMBOURSEMENT", "orig": "ACHAT DU", "refund_ok": "REMBOURSEMENT ACCEPTE",
 		"pay_before": "A PAYER AVANT LE", "scan": "SCANNEZ POUR PAYER", "sent_to": "ENVOYE A",
 		"link_pending": "DEMANDE DE PAIEMENT", "paid_link": "PAYE EN LIGNE",
@@ -178,7 +178,7 @@ var words = map[string]map[string]string{
 		"pending": "TO BE SENT", "fwd_declined": "DECLINED AFTER SENDING",
 		"on": "", "at": "", "card": "CARD", "not_charged": "CARD NOT CHARGED",
 		"wallet_not_charged": "NOT CHARGED", "offline_note": "TO BE SENT TO THE BANK",
-		"ref": "REF.", "order": "ORDER", "pos_ref": "POS REF.",
+		"ref": "REF.", "order": "ORDER", "pos_ref": "POS REF.", "rate": "EXCHANGE RATE",
 		"refund_title": "REFUND", "orig": "PURCHASE OF", "refund_ok": "REFUND APPROVED",
 		"pay_before": "PAY BEFORE", "scan": "SCAN TO PAY", "sent_to": "SENT TO",
 		"link_pending": "PAYMENT REQUEST", "paid_link": "PAID ONLINE",
@@ -377,6 +377,9 @@ func (d *receiptDoc) payer(t *Transaction, o ReceiptOpts) {
 	case MethodAlipayPlus:
 		if t.GatewayID != "" {
 			d.kv(d.w("ref"), t.GatewayID)
+		}
+		if t.ExchangeRate != "" {
+			d.kv(d.w("rate"), t.ExchangeRate)
 		}
 	case MethodPayLink:
 		d.kv(d.w("order"), t.OrderID)

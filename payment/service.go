@@ -507,7 +507,8 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 		s.step(t, StateFailed, EventFailed, "wallet payment failed: "+err.Error())
 	case res.Approved:
 		t.AuthCode = res.GatewayID
-		s.step(t, StateApproved, EventApproved, res.ExchangeRate)
+		t.ExchangeRate = res.ExchangeRate
+		s.step(t, StateApproved, EventApproved, "")
 	case res.Expired:
 		s.step(t, StateExpired, EventExpired, "the customer did not pay in time")
 	case res.Cancelled:
@@ -661,6 +662,14 @@ func (s *Service) Refund(ctx context.Context, id string, a Amount) (*Transaction
 	}
 	if err := s.step(t, to, EventRefunded, ""); err != nil {
 		return nil, err
+	}
+	// The customer leaves with a refund receipt (CREDIT); a printer
+	// problem leaves it reprintable and the refund stands.
+	if s.o.Printer != nil {
+		r := t.Refunds[len(t.Refunds)-1]
+		if err := s.PrintRefund(ctx, t.ID, r.ID, CustomerCopy); err != nil {
+			s.log.Warn("refund receipt not printed", "txn_id", t.ID, "err", err)
+		}
 	}
 	return t.Clone(), nil
 }

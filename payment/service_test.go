@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"tpe/device/printer/printertest"
 	"tpe/payment"
 	"tpe/payment/paymenttest"
 )
@@ -555,5 +556,28 @@ func TestUnknownOutcomeKeepsAReversalOwed(t *testing.T) {
 	tx := r.pay(t, payment.Request{Amount: eur(1000), Policy: payment.RequireOnline}, visa())
 	if tx.State != payment.StateFailed || !tx.ReversalPending {
 		t.Fatalf("got %s reversal_pending=%v, want failed with a reversal owed", tx.State, tx.ReversalPending)
+	}
+}
+
+func TestRefundPrintsARefundReceipt(t *testing.T) {
+	p := printertest.NewFake()
+	r := newRig(t, func(o *payment.Opts) { o.Printer = p })
+	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
+	before := len(p.Printed())
+	if _, err := r.svc.Refund(context.Background(), tx.ID, eur(300)); err != nil {
+		t.Fatal(err)
+	}
+	printed := p.Printed()
+	if len(printed) != before+1 {
+		t.Fatalf("%d receipts after the refund, want %d", len(printed), before+1)
+	}
+	text := printed[len(printed)-1].PlainText(42)
+	if !strings.Contains(text, "CREDIT") || !strings.Contains(text, "3,00") {
+		t.Errorf("refund receipt:\n%s", text)
+	}
+	// Out of paper: the refund still stands.
+	p.PaperOut(true)
+	if got, err := r.svc.Refund(context.Background(), tx.ID, eur(100)); err != nil || got.Refundable() != 600 {
+		t.Errorf("refund with no paper: %v %v", got, err)
 	}
 }

@@ -163,13 +163,16 @@ type Transaction struct {
 	Policy    OfflinePolicy `json:"offline_policy"`
 	Batch     int           `json:"batch"`
 
-	Card     *CardData `json:"card,omitempty"` // sensitive fields never marshal
-	Wallet   string    `json:"wallet,omitempty"`
-	Email    string    `json:"email,omitempty"`
-	LinkURL  string    `json:"link_url,omitempty"`
-	LinkID   string    `json:"link_id,omitempty"`
-	QR       string    `json:"qr,omitempty"` // Alipay+ order code shown to the customer
-	ExpireAt time.Time `json:"expire_at,omitzero"`
+	Card   *CardData `json:"card,omitempty"` // sensitive fields never marshal
+	Wallet string    `json:"wallet,omitempty"`
+	// ExchangeRate is the wallet currency per terminal currency the wallet
+	// applied (Alipay+), when the gateway returns one; printed on receipts.
+	ExchangeRate string    `json:"exchange_rate,omitempty"`
+	Email        string    `json:"email,omitempty"`
+	LinkURL      string    `json:"link_url,omitempty"`
+	LinkID       string    `json:"link_id,omitempty"`
+	QR           string    `json:"qr,omitempty"` // Alipay+ order code shown to the customer
+	ExpireAt     time.Time `json:"expire_at,omitzero"`
 
 	GatewayID string `json:"gateway_id,omitempty"`
 	AuthCode  string `json:"auth_code,omitempty"`

@@ -163,15 +163,21 @@ func TestHeadlessSimulatorTakesPayments(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	// The customer display shows something real.
-	resp, err := http.Get(p.url + "/v1/sim/display.png")
-	if err != nil {
-		t.Fatal(err)
+	// The virtual printer printed the receipts; the customer display
+	// shows something real.
+	if _, m := p.call(t, "GET", "/v1/payments/"+pay["id"].(string), ""); m["receipt_printed"] != true {
+		t.Errorf("receipt not printed: %v", m)
 	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.HasPrefix(b, []byte("\x89PNG")) {
-		t.Errorf("display.png: %d, %d bytes", resp.StatusCode, len(b))
+	for _, png := range []string{"/v1/sim/printer/last.png", "/v1/sim/display.png"} {
+		resp, err := http.Get(p.url + png)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+			t.Errorf("%s: %d, %d bytes", png, resp.StatusCode, len(b))
+		}
 	}
 	if strings.Contains(p.logs.String(), "4761739001010119") {
 		t.Error("full PAN in the simulator's logs")

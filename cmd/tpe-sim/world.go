@@ -29,6 +29,7 @@ type world struct {
 	log     *slog.Logger
 	term    *terminal.Terminal
 	nfc     *sim.NFC
+	printer *sim.Printer
 	display *sim.Display
 	scanner *sim.Scanner
 	gw      *gatewaysim.Server // nil with --gateway
@@ -55,13 +56,16 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	if w.nfc, err = sim.NewNFC(ctx, &sim.NFCOpts{Baud: cfg.Hardware.NFC.Baud, Pace: f.pace, Logger: log}); err != nil {
 		return nil, fmt.Errorf("emulated NFC reader: %w", err)
 	}
+	if w.printer, err = sim.NewPrinter(&sim.PrinterOpts{Width: cfg.Hardware.Printer.Width, Logger: log}); err != nil {
+		return nil, fmt.Errorf("emulated printer: %w", err)
+	}
 	if w.display, err = sim.NewDisplay(&sim.DisplayOpts{Width: cfg.Hardware.Display.Width, Height: cfg.Hardware.Display.Height, Logger: log}); err != nil {
 		return nil, fmt.Errorf("emulated display: %w", err)
 	}
 	if w.scanner, err = sim.NewScanner(&sim.ScannerOpts{Baud: cfg.Hardware.Scanner.Baud, Logger: log}); err != nil {
 		return nil, fmt.Errorf("emulated scanner: %w", err)
 	}
-	dev := terminal.Devices{Reader: w.nfc.Reader(), Screen: w.display, Scanner: w.scanner.Scanner()}
+	dev := terminal.Devices{Reader: w.nfc.Reader(), Printer: w.printer, Screen: w.display, Scanner: w.scanner.Scanner()}
 	w.term, err = terminal.Open(ctx, w.cfg, dev, terminal.Opts{
 		CAKeys: cardsim.CAKeys(), HTTPClient: &http.Client{Transport: w.net},
 		Sim: w, AllowNoToken: true, Logger: log,
@@ -122,10 +126,15 @@ func (w *world) Close() error {
 	if w.cancel != nil {
 		w.cancel()
 	}
-	for _, c := range []interface{ Close() error }{w.nfc, w.scanner} {
-		if c != nil {
-			err = errors.Join(err, c.Close())
-		}
+	// Each chip is nil when opening stopped before it.
+	if w.nfc != nil {
+		err = errors.Join(err, w.nfc.Close())
+	}
+	if w.printer != nil {
+		err = errors.Join(err, w.printer.Close())
+	}
+	if w.scanner != nil {
+		err = errors.Join(err, w.scanner.Close())
 	}
 	if w.gwSrv != nil {
 		w.gwSrv.Close()
@@ -191,7 +200,10 @@ func (w *world) SetNetwork(online bool) error {
 }
 
 func (w *world) PrinterPNG() ([]byte, error) {
-	return nil, fmt.Errorf("%w: the virtual printer is not wired yet", api.ErrNotAvailable)
+	if w.printer.Last() == nil {
+		return nil, fmt.Errorf("%w: nothing printed yet", api.ErrNotFoundSim)
+	}
+	return w.printer.LastPNG()
 }
 
 func (w *world) DisplayPNG() ([]byte, error) { return w.display.PNG() }
