@@ -19,6 +19,7 @@ type Gateway interface {
 	PaymentStatus(ctx context.Context, merchantToken string) (gateway.PaymentStatus, error)
 	PaymentURL(customerToken string) string
 	CancelPayment(ctx context.Context, merchantToken string) error
+	C2PRefund(ctx context.Context, transactionID string, a payment.Amount) (gateway.C2PReferralResponse, error)
 }
 
 var _ Gateway = (*gateway.Client)(nil)
@@ -251,6 +252,27 @@ func (l *Links) Resend(ctx context.Context, id, email string) error {
 		return fmt.Errorf("%w: %w", ErrNotSent, err)
 	}
 	return nil
+}
+
+// Refund gives back part or all of a paid link (POST
+// /transaction/{id}/refund of Connect2Pay, gatewayID being the paid
+// attempt of LinkState.GatewayID); repeated refunds add up to the payment
+// at most. A refusal is a result, not an error. The card gateway's Refund
+// (the direct API) does not apply to Connect2Pay transactions.
+func (l *Links) Refund(ctx context.Context, gatewayID string, a payment.Amount) (payment.GatewayResult, error) {
+	resp, err := l.gw.C2PRefund(ctx, gatewayID, a)
+	if err != nil {
+		return payment.GatewayResult{}, fmt.Errorf("paylink: refund: %w", err)
+	}
+	ok, decline, msg := gateway.Classify(resp.Code)
+	if resp.Message != "" {
+		msg = resp.Message
+	}
+	res := payment.GatewayResult{Approved: ok, Code: resp.Code, Message: msg, GatewayID: resp.TransactionID, Amount: a}
+	if !ok {
+		res.Decline = decline
+	}
+	return res, nil
 }
 
 // isoDuration renders d as an ISO 8601 duration (P7D, PT2H30M).
