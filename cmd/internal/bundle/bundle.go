@@ -659,6 +659,10 @@ func Sign(p string, key ed25519.PrivateKey) (string, error) {
 	if err := tmp.Close(); err != nil {
 		return "", fmt.Errorf("bundle: %w", err)
 	}
+	// CreateTemp made it 0600: keep the bundle's own mode.
+	if fi, err := in.Stat(); err == nil {
+		os.Chmod(tmp.Name(), fi.Mode().Perm())
+	}
 	if err := os.Rename(tmp.Name(), p); err != nil {
 		return "", fmt.Errorf("bundle: %w", err)
 	}

@@ -108,6 +108,9 @@ func TestSignTwiceKeepsBothAndIsIdempotent(t *testing.T) {
 	if !bytes.Equal(before, f.bytes(t)) {
 		t.Fatal("signing again with the same key changed the bundle")
 	}
+	if fi, _ := os.Stat(f.path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("signed bundle mode %v, want 0644", fi.Mode().Perm())
+	}
 	for _, k := range []ed25519.PublicKey{f.pub, f.otherPub} {
 		if _, err := VerifyFile(f.path, []ed25519.PublicKey{k}); err != nil {
 			t.Fatalf("key %s: %v", KeyID(k), err)
