@@ -103,6 +103,7 @@ type Sim struct {
 	evList  *widget.List
 	outbox  *fyne.Container
 	nMail   int
+	shownFP uint64 // fingerprint of the display frame shown
 
 	wallet  int                  // the phone's chosen wallet
 	qr      *payment.Transaction // the Alipay+ payment whose QR the phone scanned
@@ -550,9 +551,15 @@ func (s *Sim) poll() {
 		case <-t.C:
 		}
 		img := s.world.Display()
+		var fp uint64
+		if img != nil {
+			fp = fingerprint(img)
+		}
 		slow := n%8 == 0
 		s.do(func() {
-			if img != nil {
+			// Redraw only when the panel changed: an idle simulator stays idle.
+			if img != nil && fp != s.shownFP {
+				s.shownFP = fp
 				s.display.Image = img
 				s.display.Refresh()
 			}
