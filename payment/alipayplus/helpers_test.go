@@ -21,7 +21,7 @@ var (
 
 // newSim starts a gateway simulator in a temp dir (keys made once: RSA
 // generation is the slow part).
-func newSim(t *testing.T) *gatewaysim.Server {
+func newSim(t testing.TB) *gatewaysim.Server {
 	t.Helper()
 	keysOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "alipaykeys")
@@ -66,7 +66,7 @@ func overHTTP(t *testing.T, sim *gatewaysim.Server) *gateway.Client {
 // simulator then lives on the bubble's clock, and no socket goroutine
 // keeps the bubble from advancing time. fail, when set, answers 503 to
 // the requests it matches.
-func inMemory(t *testing.T, sim http.Handler, fail func(*http.Request) bool) (*gateway.Client, *recorder) {
+func inMemory(t testing.TB, sim http.Handler, fail func(*http.Request) bool) (*gateway.Client, *recorder) {
 	t.Helper()
 	rec := &recorder{h: sim, fail: fail}
 	c, err := gateway.New("http://gateway.test", &gateway.Opts{Originator: gatewaysim.DevOriginator, Password: gatewaysim.DevPassword,
@@ -131,3 +131,11 @@ func entriesOf(sim *gatewaysim.Server, orderID string) []gatewaysim.Entry {
 }
 
 func parseDur(s string) (time.Duration, error) { return time.ParseDuration(s) }
+
+func httpClient(rt http.RoundTripper) *http.Client { return &http.Client{Transport: rt} }
+
+func newSimB(b *testing.B) *gatewaysim.Server { return newSim(b) }
+
+func inMemoryB(b *testing.B, sim http.Handler) (*gateway.Client, *recorder) {
+	return inMemory(b, sim, nil)
+}
