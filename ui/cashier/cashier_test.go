@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -309,4 +310,43 @@ func TestSettingsBehindTechnician(t *testing.T) {
 	e.wait(e.ui.T("set.title"))
 	e.wait("v1.2.3")
 	e.wait("T0001")
+}
+
+func TestFollowsPaymentFromCashRegister(t *testing.T) {
+	e := newEnv(t, nil)
+	e.tap(e.ui.T("nav.history"))
+	e.wait(e.ui.T("hist.title"))
+	p, err := e.svc.Pay(t.Context(), payment.Request{Amount: payment.Amount{Minor: 3333, Currency: "EUR"}, Method: payment.MethodCard, Reference: "POS-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wait(e.ui.T("progress.card"))
+	e.wait("33,33")
+	e.cards.Present(paymenttest.VisaOnline())
+	e.wait(e.ui.T("result.approved"))
+	if got, _ := e.svc.Get(t.Context(), p.ID); got.State != payment.StateApproved {
+		t.Fatalf("state %s, want approved", got.State)
+	}
+}
+
+func TestTypingCashierIsNotInterrupted(t *testing.T) {
+	e := newEnv(t, nil)
+	e.typeAmount("5")
+	e.tap(e.ui.T("sale.link"))
+	e.wait(e.ui.T("sale.email.title"))
+	if _, err := e.svc.Pay(t.Context(), payment.Request{Amount: payment.Amount{Minor: 100, Currency: "EUR"}, Method: payment.MethodCard}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Pay(t.Context(), payment.Request{Amount: payment.Amount{Minor: 100, Currency: "EUR"}, Method: payment.MethodPayLink, Email: "a@b.fr"}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(func() bool {
+		l, _ := e.svc.List(t.Context(), payment.Query{})
+		return len(l) == 2
+	}, "the payments")
+	// A negative check: give the UI's event goroutine time to (wrongly) act.
+	time.Sleep(200 * time.Millisecond)
+	if !e.has(e.ui.T("sale.email.title")) {
+		t.Fatalf("the e-mail screen was replaced: %q", e.texts())
+	}
 }

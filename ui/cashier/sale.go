@@ -661,6 +661,15 @@ func (u *UI) onEvent(e payment.Event) {
 		u.status = u.o.Status()
 	}
 	s := &u.sale
+	// A payment started by the cash register (local API) takes the screen
+	// when the till is free: the cashier follows it and can cancel it.
+	if e.Type == payment.EventCreated && e.Payment != nil && u.user != nil && u.sign == nil && u.confirm == nil &&
+		u.screen != "refund" && (s.cur == nil && (s.phase == phaseAmount) || s.cur != nil && (s.cur.State.Final() || s.cur.State.Approved())) &&
+		(s.cur == nil || s.cur.ID != e.Payment.ID) {
+		u.sale = saleState{phase: phasePay, cur: e.Payment, last: e.Type}
+		u.show("sale", u.saleScreen)
+		return
+	}
 	if e.Payment != nil && s.cur != nil && e.Payment.ID == s.cur.ID {
 		switch e.Type {
 		case payment.EventRemoveCard:
