@@ -124,9 +124,10 @@ func (w *Wallets) Pay(ctx context.Context, req payment.WalletRequest, update fun
 		if err != nil {
 			return payment.WalletResult{}, err
 		}
+		// No update for CPM: an update is a code to show (the Service
+		// publishes it as a QR event); the wallet comes with the result.
 		req.BuyerCode, f.wallet = code.Digits, code.Wallet
 		mode, validity = "app", w.o.CPMTimeout
-		update(payment.WalletUpdate{Wallet: f.wallet})
 	}
 	prep, err := w.gw.Prepare(ctx, gateway.PrepareRequest{Currency: req.Amount.Currency, Amount: req.Amount.Minor,
 		PaymentMode: "Single", PaymentMethod: "Alipay", Operation: "sale", TimeOut: ISODuration(validity),
@@ -150,11 +151,19 @@ func (w *Wallets) Pay(ctx context.Context, req payment.WalletRequest, update fun
 		w.withdraw(ctx, f)
 		return payment.WalletResult{Wallet: f.wallet}, fmt.Errorf("alipayplus: starting the wallet payment: %w", err)
 	case err != nil:
-		// The process may have started: find out from the status below,
-		// and cancel whatever is pending.
+		// The process may have started. A customer code may have been
+		// charged: the status tells (below). An order code nobody can see
+		// cannot be paid: cancel whatever started, then fail.
 		w.log.Warn("wallet direct process outcome unknown", "order_id", req.OrderID, "err", err)
 		if ctx.Err() != nil {
 			return w.cancel(ctx, f, false)
+		}
+		if mode == "pos" {
+			res, cerr := w.cancel(ctx, f, false)
+			if cerr != nil || res.Approved {
+				return res, cerr
+			}
+			return payment.WalletResult{Wallet: f.wallet}, fmt.Errorf("alipayplus: starting the wallet payment: %w", err)
 		}
 	default:
 		f.txn = dr.TransactionID

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -131,8 +132,8 @@ func TestCPMOverHTTP(t *testing.T) {
 	if err != nil || !res.Approved || res.Wallet != "Kakao Pay" {
 		t.Fatalf("got %+v, %v; want approved by Kakao Pay", res, err)
 	}
-	if len(u.got) == 0 || u.got[0].Wallet != "Kakao Pay" || u.got[0].QR != "" {
-		t.Errorf("got updates %+v, want the wallet named and no QR", u.got)
+	if len(u.got) != 0 {
+		t.Errorf("got updates %+v, want none: there is no code to show", u.got)
 	}
 	// A test amount of 990.51: the wallet declines for lack of funds.
 	res, err = w.Pay(ctx, payment.WalletRequest{OrderID: "T1-CPM-2", Amount: eur(99051), BuyerCode: "281006020000000000125733"}, nil)
@@ -325,4 +326,39 @@ func TestGatewayDownAtStart(t *testing.T) {
 			t.Fatal("got no error with the gateway down, want one (wallet payments are never offline)")
 		}
 	})
+}
+
+// TestMPMDirectAnswerLost: the order code request reached the gateway but
+// the answer was lost. Nobody can scan a code the terminal never got: the
+// attempt is cancelled (confirmed) and the payment fails clearly.
+func TestMPMDirectAnswerLost(t *testing.T) {
+	sim := newSim(t)
+	synctest.Test(t, func(t *testing.T) {
+		lost := &lossy{h: sim}
+		c, _ := inMemory(t, lost, nil)
+		w := newWallets(t, c, nil)
+		res, err := w.Pay(context.Background(), payment.WalletRequest{OrderID: "T1-LOST", Amount: eur(300)}, nil)
+		if err == nil || res.Approved {
+			t.Fatalf("got %+v, %v; want an error", res, err)
+		}
+	})
+	var cancelled bool
+	for _, e := range entriesOf(sim, "T1-LOST") {
+		cancelled = cancelled || e.Operation == "sale" && e.Status == gateway.StatusCancelled
+	}
+	if !cancelled {
+		t.Errorf("simulator: got %+v, want the attempt cancelled", entriesOf(sim, "T1-LOST"))
+	}
+}
+
+// lossy processes direct-process requests but loses their answers.
+type lossy struct{ h http.Handler }
+
+func (l *lossy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/direct") {
+		l.h.ServeHTTP(httptest.NewRecorder(), r)
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	l.h.ServeHTTP(w, r)
 }
