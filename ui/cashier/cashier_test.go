@@ -346,6 +346,7 @@ func TestTypingCashierIsNotInterrupted(t *testing.T) {
 	}, "the payments")
 	// A negative check: give the UI's event goroutine time to (wrongly) act.
 	time.Sleep(200 * time.Millisecond)
+	e.drain()
 	if !e.has(e.ui.T("sale.email.title")) {
 		t.Fatalf("the e-mail screen was replaced: %q", e.texts())
 	}

@@ -33,6 +33,7 @@ type env struct {
 	mail    *fakeNotifier
 	printer *fakePrinter
 	signin  *fakeSignIn
+	pump    chan func()
 }
 
 func newEnv(t *testing.T, o *Opts) *env {
@@ -40,7 +41,8 @@ func newEnv(t *testing.T, o *Opts) *env {
 	a := test.NewApp()
 	a.Settings().SetTheme(NewTheme())
 	e := &env{t: t, journal: paymenttest.NewJournal(), gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards(),
-		wallets: newFakeWallets(), links: &fakeLinks{status: map[string]string{}}, mail: &fakeNotifier{}, printer: &fakePrinter{}}
+		wallets: newFakeWallets(), links: &fakeLinks{status: map[string]string{}}, mail: &fakeNotifier{}, printer: &fakePrinter{},
+		pump: make(chan func(), 4096)}
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Boulangerie Martin", City: "Lyon", ID: "M0042", TerminalID: "T0001"},
 		Currency: "EUR", Lang: "fr",
@@ -55,6 +57,7 @@ func newEnv(t *testing.T, o *Opts) *env {
 	if o != nil {
 		opts = *o
 	}
+	opts.Do = func(f func()) { e.pump <- f }
 	if opts.Notifier == nil {
 		opts.Notifier = e.mail
 	}
@@ -71,6 +74,19 @@ func newEnv(t *testing.T, o *Opts) *env {
 		e.w.Close()
 	})
 	return e
+}
+
+// drain runs the UI updates queued by other goroutines, here on the test
+// goroutine: fyne's test driver expects one goroutine, like the real one.
+func (e *env) drain() {
+	for {
+		select {
+		case f := <-e.pump:
+			f()
+		default:
+			return
+		}
+	}
 }
 
 // walk visits o and everything drawn inside it, widgets included.
@@ -93,6 +109,7 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 
 // texts is every string drawn on screen.
 func (e *env) texts() []string {
+	e.drain()
 	var out []string
 	e.ui.locked(func() {
 		walk(e.ui.Content(), func(o fyne.CanvasObject) {
@@ -122,7 +139,7 @@ func (e *env) wait(s string) {
 func (e *env) waitFor(cond func() bool, what string, args ...any) {
 	e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second) // a deadline for a hung UI, not a speed goal: the machine may be loaded
-	for !cond() {
+	for e.drain(); !cond(); e.drain() {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("timed out waiting for "+what+"; screen shows %q", append(args, e.texts())...)
 		}
@@ -133,6 +150,7 @@ func (e *env) waitFor(cond func() bool, what string, args ...any) {
 // tap taps the tile or row whose text is label.
 func (e *env) tap(label string) {
 	e.t.Helper()
+	e.drain()
 	var target fyne.Tappable
 	e.ui.locked(func() {
 		walk(e.ui.Content(), func(o fyne.CanvasObject) {
@@ -166,6 +184,7 @@ func (e *env) tap(label string) {
 // entry returns the entry whose place holder is ph.
 func (e *env) entry(ph string) *widget.Entry {
 	e.t.Helper()
+	e.drain()
 	var en *widget.Entry
 	e.ui.locked(func() {
 		walk(e.ui.Content(), func(o fyne.CanvasObject) {

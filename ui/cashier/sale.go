@@ -630,6 +630,7 @@ func (u *UI) emailReceipt(id, to string) {
 		u.say(u.T("err.email"), true)
 		return
 	}
+	lang := u.lang
 	go func() {
 		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
 		defer cancel()
@@ -638,7 +639,7 @@ func (u *UI) emailReceipt(id, to string) {
 			if err != nil {
 				return err
 			}
-			r, err := u.svc.Receipt(ctx, id, payment.ReceiptOpts{Copy: payment.CustomerCopy, Lang: u.lang})
+			r, err := u.svc.Receipt(ctx, id, payment.ReceiptOpts{Copy: payment.CustomerCopy, Lang: lang})
 			if err != nil {
 				return err
 			}

@@ -87,6 +87,11 @@ type Opts struct {
 	OnLang func(lang string)
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Do runs UI updates coming from other goroutines (service events,
+	// finished calls) on fyne's goroutine; default fyne.Do. Headless tests
+	// pass a pump they drain on the test goroutine, so that all fyne work
+	// stays on one goroutine as the real driver does.
+	Do func(func())
 }
 
 // UI is the cashier's application. Its methods must run on fyne's goroutine
@@ -152,6 +157,9 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Do == nil {
+		opts.Do = fyne.Do
 	}
 	if opts.StatusEvery == 0 {
 		opts.StatusEvery = 2 * time.Second
@@ -262,7 +270,7 @@ func (u *UI) locked(f func()) {
 
 // do runs f on fyne's goroutine holding mu (from any goroutine).
 func (u *UI) do(f func()) {
-	fyne.Do(func() { u.locked(f) })
+	u.o.Do(func() { u.locked(f) })
 }
 
 // tap wraps a handler for a widget: taps arrive on fyne's goroutine.

@@ -75,6 +75,9 @@ type Opts struct {
 	// the paper roll and the outbox follow every 8 refreshes and on events.
 	Refresh time.Duration
 	Logger  *slog.Logger
+	// Do runs updates from other goroutines on fyne's goroutine; default
+	// fyne.Do (see cashier.Opts.Do).
+	Do func(func())
 }
 
 // maxEvents bounds the event log.
@@ -132,6 +135,9 @@ func New(app fyne.App, svc *payment.Service, world World, cashierUI *cashier.UI,
 	if len(opts.Wallets) == 0 {
 		opts.Wallets = DefaultWallets
 	}
+	if opts.Do == nil {
+		opts.Do = fyne.Do
+	}
 	if opts.Refresh == 0 {
 		opts.Refresh = 150 * time.Millisecond
 	}
@@ -184,7 +190,7 @@ func (s *Sim) locked(f func()) {
 	f()
 }
 
-func (s *Sim) do(f func()) { fyne.Do(func() { s.locked(f) }) }
+func (s *Sim) do(f func()) { s.o.Do(func() { s.locked(f) }) }
 
 func (s *Sim) tap(f func()) func() { return func() { s.locked(f) } }
 

@@ -195,6 +195,20 @@ type env struct {
 	cui   *cashier.UI
 	sim   *Sim
 	w     fyne.Window
+	pump  chan func()
+}
+
+// drain runs the updates queued by other goroutines on the test goroutine:
+// fyne's test driver expects one goroutine, like the real one.
+func (e *env) drain() {
+	for {
+		select {
+		case f := <-e.pump:
+			f()
+		default:
+			return
+		}
+	}
 }
 
 func newEnv(t *testing.T) *env {
@@ -212,13 +226,15 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cui := cashier.New(a, svc, &cashier.Opts{Scanner: w.scanner, Notifier: w,
+	pump := make(chan func(), 8192)
+	do := func(f func()) { pump <- f }
+	cui := cashier.New(a, svc, &cashier.Opts{Scanner: w.scanner, Notifier: w, Do: do,
 		User:   &cashier.Cashier{Name: "Léa", Roles: []cashier.Role{cashier.RoleCashier, cashier.RoleSupervisor}},
 		Status: func() cashier.Status { return cashier.Status{Online: w.Network()} }})
-	sim := New(a, svc, w, cui, &Opts{Refresh: 20 * time.Millisecond})
+	sim := New(a, svc, w, cui, &Opts{Refresh: 20 * time.Millisecond, Do: do})
 	win := test.NewWindow(sim.Content())
 	win.Resize(fyne.NewSize(1720, 940))
-	e := &env{t: t, world: w, svc: svc, cui: cui, sim: sim, w: win}
+	e := &env{t: t, world: w, svc: svc, cui: cui, sim: sim, w: win, pump: pump}
 	t.Cleanup(func() {
 		sim.Close()
 		cui.Close()
@@ -246,6 +262,7 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 }
 
 func (e *env) texts() []string {
+	e.drain()
 	var out []string
 	e.sim.Sync(func() {
 		walk(e.sim.Content(), func(o fyne.CanvasObject) {
@@ -280,6 +297,7 @@ func (e *env) wait(s string) {
 // tap taps the innermost tappable drawing the text label (exactly).
 func (e *env) tap(label string) {
 	e.t.Helper()
+	e.drain()
 	var target fyne.Tappable
 	e.sim.Sync(func() {
 		walk(e.sim.Content(), func(o fyne.CanvasObject) {
@@ -309,6 +327,7 @@ func (e *env) tap(label string) {
 
 // pickWallet chooses the phone's wallet app.
 func (e *env) pickWallet(name string) {
+	e.drain()
 	var sel *widget.Select
 	e.sim.Sync(func() {
 		walk(e.sim.phone, func(o fyne.CanvasObject) {
@@ -324,6 +343,7 @@ func (e *env) pickWallet(name string) {
 }
 
 func (e *env) paperImages() int {
+	e.drain()
 	n := 0
 	e.sim.Sync(func() {
 		e.sim.refreshPaper()
@@ -339,7 +359,7 @@ func (e *env) paperImages() int {
 func (e *env) waitFor(cond func() bool, what string) {
 	e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
+	for e.drain(); !cond(); e.drain() {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("timed out waiting for %s; screen shows %q", what, e.texts())
 		}
@@ -448,6 +468,7 @@ func TestOutboxShowsEmailedReceipt(t *testing.T) {
 	e.tap("Visa Classic (online)")
 	e.wait("Paiement accepté")
 	e.tap("Ticket par e-mail")
+	e.drain()
 	var en *widget.Entry
 	e.sim.Sync(func() {
 		walk(e.sim.Content(), func(o fyne.CanvasObject) {
@@ -561,6 +582,7 @@ func TestScreenshots(t *testing.T) {
 			e := newEnv(t)
 			s.setup(e)
 			time.Sleep(100 * time.Millisecond) // let the display ticker draw the last frame
+			e.drain()
 			var img image.Image
 			e.sim.Sync(func() { img = e.w.Canvas().Capture() })
 			if img.Bounds().Dx() < 1600 {
