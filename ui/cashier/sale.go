@@ -517,6 +517,8 @@ func (u *UI) outcomeLayout(col color.NRGBA, icon fyne.Resource, title string, a 
 		}
 		lb := wrapLabel(l)
 		lb.SizeName = theme.SizeNameSubHeadingText
+		// The first line is what the cashier says to the customer.
+		lb.TextStyle.Bold = len(details.Objects) == 0
 		details.Add(lb)
 	}
 	acts := container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, actions...)...)

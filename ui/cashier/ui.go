@@ -411,7 +411,11 @@ func (u *UI) renderNav() {
 	item := func(screen, key string, icon fyne.Resource, f func()) fyne.CanvasObject {
 		bg, fg := colBg, colMuted
 		var res fyne.Resource = theme.NewThemedResource(icon)
-		if u.screen == screen {
+		current := u.screen
+		if current == "detail" || current == "refund" {
+			current = "history" // a payment opened from the history
+		}
+		if current == screen {
 			bg, fg = colPaleBlue, colBrand
 			res = theme.NewPrimaryThemedResource(icon)
 		}
