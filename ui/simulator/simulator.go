@@ -48,6 +48,16 @@ type World interface {
 	Outbox() ([]api.Mail, error)
 }
 
+// Latency is what a World may also offer: delay every gateway exchange
+// (a slow acquirer, a poor mobile link). The network panel shows a latency
+// choice when the world has it.
+type Latency interface {
+	SetLatency(d time.Duration)
+}
+
+// latencies are the choices of the network panel.
+var latencies = []time.Duration{0, 300 * time.Millisecond, time.Second, 3 * time.Second, 10 * time.Second}
+
 // PhoneWallet is a wallet app on the customer's phone and how its payment
 // codes look (Alipay+ code formats: 17–32 digits, see
 // docs.alipayplus.com code_scanning_payment_standards).
@@ -107,6 +117,7 @@ type Sim struct {
 	outbox  *fyne.Container
 	nMail   int
 	shownFP uint64 // fingerprint of the display frame shown
+	latency int    // index in latencies
 
 	wallet  int                  // the phone's chosen wallet
 	qr      *payment.Transaction // the Alipay+ payment whose QR the phone scanned
@@ -403,12 +414,28 @@ func (s *Sim) renderNet() {
 	bg := canvas.NewRectangle(col)
 	bg.CornerRadius = 10
 	row := container.NewVBox(text(label, 18, colWhite, true), text(s.t("network.tap"), 11, colWhite, false))
-	s.net.Objects = []fyne.CanvasObject{newTappable(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(6, 6, 12, 12), row)), s.tap(func() {
+	objs := []fyne.CanvasObject{newTappable(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(6, 6, 12, 12), row)), s.tap(func() {
 		if err := s.world.SetNetwork(!s.world.Network()); err != nil {
 			s.say(s.t("err", err), true)
 		}
 		s.renderNet()
 	}))}
+	if l, ok := s.world.(Latency); ok {
+		names := make([]string, len(latencies))
+		for i, d := range latencies {
+			names[i] = d.String()
+		}
+		pick := widget.NewSelect(names, nil)
+		pick.SetSelectedIndex(s.latency)
+		pick.OnChanged = func(string) {
+			s.locked(func() {
+				s.latency = max(pick.SelectedIndex(), 0)
+				l.SetLatency(latencies[s.latency])
+			})
+		}
+		objs = append(objs, container.NewBorder(nil, nil, text(s.t("network.latency"), 13, colMuted, false), nil, pick))
+	}
+	s.net.Objects = []fyne.CanvasObject{container.NewVBox(objs...)}
 	s.net.Refresh()
 }
 

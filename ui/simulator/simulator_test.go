@@ -46,6 +46,7 @@ type fakeWorld struct {
 	receipts  []printer.Receipt
 	mails     []api.Mail
 	frame     customer.Frame
+	latency   time.Duration
 }
 
 var testCards = []api.SimCard{
@@ -96,6 +97,12 @@ func (w *fakeWorld) SetNetwork(on bool) error {
 		w.gw.Err = payment.ErrGatewayUnavailable
 	}
 	return nil
+}
+
+func (w *fakeWorld) SetLatency(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.latency = d
 }
 
 func (w *fakeWorld) Network() bool {
@@ -457,6 +464,29 @@ func TestNetworkSwitchTakesOfflineSale(t *testing.T) {
 	e.wait("Présentez la carte")
 	e.tap("Mastercard Debit")
 	e.wait("Accepté hors ligne")
+}
+
+func TestLatencyChoice(t *testing.T) {
+	e := newEnv(t)
+	e.drain()
+	var sel *widget.Select
+	e.sim.Sync(func() {
+		walk(e.sim.net, func(o fyne.CanvasObject) {
+			if v, ok := o.(*widget.Select); ok {
+				sel = v
+			}
+		})
+	})
+	if sel == nil {
+		t.Fatal("no latency choice for a world that has one")
+	}
+	sel.SetSelected("3s")
+	e.world.mu.Lock()
+	got := e.world.latency
+	e.world.mu.Unlock()
+	if got != 3*time.Second {
+		t.Fatalf("latency %v, want 3s", got)
+	}
 }
 
 func TestOutboxShowsEmailedReceipt(t *testing.T) {
