@@ -75,7 +75,8 @@ func startSim(tb testing.TB, data string, extra ...string) *simProc {
 }
 
 func (p *simProc) stop(tb testing.TB) {
-	if p.cmd.ProcessState != nil {
+	if p.cmd.ProcessState != nil || p.cmd.Process.Signal(syscall.Signal(0)) != nil {
+		p.reap()
 		return
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
