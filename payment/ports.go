@@ -163,6 +163,8 @@ type Links interface {
 	Status(ctx context.Context, linkID string) (LinkState, error)
 	Cancel(ctx context.Context, linkID string) error
 	Resend(ctx context.Context, linkID, email string) error
+	// Refund gives back part or all of a paid link (Connect2Pay refund).
+	Refund(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
 }
 
 // LinkRequest is one payment link to e-mail.

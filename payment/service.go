@@ -643,6 +643,11 @@ func (s *Service) Refund(ctx context.Context, id string, a Amount) (*Transaction
 			return nil, ErrNotSupported
 		}
 		gr, err = s.o.Wallets.Refund(ctx, t.GatewayID, a)
+	case MethodPayLink:
+		if s.o.Links == nil {
+			return nil, ErrNotSupported
+		}
+		gr, err = s.o.Links.Refund(ctx, t.GatewayID, a)
 	default:
 		if s.o.Gateway == nil {
 			return nil, ErrNotSupported

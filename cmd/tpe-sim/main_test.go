@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 
 	"io"
 	"net/http"
@@ -182,6 +183,56 @@ func TestHeadlessSimulatorTakesPayments(t *testing.T) {
 	}
 	if strings.Contains(p.logs.String(), "4761739001010119") {
 		t.Error("full PAN in the simulator's logs")
+	}
+}
+
+func TestHeadlessSimulatorWalletsAndLinks(t *testing.T) {
+	p := startSim(t, t.TempDir())
+	// Alipay+ MPM: the terminal shows a QR, the customer's wallet pays.
+	_, pay := p.call(t, "POST", "/v1/payments", `{"amount":4200,"method":"alipayplus"}`)
+	id := pay["id"].(string)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, m := p.call(t, "GET", "/v1/payments/"+id, "")
+		if m["qr"] != nil && m["qr"] != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no QR shown: %v\n%s", m, p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if status, m := p.call(t, "POST", "/v1/sim/wallet", fmt.Sprintf(`{"payment_id":%q,"wallet":"alipay","action":"pay"}`, id)); status != 204 {
+		t.Fatalf("wallet pay: %d %v", status, m)
+	}
+	got := p.waitStatus(t, id, "approved", "declined", "failed", "cancelled", "expired")
+	if got["status"] != "approved" || got["wallet"] == "" {
+		t.Fatalf("Alipay+ payment: %v", got)
+	}
+	if status, m := p.call(t, "POST", "/v1/payments/"+id+"/refunds", `{"amount":1000}`); status != 201 || m["status"] != "partially_refunded" {
+		t.Errorf("wallet refund: %d %v", status, m)
+	}
+	// Pay by e-mail: the link goes out through the shop's mail relay.
+	status, link := p.call(t, "POST", "/v1/payments", `{"amount":2500,"method":"paylink","email":"client@example.com"}`)
+	if status != 201 {
+		t.Fatalf("paylink: %d %v", status, link)
+	}
+	for {
+		_, m := p.call(t, "GET", "/v1/sim/outbox", "")
+		if msgs, _ := m["messages"].([]any); len(msgs) > 0 {
+			text := fmt.Sprint(msgs[0])
+			if !strings.Contains(text, "client@example.com") || !strings.Contains(text, "http") {
+				t.Errorf("link e-mail: %s", text)
+			}
+			break
+		}
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatalf("no e-mail in the outbox\n%s", p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, m := p.call(t, "GET", "/v1/payments/"+link["id"].(string), ""); m["status"] != "pending" || m["link_url"] == "" {
+		t.Errorf("link payment: %v", m)
 	}
 }
 

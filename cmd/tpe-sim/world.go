@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"tpe/cmd/internal/terminal"
@@ -17,6 +22,7 @@ import (
 	"tpe/payment"
 	"tpe/payment/emv/cardsim"
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/notify/smtpsim"
 	"tpe/ui/api"
 	"tpe/ui/customer"
 )
@@ -34,6 +40,7 @@ type world struct {
 	scanner *sim.Scanner
 	gw      *gatewaysim.Server // nil with --gateway
 	gwSrv   *http.Server
+	mail    *smtpsim.Server // the shop's mail relay: every e-mail lands in the outbox
 	net     *network
 	cancel  context.CancelFunc
 }
@@ -53,6 +60,12 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	} else if err := w.startGateway(); err != nil {
 		return nil, err
 	}
+	if w.mail, err = smtpsim.Start("127.0.0.1:0", nil); err != nil {
+		return nil, fmt.Errorf("SMTP sink: %w", err)
+	}
+	host, port, _ := net.SplitHostPort(w.mail.Addr())
+	w.cfg.SMTP.Host, w.cfg.SMTP.StartTLS, w.cfg.SMTP.From = host, false, "caisse@simulateur.example"
+	w.cfg.SMTP.Port, _ = strconv.Atoi(port)
 	if w.nfc, err = sim.NewNFC(ctx, &sim.NFCOpts{Baud: cfg.Hardware.NFC.Baud, Pace: f.pace, Logger: log}); err != nil {
 		return nil, fmt.Errorf("emulated NFC reader: %w", err)
 	}
@@ -140,6 +153,9 @@ func (w *world) Close() error {
 		w.gwSrv.Close()
 		err = errors.Join(err, w.gw.Close())
 	}
+	if w.mail != nil {
+		err = errors.Join(err, w.mail.Close())
+	}
 	return err
 }
 
@@ -186,8 +202,29 @@ func (w *world) Scan(ctx context.Context, code string) error {
 	return nil
 }
 
-func (w *world) Wallet(context.Context, string, string, string) error {
-	return fmt.Errorf("%w: Alipay+ wallets arrive with issue #9", api.ErrNotAvailable)
+// Wallet makes the customer's wallet app pay or decline the Alipay+
+// payment: the gateway simulator plays the wallet.
+func (w *world) Wallet(ctx context.Context, paymentID, wallet, action string) error {
+	t, err := w.term.Service.Get(ctx, paymentID)
+	if err != nil {
+		return fmt.Errorf("%w: payment %s", api.ErrNotFoundSim, paymentID)
+	}
+	if w.gw != nil {
+		return w.gw.WalletAction(t.OrderID, wallet, action)
+	}
+	body, _ := json.Marshal(map[string]string{"order_id": t.OrderID, "wallet": wallet, "action": action})
+	req, _ := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(w.cfg.Gateway.URL, "/")+"/sim/wallet", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("gateway simulator: %s: %s", resp.Status, bytes.TrimSpace(msg))
+	}
+	return nil
 }
 
 func (w *world) SetNetwork(online bool) error {
@@ -209,5 +246,9 @@ func (w *world) PrinterPNG() ([]byte, error) {
 func (w *world) DisplayPNG() ([]byte, error) { return w.display.PNG() }
 
 func (w *world) Outbox() ([]api.Mail, error) {
-	return nil, fmt.Errorf("%w: the SMTP sink arrives with issue #9", api.ErrNotAvailable)
+	var out []api.Mail
+	for _, m := range w.mail.Messages() {
+		out = append(out, api.Mail{From: m.HeaderFrom, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, At: m.Date})
+	}
+	return out, nil
 }

@@ -285,6 +285,9 @@ func (l *fakeLinks) Cancel(_ context.Context, id string) error {
 }
 
 func (l *fakeLinks) Resend(context.Context, string, string) error { return nil }
+func (l *fakeLinks) Refund(_ context.Context, id string, a payment.Amount) (payment.GatewayResult, error) {
+	return payment.GatewayResult{Approved: true, Code: "000", GatewayID: id + "-r", Amount: a}, nil
+}
 
 type fakeNotifier struct {
 	mu   sync.Mutex

@@ -31,8 +31,11 @@ import (
 	"tpe/device/scanner"
 	"tpe/offline"
 	"tpe/payment"
+	"tpe/payment/alipayplus"
 	"tpe/payment/emv"
 	"tpe/payment/gateway"
+	"tpe/payment/notify"
+	"tpe/payment/paylink"
 	"tpe/ui/api"
 )
 
@@ -54,11 +57,7 @@ type Opts struct {
 	Sim api.SimControl
 	// AllowNoToken lets the API run without a token (simulator on loopback).
 	AllowNoToken bool
-	// Wallets and Links are the QR wallet and pay-by-link flows, when built.
-	Wallets  payment.Wallets
-	Links    payment.Links
-	Notifier payment.Notifier
-	Logger   *slog.Logger
+	Logger       *slog.Logger
 }
 
 // Terminal is a running terminal.
@@ -125,6 +124,17 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		t.Gateway, gw = client, client
 	}
 
+	merchant := payment.Merchant{
+		Name: cfg.Terminal.MerchantName, Address: cfg.Terminal.MerchantAddress, City: cfg.Terminal.MerchantCity,
+		ID: cfg.Terminal.MerchantID, Contract: cfg.Terminal.Contract, TerminalID: cfg.Terminal.ID,
+		MCC: cfg.Terminal.MCC, Country: cfg.Terminal.Country,
+	}
+	wallets, links, mailer, err := onlineServices(cfg, t.Gateway, merchant, log)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+
 	var cards payment.CardReader
 	if dev.Reader != nil {
 		kcfg, err := kernelConfig(cfg, o.CAKeys)
@@ -137,13 +147,9 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	}
 
 	svc, err := payment.New(payment.Opts{
-		Merchant: payment.Merchant{
-			Name: cfg.Terminal.MerchantName, Address: cfg.Terminal.MerchantAddress, City: cfg.Terminal.MerchantCity,
-			ID: cfg.Terminal.MerchantID, Contract: cfg.Terminal.Contract, TerminalID: cfg.Terminal.ID,
-			MCC: cfg.Terminal.MCC, Country: cfg.Terminal.Country,
-		},
+		Merchant: merchant,
 		Currency: cfg.Terminal.Currency, Lang: cfg.Terminal.Language, MaxAmount: cfg.Terminal.MaxAmount,
-		Journal: store, Gateway: gw, Cards: cards, Wallets: o.Wallets, Links: o.Links, Notifier: o.Notifier,
+		Journal: store, Gateway: gw, Cards: cards, Wallets: wallets, Links: links, Notifier: mailer,
 		Printer: dev.Printer, Scanner: dev.Scanner,
 		Offline: payment.OfflineLimits{
 			FloorLimits: cfg.Offline.FloorLimits, DefaultFloor: cfg.Offline.FloorLimit,
@@ -186,6 +192,50 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		return nil, err
 	}
 	return t, nil
+}
+
+// onlineServices builds the e-mail sender, the Alipay+ wallets and the
+// payment links from the config; each is nil (and its payments refused as
+// not supported) when what it needs is not configured.
+func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchant, log *slog.Logger) (payment.Wallets, payment.Links, payment.Notifier, error) {
+	var (
+		wallets payment.Wallets
+		links   payment.Links
+		mailer  payment.Notifier
+	)
+	var mail *notify.Mailer // also the sender of payment links
+	if cfg.SMTP.Host != "" {
+		reportTo := ""
+		if cfg.Notifications.EmailZReport {
+			reportTo = cfg.Terminal.MerchantEmail
+		}
+		var err error
+		mail, err = notify.New(&notify.Opts{
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, StartTLS: cfg.SMTP.StartTLS,
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From,
+			Merchant: m, Lang: cfg.Terminal.Language, ReportTo: reportTo, Logger: log,
+		})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("smtp: %w", err)
+		}
+		mailer = mail
+	}
+	if client == nil {
+		return nil, nil, mailer, nil
+	}
+	w, err := alipayplus.New(client, &alipayplus.Opts{Logger: log})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("alipay+: %w", err)
+	}
+	wallets = w
+	if mail != nil {
+		l, err := paylink.New(client, mail, &paylink.Opts{Validity: cfg.Notifications.LinkValidity, Merchant: m, Lang: cfg.Terminal.Language, Logger: log})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("payment links: %w", err)
+		}
+		links = l
+	}
+	return wallets, links, mailer, nil
 }
 
 // online is the forwarder's view of the gateway; without a gateway the
