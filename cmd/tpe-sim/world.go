@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
 	"net"
@@ -24,7 +25,6 @@ import (
 	"tpe/payment/gateway/gatewaysim"
 	"tpe/payment/notify/smtpsim"
 	"tpe/ui/api"
-	"tpe/ui/customer"
 )
 
 // world is the simulated shop: the emulated chips, the embedded gateway, the
@@ -86,11 +86,6 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	events, _ := w.term.Service.Subscribe(64)
-	presenter := customer.NewPresenter(w.display, &customer.PresenterOpts{
-		Lang: cfg.Terminal.Language, Merchant: cfg.Terminal.MerchantName, Logger: log,
-	})
-	go presenter.Run(ctx, events)
 	go w.takeCardsAway(ctx)
 	return w, nil
 }
@@ -244,6 +239,13 @@ func (w *world) PrinterPNG() ([]byte, error) {
 }
 
 func (w *world) DisplayPNG() ([]byte, error) { return w.display.PNG() }
+
+// The simulator window's views of the world.
+
+func (w *world) Network() bool              { return w.net.Online() }
+func (w *world) SetLatency(d time.Duration) { w.net.SetLatency(d) }
+func (w *world) Receipts() []image.Image    { return w.printer.All() }
+func (w *world) Display() image.Image       { return w.display.Snapshot() }
 
 func (w *world) Outbox() ([]api.Mail, error) {
 	var out []api.Mail

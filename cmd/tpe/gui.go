@@ -7,12 +7,38 @@ import (
 	"log/slog"
 	"net"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
 	"tpe/cmd/internal/terminal"
+	"tpe/cmd/internal/till"
+	"tpe/config"
+	"tpe/ui/cashier"
 )
 
 // runKiosk runs the cashier UI full screen beside the API.
 func runKiosk(ctx context.Context, t *terminal.Terminal, ln net.Listener, log *slog.Logger) error {
-	// The cashier UI lands with issue #10; until then the terminal serves the API.
-	log.Warn("the cashier UI is not built yet: serving the API only")
-	return t.Run(ctx, ln)
+	signIn, err := till.SignIn(t.Config.OIDC)
+	if err != nil {
+		return err
+	}
+	a := app.NewWithID("fr.tpe.terminal")
+	a.Settings().SetTheme(cashier.NewTheme())
+	cui := cashier.New(a, t.Service, &cashier.Opts{
+		Lang: t.Config.Terminal.Language, SignIn: signIn, Status: till.Status(t), Notifier: t.Notifier,
+		Scanner: t.Devices.Scanner, Version: config.Version, Logger: log,
+	})
+	win := cui.Window()
+	win.SetFullScreen(true)
+	ctx, cancel := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- t.Run(ctx, ln) }()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	win.ShowAndRun()
+	cui.Close()
+	cancel()
+	return <-served
 }

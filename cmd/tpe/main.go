@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"tpe/cmd/internal/sdnotify"
 	"tpe/cmd/internal/terminal"
 	"tpe/config"
 )
@@ -72,6 +73,15 @@ func run(ctx context.Context, cfgPath string, headless bool) error {
 		return fmt.Errorf("api.listen: %w", err)
 	}
 	log.Info("terminal ready", "terminal_id", cfg.Terminal.ID, "api", "http://"+ln.Addr().String(), "version", config.Version)
+	// systemd (scripts/systemd/tpe.service, Type=notify): ready once the
+	// journal is open and recovered; the watchdog is fed while it answers.
+	if err := sdnotify.Ready(); err != nil {
+		log.Warn("systemd notify", "err", err)
+	}
+	go sdnotify.Watchdog(ctx, func() bool {
+		_, err := t.Store.Stats(ctx)
+		return err == nil
+	})
 	if headless {
 		return t.Run(ctx, ln)
 	}

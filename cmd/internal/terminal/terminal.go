@@ -37,6 +37,7 @@ import (
 	"tpe/payment/notify"
 	"tpe/payment/paylink"
 	"tpe/ui/api"
+	"tpe/ui/customer"
 )
 
 // Devices are the peripherals; nil ones are absent.
@@ -67,6 +68,7 @@ type Terminal struct {
 	Store     *offline.Store
 	Gateway   *gateway.Client
 	Forwarder *offline.Forwarder
+	Notifier  payment.Notifier // nil without [smtp]
 	API       *api.Server
 	Devices   Devices
 	Recovery  offline.Report
@@ -162,7 +164,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		store.Close()
 		return nil, fmt.Errorf("terminal.currency: %w", err)
 	}
-	t.Service = svc
+	t.Service, t.Notifier = svc, mailer
 
 	// Boot recovery: resolve what a power cut interrupted before selling.
 	// Without a gateway it still settles what never reached one.
@@ -300,7 +302,24 @@ func (t *Terminal) Run(ctx context.Context, ln net.Listener) error {
 		g.Go(func() error { return ignoreCancel(t.Forwarder.Run(ctx)) })
 	}
 	g.Go(func() error { return t.housekeeping(ctx) })
+	if t.Devices.Screen != nil {
+		events, stop := t.Service.Subscribe(64)
+		presenter := customer.NewPresenter(t.Devices.Screen, &customer.PresenterOpts{
+			Lang: t.Config.Terminal.Language, Merchant: t.Config.Terminal.MerchantName, Logger: t.log,
+		})
+		g.Go(func() error { defer stop(); return presenter.Run(ctx, events) })
+	}
 	return g.Wait()
+}
+
+// Status is the link to the bank and the offline queue, for the cashier.
+func (t *Terminal) Status() (online bool, queued int, oldest time.Time) {
+	if t.Forwarder == nil {
+		s, _ := t.Store.Stats(context.Background())
+		return false, s.Queued, s.Oldest
+	}
+	st := t.Forwarder.Status()
+	return t.online(), st.Queued, st.Oldest
 }
 
 // housekeeping refreshes payment links and purges old transactions.
