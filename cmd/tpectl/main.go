@@ -31,15 +31,15 @@ var commands = []command{
 	{"nfc", "talk to a PN532 reader: nfc info|poll --port PATH [--baud N]", runNFC},
 	{"printer", "print a test page: printer test --port PATH [--width 58|80]", runPrinter},
 	{"display", "render a customer-display screen: display test --screen NAME --out FILE.png", runDisplay},
-	{"sim", "run an emulated chip: sim pn532 --link PATH | sim printer render IN.bin OUT.png", runSim},
+	{"sim", "run an emulated chip: sim pn532 --link PATH | sim printer render|serve …", runSim},
 	{"auth", "check tokens: auth verify-id-token --issuer URL --audience AUD TOKEN", runAuth},
-	{"offline", "offline queue: offline status|list|export|forward", runOffline},
-	{"provision", "write terminal identity, config and keys", runProvision},
-	{"diag", "self-test every peripheral and service", runDiag},
-	{"bundle", "update bundles: bundle build|sign|verify", runBundle},
-	{"update", "apply an update bundle: update apply --root DIR BUNDLE", runUpdate},
+	{"offline", "offline queue: offline status|list|export|forward [--data DIR]", runOffline},
+	{"provision", "write terminal identity, config and keys: provision --root DIR --terminal-id ID …", runProvision},
+	{"diag", "self-test every peripheral and service: diag [--config FILE | --sim] [--json]", runDiag},
+	{"bundle", "update bundles: bundle build|sign|verify|keygen", runBundle},
+	{"update", "A/B updates: update apply|status|confirm|rollback|check --root DIR", runUpdate},
 	{"flash", "install a bundle on a device: flash --target DIR|user@host BUNDLE", runFlash},
-	{"logs", "support: logs export", runLogs},
+	{"logs", "support bundle, redacted: logs export --root DIR --out FILE", runLogs},
 }
 
 // usageError is a mistake in how the command was called; main prints the
