@@ -1,62 +1,19 @@
 package payment
 
 import (
-	"encoding/json"
 	"log/slog"
 	"strings"
+
+	"tpe/payment/emv"
 )
 
-// PAN is a primary account number. Its String, LogValue and JSON forms show at
-// most the first six and last four digits, so a PAN cannot leak by accident;
-// Digits is the one explicit way to the full number (for sealing it for the
-// gateway or the journal).
-type PAN struct{ digits string }
+// PAN is a primary account number: the kernel's type, which never shows
+// more than the first six and last four digits when printed, logged or
+// marshalled; Digits is the one explicit way to the full number (sealing).
+type PAN = emv.PAN
 
 // NewPAN holds digits (spaces are dropped).
-func NewPAN(digits string) PAN { return PAN{strings.ReplaceAll(digits, " ", "")} }
-
-// Digits returns the full PAN. Only sealing code may call it.
-func (p PAN) Digits() string { return p.digits }
-
-// IsZero reports whether no PAN is held.
-func (p PAN) IsZero() bool { return p.digits == "" }
-
-// First6 is the issuer identification number, when the PAN is long enough.
-func (p PAN) First6() string {
-	if len(p.digits) < 12 {
-		return ""
-	}
-	return p.digits[:6]
-}
-
-// Last4 is what a customer receipt may show.
-func (p PAN) Last4() string {
-	if len(p.digits) < 8 {
-		return ""
-	}
-	return p.digits[len(p.digits)-4:]
-}
-
-// Masked shows first 6 and last 4 (merchant copy, logs): 497010******0010.
-func (p PAN) Masked() string {
-	if len(p.digits) < 12 {
-		return strings.Repeat("*", len(p.digits))
-	}
-	return p.First6() + strings.Repeat("*", len(p.digits)-10) + p.Last4()
-}
-
-// MaskedLast4 shows only the last 4 (customer copy): ************0010.
-func (p PAN) MaskedLast4() string {
-	if len(p.digits) < 8 {
-		return strings.Repeat("*", len(p.digits))
-	}
-	return strings.Repeat("*", len(p.digits)-4) + p.Last4()
-}
-
-func (p PAN) String() string               { return p.Masked() }
-func (p PAN) GoString() string             { return "payment.PAN(" + p.Masked() + ")" }
-func (p PAN) LogValue() slog.Value         { return slog.StringValue(p.Masked()) }
-func (p PAN) MarshalJSON() ([]byte, error) { return json.Marshal(p.Masked()) }
+func NewPAN(digits string) PAN { return emv.NewPAN(strings.ReplaceAll(digits, " ", "")) }
 
 // Secret holds sensitive bytes (track 2, ICC data, cryptograms, keys). It
 // prints, logs and marshals as a placeholder; Reveal returns the bytes.

@@ -58,7 +58,7 @@ func cardResult(r *emv.Result) CardResult {
 	// "approved" without the issuer ever seeing it.
 	out.OfflineAllowed = r.ODA == emv.ODAFDDAOK || r.ODA == emv.ODACDAOK
 	out.Card = CardData{
-		Brand: string(r.Brand), AID: r.AID, Label: r.Label, PAN: NewPAN(r.PAN.Digits()),
+		Brand: string(r.Brand), AID: r.AID, Label: r.Label, PAN: r.PAN,
 		Expiry: r.Expiry, Track2: NewSecret(r.Track2.Reveal()), ICC: NewSecret(r.ICC.Reveal()),
 		CryptogramType: string(r.CryptogramType), CVM: string(r.CVM), EntryMode: "contactless", ATC: int(r.ATC),
 	}

@@ -367,6 +367,9 @@ func (s *Service) runCard(ctx context.Context, t *Transaction) {
 	default:
 		s.authorise(ctx, t, res)
 	}
+	// The outcome is recorded: the reader may serve the next payment while
+	// this one's receipt prints.
+	s.releaseCard(MethodCard)
 	s.printReceipt(t)
 	s.emailReceipt(t)
 }

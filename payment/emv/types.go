@@ -154,6 +154,14 @@ func (p PAN) Masked() string {
 	return p.First6() + strings.Repeat("*", len(p.digits)-10) + p.Last4()
 }
 
+// MaskedLast4 shows only the last four digits (a customer receipt).
+func (p PAN) MaskedLast4() string {
+	if len(p.digits) < 8 {
+		return strings.Repeat("*", len(p.digits))
+	}
+	return strings.Repeat("*", len(p.digits)-4) + p.Last4()
+}
+
 // The methods below route every way a value can be printed, logged or
 // marshalled to the masked form (PCI DSS 3.4: PAN unreadable wherever
 // displayed or stored unless needed). Unmarshalling is refused so a masked
