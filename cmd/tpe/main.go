@@ -58,12 +58,12 @@ func run(ctx context.Context, cfgPath string, headless bool) error {
 		return err
 	}
 	defer closeLog.Close()
-	hw, err := openHardware(ctx, cfg.Hardware, log)
+	dev, err := openDevices(ctx, cfg.Hardware, log)
 	if err != nil {
 		return err
 	}
-	defer hw.Close()
-	t, err := terminal.Open(ctx, cfg, hw.dev, terminal.Opts{Logger: log})
+	defer dev.Close()
+	t, err := terminal.Open(ctx, cfg, dev.Devices, terminal.Opts{Logger: log})
 	if err != nil {
 		return err
 	}

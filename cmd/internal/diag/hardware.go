@@ -7,23 +7,15 @@ import (
 	"image"
 	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"periph.io/x/conn/v3/gpio"
-	"periph.io/x/conn/v3/gpio/gpioreg"
-	"periph.io/x/conn/v3/i2c/i2creg"
-	"periph.io/x/conn/v3/spi/spireg"
-	"periph.io/x/host/v3"
-
+	"tpe/cmd/internal/hardware"
 	"tpe/config"
 	"tpe/device/display"
 	"tpe/device/printer"
 	devsim "tpe/device/sim"
 	"tpe/drivers/escpos"
 	"tpe/drivers/pn532"
-	"tpe/drivers/scanner"
-	"tpe/drivers/serialport"
 	"tpe/drivers/st7789"
 	"tpe/offline"
 	"tpe/payment/emv/cardsim"
@@ -57,7 +49,6 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 		}
 	}
 	var s Suite
-	_, perr := host.Init()
 	code := fmt.Sprintf("TPE-DIAG-%s-%d", c.Terminal.ID, time.Now().Unix()%100000)
 
 	// NFC.
@@ -74,25 +65,10 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 			dev, where, simNFC = n.Dev(), "emulated PN532", n
 		}
 		nerr = err
-	case h.NFC.Bus == "uart":
-		port, err := serialport.Open(h.NFC.Port, &serialport.Opts{Baud: h.NFC.Baud, ReadTimeout: 100 * time.Millisecond})
-		if nerr = err; err == nil {
-			closers = append(closers, port)
-			dev, nerr = pn532.NewHSU(ctx, port, nil)
-		}
-	case perr != nil:
-		nerr = fmt.Errorf("periph host: %w", perr)
-	case h.NFC.Bus == "i2c":
-		bus, err := i2creg.Open(h.NFC.Port)
-		if nerr = err; err == nil {
+	default:
+		var bus io.Closer
+		if dev, bus, nerr = hardware.OpenNFC(ctx, h.NFC, nil); nerr == nil {
 			closers = append(closers, bus)
-			dev, nerr = pn532.NewI2C(ctx, bus, nil)
-		}
-	case h.NFC.Bus == "spi":
-		port, err := spireg.Open(h.NFC.Port)
-		if nerr = err; err == nil {
-			closers = append(closers, port)
-			dev, nerr = pn532.NewSPI(ctx, port, nil)
 		}
 	}
 	if dev == nil {
@@ -137,19 +113,11 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 				p, where = sp, "emulated printer"
 			}
 		} else {
-			prof, perr := escpos.ProfileFor(h.Printer.Width)
-			var rw io.ReadWriteCloser
-			switch {
-			case perr != nil:
-				err = perr
-			case strings.HasPrefix(h.Printer.Port, "/dev/tty"):
-				rw, err = serialport.Open(h.Printer.Port, &serialport.Opts{Baud: h.Printer.Baud, ReadTimeout: 100 * time.Millisecond})
-			default:
-				rw, err = escpos.OpenFile(h.Printer.Port)
-			}
-			if err == nil {
-				closers = append(closers, rw)
-				p = escpos.New(rw, &escpos.Opts{Profile: prof, Name: h.Printer.Port})
+			var dev *escpos.Dev
+			var bus io.Closer
+			if dev, bus, err = hardware.OpenPrinter(h.Printer, nil); err == nil {
+				closers = append(closers, bus)
+				p = dev
 			}
 		}
 		if p == nil {
@@ -173,9 +141,11 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 				scr, verify = d, func(want image.Image) error { return sameImage(d.Snapshot(), want) }
 			}
 		} else {
-			scr, err = openST7789(h.Display, perr)
-			if err == nil {
-				closers = append(closers, closerFunc(scr.Halt))
+			var dev *st7789.Dev
+			var bus io.Closer
+			if dev, bus, err = hardware.OpenDisplay(h.Display, nil); err == nil {
+				closers = append(closers, bus, closerFunc(dev.Halt))
+				scr = dev
 			}
 		}
 		if scr == nil {
@@ -198,10 +168,10 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 				sc.Feed = func(context.Context) error { return nil }
 			}
 		} else {
-			port, err := serialport.Open(h.Scanner.Port, &serialport.Opts{Baud: h.Scanner.Baud, ReadTimeout: 100 * time.Millisecond})
+			dev, bus, err := hardware.OpenScanner(h.Scanner, nil)
 			if err == nil {
-				closers = append(closers, port)
-				sc.Scanner = scanner.New(port, &scanner.Opts{Terminators: h.Scanner.Terminator, Prefix: h.Scanner.Prefix, Suffix: h.Scanner.Suffix})
+				closers = append(closers, bus)
+				sc.Scanner = dev
 			} else {
 				sc.Scanner = brokenScanner{err}
 				sc.Feed = func(context.Context) error { return nil } // report the open error
@@ -237,39 +207,6 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 		s.Clock = &Clock{}
 	}
 	return s, closeAll
-}
-
-func openST7789(c config.Display, perr error) (display.Screen, error) {
-	if perr != nil {
-		return nil, fmt.Errorf("periph host: %w", perr)
-	}
-	port, err := spireg.Open(c.SPIPort)
-	if err != nil {
-		return nil, err
-	}
-	pin := func(name string) (gpio.PinOut, error) {
-		if name == "" {
-			return nil, nil
-		}
-		p := gpioreg.ByName(name)
-		if p == nil {
-			return nil, fmt.Errorf("no GPIO pin %q on this board", name)
-		}
-		return p, nil
-	}
-	dc, err1 := pin(c.DCPin)
-	rst, err2 := pin(c.ResetPin)
-	bl, err3 := pin(c.BacklightPin)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		port.Close()
-		return nil, err
-	}
-	d, err := st7789.New(port, dc, rst, bl, &st7789.Opts{Width: c.Width, Height: c.Height, Rotation: st7789.Rotation(c.Rotation)})
-	if err != nil {
-		port.Close()
-		return nil, err
-	}
-	return d, nil
 }
 
 type closerFunc func() error
