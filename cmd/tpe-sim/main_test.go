@@ -141,6 +141,18 @@ func TestHeadlessSimulatorTakesPayments(t *testing.T) {
 	if got["status"] != "approved" || got["offline"] != false || got["auth_code"] == "" || got["pan_masked"] != "476173******0119" {
 		t.Fatalf("online sale: %v", got)
 	}
+	// Refund part of it, then void another sale, through the embedded gateway.
+	if status, m := p.call(t, "POST", "/v1/payments/"+pay["id"].(string)+"/refunds", `{"amount":250}`); status != 201 || m["status"] != "partially_refunded" {
+		t.Fatalf("refund: %d %v", status, m)
+	}
+	_, second := p.call(t, "POST", "/v1/payments", `{"amount":3100}`)
+	p.call(t, "POST", "/v1/sim/card", `{"card":"cb-visa"}`)
+	if got := p.waitStatus(t, second["id"].(string), "approved", "declined", "failed"); got["status"] != "approved" || got["brand"] != "cb" {
+		t.Fatalf("CB sale: %v", got)
+	}
+	if status, m := p.call(t, "POST", "/v1/payments/"+second["id"].(string)+"/void", ""); status != 200 || m["state"] != "reversed" {
+		t.Fatalf("void: %d %v", status, m)
+	}
 	// Network cut: a small payment is approved offline, then forwarded once
 	// the network is back.
 	p.call(t, "POST", "/v1/sim/network", `{"online":false}`)
