@@ -173,6 +173,11 @@ type LinkRequest struct {
 	Amount  Amount
 	Email   string
 	Lang    string
+	// Prepared, when set, is called with the link once the gateway holds
+	// the payment and before the e-mail goes: the service journals the link
+	// there, so a crash never leaves a payable link the terminal does not
+	// know. An error withdraws the link and fails Create.
+	Prepared func(Link) error
 }
 
 // Link is a sent payment link.

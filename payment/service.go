@@ -526,13 +526,19 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 }
 
 func (s *Service) runLink(ctx context.Context, t *Transaction) {
-	link, err := s.o.Links.Create(ctx, LinkRequest{OrderID: t.OrderID, Amount: t.Amount, Email: t.Email, Lang: s.o.Lang})
+	record := func(l Link) error {
+		t.LinkID, t.LinkURL, t.ExpireAt = l.ID, l.URL, l.ExpireAt
+		return s.step(t, StateAwaitingCustomer, "", "")
+	}
+	link, err := s.o.Links.Create(ctx, LinkRequest{OrderID: t.OrderID, Amount: t.Amount, Email: t.Email, Lang: s.o.Lang, Prepared: record})
 	if err != nil {
 		s.step(t, StateFailed, EventFailed, "payment link not sent: "+err.Error())
 		return
 	}
-	t.LinkID, t.LinkURL, t.ExpireAt = link.ID, link.URL, link.ExpireAt
-	s.step(t, StateAwaitingCustomer, EventLinkSent, "")
+	if t.State == StateCreated && record(link) != nil { // a Links that does not call Prepared
+		return
+	}
+	s.publish(EventLinkSent, t, "")
 }
 
 // RefreshLinks asks the gateway where each pending link stands and records

@@ -243,8 +243,9 @@ func TestHeadlessSimulatorWalletsAndLinks(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The link was journaled before the e-mail left.
 	if _, m := p.call(t, "GET", "/v1/payments/"+link["id"].(string), ""); m["status"] != "pending" || m["link_url"] == "" {
-		t.Errorf("link payment: %v", m)
+		t.Errorf("link payment once its e-mail is out: %v", m)
 	}
 }
 

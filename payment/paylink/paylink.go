@@ -133,15 +133,23 @@ func (l *Links) Create(ctx context.Context, req payment.LinkRequest) (payment.Li
 	}
 	link := payment.Link{ID: linkID(prep.MerchantToken, prep.CustomerToken), URL: l.gw.PaymentURL(prep.CustomerToken),
 		ExpireAt: now.Add(l.o.Validity)}
-	lang := l.lang(req.Lang)
-	if err := l.send(ctx, req.Email, lang, req.Amount, req.OrderID, link, false); err != nil {
+	withdraw := func(err error) error {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
 		if werr := l.gw.CancelPayment(wctx, prep.MerchantToken); werr != nil {
 			l.log.Error("unsent payment link not withdrawn", "order_id", req.OrderID, "err", werr)
-			return payment.Link{}, fmt.Errorf("%w: %w (and the link could not be withdrawn: %w)", ErrNotSent, err, werr)
+			return fmt.Errorf("%w: %w (and the link could not be withdrawn: %w)", ErrNotSent, err, werr)
 		}
-		return payment.Link{}, fmt.Errorf("%w: %w", ErrNotSent, err)
+		return fmt.Errorf("%w: %w", ErrNotSent, err)
+	}
+	if req.Prepared != nil {
+		if err := req.Prepared(link); err != nil {
+			return payment.Link{}, withdraw(err)
+		}
+	}
+	lang := l.lang(req.Lang)
+	if err := l.send(ctx, req.Email, lang, req.Amount, req.OrderID, link, false); err != nil {
+		return payment.Link{}, withdraw(err)
 	}
 	l.log.Info("payment link sent", "order_id", req.OrderID, "amount_minor", req.Amount.Minor)
 	return link, nil

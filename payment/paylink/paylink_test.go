@@ -180,3 +180,26 @@ func TestLinkMailRejected(t *testing.T) {
 		t.Errorf("got %d prepares, want the one above only", n)
 	}
 }
+
+// TestLinkNotJournaledIsNotSent: the terminal could not record the link
+// (disk full): no e-mail goes, and the prepared payment is withdrawn.
+func TestLinkNotJournaledIsNotSent(t *testing.T) {
+	e := newEnv(t, time.Hour, "fr")
+	disk := errors.New("journal: disk full")
+	var got payment.Link
+	_, err := e.links.Create(context.Background(), payment.LinkRequest{OrderID: "T1-L6", Amount: eur(100), Email: "client@example.com",
+		Prepared: func(l payment.Link) error { got = l; return disk }})
+	if !errors.Is(err, disk) || !errors.Is(err, paylink.ErrNotSent) {
+		t.Fatalf("got %v, want ErrNotSent wrapping the journal error", err)
+	}
+	if got.URL == "" || got.ID == "" {
+		t.Errorf("Prepared saw %+v, want the prepared link", got)
+	}
+	if n := len(e.smtp.Messages()); n != 0 {
+		t.Errorf("%d e-mails sent for an unrecorded link", n)
+	}
+	preps := e.gw.prepared()
+	if p, err := e.sim.PaymentByMerchantToken(preps[len(preps)-1].MerchantToken); err != nil || p.Status != "Cancelled" {
+		t.Errorf("the unrecorded link's payment: %+v, %v; want cancelled", p, err)
+	}
+}
