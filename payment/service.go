@@ -227,7 +227,7 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 	if r.Method == MethodCard {
 		s.mu.Lock()
 		busy := s.cardBusy
-		s.cardBusy = !busy
+		s.cardBusy = true
 		s.mu.Unlock()
 		if busy {
 			return nil, ErrBusy
