@@ -256,6 +256,10 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 	s.active[t.ID] = f
 	s.mu.Unlock()
 	snapshot := t.Clone()
+	// The reader is released once per payment: early by the card flow when
+	// its outcome is recorded, or here when the flow ends; a second release
+	// would free the reader under the next payment.
+	release := sync.OnceFunc(func() { s.releaseCard(r.Method) })
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -265,11 +269,11 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 			s.mu.Lock()
 			delete(s.active, t.ID)
 			s.mu.Unlock()
-			s.releaseCard(r.Method)
+			release()
 		}()
 		switch r.Method {
 		case MethodCard:
-			s.runCard(fctx, t)
+			s.runCard(fctx, t, release)
 		case MethodAlipayPlus:
 			s.runWallet(fctx, t, r.BuyerCode, r.ScanCode)
 		case MethodPayLink:
@@ -323,7 +327,7 @@ func (s *Service) endCancelled(t *Transaction, ctx context.Context, timeoutReaso
 	s.step(t, StateCancelled, EventCancelled, timeoutReason)
 }
 
-func (s *Service) runCard(ctx context.Context, t *Transaction) {
+func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader func()) {
 	if s.step(t, StateAwaitingCustomer, EventWaitingCard, "") != nil {
 		return
 	}
@@ -369,7 +373,7 @@ func (s *Service) runCard(ctx context.Context, t *Transaction) {
 	}
 	// The outcome is recorded: the reader may serve the next payment while
 	// this one's receipt prints.
-	s.releaseCard(MethodCard)
+	releaseReader()
 	s.printReceipt(t)
 	s.emailReceipt(t)
 }

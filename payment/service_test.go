@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"tpe/device/printer"
 	"tpe/device/printer/printertest"
 	"tpe/payment"
 	"tpe/payment/paymenttest"
@@ -582,4 +583,48 @@ func TestRefundPrintsARefundReceipt(t *testing.T) {
 	if got, err := r.svc.Refund(context.Background(), tx.ID, eur(100)); err != nil || got.Refundable() != 600 {
 		t.Errorf("refund with no paper: %v %v", got, err)
 	}
+}
+
+// slowPrinter holds each print until released.
+type slowPrinter struct{ release chan struct{} }
+
+func (p slowPrinter) Print(ctx context.Context, _ printer.Receipt) error {
+	select {
+	case <-p.release:
+	case <-ctx.Done():
+	}
+	return nil
+}
+func (slowPrinter) Status(context.Context) (printer.Status, error) {
+	return printer.Status{Online: true}, nil
+}
+func (slowPrinter) String() string { return "slow" }
+func (slowPrinter) Halt() error    { return nil }
+
+func TestReaderFreeWhileTheReceiptPrints(t *testing.T) {
+	p := slowPrinter{release: make(chan struct{})}
+	r := newRig(t, func(o *payment.Opts) { o.Printer = p })
+	ctx := context.Background()
+	if _, err := r.svc.Pay(ctx, payment.Request{Amount: eur(1000), Method: payment.MethodCard}); err != nil {
+		t.Fatal(err)
+	}
+	r.cards.Present(*visa())
+	waitFor(t, r.events, payment.EventApproved) // its receipt is now printing
+	deadline := time.Now().Add(5 * time.Second)
+	var err error
+	for { // the reader is released right after the outcome is journaled
+		if _, err = r.svc.Pay(ctx, payment.Request{Amount: eur(2000), Method: payment.MethodCard}); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("next payment while the receipt prints: %v", err)
+	}
+	p.release <- struct{}{} // the first payment's flow ends now
+	time.Sleep(20 * time.Millisecond)
+	if _, err := r.svc.Pay(ctx, payment.Request{Amount: eur(3000), Method: payment.MethodCard}); !errors.Is(err, payment.ErrBusy) {
+		t.Errorf("a third payment while the second waits for its card: %v, want ErrBusy", err)
+	}
+	close(p.release)
 }
