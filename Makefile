@@ -40,7 +40,7 @@ test: ## run every test headless (no cgo, fyne software driver) and go vet
 	CGO_ENABLED=0 $(GO) test -tags ci ./...
 	CGO_ENABLED=0 $(GO) vet -tags ci ./...
 
-bench: ## run the benchmarks and print the summary table against the budgets
+bench: build ## run the benchmarks (the window ones need the cgo build) and print the summary table
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) test -tags ci -run '^$$' -bench . -count $(BENCH_COUNT) -timeout 30m ./... | tee $(BIN)/bench.txt
 	@$(GO) run ./scripts/benchtable scripts/budgets.txt < $(BIN)/bench.txt
