@@ -130,7 +130,7 @@ func (w *Wallets) Pay(ctx context.Context, req payment.WalletRequest, update fun
 		mode, validity = "app", w.o.CPMTimeout
 	}
 	prep, err := w.gw.Prepare(ctx, gateway.PrepareRequest{Currency: req.Amount.Currency, Amount: req.Amount.Minor,
-		PaymentMode: "Single", PaymentMethod: "Alipay", Operation: "sale", TimeOut: ISODuration(validity),
+		PaymentMode: "Single", PaymentMethod: "Alipay", Operation: "sale", TimeOut: gateway.ISODuration(validity),
 		Order: gateway.C2POrder{ID: req.OrderID, Description: w.o.Description}})
 	if err != nil {
 		return payment.WalletResult{}, fmt.Errorf("alipayplus: preparing the payment: %w", err)
@@ -344,41 +344,5 @@ func (w *Wallets) Refund(ctx context.Context, gatewayID string, a payment.Amount
 	if err != nil {
 		return payment.GatewayResult{}, fmt.Errorf("alipayplus: refund: %w", err)
 	}
-	ok, decline, msg := gateway.Classify(resp.Code)
-	if resp.Message != "" {
-		msg = resp.Message
-	}
-	res := payment.GatewayResult{Approved: ok, Code: resp.Code, Message: msg, GatewayID: resp.TransactionID, Amount: a}
-	if !ok {
-		res.Decline = decline
-	}
-	return res, nil
-}
-
-// ISODuration renders d as the ISO 8601 duration Connect2Pay's timeOut
-// takes (PT120S, P7D, P1DT2H30M), rounded up to the second.
-func ISODuration(d time.Duration) string {
-	s := int64((d + time.Second - 1) / time.Second)
-	if s <= 0 {
-		return "PT0S"
-	}
-	days, s := s/86400, s%86400
-	h, s := s/3600, s%3600
-	m, s := s/60, s%60
-	out := "P"
-	if days > 0 {
-		out += strconv.FormatInt(days, 10) + "D"
-	}
-	if h > 0 || m > 0 || s > 0 {
-		out += "T"
-		for _, p := range []struct {
-			v int64
-			u string
-		}{{h, "H"}, {m, "M"}, {s, "S"}} {
-			if p.v > 0 {
-				out += strconv.FormatInt(p.v, 10) + p.u
-			}
-		}
-	}
-	return out
+	return gateway.RefundResult(resp, a), nil
 }

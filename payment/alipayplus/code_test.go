@@ -98,12 +98,3 @@ func FuzzRecognise(f *testing.F) {
 		}
 	})
 }
-
-func TestISODuration(t *testing.T) {
-	for d, want := range map[string]string{"2m0s": "PT2M", "168h0m0s": "P7D", "26h30m1s": "P1DT2H30M1S", "1.5s": "PT2S", "0s": "PT0S"} {
-		dd, _ := parseDur(d)
-		if got := alipayplus.ISODuration(dd); got != want {
-			t.Errorf("%s: got %s, want %s", d, got, want)
-		}
-	}
-}

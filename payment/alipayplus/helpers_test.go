@@ -130,8 +130,6 @@ func entriesOf(sim *gatewaysim.Server, orderID string) []gatewaysim.Entry {
 	return out
 }
 
-func parseDur(s string) (time.Duration, error) { return time.ParseDuration(s) }
-
 func httpClient(rt http.RoundTripper) *http.Client { return &http.Client{Transport: rt} }
 
 func newSimB(b *testing.B) *gatewaysim.Server { return newSim(b) }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"tpe/payment"
 )
@@ -123,4 +125,47 @@ func (c *Client) c2pReferral(ctx context.Context, op, id string, a payment.Amoun
 		return resp, fmt.Errorf("gateway: c2p %s: %w", op, err)
 	}
 	return resp, nil
+}
+
+// RefundResult is a Connect2Pay refund answer as the payment ports see it: a
+// refusal (for instance 064, refunds beyond the payment) is a result, not
+// an error.
+func RefundResult(r C2PReferralResponse, a payment.Amount) payment.GatewayResult {
+	ok, decline, msg := Classify(r.Code)
+	if r.Message != "" {
+		msg = r.Message
+	}
+	res := payment.GatewayResult{Approved: ok, Code: r.Code, Message: msg, GatewayID: r.TransactionID, Amount: a}
+	if !ok {
+		res.Decline = decline
+	}
+	return res
+}
+
+// ISODuration renders d as the ISO 8601 duration Connect2Pay's timeOut
+// takes (PT120S, P7D, P1DT2H30M), rounded up to the second.
+func ISODuration(d time.Duration) string {
+	s := int64((d + time.Second - 1) / time.Second)
+	if s <= 0 {
+		return "PT0S"
+	}
+	days, s := s/86400, s%86400
+	h, s := s/3600, s%3600
+	m, s := s/60, s%60
+	out := "P"
+	if days > 0 {
+		out += strconv.FormatInt(days, 10) + "D"
+	}
+	if h > 0 || m > 0 || s > 0 {
+		out += "T"
+		for _, p := range []struct {
+			v int64
+			u string
+		}{{h, "H"}, {m, "M"}, {s, "S"}} {
+			if p.v > 0 {
+				out += strconv.FormatInt(p.v, 10) + p.u
+			}
+		}
+	}
+	return out
 }

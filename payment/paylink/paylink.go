@@ -125,7 +125,7 @@ func (l *Links) Create(ctx context.Context, req payment.LinkRequest) (payment.Li
 	}
 	now := l.o.Now()
 	prep, err := l.gw.Prepare(ctx, gateway.PrepareRequest{Currency: req.Amount.Currency, Amount: req.Amount.Minor,
-		PaymentMode: "Single", Operation: "sale", TimeOut: isoDuration(l.o.Validity),
+		PaymentMode: "Single", Operation: "sale", TimeOut: gateway.ISODuration(l.o.Validity),
 		Shopper: &gateway.C2PShopper{Email: req.Email},
 		Order:   gateway.C2POrder{ID: req.OrderID, Description: l.o.Description}})
 	if err != nil {
@@ -272,38 +272,5 @@ func (l *Links) Refund(ctx context.Context, gatewayID string, a payment.Amount) 
 	if err != nil {
 		return payment.GatewayResult{}, fmt.Errorf("paylink: refund: %w", err)
 	}
-	ok, decline, msg := gateway.Classify(resp.Code)
-	if resp.Message != "" {
-		msg = resp.Message
-	}
-	res := payment.GatewayResult{Approved: ok, Code: resp.Code, Message: msg, GatewayID: resp.TransactionID, Amount: a}
-	if !ok {
-		res.Decline = decline
-	}
-	return res, nil
-}
-
-// isoDuration renders d as an ISO 8601 duration (P7D, PT2H30M).
-func isoDuration(d time.Duration) string {
-	s := int64((d + time.Second - 1) / time.Second)
-	days, s := s/86400, s%86400
-	h, s := s/3600, s%3600
-	m, s := s/60, s%60
-	out := "P"
-	if days > 0 {
-		out += fmt.Sprintf("%dD", days)
-	}
-	if h+m+s > 0 || days == 0 {
-		out += "T"
-		if h > 0 {
-			out += fmt.Sprintf("%dH", h)
-		}
-		if m > 0 {
-			out += fmt.Sprintf("%dM", m)
-		}
-		if s > 0 || h+m == 0 {
-			out += fmt.Sprintf("%dS", s)
-		}
-	}
-	return out
+	return gateway.RefundResult(resp, a), nil
 }
