@@ -89,9 +89,9 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	}
 	keyFile := cfg.Offline.KeyFile
 	if keyFile == "" {
-		keyFile = filepath.Join(cfg.DataDir, "device.key")
+		keyFile = filepath.Join(cfg.DataDir, offline.KeyName)
 	}
-	store, err := offline.Open(filepath.Join(cfg.DataDir, "journal.db"), &offline.Opts{
+	store, err := offline.Open(filepath.Join(cfg.DataDir, offline.FileName), &offline.Opts{
 		KeyFile: keyFile, CreateKey: o.Sim != nil, Retention: cfg.Offline.Retention, Logger: log,
 	})
 	if err != nil {
