@@ -1,0 +1,8 @@
+// Command gatewaysim serves the gateway simulator (payment/gateway/
+// gatewaysim): the PayXpert-compatible acquirer with the EMV extension,
+// Connect2Pay, the identity provider and the back office, for developers
+// and CI. Development credentials are in docs/gateway.md.
+//
+//	gatewaysim --listen 127.0.0.1:8480 --data ./gwdata
+//	gatewaysim version
+package main
