@@ -13,7 +13,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-display=:$((90 + RANDOM % 9))
+display=""
+for n in $(seq 90 99); do # a display nobody holds
+  [ -e "/tmp/.X$n-lock" ] || { display=:$n; break; }
+done
+[ -n "$display" ] || { echo "smoke: no free X display between :90 and :99"; exit 1; }
 Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; DISPLAY=$display import -window root "$work/probe.png" >/dev/null 2>&1 && break; sleep 0.1; done
