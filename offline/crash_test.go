@@ -177,6 +177,11 @@ func (g *fileGateway) Refund(context.Context, string, payment.Amount) (payment.G
 	return payment.GatewayResult{}, payment.ErrNotSupported
 }
 
+// Record is not used by the crash test's sales (no refunds or wallets).
+func (g *fileGateway) Record(context.Context, string) (payment.GatewayResult, error) {
+	return payment.GatewayResult{}, payment.ErrNotSupported
+}
+
 func (g *fileGateway) Ping(context.Context) error {
 	if g.down.Load() {
 		return payment.ErrGatewayUnavailable

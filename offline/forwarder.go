@@ -178,8 +178,12 @@ func (f *Forwarder) resolveOwed(ctx context.Context) {
 		f.mu.Lock()
 		boot := f.resolve[t.ID]
 		f.mu.Unlock()
-		if !boot && (needsRecovery(&payment.Transaction{State: t.State}) || !t.ReversalPending) {
-			continue // a payment the service is running right now
+		// Owed: a reversal of a payment the service no longer runs, or an
+		// operation whose answer was lost. Anything else found here is a
+		// payment or operation the service is running right now.
+		owed := t.ReversalPending && !inFlight(t.State) || t.Pending != nil && t.Pending.Unknown
+		if !boot && !owed {
+			continue
 		}
 		var r Report
 		if err := recoverOne(ctx, f.st, f.gw, t, &r); err != nil {
@@ -192,12 +196,32 @@ func (f *Forwarder) resolveOwed(ctx context.Context) {
 		f.mu.Lock()
 		delete(f.resolve, t.ID)
 		f.mu.Unlock()
-		if len(r.Reversed) > 0 && f.o.OnChange != nil {
-			if got, err := f.st.Get(ctx, t.ID); err == nil {
-				f.o.OnChange(payment.EventReversed, got)
-			}
+		if f.o.OnChange == nil {
+			continue
+		}
+		got, err := f.st.Get(ctx, t.ID)
+		switch {
+		case err != nil:
+		case len(r.Reversed) > 0:
+			f.o.OnChange(payment.EventReversed, got)
+		case len(r.Settled) > 0:
+			f.o.OnChange(settledEvent(got), got)
 		}
 	}
+}
+
+// settledEvent is what subscribers are told of a payment settled from the
+// gateway's record.
+func settledEvent(t *payment.Transaction) payment.EventType {
+	switch t.State {
+	case payment.StateRefunded, payment.StatePartiallyRefunded:
+		return payment.EventRefunded
+	case payment.StateReversed:
+		return payment.EventReversed
+	case payment.StateApproved:
+		return payment.EventApproved
+	}
+	return payment.EventOperationSettled
 }
 
 // backoff is the wait after the n-th failed round in a row.

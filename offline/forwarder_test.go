@@ -158,6 +158,10 @@ func (g *ledgerGateway) Refund(context.Context, string, payment.Amount) (payment
 	return payment.GatewayResult{Approved: true, Code: "000"}, nil
 }
 
+func (g *ledgerGateway) Record(context.Context, string) (payment.GatewayResult, error) {
+	return payment.GatewayResult{}, payment.ErrNotSupported
+}
+
 func (g *ledgerGateway) Ping(context.Context) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -26,6 +26,9 @@ type Report struct {
 	// Reprint are recent approved or declined payments whose receipt was
 	// not printed (power cut or paper out while printing).
 	Reprint []string `json:"reprint,omitempty"`
+	// Settled operations (refunds, voids, wallet payments) had an outcome
+	// the terminal never received: the gateway's record settled them.
+	Settled []string `json:"settled,omitempty"`
 	// Queued is the number of offline approvals waiting to be forwarded.
 	Queued int `json:"queued"`
 }
@@ -82,10 +85,16 @@ func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.T
 		}
 		return st.Save(ctx, t)
 	}
+	if op := t.Pending; op != nil && op.Kind != payment.OpCancel {
+		return recoverOperation(ctx, st, gw, t, r)
+	}
 	switch t.State {
 	case payment.StateCreated, payment.StateAwaitingCustomer:
 		if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
-			return nil // the link lives at the gateway; RefreshLinks follows it
+			return nil // the link lives at the gateway; RefreshLinks follows it (and a cancel pending on it)
+		}
+		if t.Method == payment.MethodAlipayPlus && t.GatewayID != "" {
+			return recoverWallet(ctx, st, gw, t, r, save)
 		}
 		r.Cancelled = append(r.Cancelled, t.ID)
 		return save(payment.StateCancelled, "interrupted: the terminal restarted")
@@ -119,6 +128,11 @@ func recoverAuthorising(ctx context.Context, st *Store, gw payment.Gateway, t *p
 		t.GatewayID, t.Result = res.GatewayID, res.Code
 		r.Declined = append(r.Declined, t.ID)
 		return save(payment.StateDeclined, "declined (found at restart)")
+	case res.Status == payment.TxnVoided:
+		// Approved, then voided at the gateway: nothing is charged.
+		t.GatewayID, t.Result = res.GatewayID, res.Code
+		r.Failed = append(r.Failed, t.ID)
+		return save(payment.StateFailed, "approved then voided at the bank while the terminal restarted; nothing charged")
 	}
 	t.GatewayID, t.AuthCode, t.Result = res.GatewayID, res.AuthCode, res.Code
 	// Recorded approved, with the reversal owed, before voiding: a crash
@@ -138,7 +152,7 @@ func recoverReversal(ctx context.Context, st *Store, gw payment.Gateway, t *paym
 	if t.State != payment.StateApproved {
 		res, err := lookup(ctx, gw, t.OrderID)
 		switch {
-		case errors.Is(err, payment.ErrNotFound) || err == nil && !res.Approved:
+		case errors.Is(err, payment.ErrNotFound) || err == nil && (!res.Approved || res.Status == payment.TxnVoided):
 			t.ReversalPending = false
 			t.UpdatedAt = now
 			r.Failed = append(r.Failed, t.ID)
@@ -173,6 +187,92 @@ func recoverReversal(ctx context.Context, st *Store, gw payment.Gateway, t *paym
 	}
 	r.Reversed = append(r.Reversed, t.ID)
 	return st.Save(ctx, t)
+}
+
+// recoverOperation settles a refund or void journaled on t from the
+// gateway's record of the payment: the intent was written, then the
+// terminal stopped or the answer was lost. Nothing is resent.
+func recoverOperation(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report) error {
+	op := *t.Pending
+	rec, err := gatewayRecord(ctx, gw, t.GatewayID)
+	if err != nil {
+		st.log.Warn("recovery: gateway record unreadable, will retry", "txn_id", t.ID, "op_id", op.ID, "err", err)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	}
+	settled := false
+	_, err = st.Update(ctx, t.ID, func(t *payment.Transaction) error {
+		if t.Pending == nil || t.Pending.ID != op.ID {
+			return errSettledMeanwhile
+		}
+		var err error
+		if settled, err = payment.SettleFromRecord(t, rec, st.o.Now()); err == nil && !settled {
+			return errSettledMeanwhile
+		}
+		return err
+	})
+	switch {
+	case errors.Is(err, errSettledMeanwhile) && !settled:
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	case errors.Is(err, payment.ErrRecordMismatch):
+		// A person must look: logged, kept pending, never guessed.
+		st.log.Error("recovery: the gateway's record disagrees with the journal", "txn_id", t.ID, "op_id", op.ID, "err", err)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	case err != nil:
+		return err
+	}
+	r.Settled = append(r.Settled, t.ID)
+	return nil
+}
+
+// errSettledMeanwhile aborts a journal update that has nothing to settle.
+var errSettledMeanwhile = errors.New("offline: nothing to settle")
+
+// recoverWallet settles a wallet payment that was waiting for the customer
+// when the terminal stopped (or whose cancel the gateway never confirmed)
+// from the gateway's record of its wallet transaction: the customer may
+// have paid meanwhile, so it is never simply cancelled.
+func recoverWallet(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report,
+	save func(payment.State, string) error) error {
+	rec, err := gatewayRecord(ctx, gw, t.GatewayID)
+	t.Pending = nil
+	switch {
+	case errors.Is(err, payment.ErrNotFound):
+		r.Cancelled = append(r.Cancelled, t.ID)
+		return save(payment.StateCancelled, "interrupted: the terminal restarted")
+	case err != nil:
+		st.log.Warn("recovery: wallet payment unresolved, will retry", "txn_id", t.ID, "err", err)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	}
+	switch rec.Status {
+	case payment.TxnPending:
+		// The order code can still be paid until it expires at the
+		// gateway: ask again later.
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	case payment.TxnApproved, payment.TxnRefunded:
+		t.AuthCode, t.Result = rec.GatewayID, rec.Code
+		r.Settled = append(r.Settled, t.ID)
+		return save(payment.StateApproved, "paid by the customer while the terminal restarted")
+	}
+	t.Result = rec.Code
+	r.Cancelled = append(r.Cancelled, t.ID)
+	return save(payment.StateCancelled, "interrupted: the wallet payment was not made")
+}
+
+func gatewayRecord(ctx context.Context, gw payment.Gateway, gatewayID string) (payment.GatewayResult, error) {
+	if gw == nil {
+		return payment.GatewayResult{}, fmt.Errorf("%w: no gateway configured", payment.ErrGatewayUnavailable)
+	}
+	if gatewayID == "" {
+		return payment.GatewayResult{}, fmt.Errorf("%w: no gateway transaction ID", payment.ErrNotFound)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return gw.Record(rctx, gatewayID)
 }
 
 func lookup(ctx context.Context, gw payment.Gateway, orderID string) (payment.GatewayResult, error) {

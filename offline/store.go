@@ -356,12 +356,17 @@ func (s *Store) Save(ctx context.Context, t *payment.Transaction) error {
 		return fmt.Errorf("offline: saving %s (%s): %w", t.ID, t.State, err)
 	}
 	if queued {
-		select {
-		case s.enqueued <- struct{}{}:
-		default:
-		}
+		s.wake()
 	}
 	return nil
+}
+
+// wake tells the forwarder an offline approval was queued.
+func (s *Store) wake() {
+	select {
+	case s.enqueued <- struct{}{}:
+	default:
+	}
 }
 
 // put writes t and keeps the indexes in step, in the caller's transaction.
@@ -459,13 +464,19 @@ func addCounters(meta *bolt.Bucket, n, amount int64) error {
 }
 
 // needsRecovery is true while a power cut would leave t unresolved: the
-// payment is in flight, or a reversal is owed.
+// payment is in flight, a reversal is owed, or an operation (refund, void,
+// cancel) is journaled and not settled.
 func needsRecovery(t *payment.Transaction) bool {
-	switch t.State {
+	return inFlight(t.State) || t.ReversalPending || t.Pending != nil
+}
+
+// inFlight is true for the states of a payment the service is running.
+func inFlight(st payment.State) bool {
+	switch st {
 	case payment.StateCreated, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising:
 		return true
 	}
-	return t.ReversalPending
+	return false
 }
 
 // Get returns one transaction with its card data unsealed.

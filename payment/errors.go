@@ -53,3 +53,22 @@ var (
 	// ErrInvalidRequest is any other malformed field of a request.
 	ErrInvalidRequest = errors.New("payment: invalid request")
 )
+
+var (
+	// ErrOperationInProgress means another money-moving operation (refund,
+	// void, cancel) of the same payment is running or awaits the gateway's
+	// record: the payment takes one at a time.
+	ErrOperationInProgress = errors.New("payment: another operation on this payment is in progress")
+	// ErrOutcomeUnknown means a request may have reached the gateway and no
+	// answer came back. The operation stays pending until the gateway's own
+	// record settles it; it is never resent blindly.
+	ErrOutcomeUnknown = errors.New("payment: outcome unknown")
+)
+
+var (
+	// ErrOperationDropped means a refund or void whose answer was lost
+	// turned out, from the bank's record, not to have been made.
+	ErrOperationDropped = errors.New("payment: operation not made")
+	// ErrRecordMismatch means the bank's record contradicts the journal.
+	ErrRecordMismatch = errors.New("payment: the bank's record disagrees with the terminal")
+)

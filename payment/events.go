@@ -26,9 +26,16 @@ const (
 	EventReceiptPrinted  EventType = "receipt.printed"
 	EventReceiptFailed   EventType = "receipt.failed"
 	EventRefunded        EventType = "payment.refunded"
-	EventReversed        EventType = "payment.reversed"
-	EventForwarded       EventType = "payment.forwarded"
-	EventBatchClosed     EventType = "batch.closed"
+	// EventRefundPending and EventVoidPending: the gateway's answer was lost;
+	// the operation blocks the payment until the gateway's record settles it.
+	EventRefundPending EventType = "payment.refund_pending"
+	EventVoidPending   EventType = "payment.void_pending"
+	// EventOperationSettled: a pending operation was settled from the
+	// gateway's record without having happened (the payment is as before).
+	EventOperationSettled EventType = "payment.operation_settled"
+	EventReversed         EventType = "payment.reversed"
+	EventForwarded        EventType = "payment.forwarded"
+	EventBatchClosed      EventType = "batch.closed"
 )
 
 // Event is one step, with a snapshot of the payment after it.

@@ -21,6 +21,11 @@ type Gateway interface {
 	Void(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
 	// Refund gives back part or all of a payment; repeated refunds add up.
 	Refund(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
+	// Record returns the gateway's own record of one transaction (card,
+	// wallet or link): its status and how much of it was refunded. It is
+	// how an operation whose answer was lost is settled. ErrNotFound if the
+	// gateway has no such transaction.
+	Record(ctx context.Context, gatewayID string) (GatewayResult, error)
 	// Ping reports whether the gateway answers.
 	Ping(ctx context.Context) error
 }
@@ -48,9 +53,25 @@ const (
 	DeclineFraud             = "suspected_fraud"
 )
 
+// TxnStatus is where a transaction stands at the gateway. The zero value
+// means the answer did not say.
+type TxnStatus string
+
+const (
+	TxnApproved TxnStatus = "approved" // authorised or captured, nothing given back
+	TxnDeclined TxnStatus = "declined"
+	TxnVoided   TxnStatus = "voided"   // cancelled (reversed) after approval
+	TxnRefunded TxnStatus = "refunded" // partly or fully: see GatewayResult.Refunded
+	TxnPending  TxnStatus = "pending"  // wallet or link not paid yet
+)
+
 // GatewayResult is the gateway's answer.
 type GatewayResult struct {
+	// Approved is the request's own result. For a Lookup or Record it says
+	// the sale was approved once; Status says whether it still stands.
 	Approved  bool
+	Status    TxnStatus
+	Refunded  int64  // minor units refunded so far (Lookup, Record)
 	Code      string // gateway result code, "000" = success
 	Message   string
 	Decline   string // one of the Decline constants when not approved
@@ -80,6 +101,11 @@ type CardRequest struct {
 // Save returns only once the state is on disk: the service acts after it.
 type Journal interface {
 	Save(ctx context.Context, t *Transaction) error
+	// Update reads payment id, lets edit change it and saves the result, in
+	// one journal transaction: edit sees the latest record and no other
+	// write comes between. An error from edit aborts with nothing written
+	// and is returned as is. It returns the saved payment.
+	Update(ctx context.Context, id string, edit func(*Transaction) error) (*Transaction, error)
 	Get(ctx context.Context, id string) (*Transaction, error)
 	List(ctx context.Context, q Query) ([]*Transaction, error)
 	// Exposure sums the offline approvals not yet forwarded.
@@ -142,6 +168,9 @@ type WalletUpdate struct {
 	QR       string
 	ExpireAt time.Time
 	Wallet   string
+	// GatewayID is the wallet transaction at the gateway, once known: a
+	// payment interrupted by a crash is settled from its record.
+	GatewayID string
 }
 
 // WalletResult is how a wallet payment ended.

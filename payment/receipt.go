@@ -62,9 +62,7 @@ func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 		return err
 	}
 	if !t.ReceiptPrinted && c == CustomerCopy {
-		t.ReceiptPrinted = true
-		t.UpdatedAt = s.o.Now()
-		if err := s.o.Journal.Save(ctx, t); err != nil {
+		if t, err = s.markPrinted(ctx, t.ID); err != nil {
 			return err
 		}
 	}
@@ -120,11 +118,23 @@ func (s *Service) printReceipt(t *Transaction) {
 		return
 	}
 	t.ReceiptPrinted = true
-	t.UpdatedAt = s.o.Now()
-	if err := s.o.Journal.Save(ctx, t); err != nil {
+	saved, err := s.markPrinted(ctx, t.ID)
+	if err != nil {
 		s.log.Error("journal write failed", "txn_id", t.ID, "err", err)
+		saved = t
 	}
-	s.publish(EventReceiptPrinted, t, string(CustomerCopy))
+	s.publish(EventReceiptPrinted, saved, string(CustomerCopy))
+}
+
+// markPrinted records that the customer copy of payment id printed. It
+// changes that flag alone on the latest record: a refund or void journaled
+// since the payment ended must not be overwritten by an older copy.
+func (s *Service) markPrinted(ctx context.Context, id string) (*Transaction, error) {
+	return s.o.Journal.Update(ctx, id, func(t *Transaction) error {
+		t.ReceiptPrinted = true
+		t.UpdatedAt = s.o.Now()
+		return nil
+	})
 }
 
 // emailReceipt sends the receipt when the merchant enabled it and the

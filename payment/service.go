@@ -75,6 +75,7 @@ type Service struct {
 	mu       sync.Mutex
 	active   map[string]*flow // payments still running, by ID
 	cardBusy bool             // the reader serves one payment at a time
+	ops      map[string]bool  // IDs of the operations this process is running
 	// unreachableAt is when the gateway last failed to answer a sale: for a
 	// while after, cards may approve offline under the floor limit instead
 	// of being pushed to an online cryptogram nobody can check.
@@ -128,7 +129,7 @@ func New(o Opts) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Service{o: o, log: o.Logger, active: map[string]*flow{}}
+	s := &Service{o: o, log: o.Logger, active: map[string]*flow{}, ops: map[string]bool{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -496,6 +497,9 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 	req := WalletRequest{OrderID: t.OrderID, Amount: t.Amount, BuyerCode: buyerCode, Lang: s.o.Lang}
 	res, err := s.o.Wallets.Pay(ctx, req, func(u WalletUpdate) {
 		t.QR, t.ExpireAt, t.Wallet = u.QR, u.ExpireAt, u.Wallet
+		if u.GatewayID != "" {
+			t.GatewayID = u.GatewayID // what recovery asks the gateway about
+		}
 		t.UpdatedAt = s.o.Now()
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -506,8 +510,17 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 	if res.Wallet != "" {
 		t.Wallet = res.Wallet
 	}
-	t.GatewayID, t.Result = res.GatewayID, res.Code
+	if res.GatewayID != "" {
+		t.GatewayID = res.GatewayID
+	}
+	t.Result = res.Code
 	switch {
+	case err != nil && errors.Is(err, ErrOutcomeUnknown):
+		// The gateway never confirmed the cancel: the customer may still
+		// have paid. The payment ends here, with a reversal owed that the
+		// forwarder settles from the gateway's record.
+		t.ReversalPending = true
+		s.step(t, StateFailed, EventFailed, "wallet cancel not confirmed by the bank; it will be reversed if it was paid")
 	case err != nil && ctx.Err() != nil:
 		s.endCancelled(t, ctx, "")
 	case err != nil:
@@ -562,6 +575,19 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 			continue
 		}
+		if op := t.Pending; op != nil {
+			if s.isRunning(op.ID) {
+				continue
+			}
+			// A cancel nobody runs any more: the link's status settles it.
+			if st.Status == "pending" {
+				if _, err := s.settle(ctx, t.ID, *op, func(t *Transaction) error { return dropOperation(t, *op, s.o.Now()) }); err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			t.Pending = nil
+		}
 		t.GatewayID, t.Result = st.GatewayID, st.Code
 		switch st.Status {
 		case "paid":
@@ -595,6 +621,8 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
 		return nil, err
 	}
 	switch {
+	case t.State == StateRefunded || t.State == StatePartiallyRefunded || t.State == StateRefundPending:
+		return t, fmt.Errorf("%w: payment already %s", ErrNotCancellable, t.State.Status())
 	case t.State.Approved():
 		return t, ErrAlreadyApproved
 	case t.State == StateAuthorising || t.State == StateCardRead:
@@ -603,13 +631,19 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
 		return t, fmt.Errorf("%w: payment already %s", ErrNotCancellable, t.State.Status())
 	}
 	if t.Method == MethodPayLink && t.State == StateAwaitingCustomer {
-		if err := s.o.Links.Cancel(ctx, t.LinkID); err != nil {
-			return t, fmt.Errorf("payment: cancelling the link: %w", err)
-		}
-		if err := s.step(t, StateCancelled, EventCancelled, "link cancelled by the cashier"); err != nil {
+		return s.cancelLink(ctx, id)
+	}
+	if t.Method == MethodAlipayPlus {
+		// The wallet flow cancels at the gateway: journal the intent first.
+		t, err := s.begin(ctx, id, func(t *Transaction) error {
+			if t.State.Final() || t.State.Approved() {
+				return fmt.Errorf("%w: payment already %s", ErrNotCancellable, t.State.Status())
+			}
+			return s.intend(t, OpCancel, t.Amount, "")
+		})
+		if err != nil {
 			return t, err
 		}
-		return t.Clone(), nil
 	}
 	s.mu.Lock()
 	f := s.active[id]
@@ -626,105 +660,69 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
 	return s.o.Journal.Get(ctx, id)
 }
 
-// Refund gives back a (part of an) approved payment. The refund is recorded
-// only once the gateway accepted it; the sum of refunds never exceeds the payment.
-func (s *Service) Refund(ctx context.Context, id string, a Amount) (*Transaction, error) {
-	t, err := s.o.Journal.Get(ctx, id)
+// cancelLink withdraws a payment link at the gateway, its intent journaled
+// first. A lost answer leaves the cancel pending: RefreshLinks settles it
+// from the link's status at the gateway.
+func (s *Service) cancelLink(ctx context.Context, id string) (*Transaction, error) {
+	t, err := s.begin(ctx, id, func(t *Transaction) error {
+		if t.State != StateAwaitingCustomer {
+			return fmt.Errorf("%w: payment already %s", ErrNotCancellable, t.State.Status())
+		}
+		return s.intend(t, OpCancel, t.Amount, "")
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := a.Validate(); err != nil {
-		return nil, err
-	}
-	if a.Currency != t.Amount.Currency {
-		return nil, fmt.Errorf("%w: payment in %s, refund in %s", ErrCurrencyMismatch, t.Amount.Currency, a.Currency)
-	}
-	switch t.State {
-	case StateApproved, StateForwarded, StatePartiallyRefunded:
-	case StateOfflineApproved:
-		return nil, fmt.Errorf("%w: it was approved offline and is not yet sent to the bank", ErrNotRefundable)
-	default:
-		return nil, fmt.Errorf("%w: payment is %s", ErrNotRefundable, t.State.Status())
-	}
-	if a.Minor > t.Refundable() {
-		return nil, fmt.Errorf("%w: %s asked, %s refundable", ErrRefundExceeds, a, Amount{t.Refundable(), a.Currency})
-	}
-	var gr GatewayResult
-	switch t.Method {
-	case MethodAlipayPlus:
-		if s.o.Wallets == nil {
-			return nil, ErrNotSupported
+	op := *t.Pending
+	s.running(op.ID, true)
+	defer s.running(op.ID, false)
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
+	err = s.o.Links.Cancel(gctx, t.LinkID)
+	switch {
+	case err == nil:
+		t, err = s.settle(gctx, id, op, func(t *Transaction) error {
+			return completeOperation(t, op, 0, "", s.o.Now())
+		})
+		if err == nil {
+			s.publish(EventCancelled, t, "link cancelled by the cashier")
 		}
-		gr, err = s.o.Wallets.Refund(ctx, t.GatewayID, a)
-	case MethodPayLink:
-		if s.o.Links == nil {
-			return nil, ErrNotSupported
+		return t, err
+	case errors.Is(err, ErrGatewayUnavailable):
+		if _, serr := s.settle(gctx, id, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) }); serr != nil {
+			return nil, serr
 		}
-		gr, err = s.o.Links.Refund(ctx, t.GatewayID, a)
-	default:
-		if s.o.Gateway == nil {
-			return nil, ErrNotSupported
+		return nil, fmt.Errorf("payment: cancelling the link: %w", err)
+	}
+	t, uerr := s.o.Journal.Update(gctx, id, func(t *Transaction) error {
+		if t.Pending == nil || t.Pending.ID != op.ID {
+			return fmt.Errorf("%w: operation %s is no longer pending", ErrOperationInProgress, op.ID)
 		}
-		gr, err = s.o.Gateway.Refund(ctx, t.GatewayID, a)
+		t.Pending.Unknown = true
+		return nil
+	})
+	if uerr != nil {
+		return nil, uerr
 	}
-	if err != nil {
-		return nil, fmt.Errorf("payment: refund: %w", err)
-	}
-	if !gr.Approved {
-		return nil, fmt.Errorf("%w: the bank refused the refund (%s %s)", ErrNotRefundable, gr.Code, gr.Message)
-	}
-	t.Refunds = append(t.Refunds, Refund{ID: newID("rfd_"), Amount: a, GatewayID: gr.GatewayID, At: s.o.Now()})
-	to := StatePartiallyRefunded
-	if t.Refundable() == 0 {
-		to = StateRefunded
-	}
-	if err := s.step(t, to, EventRefunded, ""); err != nil {
-		return nil, err
-	}
-	// The customer leaves with a refund receipt (CREDIT); a printer
-	// problem leaves it reprintable and the refund stands.
-	if s.o.Printer != nil {
-		r := t.Refunds[len(t.Refunds)-1]
-		if err := s.PrintRefund(ctx, t.ID, r.ID, CustomerCopy); err != nil {
-			s.log.Warn("refund receipt not printed", "txn_id", t.ID, "err", err)
-		}
-	}
-	return t.Clone(), nil
+	return t, fmt.Errorf("%w: cancelling the link: %w", ErrOutcomeUnknown, err)
 }
 
-// Void reverses an approved payment before the batch closes (supervisor).
-// An offline approval not yet forwarded is simply not sent.
-func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
-	t, err := s.o.Journal.Get(ctx, id)
-	if err != nil {
-		return nil, err
+// running marks operation opID as being run by this process (or not): a
+// pending operation nobody runs is settled from the gateway's record.
+func (s *Service) running(opID string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.ops[opID] = true
+	} else {
+		delete(s.ops, opID)
 	}
-	switch t.State {
-	case StateOfflineApproved:
-	case StateApproved, StateForwarded:
-		if len(t.Refunds) > 0 {
-			return nil, fmt.Errorf("%w: it was partly refunded", ErrNotCancellable)
-		}
-		if t.Method == MethodAlipayPlus || t.Method == MethodPayLink {
-			return nil, fmt.Errorf("%w: %s payments are refunded, not voided", ErrNotCancellable, t.Method)
-		}
-		if s.o.Gateway == nil {
-			return nil, ErrNotSupported
-		}
-		gr, err := s.o.Gateway.Void(ctx, t.GatewayID, t.Amount)
-		if err != nil {
-			return nil, fmt.Errorf("payment: void: %w", err)
-		}
-		if !gr.Approved {
-			return nil, fmt.Errorf("%w: the bank refused the void (%s %s)", ErrNotCancellable, gr.Code, gr.Message)
-		}
-	default:
-		return nil, fmt.Errorf("%w: payment is %s", ErrNotCancellable, t.State.Status())
-	}
-	if err := s.step(t, StateReversed, EventReversed, "voided"); err != nil {
-		return nil, err
-	}
-	return t.Clone(), nil
+}
+
+func (s *Service) isRunning(opID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ops[opID]
 }
 
 // Report is the X report of the open batch.

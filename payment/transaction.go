@@ -62,6 +62,12 @@ const (
 	StateReversed          State = "reversed" // voided after approval
 	StateRefunded          State = "refunded"
 	StatePartiallyRefunded State = "partially_refunded"
+	// StateRefundPending: a refund is journaled (Transaction.Pending) and the
+	// gateway may have acted on it; it settles from the gateway's answer or,
+	// when that answer was lost, from the gateway's own record.
+	StateRefundPending State = "refund_pending"
+	// StateVoidPending is the same for a void of an approved sale.
+	StateVoidPending State = "void_pending"
 )
 
 // transitions is the whole state machine: each state and where it may go.
@@ -71,10 +77,17 @@ var transitions = map[State][]State{
 	StateAwaitingCustomer:  {StateCardRead, StateAuthorising, StateApproved, StateDeclined, StateCancelled, StateFailed, StateExpired},
 	StateCardRead:          {StateAuthorising, StateOfflineApproved, StateDeclined, StateCancelled, StateFailed},
 	StateAuthorising:       {StateApproved, StateDeclined, StateOfflineApproved, StateFailed, StateCancelled, StateExpired},
-	StateApproved:          {StateRefunded, StatePartiallyRefunded, StateReversed},
+	// Refunds and voids go through their pending state (journaled intent);
+	// the direct move to reversed is boot recovery's reversal of a sale the
+	// cashier never saw approved (Transaction.ReversalPending).
+	StateApproved:          {StateRefundPending, StateVoidPending, StateReversed},
 	StateOfflineApproved:   {StateForwarded, StateForwardDeclined, StateReversed},
-	StateForwarded:         {StateRefunded, StatePartiallyRefunded, StateReversed},
-	StatePartiallyRefunded: {StatePartiallyRefunded, StateRefunded},
+	StateForwarded:         {StateRefundPending, StateVoidPending, StateReversed},
+	StatePartiallyRefunded: {StateRefundPending},
+	// A pending operation settles forward, or back to the state it left
+	// (Operation.From) when the gateway certainly did not act.
+	StateRefundPending: {StatePartiallyRefunded, StateRefunded, StateApproved, StateForwarded},
+	StateVoidPending:   {StateReversed, StateApproved, StateForwarded},
 	StateDeclined:          nil,
 	StateForwardDeclined:   nil,
 	StateCancelled:         nil,
@@ -98,7 +111,8 @@ func (s State) Final() bool {
 // Approved reports whether the money is (or will be) the merchant's.
 func (s State) Approved() bool {
 	switch s {
-	case StateApproved, StateOfflineApproved, StateForwarded, StatePartiallyRefunded, StateRefunded:
+	case StateApproved, StateOfflineApproved, StateForwarded, StatePartiallyRefunded, StateRefunded,
+		StateRefundPending, StateVoidPending:
 		return true
 	}
 	return false
@@ -117,6 +131,8 @@ const (
 	StatusExpired           Status = "expired"
 	StatusRefunded          Status = "refunded"
 	StatusPartiallyRefunded Status = "partially_refunded"
+	StatusRefundPending     Status = "refund_pending"
+	StatusVoidPending       Status = "void_pending"
 )
 
 // Status maps the detailed state to the API status.
@@ -138,6 +154,10 @@ func (s State) Status() Status {
 		return StatusRefunded
 	case StatePartiallyRefunded:
 		return StatusPartiallyRefunded
+	case StateRefundPending:
+		return StatusRefundPending
+	case StateVoidPending:
+		return StatusVoidPending
 	}
 	return StatusFailed
 }
@@ -146,7 +166,7 @@ func (s State) Status() Status {
 func ParseStatus(s string) (Status, bool) {
 	switch st := Status(s); st {
 	case StatusPending, StatusProcessing, StatusApproved, StatusDeclined, StatusCancelled,
-		StatusFailed, StatusExpired, StatusRefunded, StatusPartiallyRefunded:
+		StatusFailed, StatusExpired, StatusRefunded, StatusPartiallyRefunded, StatusRefundPending, StatusVoidPending:
 		return st, true
 	}
 	return "", false
@@ -182,6 +202,10 @@ type Transaction struct {
 	Reason    string `json:"reason,omitempty"` // why declined, failed or cancelled
 
 	Refunds []Refund `json:"refunds,omitempty"`
+	// Pending is the money-moving operation journaled on this payment and
+	// not yet settled (refund, void, cancel at the gateway): at most one at
+	// a time.
+	Pending *Operation `json:"pending,omitempty"`
 
 	ReceiptPrinted bool `json:"receipt_printed"` // false after a paper-out: reprintable
 	// ReversalPending marks a sale whose outcome the gateway never gave: if it
@@ -207,6 +231,31 @@ type Refund struct {
 	Amount    Amount    `json:"amount"`
 	GatewayID string    `json:"gateway_id,omitempty"`
 	At        time.Time `json:"at"`
+}
+
+// OpKind is what a pending operation does at the gateway.
+type OpKind string
+
+const (
+	OpRefund OpKind = "refund"
+	OpVoid   OpKind = "void"
+	// OpCancel withdraws a payment still waiting for the customer (a
+	// payment link, a wallet QR) at the gateway.
+	OpCancel OpKind = "cancel"
+)
+
+// Operation is a money-moving request journaled before the gateway hears of
+// it. Its ID is the attempt's own: the refund it becomes keeps it.
+type Operation struct {
+	ID     string    `json:"id"`
+	Kind   OpKind    `json:"kind"`
+	Amount Amount    `json:"amount"`
+	At     time.Time `json:"at"`
+	// From is the state the payment returns to when the gateway did not act.
+	From State `json:"from"`
+	// Unknown is set once the request may have reached the gateway and no
+	// answer came back: only the gateway's record can settle it now.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // Transition moves t to state `to`, recording when and why. It refuses
@@ -249,6 +298,10 @@ func (t *Transaction) Clone() *Transaction {
 		c.Card = &card
 	}
 	c.Refunds = slices.Clone(t.Refunds)
+	if t.Pending != nil {
+		op := *t.Pending
+		c.Pending = &op
+	}
 	c.History = slices.Clone(t.History)
 	return &c
 }

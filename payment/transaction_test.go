@@ -10,6 +10,7 @@ var allStates = []State{
 	StateCreated, StateAwaitingCustomer, StateCardRead, StateAuthorising, StateApproved,
 	StateDeclined, StateOfflineApproved, StateForwarded, StateForwardDeclined, StateCancelled,
 	StateFailed, StateExpired, StateReversed, StateRefunded, StatePartiallyRefunded,
+	StateRefundPending, StateVoidPending,
 }
 
 // legal is the state machine written out independently of the transitions
@@ -25,11 +26,15 @@ var legal = map[[2]State]bool{
 	{StateAuthorising, StateApproved}: true, {StateAuthorising, StateDeclined}: true,
 	{StateAuthorising, StateOfflineApproved}: true, {StateAuthorising, StateFailed}: true,
 	{StateAuthorising, StateCancelled}: true, {StateAuthorising, StateExpired}: true,
-	{StateApproved, StateRefunded}: true, {StateApproved, StatePartiallyRefunded}: true, {StateApproved, StateReversed}: true,
+	{StateApproved, StateRefundPending}: true, {StateApproved, StateVoidPending}: true, {StateApproved, StateReversed}: true,
 	{StateOfflineApproved, StateForwarded}: true, {StateOfflineApproved, StateForwardDeclined}: true,
 	{StateOfflineApproved, StateReversed}: true,
-	{StateForwarded, StateRefunded}:       true, {StateForwarded, StatePartiallyRefunded}: true, {StateForwarded, StateReversed}: true,
-	{StatePartiallyRefunded, StatePartiallyRefunded}: true, {StatePartiallyRefunded, StateRefunded}: true,
+	{StateForwarded, StateRefundPending}: true, {StateForwarded, StateVoidPending}: true, {StateForwarded, StateReversed}: true,
+	{StatePartiallyRefunded, StateRefundPending}: true,
+	// A refund or void settles forward, or back where it started.
+	{StateRefundPending, StatePartiallyRefunded}: true, {StateRefundPending, StateRefunded}: true,
+	{StateRefundPending, StateApproved}: true, {StateRefundPending, StateForwarded}: true,
+	{StateVoidPending, StateReversed}: true, {StateVoidPending, StateApproved}: true, {StateVoidPending, StateForwarded}: true,
 }
 
 func TestEveryTransition(t *testing.T) {
@@ -68,6 +73,7 @@ func TestFinalStatesAndStatus(t *testing.T) {
 		StateForwarded: StatusApproved, StateDeclined: StatusDeclined, StateForwardDeclined: StatusDeclined,
 		StateCancelled: StatusCancelled, StateReversed: StatusCancelled, StateFailed: StatusFailed,
 		StateExpired: StatusExpired, StateRefunded: StatusRefunded, StatePartiallyRefunded: StatusPartiallyRefunded,
+		StateRefundPending: StatusRefundPending, StateVoidPending: StatusVoidPending,
 	}
 	for _, s := range allStates {
 		if s.Final() != final[s] {

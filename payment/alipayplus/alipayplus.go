@@ -175,7 +175,7 @@ func (w *Wallets) Pay(ctx context.Context, req payment.WalletRequest, update fun
 				w.cancel(ctx, f, false)
 				return payment.WalletResult{Wallet: f.wallet}, fmt.Errorf("alipayplus: %w: no order code in the gateway's answer", gateway.ErrMalformedReply)
 			}
-			update(payment.WalletUpdate{QR: dr.QRCodeURL, ExpireAt: f.deadline, Wallet: f.wallet})
+			update(payment.WalletUpdate{QR: dr.QRCodeURL, ExpireAt: f.deadline, Wallet: f.wallet, GatewayID: f.txn})
 		} else if a := dr.TransactionInfo; a != nil {
 			if res, done := w.outcome(f, a); done {
 				return res, nil

@@ -3,6 +3,8 @@ package alipayplus
 import (
 	"errors"
 	"fmt"
+
+	"tpe/payment"
 )
 
 var (
@@ -19,7 +21,7 @@ var (
 	// ErrCancelUnconfirmed means a wallet payment had to be cancelled
 	// (expiry or cashier) and the gateway never confirmed the cancel within
 	// Opts.CancelTimeout: the outcome is unknown and must be checked.
-	ErrCancelUnconfirmed = errors.New("alipayplus: cancel not confirmed by the gateway")
+	ErrCancelUnconfirmed = fmt.Errorf("alipayplus: cancel not confirmed by the gateway: %w", payment.ErrOutcomeUnknown)
 )
 
 // CodeError says why a payment code was refused. It never holds the code

@@ -503,9 +503,36 @@ func txnResult(t *Transaction) payment.GatewayResult {
 	if ok && t.Status != "" && t.Status != StatusAuthorized && t.Status != StatusCaptured {
 		msg = strings.ToLower(t.Status)
 	}
-	return payment.GatewayResult{Approved: ok, Code: t.ErrorCode, Message: msg, Decline: decline,
+	return payment.GatewayResult{Approved: ok, Status: txnStatus(ok, t), Refunded: t.RefundedAmount,
+		Code: t.ErrorCode, Message: msg, Decline: decline,
 		GatewayID: t.TransactionID, AuthCode: t.AuthorizationCode,
 		Amount: payment.Amount{Minor: t.Amount, Currency: t.Currency}}
+}
+
+// txnStatus maps the gateway's status text to the terminal's: a cancelled
+// sale is voided, never approved.
+func txnStatus(ok bool, t *Transaction) payment.TxnStatus {
+	switch {
+	case t.Status == PaymentPending:
+		return payment.TxnPending
+	case !ok || t.Status == StatusNotAuthorized:
+		return payment.TxnDeclined
+	case t.Status == StatusCancelled:
+		return payment.TxnVoided
+	case t.Status == StatusRefunded || t.Status == StatusPartiallyRefunded || t.RefundedAmount > 0:
+		return payment.TxnRefunded
+	}
+	return payment.TxnApproved
+}
+
+// Record returns the gateway's record of one transaction (GET
+// /transaction/{id}): status and refunded amount (payment.Gateway).
+func (c *Client) Record(ctx context.Context, gatewayID string) (payment.GatewayResult, error) {
+	t, err := c.Status(ctx, gatewayID)
+	if err != nil {
+		return payment.GatewayResult{}, err
+	}
+	return txnResult(t), nil
 }
 
 // Status returns the gateway's transaction object (GET /transaction/{id}).

@@ -3,6 +3,8 @@ package gateway
 import (
 	"errors"
 	"fmt"
+
+	"tpe/payment"
 )
 
 var (
@@ -16,7 +18,7 @@ var (
 	// ErrOutcomeUnknown means the request reached the gateway but no answer
 	// came back and the order could not be resolved: the caller must Lookup
 	// the order later (never resend blindly).
-	ErrOutcomeUnknown = errors.New("gateway: outcome unknown")
+	ErrOutcomeUnknown = fmt.Errorf("gateway: %w", payment.ErrOutcomeUnknown)
 	// ErrNoCardKey means the gateway's card-encryption key could not be had.
 	ErrNoCardKey = errors.New("gateway: no card encryption key")
 	// ErrRejected is an operation the gateway refused with an API-level

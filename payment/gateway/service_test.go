@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"context"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,47 +10,8 @@ import (
 	"tpe/payment/emv"
 	"tpe/payment/emv/cardsim"
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/paymenttest"
 )
-
-// memJournal is the smallest payment.Journal: enough for the service to run
-// card payments against the real client and simulator in this test.
-type memJournal struct {
-	mu sync.Mutex
-	m  map[string]*payment.Transaction
-}
-
-func (j *memJournal) Save(_ context.Context, t *payment.Transaction) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.m[t.ID] = t.Clone()
-	return nil
-}
-
-func (j *memJournal) Get(_ context.Context, id string) (*payment.Transaction, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	t, ok := j.m[id]
-	if !ok {
-		return nil, payment.ErrNotFound
-	}
-	return t.Clone(), nil
-}
-
-func (j *memJournal) List(context.Context, payment.Query) ([]*payment.Transaction, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var out []*payment.Transaction
-	for _, t := range j.m {
-		out = append(out, t.Clone())
-	}
-	return out, nil
-}
-
-func (j *memJournal) Exposure(context.Context) (payment.Exposure, error) {
-	return payment.Exposure{}, nil
-}
-func (j *memJournal) Batch(context.Context) (int, error)                 { return 1, nil }
-func (j *memJournal) CloseBatch(context.Context, time.Time) (int, error) { return 1, nil }
 
 // virtualReader reads a virtual card through the real EMV kernel.
 type virtualReader struct{ profile string }
@@ -83,7 +43,7 @@ func (r virtualReader) ReadCard(ctx context.Context, req payment.CardRequest) (p
 // the simulator: card sale, partial refund, void, as the terminal does.
 func TestServiceSaleRefundVoid(t *testing.T) {
 	e := newEnv(t, &gatewaysim.Opts{RequireICC: true}, nil)
-	svc, err := payment.New(payment.Opts{Journal: &memJournal{m: map[string]*payment.Transaction{}},
+	svc, err := payment.New(payment.Opts{Journal: paymenttest.NewJournal(),
 		Gateway: e.client(t, nil), Cards: virtualReader{"visa-credit"}})
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,25 @@ func (j *Journal) Save(_ context.Context, t *payment.Transaction) error {
 	return nil
 }
 
+func (j *Journal) Update(_ context.Context, id string, edit func(*payment.Transaction) error) (*payment.Transaction, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	t, ok := j.txns[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: payment %q", payment.ErrNotFound, id)
+	}
+	c := t.Clone()
+	if err := edit(c); err != nil {
+		return nil, err
+	}
+	if j.Fail != nil {
+		return nil, j.Fail
+	}
+	j.txns[id] = c.Clone()
+	j.Saves++
+	return c, nil
+}
+
 func (j *Journal) Get(_ context.Context, id string) (*payment.Transaction, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -95,7 +114,8 @@ func (j *Journal) CloseBatch(context.Context, time.Time) (int, error) {
 }
 
 // Gateway is a scripted payment.Gateway: Next answers the next Sale (approve
-// by default); Err, when set, is returned by every call instead.
+// by default); Err, when set, is returned by every call instead. It keeps
+// a record per transaction (status, refunded amount) as a gateway does.
 type Gateway struct {
 	mu      sync.Mutex
 	Next    []payment.GatewayResult
@@ -103,8 +123,33 @@ type Gateway struct {
 	Sales   []payment.SaleRequest
 	Voids   []string
 	Refunds []payment.Amount
-	orders  map[string]payment.GatewayResult
-	n       int
+	// LoseReply, when set, is returned by the next Refund or Void after the
+	// gateway acted on it: the reply was lost on the way back.
+	LoseReply error
+	orders    map[string]payment.GatewayResult
+	records   map[string]*payment.GatewayResult
+	n         int
+}
+
+// record returns the gateway's record of id, creating an approved one for
+// a transaction made elsewhere (tests that Save approved payments).
+func (g *Gateway) record(id string, a payment.Amount) *payment.GatewayResult {
+	if g.records == nil {
+		g.records = map[string]*payment.GatewayResult{}
+	}
+	r, ok := g.records[id]
+	if !ok {
+		r = &payment.GatewayResult{Approved: true, Status: payment.TxnApproved, Code: "000", GatewayID: id, Amount: a}
+		g.records[id] = r
+	}
+	return r
+}
+
+// lose returns LoseReply once.
+func (g *Gateway) lose() error {
+	err := g.LoseReply
+	g.LoseReply = nil
+	return err
 }
 
 func (g *Gateway) Sale(_ context.Context, req payment.SaleRequest) (payment.GatewayResult, error) {
@@ -124,7 +169,13 @@ func (g *Gateway) Sale(_ context.Context, req payment.SaleRequest) (payment.Gate
 	if g.orders == nil {
 		g.orders = map[string]payment.GatewayResult{}
 	}
+	r.Status = payment.TxnApproved
+	if !r.Approved {
+		r.Status = payment.TxnDeclined
+	}
 	g.orders[req.OrderID] = r
+	rec := g.record(r.GatewayID, r.Amount)
+	*rec = r
 	return r, nil
 }
 
@@ -138,16 +189,37 @@ func (g *Gateway) Lookup(_ context.Context, orderID string) (payment.GatewayResu
 	if !ok {
 		return r, payment.ErrNotFound
 	}
+	if rec, ok := g.records[r.GatewayID]; ok {
+		return *rec, nil
+	}
 	return r, nil
 }
 
-func (g *Gateway) Void(_ context.Context, id string, _ payment.Amount) (payment.GatewayResult, error) {
+// Record answers the gateway's record of one transaction.
+func (g *Gateway) Record(_ context.Context, id string) (payment.GatewayResult, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.Err != nil {
+		return payment.GatewayResult{}, g.Err
+	}
+	r, ok := g.records[id]
+	if !ok {
+		return payment.GatewayResult{}, payment.ErrNotFound
+	}
+	return *r, nil
+}
+
+func (g *Gateway) Void(_ context.Context, id string, a payment.Amount) (payment.GatewayResult, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.Err != nil {
 		return payment.GatewayResult{}, g.Err
 	}
 	g.Voids = append(g.Voids, id)
+	g.record(id, a).Status = payment.TxnVoided
+	if err := g.lose(); err != nil {
+		return payment.GatewayResult{}, err
+	}
 	return payment.GatewayResult{Approved: true, Code: "000", GatewayID: id}, nil
 }
 
@@ -158,6 +230,12 @@ func (g *Gateway) Refund(_ context.Context, id string, a payment.Amount) (paymen
 		return payment.GatewayResult{}, g.Err
 	}
 	g.Refunds = append(g.Refunds, a)
+	rec := g.record(id, a)
+	rec.Refunded += a.Minor
+	rec.Status = payment.TxnRefunded
+	if err := g.lose(); err != nil {
+		return payment.GatewayResult{}, err
+	}
 	return payment.GatewayResult{Approved: true, Code: "000", GatewayID: id + "-r"}, nil
 }
 

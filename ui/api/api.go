@@ -180,6 +180,9 @@ func classify(err error) (int, string) {
 		{payment.ErrAlreadyApproved, http.StatusConflict, "payment_approved"},
 		{payment.ErrNotCancellable, http.StatusConflict, "not_cancellable"},
 		{payment.ErrBusy, http.StatusConflict, "terminal_busy"},
+		{payment.ErrOperationInProgress, http.StatusConflict, "operation_in_progress"},
+		{payment.ErrOperationDropped, http.StatusBadGateway, "operation_not_made"},
+		{payment.ErrOutcomeUnknown, http.StatusAccepted, "outcome_unknown"},
 		{payment.ErrNotSupported, http.StatusNotImplemented, "not_supported"},
 		{ErrNotAvailable, http.StatusNotImplemented, "not_available"},
 		{payment.ErrGatewayUnavailable, http.StatusBadGateway, "gateway_unavailable"},
@@ -218,12 +221,22 @@ func decode(r *http.Request, v any) error {
 			return err
 		}
 		if errors.Is(err, io.EOF) {
-			return badRequest("invalid_json", "empty body: send a JSON object")
+			return errEmptyBody
 		}
 		return badRequest("invalid_json", "malformed JSON: %v", err)
 	}
 	if dec.More() {
 		return badRequest("invalid_json", "one JSON object expected, found more")
+	}
+	return nil
+}
+
+var errEmptyBody = badRequest("invalid_json", "empty body: send a JSON object")
+
+// decodeOptional is decode for a body that may be empty.
+func decodeOptional(r *http.Request, v any) error {
+	if err := decode(r, v); err != errEmptyBody {
+		return err
 	}
 	return nil
 }
@@ -395,10 +408,10 @@ func (s *Server) cancelPayment(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) voidPayment(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.o.Service.Void(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
+	if err == nil {
+		return writeJSON(w, http.StatusOK, view(t))
 	}
-	return writeJSON(w, http.StatusOK, view(t))
+	return writeOperation(w, t, err)
 }
 
 func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) error {
@@ -406,25 +419,40 @@ func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) error {
 		Amount   *int64 `json:"amount"`
 		Currency string `json:"currency"`
 	}
-	if err := decode(r, &req); err != nil {
-		return err
+	// No body, or no amount: refund what remains.
+	if r.ContentLength != 0 {
+		if err := decodeOptional(r, &req); err != nil {
+			return err
+		}
 	}
-	t, err := s.o.Service.Get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
+	var t *payment.Transaction
+	var err error
+	if req.Amount == nil {
+		if req.Currency != "" && req.Currency != s.o.Service.Currency() {
+			return fmt.Errorf("%w: the terminal refunds in %s", payment.ErrCurrencyMismatch, s.o.Service.Currency())
+		}
+		t, err = s.o.Service.RefundRest(r.Context(), r.PathValue("id"))
+	} else {
+		if req.Currency == "" {
+			req.Currency = s.o.Service.Currency()
+		}
+		t, err = s.o.Service.Refund(r.Context(), r.PathValue("id"), payment.Amount{Minor: *req.Amount, Currency: req.Currency})
 	}
-	amount := t.Refundable() // no amount: refund what remains
-	if req.Amount != nil {
-		amount = *req.Amount
+	return writeOperation(w, t, err)
+}
+
+// writeOperation answers a refund or void: 201 with the payment when it is
+// done; 202 with the payment in refund_pending or void_pending when the
+// bank's answer was lost (it will be settled from the bank's record, never
+// resent); the error otherwise.
+func writeOperation(w http.ResponseWriter, t *payment.Transaction, err error) error {
+	switch {
+	case err == nil:
+		return writeJSON(w, http.StatusCreated, view(t))
+	case errors.Is(err, payment.ErrOutcomeUnknown) && t != nil:
+		return writeJSON(w, http.StatusAccepted, view(t))
 	}
-	if req.Currency == "" {
-		req.Currency = t.Amount.Currency
-	}
-	t, err = s.o.Service.Refund(r.Context(), t.ID, payment.Amount{Minor: amount, Currency: req.Currency})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, view(t))
+	return err
 }
 
 func copyParam(r *http.Request) (payment.Copy, error) {

@@ -1,0 +1,366 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Money-moving operations on a recorded payment: refunds, voids and the
+// cancel of a payment link. Each one follows the same rule as a sale:
+//
+//  1. its intent is journaled (Transaction.Pending, with its own attempt ID)
+//     in the same journal transaction that checks the payment allows it —
+//     one operation per payment at a time, the refundable remainder checked
+//     there, so two refunds racing cannot both pass;
+//  2. only then is the gateway asked;
+//  3. a clear answer settles it; a lost answer leaves it pending, settled
+//     later from the gateway's own record (Record), never resent.
+
+// opTimeout bounds one gateway request of an operation. Once it may have
+// left, the request is not cancelled with the caller: the answer is awaited.
+const opTimeout = 60 * time.Second
+
+// Refund gives back part of an approved payment, a at most what remains.
+// It answers the payment refunded, or — when the gateway's answer was lost
+// and its record could not be read — the payment in state refund_pending
+// with an error matching ErrOutcomeUnknown.
+func (s *Service) Refund(ctx context.Context, id string, a Amount) (*Transaction, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return s.refund(ctx, id, a)
+}
+
+// RefundRest refunds what remains of payment id, as Refund does; the
+// remainder is read in the journal transaction that records the refund.
+func (s *Service) RefundRest(ctx context.Context, id string) (*Transaction, error) {
+	return s.refund(ctx, id, Amount{})
+}
+
+// refund runs a refund of a, or of what remains when a.Minor is zero.
+func (s *Service) refund(ctx context.Context, id string, a Amount) (*Transaction, error) {
+	var refund func(context.Context, string, Amount) (GatewayResult, error)
+	t, err := s.begin(ctx, id, func(t *Transaction) error {
+		if a.Currency == "" {
+			a.Currency = t.Amount.Currency
+		}
+		if a.Currency != t.Amount.Currency {
+			return fmt.Errorf("%w: payment in %s, refund in %s", ErrCurrencyMismatch, t.Amount.Currency, a.Currency)
+		}
+		switch t.State {
+		case StateApproved, StateForwarded, StatePartiallyRefunded:
+		case StateOfflineApproved:
+			return fmt.Errorf("%w: it was approved offline and is not yet sent to the bank; void it instead", ErrNotRefundable)
+		case StateRefunded:
+			return fmt.Errorf("%w: it is already refunded in full", ErrNotRefundable)
+		default:
+			return fmt.Errorf("%w: payment is %s", ErrNotRefundable, t.State.Status())
+		}
+		if a.Minor == 0 {
+			a.Minor = t.Refundable()
+		}
+		if a.Minor == 0 {
+			return fmt.Errorf("%w: nothing remains to refund", ErrNotRefundable)
+		}
+		if a.Minor > t.Refundable() {
+			return fmt.Errorf("%w: %s asked, %s refundable", ErrRefundExceeds, a, Amount{t.Refundable(), a.Currency})
+		}
+		var err error
+		if refund, err = s.refunder(t.Method); err != nil {
+			return err
+		}
+		return s.intend(t, OpRefund, a, StateRefundPending)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.running(t.Pending.ID, true)
+	defer s.running(t.Pending.ID, false)
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
+	gr, err := refund(gctx, t.GatewayID, a)
+	t, err = s.settleAnswer(gctx, t, gr, err)
+	if err != nil {
+		return t, err
+	}
+	// The customer leaves with a refund receipt (CREDIT); a printer
+	// problem leaves it reprintable and the refund stands.
+	if s.o.Printer != nil && t.State != StateRefundPending {
+		if err := s.PrintRefund(ctx, t.ID, t.Refunds[len(t.Refunds)-1].ID, CustomerCopy); err != nil {
+			s.log.Warn("refund receipt not printed", "txn_id", t.ID, "err", err)
+		}
+	}
+	return t, nil
+}
+
+// refunder is the port that refunds payments of method m.
+func (s *Service) refunder(m Method) (func(context.Context, string, Amount) (GatewayResult, error), error) {
+	switch {
+	case m == MethodAlipayPlus && s.o.Wallets != nil:
+		return s.o.Wallets.Refund, nil
+	case m == MethodPayLink && s.o.Links != nil:
+		return s.o.Links.Refund, nil
+	case m == MethodCard && s.o.Gateway != nil:
+		return s.o.Gateway.Refund, nil
+	}
+	return nil, fmt.Errorf("%w: no %s refunds on this terminal", ErrNotSupported, m)
+}
+
+// Void reverses an approved payment before the batch closes (supervisor).
+// An offline approval not yet forwarded is simply not sent.
+func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
+	local := false
+	t, err := s.begin(ctx, id, func(t *Transaction) error {
+		switch t.State {
+		case StateOfflineApproved:
+			// Nothing reached the gateway: voiding is the terminal's own
+			// decision (the forwarder reverses it should it cross a
+			// forward in flight).
+			local = true
+			return t.Transition(StateReversed, s.o.Now(), "voided before it was sent to the bank")
+		case StateApproved, StateForwarded:
+		case StateRefunded, StatePartiallyRefunded:
+			return fmt.Errorf("%w: it was refunded", ErrNotCancellable)
+		default:
+			return fmt.Errorf("%w: payment is %s", ErrNotCancellable, t.State.Status())
+		}
+		if t.Method != MethodCard {
+			return fmt.Errorf("%w: %s payments are refunded, not voided", ErrNotCancellable, t.Method)
+		}
+		if s.o.Gateway == nil {
+			return fmt.Errorf("%w: no gateway configured", ErrNotSupported)
+		}
+		return s.intend(t, OpVoid, t.Amount, StateVoidPending)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if local {
+		s.publish(EventReversed, t, "voided")
+		return t, nil
+	}
+	s.running(t.Pending.ID, true)
+	defer s.running(t.Pending.ID, false)
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
+	gr, err := s.o.Gateway.Void(gctx, t.GatewayID, t.Amount)
+	return s.settleAnswer(gctx, t, gr, err)
+}
+
+// begin runs check on the latest journaled copy of payment id and, if it
+// passes, journals what it changed, in one journal transaction. A payment
+// that already carries a pending operation is refused first.
+func (s *Service) begin(ctx context.Context, id string, check func(*Transaction) error) (*Transaction, error) {
+	t, err := s.o.Journal.Update(ctx, id, func(t *Transaction) error {
+		if op := t.Pending; op != nil {
+			if op.Unknown {
+				return fmt.Errorf("%w: the outcome of %s %s is being checked with the bank", ErrOperationInProgress, op.Kind, op.ID)
+			}
+			return fmt.Errorf("%w: %s %s is running", ErrOperationInProgress, op.Kind, op.ID)
+		}
+		return check(t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Pending != nil {
+		s.log.Info("operation journaled", "txn_id", t.ID, "op_id", t.Pending.ID, "op", t.Pending.Kind, "amount_minor", t.Pending.Amount.Minor)
+	}
+	return t, nil
+}
+
+// intend records op as t's pending operation and moves t to its pending
+// state (if any): the journaled intent.
+func (s *Service) intend(t *Transaction, kind OpKind, a Amount, pending State) error {
+	prefix := map[OpKind]string{OpRefund: "rfd_", OpVoid: "vd_", OpCancel: "cnl_"}[kind]
+	op := &Operation{ID: newID(prefix), Kind: kind, Amount: a, At: s.o.Now(), From: t.State}
+	if pending != "" {
+		if err := t.Transition(pending, op.At, ""); err != nil {
+			return err
+		}
+	}
+	t.Pending = op
+	return nil
+}
+
+// settleAnswer applies the gateway's answer to t's pending operation.
+// ErrGatewayUnavailable means the request never left: the operation is
+// dropped. Any other error leaves the outcome unknown: the operation is
+// marked so, then settled from the gateway's record if it can be read now.
+func (s *Service) settleAnswer(ctx context.Context, t *Transaction, gr GatewayResult, err error) (*Transaction, error) {
+	op := *t.Pending
+	switch {
+	case err == nil && gr.Approved:
+		return s.settle(ctx, t.ID, op, func(t *Transaction) error {
+			return completeOperation(t, op, op.Amount.Minor, gr.GatewayID, s.o.Now())
+		})
+	case err == nil:
+		// A clear refusal: the gateway did nothing.
+		if _, serr := s.settle(ctx, t.ID, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) }); serr != nil {
+			return nil, serr
+		}
+		sentinel := ErrNotRefundable
+		if op.Kind == OpVoid {
+			sentinel = ErrNotCancellable
+		}
+		return nil, fmt.Errorf("%w: the bank refused the %s (%s %s)", sentinel, op.Kind, gr.Code, gr.Message)
+	case errors.Is(err, ErrGatewayUnavailable):
+		if _, serr := s.settle(ctx, t.ID, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) }); serr != nil {
+			return nil, serr
+		}
+		return nil, fmt.Errorf("payment: %s not sent: %w", op.Kind, err)
+	}
+	s.log.Warn("operation outcome unknown, asking the gateway's record", "txn_id", t.ID, "op_id", op.ID, "op", op.Kind, "err", err)
+	t, uerr := s.o.Journal.Update(ctx, t.ID, func(t *Transaction) error {
+		if t.Pending == nil || t.Pending.ID != op.ID {
+			return fmt.Errorf("%w: operation %s is no longer pending", ErrOperationInProgress, op.ID)
+		}
+		t.Pending.Unknown = true
+		t.UpdatedAt = s.o.Now()
+		return nil
+	})
+	if uerr != nil {
+		return nil, fmt.Errorf("payment: recording the unknown outcome of %s %s: %w", op.Kind, op.ID, uerr)
+	}
+	ev := EventRefundPending
+	if op.Kind == OpVoid {
+		ev = EventVoidPending
+	}
+	s.publish(ev, t, "")
+	settled, rerr := s.Resolve(ctx, t.ID)
+	if rerr == nil && settled.Pending == nil {
+		if settled.State == op.From {
+			return settled, fmt.Errorf("%w: the bank's record shows the %s was not made; it can be asked again", ErrOperationDropped, op.Kind)
+		}
+		return settled, nil
+	}
+	return t, fmt.Errorf("%w: %s %s of %s: the bank's answer was lost; it will be settled from the bank's record", ErrOutcomeUnknown, op.Kind, op.ID, t.ID)
+}
+
+// settle journals the end of operation op on payment id and tells
+// subscribers.
+func (s *Service) settle(ctx context.Context, id string, op Operation, edit func(*Transaction) error) (*Transaction, error) {
+	t, err := s.o.Journal.Update(context.WithoutCancel(ctx), id, func(t *Transaction) error {
+		if t.Pending == nil || t.Pending.ID != op.ID {
+			return fmt.Errorf("%w: operation %s is no longer pending", ErrOperationInProgress, op.ID)
+		}
+		return edit(t)
+	})
+	if err != nil {
+		s.log.Error("journal write failed", "txn_id", id, "op_id", op.ID, "err", err)
+		return nil, fmt.Errorf("payment: recording the end of %s %s: %w", op.Kind, op.ID, err)
+	}
+	s.log.Info("operation settled", "txn_id", id, "op_id", op.ID, "op", op.Kind, "state", t.State)
+	switch {
+	case t.State == StateReversed:
+		s.publish(EventReversed, t, "voided")
+	case op.Kind == OpRefund && t.State != op.From:
+		s.publish(EventRefunded, t, "")
+	default:
+		s.publish(EventOperationSettled, t, "")
+	}
+	return t, nil
+}
+
+// Resolve settles payment id's pending refund or void from the gateway's
+// own record. It answers the payment as journaled afterwards; Pending is
+// still set when the record does not settle it yet.
+func (s *Service) Resolve(ctx context.Context, id string) (*Transaction, error) {
+	t, err := s.o.Journal.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Pending == nil || t.Pending.Kind == OpCancel {
+		return t, nil
+	}
+	if s.o.Gateway == nil {
+		return t, fmt.Errorf("%w: no gateway configured", ErrGatewayUnavailable)
+	}
+	rec, err := s.o.Gateway.Record(ctx, t.GatewayID)
+	if err != nil {
+		return t, fmt.Errorf("payment: reading the bank's record of %s: %w", t.ID, err)
+	}
+	op := *t.Pending
+	var done bool
+	t, err = s.settle(ctx, id, op, func(t *Transaction) error {
+		var err error
+		done, err = SettleFromRecord(t, rec, s.o.Now())
+		if err == nil && !done {
+			return errNotYet
+		}
+		return err
+	})
+	if errors.Is(err, errNotYet) {
+		return s.o.Journal.Get(ctx, id)
+	}
+	return t, err
+}
+
+// errNotYet aborts a journal update when the record settles nothing.
+var errNotYet = errors.New("payment: not settled yet")
+
+// SettleFromRecord settles t's pending refund or void from the gateway's
+// record of the payment (rec, from Gateway.Record): the refunded amount and
+// the status say whether the operation happened. It reports whether the
+// operation is settled; t is changed only then. A record that contradicts
+// the terminal (less refunded than the terminal recorded) is an error: a
+// person must look.
+func SettleFromRecord(t *Transaction, rec GatewayResult, now time.Time) (bool, error) {
+	op := t.Pending
+	if op == nil {
+		return true, nil
+	}
+	switch op.Kind {
+	case OpRefund:
+		delta := rec.Refunded - t.Refunded()
+		switch {
+		case rec.Status == "" && rec.Refunded == 0:
+			return false, nil // the record says nothing of refunds
+		case delta < 0:
+			return false, fmt.Errorf("%w: the bank records %s refunded, the terminal %s", ErrRecordMismatch,
+				Amount{rec.Refunded, t.Amount.Currency}, Amount{t.Refunded(), t.Amount.Currency})
+		case delta == 0:
+			return true, dropOperation(t, *op, now)
+		}
+		// The gateway has refunded more than the terminal knew: that is
+		// this refund (one operation at a time), whatever the amount asked.
+		return true, completeOperation(t, *op, min(delta, t.Amount.Minor-t.Refunded()), "", now)
+	case OpVoid:
+		switch rec.Status {
+		case TxnVoided:
+			return true, completeOperation(t, *op, op.Amount.Minor, "", now)
+		case TxnApproved, TxnRefunded:
+			return true, dropOperation(t, *op, now)
+		}
+	}
+	return false, nil
+}
+
+// completeOperation records that op happened at the gateway.
+func completeOperation(t *Transaction, op Operation, minor int64, gatewayID string, now time.Time) error {
+	t.Pending = nil
+	switch op.Kind {
+	case OpRefund:
+		t.Refunds = append(t.Refunds, Refund{ID: op.ID, Amount: Amount{minor, op.Amount.Currency}, GatewayID: gatewayID, At: now})
+		to := StatePartiallyRefunded
+		if t.Refundable() == 0 {
+			to = StateRefunded
+		}
+		return t.Transition(to, now, "")
+	case OpVoid:
+		return t.Transition(StateReversed, now, "voided")
+	}
+	return t.Transition(StateCancelled, now, "cancelled by the cashier")
+}
+
+// dropOperation records that op did not happen: the payment is as before.
+func dropOperation(t *Transaction, op Operation, now time.Time) error {
+	t.Pending = nil
+	if t.State == op.From {
+		t.UpdatedAt = now
+		return nil
+	}
+	return t.Transition(op.From, now, "")
+}
