@@ -17,6 +17,10 @@ func runBundle(_ context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usagef("want `bundle build|sign|verify|keygen`")
 	}
+	if askedHelp(args[:1]) {
+		fmt.Fprint(stdout, bundleHelp)
+		return errHelp
+	}
 	switch args[0] {
 	case "build":
 		return bundleBuild(args[1:], stdout)
@@ -30,10 +34,32 @@ func runBundle(_ context.Context, args []string, stdout io.Writer) error {
 	return usagef("unknown bundle command %q; want build, sign, verify or keygen", args[0])
 }
 
+const bundleHelp = `usage: tpectl bundle COMMAND [FLAGS]
+
+Signed update bundles (docs/provisioning.md §4):
+
+  build    make an unsigned bundle: --version, --binary, --out [--min-version]
+  sign     add an ed25519 signature: --key KEY FILE
+  verify   check a bundle against trusted keys: --pubkey PUB FILE
+  keygen   make a release key pair: --out PREFIX
+
+Run ` + "`tpectl bundle COMMAND --help`" + ` for a command's flags.
+`
+
 func bundleBuild(args []string, stdout io.Writer) error {
 	fs := newTechFlags("bundle build", stdout)
+	fs.about("bundle build --version V --binary FILE --out FILE [--unit FILE] [--migrations DIR] [--min-version V]", `
+Writes an unsigned bundle; sign it with `+"`tpectl bundle sign`"+`.
+
+--min-version sets the bundle's minimum version, its anti-rollback floor
+(min_version in the signed manifest): once a terminal has confirmed this
+bundle, it refuses to install or roll back to any version below it, even
+with --force, and the floor can never be lowered on the device. The default
+is none: raising the floor is a deliberate release decision (a flaw fixed in
+that version), not something every build does. It must not exceed --version.`)
 	version := fs.String("version", "", "semantic version of the release, e.g. 1.4.2 (required)")
-	binary := fs.String("binary", "", "terminal binary, e.g. bin/tpe-linux-arm64 from `make cross` (required)")
+	minVersion := fs.String("min-version", "", "oldest version terminals may run once they confirmed this bundle, e.g. 1.4.0 (default: none; irreversible on the terminals)")
+	binary := fs.String("binary", "", "terminal binary stamped with the version, e.g. bin/tpe-linux-arm64 from scripts/cross-build.sh (required)")
 	unit := fs.String("unit", "", "systemd unit to ship (scripts/tpe.service)")
 	migrations := fs.String("migrations", "", "directory of config migrations")
 	out := fs.String("out", "", "bundle file to write, e.g. tpe-1.4.2-arm64.tpeb (required)")
@@ -45,11 +71,14 @@ func bundleBuild(args []string, stdout io.Writer) error {
 	if *version == "" || *binary == "" || *out == "" {
 		return usagef("--version, --binary and --out are required")
 	}
-	m, err := bundle.BuildFile(*out, bundle.BuildOpts{Version: *version, Binary: *binary, Unit: *unit, Migrations: *migrations})
+	m, err := bundle.BuildFile(*out, bundle.BuildOpts{Version: *version, MinVersion: *minVersion, Binary: *binary, Unit: *unit, Migrations: *migrations})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "built %s: tpe %s, %d files (unsigned; next: tpectl bundle sign --key KEY %s)\n", *out, m.Version, len(m.Files), *out)
+	if m.MinVersion != "" {
+		fmt.Fprintf(stdout, "minimum version %s: terminals that confirm this bundle will refuse anything older, for good\n", m.MinVersion)
+	}
 	// The first-start health check compares the version the new terminal
 	// reports with the bundle's: a binary stamped otherwise rolls back.
 	if b, err := os.ReadFile(*binary); err == nil && !bytes.Contains(b, []byte(strings.TrimPrefix(*version, "v"))) {
@@ -113,6 +142,9 @@ func bundleVerify(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: OK: tpe %s built %s, signed by trusted key %s\n", pos[0], info.Manifest.Version,
 		info.Manifest.Created.Format("2006-01-02 15:04 MST"), info.KeyID)
+	if info.Manifest.MinVersion != "" {
+		fmt.Fprintf(stdout, "  minimum version %s (signed): once confirmed, terminals refuse anything older\n", info.Manifest.MinVersion)
+	}
 	for _, f := range info.Manifest.Files {
 		fmt.Fprintf(stdout, "  %-28s %10d  %04o  sha256:%s\n", f.Path, f.Size, f.Mode, f.SHA256)
 	}

@@ -16,7 +16,7 @@ func runFlash(ctx context.Context, args []string, stdout io.Writer) error {
 	identity := fs.String("identity", "", "SSH private key (default: the SSH agent)")
 	knownHosts := fs.String("known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
 	acceptNew := fs.Bool("accept-new-host-key", false, "first connection: trust and record the terminal's host key (check its fingerprint)")
-	force := fs.Bool("force", false, "allow a downgrade or reinstall")
+	force := fs.Bool("force", false, "allow a downgrade or reinstall (never below the terminal's minimum version)")
 	allowQueued := fs.Bool("allow-queued", false, "install although offline payments wait to be forwarded")
 	remoteTpectl := fs.String("remote-tpectl", "tpectl", "tpectl on the terminal (SSH)")
 	remoteRoot := fs.String("remote-root", "/", "root of the terminal (SSH)")

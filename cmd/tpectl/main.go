@@ -47,6 +47,22 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// errHelp means the command printed its help on request: exit 0.
+var errHelp = errors.New("help shown")
+
+// askedHelp reports whether args ask for help.
+func askedHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
 // errNotBuilt answers for subcommands whose machinery lands with a later issue.
 func errNotBuilt(name string, issue int) error {
 	return fmt.Errorf("tpectl %s: not available in this build yet (issue #%d)", name, issue)
@@ -72,11 +88,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(ctx, args[1:], stdout)
-		if err == nil {
+		if err == nil || errors.Is(err, errHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) && askedHelp(args[1:]) {
+			// `tpectl CMD --help` where CMD (or its subcommand) has no
+			// help of its own: its usage line is the answer.
+			fmt.Fprintf(stdout, "usage: tpectl %s\n", c.summary)
 			return 0
 		}
 		fmt.Fprintf(stderr, "tpectl %s: %v\n", c.name, err)
-		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "usage: tpectl %s\n", c.summary)
 		}

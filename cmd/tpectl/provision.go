@@ -30,12 +30,26 @@ func newTechFlags(name string, stdout io.Writer) techFlags {
 	return techFlags{fs}
 }
 
+// about sets what --help prints above the flags: the synopsis and, when
+// the command has rules a technician must know, a paragraph on them.
+func (f techFlags) about(synopsis, text string) {
+	f.Usage = func() {
+		w := f.Output()
+		fmt.Fprintf(w, "usage: tpectl %s\n\n", synopsis)
+		if text != "" {
+			fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(text))
+		}
+		fmt.Fprintln(w, "flags:")
+		f.PrintDefaults()
+	}
+}
+
 func (f techFlags) parse(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := f.FlagSet.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, usagef("see the flags above")
+				return nil, errHelp
 			}
 			return nil, usagef("%v", err)
 		}

@@ -23,13 +23,26 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usagef("want `update apply|status|confirm|rollback|check --root DIR`")
 	}
+	if askedHelp(args[:1]) {
+		fmt.Fprint(stdout, updateHelp)
+		return errHelp
+	}
 	sub, args := args[0], args[1:]
 	fs := newTechFlags("update "+sub, stdout)
 	root := fs.String("root", "/", "root of the terminal's file system")
 	restart := fs.Bool("restart", false, "restart tpe.service afterwards (only with --root /)")
 	switch sub {
 	case "apply":
-		force := fs.Bool("force", false, "allow a downgrade or a reinstall of the same version")
+		fs.about("update apply --root DIR [--force] [--allow-queued] [--restart] BUNDLE", `
+Verifies BUNDLE against the root's trusted keys, installs it into the
+inactive A/B slot and switches to it; the new version is on trial until its
+first healthy start. Refused: a downgrade or a reinstall of the running
+version (unless --force), a payment in flight, unforwarded offline payments
+(unless --allow-queued), and — even with --force — any version below the
+terminal's minimum version (anti-rollback, `+"/"+update.MinVersionPath+`): the
+minimum is raised by bundles carrying min_version and can never be lowered
+on the device.`)
+		force := fs.Bool("force", false, "allow a downgrade or a reinstall of the same version (never below the terminal's minimum version)")
 		allowQueued := fs.Bool("allow-queued", false, "apply although offline payments wait to be forwarded (never while one is in flight)")
 		pos, err := fs.parse(args)
 		if err != nil {
@@ -55,12 +68,16 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return restartTPE(ctx, *restart, *root, stdout)
 	case "status":
+		fs.about("update status --root DIR [--json]", `
+Shows both slots, which one runs, whether it is on trial, the last rollback
+and the terminal's minimum version (anti-rollback floor). Exits non-zero
+when nothing is installed or the minimum-version file is damaged.`)
 		asJSON := fs.Bool("json", false, "print JSON")
 		if _, err := fs.parse(args); err != nil {
 			return err
 		}
 		st, err := update.GetStatus(*root)
-		if err != nil && !errors.Is(err, update.ErrNotInstalled) {
+		if err != nil && !errors.Is(err, update.ErrNotInstalled) && !errors.Is(err, update.ErrMinimumUnreadable) {
 			return err
 		}
 		if *asJSON {
@@ -74,6 +91,10 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 		printStatus(stdout, st)
 		return err
 	case "confirm":
+		fs.about("update confirm --root DIR", `
+Ends the trial of the running version now instead of waiting for its
+health check. Confirming also commits the version's min_version: from then
+on nothing below it can be installed or rolled back to.`)
 		if _, err := fs.parse(args); err != nil {
 			return err
 		}
@@ -83,6 +104,13 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "confirmed: the running version is kept")
 		return nil
 	case "rollback":
+		fs.about("update rollback --root DIR [--reason TEXT] [--restart]", `
+Switches back to the other A/B slot and restores the config from before the
+update's migrations. Refused when that slot is damaged, or when its version
+is below the terminal's minimum version (anti-rollback): the minimum cannot
+be lowered on the device, not even with --force. While a version is still on
+trial its own min_version is not yet committed, so the way back to the
+version that ran before it stays open.`)
 		reason := fs.String("reason", "rolled back by a technician", "why, recorded in state.json")
 		if _, err := fs.parse(args); err != nil {
 			return err
@@ -97,6 +125,10 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return restartTPE(ctx, *restart, *root, stdout)
 	case "check":
+		fs.about("update check --root DIR [--health-url URL] [--timeout D] [--restart]", `
+The first-start health check run by tpe-update-check.service: confirms the
+version on trial when /v1/health answers 200 with its version (which commits
+its min_version), or rolls back to the previous slot.`)
 		url := fs.String("health-url", "", "health endpoint (default: http://<api.listen>/v1/health from the root's tpe.toml)")
 		timeout := fs.Duration("timeout", 90*time.Second, "how long the new version gets to become healthy")
 		if _, err := fs.parse(args); err != nil {
@@ -132,6 +164,23 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 	return usagef("unknown update command %q; want apply, status, confirm, rollback or check", sub)
 }
 
+const updateHelp = `usage: tpectl update COMMAND --root DIR [FLAGS]
+
+A/B updates of the terminal (docs/provisioning.md §5):
+
+  apply BUNDLE   install a signed bundle into the inactive slot, on trial
+  status         both slots, the trial, the last rollback, the minimum version
+  confirm        keep the version on trial now
+  rollback       switch back to the other slot
+  check          first-start health check: confirm or roll back
+
+Anti-rollback: a bundle may carry a min_version. Once a version carrying one
+is confirmed, the terminal refuses to install or roll back to anything below
+it, even with --force; the minimum only ever goes up.
+
+Run ` + "`tpectl update COMMAND --help`" + ` for a command's flags.
+`
+
 func printStatus(w io.Writer, st update.Status) {
 	if st.Active == "" {
 		fmt.Fprintf(w, "%s: nothing installed\n", st.Root)
@@ -147,10 +196,24 @@ func printStatus(w io.Writer, st update.Status) {
 		if s.Active {
 			mark = "*"
 		}
+		if s.MinVersion != "" {
+			what += " (declares minimum " + s.MinVersion + ")"
+		}
+		if s.BelowMinimum {
+			what += " — below the minimum version: cannot be rolled back to"
+		}
 		if s.Problem != "" {
 			what = s.Problem
 		}
 		fmt.Fprintf(w, "  %s slot %s: %s\n", mark, s.Name, what)
+	}
+	switch {
+	case st.MinVersionProblem != "":
+		fmt.Fprintf(w, "minimum version: UNREADABLE: %s\n", st.MinVersionProblem)
+	case st.MinVersion != "":
+		fmt.Fprintf(w, "minimum version: %s (anti-rollback; nothing older can be installed or rolled back to)\n", st.MinVersion)
+	default:
+		fmt.Fprintln(w, "minimum version: none")
 	}
 	if st.Last != nil {
 		fmt.Fprintf(w, "last rollback %s: %s → %s (%s)\n", st.Last.At.Format(time.RFC3339), st.Last.From, st.Last.To, st.Last.Reason)

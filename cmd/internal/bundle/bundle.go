@@ -50,11 +50,17 @@ type File struct {
 
 // Manifest describes a bundle. Its exact encoded bytes are what is signed.
 type Manifest struct {
-	Format  int       `json:"format"`
-	Product string    `json:"product"`
-	Version string    `json:"version"`
-	Created time.Time `json:"created"`
-	Files   []File    `json:"files"`
+	Format  int    `json:"format"`
+	Product string `json:"product"`
+	Version string `json:"version"`
+	// MinVersion is the anti-rollback floor the release sets: once a
+	// terminal has confirmed this bundle, it never installs or rolls back
+	// to a version below MinVersion again (cmd/internal/update). Empty
+	// means the bundle raises no floor. It is part of the signed bytes, so
+	// it cannot be lowered or removed without breaking the signature.
+	MinVersion string    `json:"min_version,omitempty"`
+	Created    time.Time `json:"created"`
+	Files      []File    `json:"files"`
 }
 
 // Signature is one ed25519 signature of the manifest.
@@ -87,7 +93,11 @@ func (m *Manifest) check() error {
 	if m.Product != Product {
 		return fmt.Errorf("%w: product %q is not %q", ErrMalformed, m.Product, Product)
 	}
-	if _, err := ParseVersion(m.Version); err != nil {
+	v, err := ParseVersion(m.Version)
+	if err != nil {
+		return err
+	}
+	if err := checkMinVersion(v, m.MinVersion); err != nil {
 		return err
 	}
 	seen := map[string]bool{}
@@ -112,6 +122,35 @@ func (m *Manifest) check() error {
 	return nil
 }
 
+// Minimum is the parsed MinVersion; ok is false when the bundle sets no
+// floor.
+func (m *Manifest) Minimum() (v Version, ok bool, err error) {
+	if m.MinVersion == "" {
+		return Version{}, false, nil
+	}
+	v, err = ParseVersion(m.MinVersion)
+	if err != nil {
+		return Version{}, false, fmt.Errorf("min_version: %w", err)
+	}
+	return v, true, nil
+}
+
+// checkMinVersion refuses a floor above the bundle's own version: a
+// terminal that installed such a bundle would refuse to run it again.
+func checkMinVersion(v Version, minVersion string) error {
+	if minVersion == "" {
+		return nil
+	}
+	mv, err := ParseVersion(minVersion)
+	if err != nil {
+		return fmt.Errorf("min_version: %w", err)
+	}
+	if mv.Compare(v) > 0 {
+		return fmt.Errorf("%w: min_version %s is above the bundle's own version %s; the minimum must be at most the version", ErrMalformed, minVersion, v)
+	}
+	return nil
+}
+
 // checkPath refuses anything that could escape the directory a bundle is
 // extracted to.
 func checkPath(p string) error {
@@ -124,7 +163,10 @@ func checkPath(p string) error {
 
 // BuildOpts says what goes in a bundle.
 type BuildOpts struct {
-	Version    string // semantic version, e.g. 1.4.2
+	Version string // semantic version, e.g. 1.4.2
+	// MinVersion is the anti-rollback floor (Manifest.MinVersion); empty
+	// sets none.
+	MinVersion string
 	Binary     string // the terminal binary
 	Unit       string // optional systemd unit
 	Migrations string // optional directory of config migrations (flat)
@@ -138,7 +180,11 @@ type source struct {
 
 // Build writes an unsigned bundle to w.
 func Build(w io.Writer, o BuildOpts) (*Manifest, error) {
-	if _, err := ParseVersion(o.Version); err != nil {
+	v, err := ParseVersion(o.Version)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMinVersion(v, o.MinVersion); err != nil {
 		return nil, err
 	}
 	now := time.Now
@@ -164,7 +210,7 @@ func Build(w io.Writer, o BuildOpts) (*Manifest, error) {
 			srcs = append(srcs, source{File: File{Path: MigrationsDir + "/" + e.Name(), Mode: 0o644}, from: filepath.Join(o.Migrations, e.Name())})
 		}
 	}
-	m := &Manifest{Format: Format, Product: Product, Version: o.Version, Created: now().UTC().Truncate(time.Second)}
+	m := &Manifest{Format: Format, Product: Product, Version: o.Version, MinVersion: o.MinVersion, Created: now().UTC().Truncate(time.Second)}
 	for i := range srcs {
 		s := &srcs[i]
 		f, err := os.Open(s.from)
@@ -573,10 +619,9 @@ func Extract(r io.Reader, trusted []ed25519.PublicKey, dir string, o *ExtractOpt
 	return &info, nil
 }
 
-// CheckDir verifies an extracted bundle (an update slot) against its own
-// manifest: every file present with its hash. It does not check the
-// signature again; the slot was written only after it verified.
-func CheckDir(dir string) (*Manifest, error) {
+// ReadManifest reads and checks the manifest of an extracted bundle (an
+// update slot) without hashing its files; CheckDir does both.
+func ReadManifest(dir string) (*Manifest, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
@@ -586,6 +631,17 @@ func CheckDir(dir string) (*Manifest, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, ManifestName, err)
 	}
 	if err := m.check(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// CheckDir verifies an extracted bundle (an update slot) against its own
+// manifest: every file present with its hash. It does not check the
+// signature again; the slot was written only after it verified.
+func CheckDir(dir string) (*Manifest, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
 		return nil, err
 	}
 	for _, f := range m.Files {
@@ -601,7 +657,7 @@ func CheckDir(dir string) (*Manifest, error) {
 			return nil, &FileError{Path: f.Path, Reason: "differs from the manifest", Err: ErrTampered}
 		}
 	}
-	return &m, nil
+	return m, nil
 }
 
 // Sign adds (or replaces) key's signature in the bundle at p, rewriting the

@@ -401,3 +401,96 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestMinVersion(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tpe")
+	os.WriteFile(bin, []byte("\x7fELF terminal binary 1.2.0\n"), 0o755)
+	pub, priv, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, version, min string
+		want               error // from Build
+	}{
+		{"below the version", "1.2.0", "1.1.0", nil},
+		{"equal to the version", "1.2.0", "1.2.0", nil},
+		{"none", "1.2.0", "", nil},
+		{"pre-release minimum", "1.2.0", "1.2.0-rc.1", nil},
+		{"above the version", "1.2.0", "1.10.0", ErrMalformed},
+		{"not semantic", "1.2.0", "1.1", ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".tpeb")
+			_, err := BuildFile(p, BuildOpts{Version: tt.version, MinVersion: tt.min, Binary: bin})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			if tt.want != nil {
+				return
+			}
+			if _, err := Sign(p, priv); err != nil {
+				t.Fatal(err)
+			}
+			info, err := VerifyFile(p, []ed25519.PublicKey{pub})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Manifest.MinVersion != tt.min {
+				t.Fatalf("got min_version %q, want %q", info.Manifest.MinVersion, tt.min)
+			}
+			raw := gunzip(t, mustRead(t, p))
+			if has := bytes.Contains(raw, []byte(`"min_version"`)); has != (tt.min != "") {
+				t.Fatalf("manifest has min_version: %v, want %v (omitted when empty, for older readers)", has, tt.min != "")
+			}
+		})
+	}
+}
+
+func TestMinVersionIsSigned(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tpe")
+	os.WriteFile(bin, []byte("\x7fELF terminal binary 1.2.0\n"), 0o755)
+	pub, priv, _ := GenerateKey()
+	p := filepath.Join(dir, "b.tpeb")
+	if _, err := BuildFile(p, BuildOpts{Version: "1.2.0", MinVersion: "1.1.0", Binary: bin}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sign(p, priv); err != nil {
+		t.Fatal(err)
+	}
+	good := mustRead(t, p)
+	edits := map[string][2]string{
+		"lowered": {`"min_version": "1.1.0"`, `"min_version": "1.0.0"`},
+		"raised":  {`"min_version": "1.1.0"`, `"min_version": "1.2.0"`},
+		"removed": {`"min_version": "1.1.0",`, ``},
+	}
+	for name, e := range edits {
+		t.Run(name, func(t *testing.T) {
+			bad := rewrite(t, good, func(n string, b []byte) []byte {
+				if n == ManifestName {
+					nb := bytes.Replace(b, []byte(e[0]), []byte(e[1]), 1)
+					if bytes.Equal(nb, b) {
+						t.Fatal("the edit did not change the manifest")
+					}
+					return nb
+				}
+				return b
+			})
+			if _, err := Verify(bytes.NewReader(bad), []ed25519.PublicKey{pub}); !errors.Is(err, ErrBadSignature) {
+				t.Fatalf("got %v, want ErrBadSignature", err)
+			}
+		})
+	}
+}
+
+func mustRead(t testing.TB, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

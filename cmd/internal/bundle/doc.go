@@ -20,6 +20,17 @@
 // a tampered, truncated, reordered or padded archive fails, each with its own
 // sentinel error (ErrTampered, ErrTruncated, ErrMalformed…).
 //
+// # Minimum version
+//
+// A manifest may carry min_version, the release's anti-rollback floor: the
+// oldest version a terminal may run once it has confirmed this bundle
+// (cmd/internal/update enforces it). It lives in the manifest, so the
+// signature covers it: lowering or removing it breaks the signature. It
+// must be at most the bundle's own version. The field is omitted when
+// empty, so bundles without a floor stay readable by an older tpectl; an
+// older tpectl refuses a bundle that sets one (unknown manifest field),
+// which is the safe side since it could not enforce it.
+//
 // # Keys
 //
 // Ed25519 (RFC 8032) keys are PEM files: PKCS #8 "PRIVATE KEY" (mode 0600)

@@ -8,6 +8,7 @@
 //	opt/tpe/slots/b/      the other one
 //	opt/tpe/current       symlink → slots/a or slots/b: what runs (ExecStart=/opt/tpe/current/bin/tpe)
 //	opt/tpe/state.json    trial flag, previous slot, start attempts, last rollback
+//	opt/tpe/min_version   anti-rollback floor: one semantic version (absent: none)
 //	opt/tpe/.staging/     a bundle being extracted (discarded when found at start)
 //	opt/tpe/.lock         flock: one update operation at a time
 //
@@ -16,8 +17,9 @@
 // the old or the new version, never a mix, whatever instant the power goes:
 //
 //  1. verify the whole bundle (signature by a trusted key, every hash) — no write;
-//  2. refuse a downgrade or reinstall unless forced, and refuse while a
-//     payment is in flight or unforwarded offline payments exist (Guard);
+//  2. refuse a version below the minimum version, forced or not; refuse a
+//     downgrade or reinstall unless forced, and refuse while a payment is
+//     in flight or unforwarded offline payments exist (Guard);
 //  3. extract into .staging, fsync every file and directory;
 //  4. rename the inactive slot aside, rename .staging into its place, fsync;
 //  5. write state.json {trial: new slot, previous: old slot} (temp file,
@@ -50,6 +52,33 @@
 // MaxAttempts boots. A failed check switches current back to the previous
 // slot (symlink first, then state: a cut in between leaves the old version
 // running and the trial cleared by reconcile).
+//
+// # Anti-rollback
+//
+// A bundle may declare a minimum version (bundle.Manifest.MinVersion,
+// covered by its signature): the release says every older version has a
+// flaw. The terminal keeps the highest minimum it has committed in
+// MinVersionPath and refuses, with a *BelowMinimumError (ErrBelowMinimum),
+// to install a bundle below it — Force notwithstanding — or to roll back
+// to a slot below it. The floor only goes up: a later bundle with a lower
+// minimum, or none, leaves it as it is, and no operation lowers it.
+//
+// A minimum is committed when its version is confirmed: at a first install
+// (no trial), at Confirm, or when Check passes. Not before, because a
+// version on trial must always be able to roll back to the one that ran
+// before it — raising the floor first could leave a failing version with
+// no way back (the same rule as Android's rollback index, updated only
+// after a successful boot). While on trial, the trial's own minimum
+// already applies to Apply, so nothing older can be installed meanwhile.
+// The floor is written after the confirmed state, by temp file, fsync,
+// rename and directory fsync; a power cut between the two is repaired at
+// the next operation, which raises the floor to the confirmed active
+// slot's minimum (this also rebuilds a deleted file). A file that exists
+// but does not hold a version is ErrMinimumUnreadable for every operation
+// that needs it, never "no floor".
+//
+// The floor lives on the root file system: it stops tpectl, not someone
+// who rewrites the SD card or edits the file as root.
 //
 // # Payments at risk
 //

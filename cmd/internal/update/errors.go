@@ -1,6 +1,9 @@
 package update
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrDowngrade refuses a bundle older than the running version.
@@ -22,6 +25,30 @@ var (
 	// ErrRolledBack is Check's answer when the new version failed its health
 	// check and the previous one was restored.
 	ErrRolledBack = errors.New("update: the new version failed its health check and was rolled back")
+	// ErrBelowMinimum refuses to install or roll back to a version below
+	// the terminal's anti-rollback floor (MinVersionPath), even with
+	// --force. Errors carrying it are *BelowMinimumError.
+	ErrBelowMinimum = errors.New("update: version is below this terminal's minimum version; the minimum cannot be lowered on the device")
+	// ErrMinimumUnreadable means the floor file exists but does not hold a
+	// version: every operation that needs the floor refuses rather than
+	// assume there is none.
+	ErrMinimumUnreadable = errors.New("update: the minimum-version file is damaged; every update and rollback is refused until it is repaired")
 	// ErrBusy means another update operation holds the lock.
 	ErrBusy = errors.New("update: another update operation is running on this root; wait for it to finish")
 )
+
+// BelowMinimumError says which version was refused and the floor it is
+// below. It unwraps to ErrBelowMinimum.
+type BelowMinimumError struct {
+	// Subject is what holds Version: "bundle" or "slot a".
+	Subject string
+	Version string
+	Minimum string
+}
+
+func (e *BelowMinimumError) Error() string {
+	return fmt.Sprintf("update: %s version %s is below this terminal's minimum version %s (a release declared older versions unsafe); "+
+		"the minimum cannot be lowered on the device, not even with --force — install %s or newer", e.Subject, e.Version, e.Minimum, e.Minimum)
+}
+
+func (e *BelowMinimumError) Unwrap() error { return ErrBelowMinimum }

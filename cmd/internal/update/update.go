@@ -68,7 +68,12 @@ type RollbackLog struct {
 type SlotInfo struct {
 	Name    string `json:"name"`
 	Version string `json:"version,omitempty"`
-	Active  bool   `json:"active"`
+	// MinVersion is the floor the slot's bundle declares.
+	MinVersion string `json:"min_version,omitempty"`
+	// BelowMinimum says the slot's version is below the terminal's floor:
+	// it cannot be rolled back to.
+	BelowMinimum bool `json:"below_minimum,omitempty"`
+	Active       bool `json:"active"`
 	// Problem is empty for a complete slot matching its manifest.
 	Problem string `json:"problem,omitempty"`
 }
@@ -83,11 +88,16 @@ type Status struct {
 	Slots    []SlotInfo   `json:"slots"`
 	Last     *RollbackLog `json:"last_rollback,omitempty"`
 	Note     string       `json:"note,omitempty"`
+	// MinVersion is the terminal's anti-rollback floor (MinVersionPath);
+	// empty when there is none or it is unreadable (MinVersionProblem).
+	MinVersion        string `json:"min_version,omitempty"`
+	MinVersionProblem string `json:"min_version_problem,omitempty"`
 }
 
 // Opts tunes Apply.
 type Opts struct {
-	// Force allows a downgrade or a reinstall of the same version.
+	// Force allows a downgrade or a reinstall of the same version, never
+	// below the terminal's minimum version (ErrBelowMinimum).
 	Force bool
 	// Guard says whether payments would be put at risk; nil means
 	// JournalGuard(root, AllowQueued).
@@ -293,11 +303,19 @@ func Apply(ctx context.Context, root, path string, o *Opts) (*Result, error) {
 	}
 	opts.Hook("verified")
 	res := &Result{Version: info.Manifest.Version, KeyID: info.KeyID}
+	newV, _ := bundle.ParseVersion(info.Manifest.Version) // checked by Verify
+	// The floor holds even with Force: it is what Force must not undo.
+	fl, err := r.installFloor(st, act)
+	if err != nil {
+		return nil, err
+	}
+	if fl.below(newV) {
+		return nil, &BelowMinimumError{Subject: "bundle", Version: info.Manifest.Version, Minimum: fl.String()}
+	}
 	if act != "" {
 		cur, err := bundle.CheckDir(r.slot(act))
 		if err == nil {
 			res.Previous = cur.Version
-			newV, _ := bundle.ParseVersion(info.Manifest.Version)
 			oldV, perr := bundle.ParseVersion(cur.Version)
 			if perr == nil && !opts.Force {
 				switch c := newV.Compare(oldV); {
@@ -377,6 +395,14 @@ func Apply(ctx context.Context, root, path string, o *Opts) (*Result, error) {
 		return nil, err
 	}
 	opts.Hook("state-written")
+	if act == "" {
+		// A first install has no trial: it is confirmed now, and so is
+		// its floor.
+		if _, err := r.raiseFloor(info.Manifest); err != nil {
+			return nil, err
+		}
+		opts.Hook("floor-raised")
+	}
 	if migrated {
 		if err := writeAtomic(r.p(ConfigPath), cfgNew, 0o640); err != nil {
 			return nil, err
@@ -405,6 +431,11 @@ func GetStatus(root string) (Status, error) {
 		return Status{}, err
 	}
 	s := Status{Root: root, Active: act, Trial: st.Trial != "", Attempts: st.Attempts, Last: st.LastRollback, Note: st.Note}
+	fl, ferr := r.committedFloor(st, act)
+	if ferr != nil {
+		s.MinVersionProblem = ferr.Error()
+	}
+	s.MinVersion = fl.String()
 	for _, name := range Slots {
 		si := SlotInfo{Name: name, Active: name == act}
 		if _, err := os.Stat(r.slot(name)); errors.Is(err, fs.ErrNotExist) {
@@ -412,12 +443,17 @@ func GetStatus(root string) (Status, error) {
 		} else if m, err := bundle.CheckDir(r.slot(name)); err != nil {
 			si.Problem = err.Error()
 		} else {
-			si.Version = m.Version
+			si.Version, si.MinVersion = m.Version, m.MinVersion
+			v, _ := bundle.ParseVersion(m.Version)
+			si.BelowMinimum = fl.below(v)
 		}
 		if si.Active {
 			s.Version = si.Version
 		}
 		s.Slots = append(s.Slots, si)
+	}
+	if ferr != nil {
+		return s, ferr
 	}
 	if act == "" {
 		return s, ErrNotInstalled
@@ -433,14 +469,32 @@ func Confirm(root string) error {
 		return err
 	}
 	defer unlock()
-	st, _, err := r.reconcile()
+	st, act, err := r.reconcile()
 	if err != nil {
 		return err
 	}
 	if st.Trial == "" {
 		return ErrNoTrial
 	}
-	return r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback, BackupFor: st.BackupFor})
+	return r.confirm(st, act)
+}
+
+// confirm ends the trial of act, then commits its floor. In that order: a
+// cut in between leaves the version confirmed and the floor not yet raised,
+// which committedFloor repairs at the next operation; the other order could
+// leave a trial whose failure cannot roll back below the new floor.
+func (r rootDir) confirm(st State, act string) error {
+	if err := r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback, BackupFor: st.BackupFor}); err != nil {
+		return err
+	}
+	m, err := bundle.ReadManifest(r.slot(act))
+	if err != nil {
+		return fmt.Errorf("update: the version was confirmed, but reading its minimum version: %w", err)
+	}
+	if _, err := r.raiseFloor(m); err != nil {
+		return fmt.Errorf("%w (the version itself was confirmed)", err)
+	}
+	return nil
 }
 
 // Rollback switches back to the other slot, which must hold a complete
@@ -470,6 +524,15 @@ func (r rootDir) rollback(reason string, now time.Time) (*RollbackLog, error) {
 	prev, err := bundle.CheckDir(r.slot(to))
 	if err != nil {
 		return nil, fmt.Errorf("%w (slot %s: %v)", ErrNoPrevious, to, err)
+	}
+	// Only the committed floor: a version on trial has not raised it yet,
+	// so a failed trial can always go back to the version before it.
+	fl, err := r.committedFloor(st, act)
+	if err != nil {
+		return nil, err
+	}
+	if pv, _ := bundle.ParseVersion(prev.Version); fl.below(pv) {
+		return nil, &BelowMinimumError{Subject: "slot " + to, Version: prev.Version, Minimum: fl.String()}
 	}
 	log := &RollbackLog{From: act, To: to, Reason: reason, At: now.UTC()}
 	if m, err := bundle.CheckDir(r.slot(act)); err == nil {
@@ -577,7 +640,7 @@ func Check(ctx context.Context, root string, health func(ctx context.Context, ve
 	if last != nil {
 		return r.fail(res, fmt.Sprintf("version %s failed its health check: %v", m.Version, last), opts.Now())
 	}
-	if err := r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback, BackupFor: st.BackupFor}); err != nil {
+	if err := r.confirm(st, act); err != nil {
 		return res, err
 	}
 	res.Confirmed = true
