@@ -73,10 +73,10 @@ const (
 // transitions is the whole state machine: each state and where it may go.
 // Anything not listed is illegal.
 var transitions = map[State][]State{
-	StateCreated:           {StateAwaitingCustomer, StateCancelled, StateFailed},
-	StateAwaitingCustomer:  {StateCardRead, StateAuthorising, StateApproved, StateDeclined, StateCancelled, StateFailed, StateExpired},
-	StateCardRead:          {StateAuthorising, StateOfflineApproved, StateDeclined, StateCancelled, StateFailed},
-	StateAuthorising:       {StateApproved, StateDeclined, StateOfflineApproved, StateFailed, StateCancelled, StateExpired},
+	StateCreated:          {StateAwaitingCustomer, StateCancelled, StateFailed},
+	StateAwaitingCustomer: {StateCardRead, StateAuthorising, StateApproved, StateDeclined, StateCancelled, StateFailed, StateExpired},
+	StateCardRead:         {StateAuthorising, StateOfflineApproved, StateDeclined, StateCancelled, StateFailed},
+	StateAuthorising:      {StateApproved, StateDeclined, StateOfflineApproved, StateFailed, StateCancelled, StateExpired},
 	// Refunds and voids go through their pending state (journaled intent);
 	// the direct move to reversed is boot recovery's reversal of a sale the
 	// cashier never saw approved (Transaction.ReversalPending).
@@ -86,15 +86,15 @@ var transitions = map[State][]State{
 	StatePartiallyRefunded: {StateRefundPending},
 	// A pending operation settles forward, or back to the state it left
 	// (Operation.From) when the gateway certainly did not act.
-	StateRefundPending: {StatePartiallyRefunded, StateRefunded, StateApproved, StateForwarded},
-	StateVoidPending:   {StateReversed, StateApproved, StateForwarded},
-	StateDeclined:          nil,
-	StateForwardDeclined:   nil,
-	StateCancelled:         nil,
-	StateFailed:            nil,
-	StateExpired:           nil,
-	StateReversed:          nil,
-	StateRefunded:          nil,
+	StateRefundPending:   {StatePartiallyRefunded, StateRefunded, StateApproved, StateForwarded},
+	StateVoidPending:     {StateReversed, StateApproved, StateForwarded},
+	StateDeclined:        nil,
+	StateForwardDeclined: nil,
+	StateCancelled:       nil,
+	StateFailed:          nil,
+	StateExpired:         nil,
+	StateReversed:        nil,
+	StateRefunded:        nil,
 }
 
 // CanTransition reports whether from → to is legal.

@@ -29,7 +29,7 @@ var legal = map[[2]State]bool{
 	{StateApproved, StateRefundPending}: true, {StateApproved, StateVoidPending}: true, {StateApproved, StateReversed}: true,
 	{StateOfflineApproved, StateForwarded}: true, {StateOfflineApproved, StateForwardDeclined}: true,
 	{StateOfflineApproved, StateReversed}: true,
-	{StateForwarded, StateRefundPending}: true, {StateForwarded, StateVoidPending}: true, {StateForwarded, StateReversed}: true,
+	{StateForwarded, StateRefundPending}:  true, {StateForwarded, StateVoidPending}: true, {StateForwarded, StateReversed}: true,
 	{StatePartiallyRefunded, StateRefundPending}: true,
 	// A refund or void settles forward, or back where it started.
 	{StateRefundPending, StatePartiallyRefunded}: true, {StateRefundPending, StateRefunded}: true,
