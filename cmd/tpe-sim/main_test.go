@@ -34,8 +34,17 @@ type simProc struct {
 	logs *bytes.Buffer
 }
 
-// startSim runs tpe-sim --headless on a free port and waits for "listening on".
+// startSim runs tpe-sim --headless on a free port and waits for "listening
+// on"; the process is stopped when tb ends.
 func startSim(tb testing.TB, data string, extra ...string) *simProc {
+	tb.Helper()
+	p := launchSim(tb, data, extra...)
+	tb.Cleanup(func() { p.stop(tb) })
+	return p
+}
+
+// launchSim is startSim without the cleanup: the caller stops the process.
+func launchSim(tb testing.TB, data string, extra ...string) *simProc {
 	tb.Helper()
 	args := append([]string{"--headless", "--listen", "127.0.0.1:0", "--data", data}, extra...)
 	cmd := exec.Command(os.Args[0], args...)
@@ -71,7 +80,6 @@ func startSim(tb testing.TB, data string, extra ...string) *simProc {
 		cmd.Process.Kill()
 		tb.Fatalf("tpe-sim did not start:\n%s", p.logs)
 	}
-	tb.Cleanup(func() { p.stop(tb) })
 	return p
 }
 
