@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"tpe/device/printer"
 	"tpe/device/scanner"
@@ -188,6 +190,9 @@ func (s *Service) Validate(r Request) error {
 	if len(r.Reference) > 64 {
 		return fmt.Errorf("%w: reference is longer than 64 characters", ErrInvalidRequest)
 	}
+	if err := printable("reference", r.Reference); err != nil {
+		return err
+	}
 	if r.Email != "" || r.Method == MethodPayLink {
 		if err := ValidateEmail(r.Email); err != nil {
 			return err
@@ -208,8 +213,26 @@ func (s *Service) Validate(r Request) error {
 	return nil
 }
 
+// printable refuses text that receipts, e-mails and the cash register's
+// logs cannot carry as it is: invalid UTF-8 or control characters (a
+// newline in a reference would forge a receipt or log line).
+func printable(field, v string) error {
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidRequest, field)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%w: %s contains a control character (U+%04X)", ErrInvalidRequest, field, r)
+		}
+	}
+	return nil
+}
+
 // ValidateEmail accepts one plain address (local@domain.tld).
 func ValidateEmail(e string) error {
+	if err := printable("e-mail address", e); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidEmail, err)
+	}
 	at := strings.LastIndexByte(e, '@')
 	if e == "" || len(e) > 254 || at < 1 || at == len(e)-1 ||
 		!strings.Contains(e[at+1:], ".") || strings.ContainsAny(e, " <>,;\"\r\n\t") {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"tpe/payment"
 )
@@ -213,7 +215,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 // decode reads a JSON body strictly: one object, no unknown fields. The
 // Content-Type is not checked: `curl -d` sends a form type with JSON inside.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return badRequest("invalid_json", "reading the body: %v", err)
+	}
+	// encoding/json would quietly turn invalid UTF-8 into U+FFFD: a
+	// reference or an e-mail address must arrive as sent, or be refused.
+	if !utf8.Valid(body) {
+		return &apiError{http.StatusUnprocessableEntity, "invalid_request", "the body is not valid UTF-8"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError

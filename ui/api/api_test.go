@@ -182,6 +182,10 @@ func TestBadInput(t *testing.T) {
 		{"refund above remaining", "POST", "/v1/payments/" + approved + "/refunds", `{"amount":1001}`, 422, "refund_exceeds_remaining"},
 		{"refund zero", "POST", "/v1/payments/" + approved + "/refunds", `{"amount":0}`, 422, "invalid_amount"},
 		{"cancel after approval", "POST", "/v1/payments/" + approved + "/cancel", ``, 409, "payment_approved"},
+		{"newline in reference", "POST", "/v1/payments", `{"amount":100,"reference":"R-1\nTOTAL 0,00"}`, 422, "invalid_request"},
+		{"control in reference", "POST", "/v1/payments", `{"amount":100,"reference":"R\u0007"}`, 422, "invalid_request"},
+		{"invalid UTF-8 in reference", "POST", "/v1/payments", "{\"amount\":100,\"reference\":\"R\xff\"}", 422, "invalid_request"},
+		{"control in email", "POST", "/v1/payments", `{"amount":100,"email":"a\u0000b@shop.fr"}`, 422, "invalid_email"},
 		{"bad status filter", "GET", "/v1/payments?status=paid", ``, 400, "invalid_query"},
 		{"bad since", "GET", "/v1/payments?since=yesterday", ``, 400, "invalid_query"},
 		{"bad limit", "GET", "/v1/payments?limit=0", ``, 400, "invalid_query"},
@@ -407,4 +411,46 @@ func FuzzCreatePayment(f *testing.F) {
 			fx.svc.Cancel(context.Background(), p.ID)
 		}
 	})
+}
+
+// Refund and cancel answers say what happened to the money.
+func TestRefundAnswers(t *testing.T) {
+	f := newFixture(t, false)
+	first := f.sale(t, 1000)["id"].(string)
+	second := f.sale(t, 800)["id"].(string)
+	third := f.sale(t, 600)["id"].(string)
+	steps := []struct {
+		name, method, path, body string
+		status                   int
+		code, state              string
+	}{
+		{"no body refunds what remains", "POST", "/v1/payments/" + first + "/refunds", "", 201, "", "refunded"},
+		{"then nothing remains", "POST", "/v1/payments/" + first + "/refunds", "", 409, "not_refundable", ""},
+		{"cancel of a refunded payment", "POST", "/v1/payments/" + first + "/cancel", "", 409, "not_cancellable", ""},
+		{"void of a refunded payment", "POST", "/v1/payments/" + first + "/void", "", 409, "not_cancellable", ""},
+		{"empty object refunds what remains", "POST", "/v1/payments/" + second + "/refunds", "{}", 201, "", "refunded"},
+		{"part, then the rest", "POST", "/v1/payments/" + third + "/refunds", `{"amount":100}`, 201, "", "partially_refunded"},
+		{"the rest", "POST", "/v1/payments/" + third + "/refunds", `{"currency":"EUR"}`, 201, "", "refunded"},
+		{"rest in another currency", "POST", "/v1/payments/" + third + "/refunds", `{"currency":"USD"}`, 422, "currency_mismatch", ""},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			status, m := f.do(t, s.method, s.path, s.body)
+			if status != s.status {
+				t.Fatalf("got %d %v, want %d", status, m, s.status)
+			}
+			if s.code != "" {
+				if e, _ := m["error"].(map[string]any); e == nil || e["code"] != s.code {
+					t.Errorf("got %v, want code %s", m, s.code)
+				}
+			}
+			if s.state != "" && m["state"] != s.state {
+				t.Errorf("state %v, want %s", m["state"], s.state)
+			}
+		})
+	}
+	rest := f.gw.Refunds
+	if len(rest) != 4 || rest[0].Minor != 1000 || rest[1].Minor != 800 || rest[3].Minor != 500 {
+		t.Errorf("gateway refunds %v", rest)
+	}
 }
