@@ -351,3 +351,30 @@ func TestTypingCashierIsNotInterrupted(t *testing.T) {
 		t.Fatalf("the e-mail screen was replaced: %q", e.texts())
 	}
 }
+
+// A refund whose answer was lost is shown as being checked, and the
+// cashier is offered no second refund or void of that payment.
+func TestPendingRefundShownNotRepeatable(t *testing.T) {
+	e := newEnv(t, &Opts{User: &Cashier{Name: "Chef", Roles: []Role{RoleCashier, RoleSupervisor}}})
+	p := e.cardSale("2500")
+	op := payment.Operation{ID: "rfd_lost", Kind: payment.OpRefund, Amount: payment.Amount{Minor: 1000, Currency: "EUR"}, From: payment.StateApproved, Unknown: true}
+	if _, err := e.journal.Update(t.Context(), p.ID, func(t *payment.Transaction) error {
+		t.Pending = &op
+		return t.Transition(payment.StateRefundPending, t.UpdatedAt, "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.tap(e.ui.T("nav.history"))
+	e.tap("VISA •••• 0010")
+	e.wait(e.ui.T("detail.pending"))
+	e.wait(e.ui.T("st.refund_pending"))
+	// The sentence wraps over two labels: compare without the break.
+	if shown := strings.Join(e.texts(), " "); !strings.Contains(shown, e.ui.T("detail.pending.refund", op.Amount.Format("fr"))) {
+		t.Errorf("pending refund not explained; screen shows %q", shown)
+	}
+	for _, action := range []string{e.ui.T("detail.refund"), e.ui.T("detail.void")} {
+		if e.has(action) {
+			t.Errorf("%q offered on a payment with a refund pending", action)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cashier
 
 import (
 	"context"
+	"errors"
 	"image/color"
 	"strings"
 	"time"
@@ -30,7 +31,8 @@ type histState struct {
 const histLimit = 200
 
 var histStatuses = []payment.Status{"", payment.StatusApproved, payment.StatusDeclined, payment.StatusPending,
-	payment.StatusCancelled, payment.StatusFailed, payment.StatusExpired, payment.StatusRefunded, payment.StatusPartiallyRefunded}
+	payment.StatusCancelled, payment.StatusFailed, payment.StatusExpired, payment.StatusRefunded, payment.StatusPartiallyRefunded,
+	payment.StatusRefundPending, payment.StatusVoidPending}
 
 var histMethods = []payment.Method{"", payment.MethodCard, payment.MethodAlipayPlus, payment.MethodPayLink}
 
@@ -257,6 +259,11 @@ func (u *UI) detailScreen() fyne.CanvasObject {
 	if t.Refunded() > 0 {
 		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
 	}
+	if op := t.Pending; op != nil {
+		// Nothing more can be done on this payment until the bank's
+		// record settles the operation: say so instead of offering it.
+		add(kv("detail.pending", u.T("detail.pending."+string(op.Kind), op.Amount.Format(u.lang))))
+	}
 	add(kv("detail.cashier", t.Cashier))
 	if !t.State.Approved() && t.Reason != "" {
 		add(kv("detail.reason", u.reasonText(t)))
@@ -273,14 +280,14 @@ func (u *UI) detailScreen() fyne.CanvasObject {
 	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
 		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { u.cancelLink(t.ID) })))
 	}
-	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved {
+	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved && t.Pending == nil {
 		acts = append(acts, newTile(u.T("detail.refund"), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 17, fyne.NewSize(170, 60), u.tap(func() {
 			u.requireRole(RoleSupervisor, func(Cashier) { u.openRefund(t) })
 		})))
 	}
 	switch t.State {
 	case payment.StateOfflineApproved, payment.StateApproved, payment.StateForwarded:
-		if len(t.Refunds) == 0 && (t.Method == payment.MethodCard || t.State == payment.StateOfflineApproved) {
+		if len(t.Refunds) == 0 && t.Pending == nil && (t.Method == payment.MethodCard || t.State == payment.StateOfflineApproved) {
 			acts = append(acts, newTile(u.T("detail.void"), "", nil, colRed, colWhite, 17, fyne.NewSize(200, 60), u.tap(func() {
 				u.requireRole(RoleSupervisor, func(Cashier) { u.askVoid(t) })
 			})))
@@ -317,6 +324,10 @@ func (u *UI) askVoid(t *payment.Transaction) {
 			defer cancel()
 			_, err := u.svc.Void(ctx, id)
 			u.do(func() {
+				if errors.Is(err, payment.ErrOutcomeUnknown) {
+					u.say(u.T("void.pending"), true)
+					return
+				}
 				if err != nil {
 					u.say(u.errText(err), true)
 					return
@@ -347,11 +358,15 @@ func (u *UI) refundScreen() fyne.CanvasObject {
 		go func() {
 			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
 			defer cancel()
+			// The service prints the refund receipt itself.
 			_, err := u.svc.Refund(ctx, id, a)
-			if err == nil {
-				_ = u.svc.PrintRefund(ctx, id, "", payment.CustomerCopy) // a printer problem does not undo the refund
-			}
 			u.do(func() {
+				if errors.Is(err, payment.ErrOutcomeUnknown) {
+					// Not an error to retry: the bank's record settles it.
+					u.show("detail", u.detailScreen)
+					u.say(u.T("refund.pending", a.Format(u.lang)), true)
+					return
+				}
 				if err != nil {
 					u.say(u.errText(err), true)
 					return

@@ -28,6 +28,8 @@ func (u *UI) errText(err error) string {
 		{payment.ErrNotRefundable, "err.notrefundable"},
 		{payment.ErrAlreadyApproved, "err.approved"},
 		{payment.ErrNotCancellable, "err.notcancellable"},
+		{payment.ErrOperationInProgress, "err.inprogress"},
+		{payment.ErrOperationDropped, "err.notmade"},
 		{payment.ErrGatewayUnavailable, "err.gateway"},
 		{payment.ErrOfflineRefused, "err.offline"},
 		{payment.ErrNotFound, "err.notfound"},
