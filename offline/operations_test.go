@@ -172,3 +172,49 @@ func TestUpdateIsAtomic(t *testing.T) {
 		t.Errorf("Update of a missing payment: %v", err)
 	}
 }
+
+// A wallet payment waiting for the customer when the terminal stopped is
+// settled from the gateway's record of its wallet transaction: the
+// customer may have paid meanwhile.
+func TestRecoverWalletFromTheRecord(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		rec    *payment.GatewayResult // nil: the gateway does not know it
+		state  payment.State
+		report func(Report) []string
+	}{
+		{"paid meanwhile", &payment.GatewayResult{Approved: true, Status: payment.TxnApproved, Code: "000"}, payment.StateApproved, func(r Report) []string { return r.Settled }},
+		{"still payable", &payment.GatewayResult{Status: payment.TxnPending}, payment.StateAwaitingCustomer, func(r Report) []string { return r.Pending }},
+		{"declined", &payment.GatewayResult{Status: payment.TxnDeclined, Code: "021"}, payment.StateCancelled, func(r Report) []string { return r.Cancelled }},
+		{"unknown at the gateway", nil, payment.StateCancelled, func(r Report) []string { return r.Cancelled }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st, _ := newStore(t)
+			gw := &paymenttest.Gateway{}
+			tx := &payment.Transaction{ID: "pay_w1", OrderID: "T1-w1", Method: payment.MethodAlipayPlus, State: payment.StateCreated,
+				Amount: payment.Amount{Minor: 880, Currency: "EUR"}, Batch: 1, CreatedAt: t0, UpdatedAt: t0,
+				History: []payment.Step{{State: payment.StateCreated, At: t0}}}
+			saveNew(t, st, tx)
+			tx.GatewayID, tx.QR = "w-0001", "https://qr.example/w-0001"
+			walk(t, st, tx, payment.StateAwaitingCustomer)
+			if tc.rec != nil {
+				gw.SetRecord(tx.GatewayID, *tc.rec)
+			}
+			rep, err := Recover(ctx, st, gw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := st.Get(ctx, tx.ID)
+			if got.State != tc.state {
+				t.Errorf("state %s, want %s", got.State, tc.state)
+			}
+			if ids := tc.report(rep); len(ids) != 1 || ids[0] != tx.ID {
+				t.Errorf("report %+v", rep)
+			}
+			if len(gw.Voids) != 0 || len(gw.Refunds) != 0 {
+				t.Error("recovery moved money")
+			}
+		})
+	}
+}

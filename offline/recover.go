@@ -150,7 +150,13 @@ func recoverReversal(ctx context.Context, st *Store, gw payment.Gateway, t *paym
 	now := st.o.Now()
 	gatewayID := t.GatewayID
 	if t.State != payment.StateApproved {
-		res, err := lookup(ctx, gw, t.OrderID)
+		// A card sale is found by its order; a wallet payment by its
+		// wallet transaction, which the card export does not list.
+		find := func() (payment.GatewayResult, error) { return lookup(ctx, gw, t.OrderID) }
+		if t.Method == payment.MethodAlipayPlus && t.GatewayID != "" {
+			find = func() (payment.GatewayResult, error) { return gatewayRecord(ctx, gw, t.GatewayID) }
+		}
+		res, err := find()
 		switch {
 		case errors.Is(err, payment.ErrNotFound) || err == nil && (!res.Approved || res.Status == payment.TxnVoided):
 			t.ReversalPending = false

@@ -656,6 +656,12 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
 	if t.Method == MethodPayLink && t.State == StateAwaitingCustomer {
 		return s.cancelLink(ctx, id)
 	}
+	s.mu.Lock()
+	f := s.active[id]
+	s.mu.Unlock()
+	if f == nil {
+		return t, fmt.Errorf("%w: payment is not running", ErrNotCancellable)
+	}
 	if t.Method == MethodAlipayPlus {
 		// The wallet flow cancels at the gateway: journal the intent first.
 		t, err := s.begin(ctx, id, func(t *Transaction) error {
@@ -667,12 +673,6 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
 		if err != nil {
 			return t, err
 		}
-	}
-	s.mu.Lock()
-	f := s.active[id]
-	s.mu.Unlock()
-	if f == nil {
-		return t, fmt.Errorf("%w: payment is not running", ErrNotCancellable)
 	}
 	f.cancel()
 	select {

@@ -195,6 +195,15 @@ func (g *Gateway) Lookup(_ context.Context, orderID string) (payment.GatewayResu
 	return r, nil
 }
 
+// SetRecord sets the gateway's record of transaction id (a wallet payment
+// made elsewhere, a back-office change).
+func (g *Gateway) SetRecord(id string, r payment.GatewayResult) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r.GatewayID = id
+	*g.record(id, r.Amount) = r
+}
+
 // Record answers the gateway's record of one transaction.
 func (g *Gateway) Record(_ context.Context, id string) (payment.GatewayResult, error) {
 	g.mu.Lock()
