@@ -278,9 +278,22 @@ type Payment struct {
 	QR             string     `json:"qr,omitempty"`
 	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
 	ReceiptPrinted bool       `json:"receipt_printed"`
-	Error          string     `json:"error"`
+	// Pending is the refund, void or cancel journaled on the payment and not
+	// yet settled; another one is refused meanwhile (operation_in_progress).
+	Pending *PendingOperation `json:"pending_operation,omitempty"`
+	Error   string            `json:"error"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// PendingOperation is a payment's unsettled refund, void or cancel.
+type PendingOperation struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"` // refund, void, cancel
+	Amount int64  `json:"amount"`
+	// OutcomeUnknown: the bank's answer was lost; the terminal settles it
+	// from the bank's record and never sends it again.
+	OutcomeUnknown bool `json:"outcome_unknown"`
 }
 
 // view builds the API object. The PAN is masked first 6 / last 4.
@@ -299,6 +312,9 @@ func view(t *payment.Transaction) Payment {
 	}
 	if c := t.Card; c != nil {
 		p.Brand, p.PANMasked, p.AID = c.Brand, c.PAN.Masked(), c.AID
+	}
+	if op := t.Pending; op != nil {
+		p.Pending = &PendingOperation{ID: op.ID, Kind: string(op.Kind), Amount: op.Amount.Minor, OutcomeUnknown: op.Unknown}
 	}
 	switch t.State.Status() {
 	case payment.StatusDeclined, payment.StatusFailed, payment.StatusCancelled, payment.StatusExpired:
@@ -415,10 +431,10 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) cancelPayment(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.o.Service.Cancel(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
+	if err == nil {
+		return writeJSON(w, http.StatusOK, view(t))
 	}
-	return writeJSON(w, http.StatusOK, view(t))
+	return writeOperation(w, t, err)
 }
 
 func (s *Server) voidPayment(w http.ResponseWriter, r *http.Request) error {

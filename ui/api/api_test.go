@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -452,5 +454,74 @@ func TestRefundAnswers(t *testing.T) {
 	rest := f.gw.Refunds
 	if len(rest) != 4 || rest[0].Minor != 1000 || rest[1].Minor != 800 || rest[3].Minor != 500 {
 		t.Errorf("gateway refunds %v", rest)
+	}
+}
+
+// Every error code the server can answer is documented: in docs/api.md and
+// in openapi.json's Error.code enum. The codes are read from the sources,
+// so a new one cannot slip past.
+func TestEveryErrorCodeDocumented(t *testing.T) {
+	re := regexp.MustCompile(`http\.Status\w+, "([a-z_]+)"|badRequest\("([a-z_]+)"`)
+	srcs, _ := filepath.Glob("*.go")
+	codes := map[string]bool{"internal": true}
+	for _, f := range srcs {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			codes[m[1]+m[2]] = true
+		}
+	}
+	if len(codes) < 20 {
+		t.Fatalf("found only %d codes in the sources: the pattern is stale", len(codes))
+	}
+	md, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Error struct {
+							Properties struct {
+								Code struct {
+									Enum []string `json:"enum"`
+								} `json:"code"`
+							} `json:"properties"`
+						} `json:"error"`
+					} `json:"properties"`
+				} `json:"Error"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	b, err := os.ReadFile("../../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	enum := map[string]bool{}
+	for _, c := range spec.Components.Schemas.Error.Properties.Error.Properties.Code.Enum {
+		enum[c] = true
+	}
+	for c := range codes {
+		if !strings.Contains(string(md), "`"+c+"`") {
+			t.Errorf("error code %s is not in docs/api.md", c)
+		}
+		if !enum[c] {
+			t.Errorf("error code %s is not in openapi.json's Error.code enum", c)
+		}
+	}
+	for c := range enum {
+		if !codes[c] {
+			t.Errorf("openapi.json documents %s, which the server never answers", c)
+		}
 	}
 }
