@@ -280,10 +280,10 @@ type Payment struct {
 	ReceiptPrinted bool       `json:"receipt_printed"`
 	// Pending is the refund, void or cancel journaled on the payment and not
 	// yet settled; another one is refused meanwhile (operation_in_progress).
-	Pending *PendingOperation `json:"pending_operation,omitempty"`
-	Error   string            `json:"error"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	Pending   *PendingOperation `json:"pending_operation,omitempty"`
+	Error     string            `json:"error"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 }
 
 // PendingOperation is a payment's unsettled refund, void or cancel.
