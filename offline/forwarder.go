@@ -494,10 +494,32 @@ func (f *Forwarder) reverseStale(ctx context.Context, o *outcome) {
 		return
 	}
 	f.log.Warn("forwarded payment was voided on the terminal meanwhile, reversing it", "txn_id", o.t.ID)
+	// The reversal is owed from now on, journaled before the gateway hears
+	// of it: should the void fail or its answer be lost, the next round
+	// (resolveOwed) finishes it from the gateway's record.
+	owe := func(owed bool) error {
+		_, err := f.st.Update(ctx, o.t.ID, func(t *payment.Transaction) error {
+			t.ReversalPending = owed
+			if owed && t.GatewayID == "" {
+				t.GatewayID = o.res.GatewayID
+			}
+			return nil
+		})
+		return err
+	}
+	if err := owe(true); err != nil {
+		f.log.Error("recording a reversal owed failed; not voiding now", "txn_id", o.t.ID, "err", err)
+		return
+	}
 	vctx, cancel := context.WithTimeout(ctx, f.o.Timeout)
 	defer cancel()
-	if _, err := f.gw.Void(vctx, o.res.GatewayID, o.t.Amount); err != nil {
-		f.log.Error("reversal of a voided payment failed", "txn_id", o.t.ID, "err", err)
+	res, err := f.gw.Void(vctx, o.res.GatewayID, o.t.Amount)
+	if err != nil || !res.Approved {
+		f.log.Error("reversal of a voided payment not done, will retry", "txn_id", o.t.ID, "err", err, "code", res.Code)
+		return
+	}
+	if err := owe(false); err != nil {
+		f.log.Error("recording a reversal done failed", "txn_id", o.t.ID, "err", err)
 	}
 }
 

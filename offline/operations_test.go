@@ -218,3 +218,58 @@ func TestRecoverWalletFromTheRecord(t *testing.T) {
 		})
 	}
 }
+
+// voidDuringSale voids the payment on the terminal while its forward is at
+// the gateway, and can make the gateway's Void fail.
+type voidDuringSale struct {
+	*paymenttest.Gateway
+	st         *Store
+	voidBroken bool
+}
+
+func (g *voidDuringSale) Sale(ctx context.Context, r payment.SaleRequest) (payment.GatewayResult, error) {
+	res, err := g.Gateway.Sale(ctx, r)
+	txs, _ := g.st.List(ctx, payment.Query{States: []payment.State{payment.StateOfflineApproved}})
+	for _, tx := range txs {
+		if tx.OrderID == r.OrderID {
+			g.st.Update(ctx, tx.ID, func(t *payment.Transaction) error {
+				return t.Transition(payment.StateReversed, t0, "voided by the cashier")
+			})
+		}
+	}
+	return res, err
+}
+
+func (g *voidDuringSale) Void(ctx context.Context, id string, a payment.Amount) (payment.GatewayResult, error) {
+	if g.voidBroken {
+		return payment.GatewayResult{}, errors.New("read tcp: connection reset by peer")
+	}
+	return g.Gateway.Void(ctx, id, a)
+}
+
+// An offline approval voided on the terminal while the gateway approved
+// its forward is reversed at the gateway; a reversal that fails stays owed
+// in the journal and the next round finishes it.
+func TestVoidedWhileForwardedIsReversedEvenAfterAFailure(t *testing.T) {
+	ctx := context.Background()
+	st, _ := newStore(t)
+	tx := queueN(t, st, 1)[0]
+	gw := &voidDuringSale{Gateway: &paymenttest.Gateway{}, st: st, voidBroken: true}
+	f := NewForwarder(st, gw, nil)
+	f.ForwardNow(ctx)
+	got, _ := st.Get(ctx, tx.ID)
+	if got.State != payment.StateReversed || !got.ReversalPending {
+		t.Fatalf("after a failed reversal: %s reversal_pending=%v, want reversed with a reversal owed", got.State, got.ReversalPending)
+	}
+	gw.voidBroken = false
+	if _, err := f.ForwardNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.Get(ctx, tx.ID)
+	if got.ReversalPending || len(gw.Voids) != 1 {
+		t.Fatalf("reversal_pending=%v after %d voids, want settled after one", got.ReversalPending, len(gw.Voids))
+	}
+	if rec, _ := gw.Record(ctx, got.GatewayID); rec.Status != payment.TxnVoided {
+		t.Errorf("gateway record %s, want voided", rec.Status)
+	}
+}
