@@ -29,18 +29,18 @@ func CreateKey(path string) error {
 		return fmt.Errorf("%w: %s", ErrKeyExists, path)
 	}
 	if err != nil {
-		return fmt.Errorf("offline: creating the device key: %w", err)
+		return opErr("creating the device key", err)
 	}
 	if _, err := f.Write(k[:]); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("offline: writing the device key: %w", err)
+		return opErr("writing the device key", err)
 	}
 	// The key must survive a power cut as surely as the journal it opens.
 	if err := f.Sync(); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("offline: writing the device key: %w", err)
+		return opErr("writing the device key", err)
 	}
 	return f.Close()
 }
