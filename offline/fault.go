@@ -67,7 +67,7 @@ var faultText = map[Fault]struct{ msg, fix string }{
 		"stop the other program using the journal (a second tpe, or a tpectl command), then restart tpe. Delete nothing",
 	},
 	FaultIO: {
-		"the journal could not be written (I/O error): the change was not recorded",
+		"the journal could not be written (disk error): the change was not recorded",
 		"check the storage medium (dmesg, tpectl diag) and replace it if it reports errors; do not delete the journal, it may hold unforwarded payments",
 	},
 }

@@ -357,6 +357,7 @@ func (s *Store) Save(ctx context.Context, t *payment.Transaction) error {
 		// A new payment: refuse it now if the store can tell it could not
 		// record the steps that follow, rather than leave it half-done.
 		if err := s.Writable(); err != nil {
+			s.noteWrite(err, false)
 			return fmt.Errorf("offline: saving %s (%s): %w", t.ID, t.State, err)
 		}
 	}

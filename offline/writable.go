@@ -83,7 +83,9 @@ func (s *Store) Writable() error {
 		var left int64
 		err := s.view(func(tx *bolt.Tx) error {
 			ps := int64(s.db.Info().PageSize)
-			left = boltCap(int64(s.o.MaxSize)) - tx.Size() + int64(s.db.Stats().FreePageN)*ps
+			// Pending pages are free from the next write on.
+			bs := s.db.Stats()
+			left = boltCap(int64(s.o.MaxSize)) - tx.Size() + int64(bs.FreePageN+bs.PendingPageN)*ps
 			if left < pagesReserve*ps {
 				return fmt.Errorf("%w: %w: %d bytes left under the journal's size limit, a payment needs %d", ErrWrite, ErrFull, max(left, 0), pagesReserve*ps)
 			}
