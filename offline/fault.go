@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -191,12 +192,26 @@ func opErr(action string, err error) error {
 	return fmt.Errorf("offline: %s: %w", action, err)
 }
 
-// withoutPath drops the file name of an *fs.PathError on top of err: a
-// write error of the open store is about its own file (Store.Path), and
-// such errors travel to places that must not show paths.
-func withoutPath(err error) error {
+// withoutPath drops the file name from a write error of the open store: it
+// is about the store's own file (Store.Path), and such errors travel to
+// places that must not show paths. An *fs.PathError loses its Path; a
+// path bbolt formatted into its text is replaced by the file's base name.
+func withoutPath(err error, path string) error {
 	if pe, ok := err.(*fs.PathError); ok {
 		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
 	}
+	if path != "" && strings.Contains(err.Error(), path) {
+		return &redacted{msg: strings.ReplaceAll(err.Error(), path, filepath.Base(path)), err: err}
+	}
 	return err
 }
+
+// redacted is an error with its text rewritten; errors.Is and As still see
+// the original.
+type redacted struct {
+	msg string
+	err error
+}
+
+func (e *redacted) Error() string { return e.msg }
+func (e *redacted) Unwrap() error { return e.err }

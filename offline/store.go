@@ -330,7 +330,7 @@ func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 	if f == FaultNone {
 		f = FaultIO
 	}
-	return fmt.Errorf("%w: %w: %w", ErrWrite, f.sentinel(), withoutPath(err))
+	return fmt.Errorf("%w: %w: %w", ErrWrite, f.sentinel(), withoutPath(err, s.path))
 }
 
 func (s *Store) guard(err *error) {
