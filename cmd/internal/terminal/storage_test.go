@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,5 +203,44 @@ func TestAPIStorageFaultMessages(t *testing.T) {
 				t.Errorf("the message names a path: %s", body)
 			}
 		})
+	}
+}
+
+// TestStorageFaultsDocumented: the API contract and the technicians' table
+// list exactly the journal's fault codes.
+func TestStorageFaultsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum []string `json:"enum"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, f := range offline.Faults {
+		codes = append(codes, f.Code())
+	}
+	if got := doc.Components.Schemas["StorageFault"].Properties["code"].Enum; !slices.Equal(got, codes) {
+		t.Errorf("openapi.json StorageFault codes %v, want %v", got, codes)
+	}
+	for _, name := range []string{"../../../docs/provisioning.md", "../../../docs/api.md"} {
+		md, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range codes {
+			if !strings.Contains(string(md), "`"+c+"`") {
+				t.Errorf("%s does not document %s", filepath.Base(name), c)
+			}
+		}
 	}
 }
