@@ -42,6 +42,7 @@ func faultChild(spec string) int {
 		_, err := Open(path, &Opts{KeyFile: key})
 		say("OPEN", code(err))
 		say("CORRUPT", errors.Is(err, ErrCorrupt))
+		say("UNAVAILABLE", errors.Is(err, payment.ErrStorageUnavailable))
 		say("ERR", err)
 		return 0
 	case "readonly", "full":
@@ -261,8 +262,8 @@ func TestPermissionDenied(t *testing.T) {
 			if root {
 				got := runFaultChild(t, bin, "open", dir, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}})
 				fault = got["OPEN"]
-				if got["CORRUPT"] != "false" {
-					t.Errorf("reported as corruption: %s", got["ERR"])
+				if got["CORRUPT"] != "false" || got["UNAVAILABLE"] != "true" {
+					t.Errorf("want a storage fault, not corruption: %s", got["ERR"])
 				}
 			} else {
 				_, err := Open(filepath.Join(dir, FileName), &Opts{KeyFile: filepath.Join(dir, KeyName)})

@@ -62,14 +62,14 @@ func loadKey(path string, create bool) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoKey, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("offline: reading the device key: %w", err)
+		return nil, opErr("reading the device key", err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%w: %s is readable by other users (mode %v); chmod 600 it", ErrBadKey, path, fi.Mode().Perm())
 	}
 	k, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("offline: reading the device key: %w", err)
+		return nil, opErr("reading the device key", err)
 	}
 	if len(k) != KeySize {
 		return nil, fmt.Errorf("%w: %s holds %d bytes, want %d", ErrBadKey, path, len(k), KeySize)
