@@ -18,8 +18,8 @@ const fullChildEnv = "TPE_OFFLINE_FULL_CHILD"
 // fullChild saves payments under a file-size limit (RLIMIT_FSIZE) set at
 // the journal's current size: the kernel refuses the growth with EFBIG, a
 // real write error like a full disk's ENOSPC. It prints the IDs saved and
-// the error. (bbolt formats the errno of a failed growth away, so this one
-// is ErrWrite; TestDiskFull covers ErrFull through Opts.MaxSize.)
+// the error. (bbolt formats the errno of a failed growth away; Classify
+// still reads it from the text, so this one is storage_full too.)
 func fullChild(dir string) int {
 	st, err := Open(filepath.Join(dir, FileName), &Opts{KeyFile: filepath.Join(dir, KeyName)})
 	if err != nil {
@@ -37,7 +37,7 @@ func fullChild(dir string) int {
 		tx := cardTxn(i, t0)
 		tx.Reference = strings.Repeat("x", 1500)
 		if err := st.Save(context.Background(), tx); err != nil {
-			fmt.Printf("FULL %s write=%v\n", tx.ID, errors.Is(err, ErrWrite))
+			fmt.Printf("FULL %s write=%v fault=%s\n", tx.ID, errors.Is(err, ErrWrite), Classify(err))
 			fmt.Println("ERR", err)
 			return 0
 		}
@@ -66,10 +66,16 @@ func TestDiskFullRealWriteError(t *testing.T) {
 			saved = append(saved, f[1])
 		case len(f) > 0 && f[0] == "ERR":
 			t.Log(l)
-		case len(f) == 3 && f[0] == "FULL":
+			if strings.Contains(l, dir) {
+				t.Errorf("the write error names the journal's path: %s", l)
+			}
+		case len(f) == 4 && f[0] == "FULL":
 			failed = f[1]
 			if f[2] != "write=true" {
 				t.Errorf("the write error is not ErrWrite: %s", l)
+			}
+			if f[3] != "fault="+FaultFull.Code() {
+				t.Errorf("the write error is not storage_full: %s", l)
 			}
 		}
 	}

@@ -13,6 +13,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(fullChildEnv); dir != "" {
 		os.Exit(fullChild(dir))
 	}
+	if spec := os.Getenv(faultChildEnv); spec != "" {
+		os.Exit(faultChild(spec))
+	}
 	code := m.Run()
 	cleanupFixtures()
 	os.Exit(code)

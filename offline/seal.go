@@ -29,18 +29,18 @@ func CreateKey(path string) error {
 		return fmt.Errorf("%w: %s", ErrKeyExists, path)
 	}
 	if err != nil {
-		return fmt.Errorf("offline: creating the device key: %w", err)
+		return opErr("creating the device key", err)
 	}
 	if _, err := f.Write(k[:]); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("offline: writing the device key: %w", err)
+		return opErr("writing the device key", err)
 	}
 	// The key must survive a power cut as surely as the journal it opens.
 	if err := f.Sync(); err != nil {
 		f.Close()
 		os.Remove(path)
-		return fmt.Errorf("offline: writing the device key: %w", err)
+		return opErr("writing the device key", err)
 	}
 	return f.Close()
 }
@@ -62,14 +62,14 @@ func loadKey(path string, create bool) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoKey, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("offline: reading the device key: %w", err)
+		return nil, opErr("reading the device key", err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("%w: %s is readable by other users (mode %v); chmod 600 it", ErrBadKey, path, fi.Mode().Perm())
 	}
 	k, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("offline: reading the device key: %w", err)
+		return nil, opErr("reading the device key", err)
 	}
 	if len(k) != KeySize {
 		return nil, fmt.Errorf("%w: %s holds %d bytes, want %d", ErrBadKey, path, len(k), KeySize)

@@ -13,7 +13,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -90,6 +89,11 @@ type Store struct {
 	// transaction (which then rolls back), like a disk error.
 	failWrite func() error
 
+	// last is the fault of the last failed write, cleared by a write that
+	// succeeds (see Fault).
+	faultMu sync.Mutex
+	last    LastFault
+
 	closeOnce sync.Once
 }
 
@@ -97,7 +101,9 @@ var _ payment.Journal = (*Store)(nil)
 
 // Open opens (or creates) the journal at path. A damaged file is refused
 // with a *CorruptError, never reset; a key that does not match the journal
-// is ErrWrongKey.
+// is ErrWrongKey. A file the process may not open is ErrPermission, one on
+// a read-only file system ErrReadOnly: neither is corruption. Classify
+// names the fault of any error it returns.
 func Open(path string, o *Opts) (*Store, error) {
 	var opts Opts
 	if o != nil {
@@ -128,7 +134,7 @@ func Open(path string, o *Opts) (*Store, error) {
 	case errors.Is(err, fs.ErrNotExist) && opts.ReadOnly:
 		return nil, fmt.Errorf("offline: no journal at %s: %w", path, err)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("offline: opening journal: %w", err)
+		return nil, opErr("opening journal", err)
 	}
 	if fi != nil {
 		if err := preflight(path); err != nil {
@@ -143,6 +149,9 @@ func Open(path string, o *Opts) (*Store, error) {
 		switch {
 		case errors.Is(err, berrors.ErrTimeout):
 			return nil, fmt.Errorf("%w: %s", ErrLocked, path)
+		case faultOfErrno(err) != FaultNone:
+			// Denied, read-only, full: the file may be perfectly sound.
+			return nil, opErr("opening journal", err)
 		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
 			errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrInvalidMapping):
 			return nil, &CorruptError{Path: path, Reason: "bad file header", Err: err}
@@ -152,7 +161,7 @@ func Open(path string, o *Opts) (*Store, error) {
 			// page size...): damaged, not merely absent.
 			return nil, &CorruptError{Path: path, Reason: "cannot be opened", Err: err}
 		}
-		return nil, fmt.Errorf("offline: opening journal: %w", err)
+		return nil, opErr("opening journal", err)
 	}
 	s := &Store{db: db, aead: aead, o: opts, log: opts.Logger, path: path, enqueued: make(chan struct{}, 1)}
 	if err := s.init(); err != nil {
@@ -180,7 +189,7 @@ func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 func (s *Store) init() error {
 	fi, err := os.Stat(s.path)
 	if err != nil {
-		return fmt.Errorf("offline: opening journal: %w", err)
+		return opErr("opening journal", err)
 	}
 	var size int64
 	if err := s.view(func(tx *bolt.Tx) error { size = tx.Size(); return nil }); err != nil {
@@ -296,9 +305,11 @@ func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
 }
 
 func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
+	fnFailed := false
+	// Runs last, on the error guard made: the store remembers its fault.
+	defer func() { s.noteWrite(err, fnFailed) }()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer s.guard(&err)
-	fnFailed := false
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			fnFailed = true
@@ -312,14 +323,14 @@ func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 	if err == nil || fnFailed || errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return err
 	}
-	// The commit itself failed: nothing of fn is on disk. bbolt keeps the
-	// errno on page writes but formats it away when growing the file, so
-	// only some failures can be told to be a full disk.
-	if errors.Is(err, berrors.ErrMaxSizeReached) || errors.Is(err, syscall.ENOSPC) ||
-		errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EDQUOT) {
-		return fmt.Errorf("%w: %w: %w", ErrWrite, ErrFull, err)
+	// The commit itself failed: nothing of fn is on disk. The errno says
+	// why (faultOfErrno reads it even where bbolt formats it away); the
+	// file name goes, as the store's file is known (Path).
+	f := faultOfErrno(err)
+	if f == FaultNone {
+		f = FaultIO
 	}
-	return fmt.Errorf("%w: %w", ErrWrite, err)
+	return fmt.Errorf("%w: %w: %w", ErrWrite, f.sentinel(), withoutPath(err, s.path))
 }
 
 func (s *Store) guard(err *error) {
@@ -341,6 +352,14 @@ func (s *Store) Save(ctx context.Context, t *payment.Transaction) error {
 	}
 	if t == nil || t.ID == "" {
 		return fmt.Errorf("offline: saving a transaction without ID: %w", payment.ErrInvalidRequest)
+	}
+	if t.State == payment.StateCreated {
+		// A new payment: refuse it now if the store can tell it could not
+		// record the steps that follow, rather than leave it half-done.
+		if err := s.Writable(); err != nil {
+			s.noteWrite(err, false)
+			return fmt.Errorf("offline: saving %s (%s): %w", t.ID, t.State, err)
+		}
 	}
 	val, err := encode(s.aead, t)
 	if err != nil {

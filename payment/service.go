@@ -329,6 +329,15 @@ func (s *Service) step(t *Transaction, to State, ev EventType, reason string) er
 	defer cancel()
 	if err := s.o.Journal.Save(ctx, t); err != nil {
 		s.log.Error("journal write failed", "txn_id", t.ID, "state", to, "err", err)
+		if fault, ok := StorageFaultOf(err); ok {
+			// The flow stops here: the cashier and the cash register must
+			// see it end, not wait for a card or an answer that will never
+			// be recorded. The journal keeps the last state it could write;
+			// boot recovery settles it.
+			c := t.Clone()
+			c.State, c.Reason = StateFailed, fault.Message
+			s.bus.publish(Event{Type: EventFailed, At: s.o.Now(), Message: fault.Message, Payment: c})
+		}
 		return fmt.Errorf("payment: recording %s: %w", to, err)
 	}
 	s.log.Info("payment step", "txn_id", t.ID, "state", to, "amount_minor", t.Amount.Minor, "reason", reason)

@@ -118,8 +118,13 @@ func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
 
 func openJournal(f offlineFlags, readOnly bool) (*offline.Store, error) {
 	st, err := offline.Open(filepath.Join(f.data, offline.FileName), &offline.Opts{KeyFile: f.key, ReadOnly: readOnly})
-	if errors.Is(err, offline.ErrLocked) {
-		return nil, fmt.Errorf("%w: the terminal is running; stop it, or ask its local API (GET /v1/health)", err)
+	switch fault := offline.Classify(err); {
+	case fault == offline.FaultLocked:
+		return nil, fmt.Errorf("%w [%s]: the terminal is running; stop it, or ask its local API (GET /v1/health)", err, fault.Code())
+	case fault != offline.FaultNone:
+		// Named, with the fix for that fault: a denied or read-only
+		// journal is intact and must not be thrown away as damaged.
+		return nil, fmt.Errorf("%w\n%s: %s\nfix: %s", err, fault.Code(), fault.Message(), fault.Fix())
 	}
 	return st, err
 }

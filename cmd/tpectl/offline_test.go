@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,5 +166,41 @@ func TestOfflineForwardToSimulator(t *testing.T) {
 		"--originator", gatewaysim.DevOriginator, "--password", gatewaysim.DevPassword)
 	if code != 0 || !strings.Contains(out, "settled 0") || len(sim.Ledger()) != 3 {
 		t.Errorf("second forward:\n%s; ledger %d", out, len(sim.Ledger()))
+	}
+}
+
+// TestOfflineStatusNamesFault: `offline status` names the storage fault
+// and its fix where it opens the journal.
+func TestOfflineStatusNamesFault(t *testing.T) {
+	tests := []struct {
+		name   string
+		break_ func(t *testing.T, dir string) []string // extra flags
+		want   offline.Fault
+	}{
+		{"damaged file", func(t *testing.T, dir string) []string {
+			p := filepath.Join(dir, offline.FileName)
+			b, _ := os.ReadFile(p)
+			clear(b[:8192])
+			os.WriteFile(p, b, 0o600)
+			return nil
+		}, offline.FaultCorrupt},
+		{"another key", func(t *testing.T, dir string) []string {
+			k := filepath.Join(t.TempDir(), "other.key")
+			if err := offline.CreateKey(k); err != nil {
+				t.Fatal(err)
+			}
+			return []string{"--key", k}
+		}, offline.FaultWrongKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			makeJournal(t, dir, paymenttest.TestPAN)
+			args := append([]string{"offline", "status", "--data", dir}, tt.break_(t, dir)...)
+			_, errs, code := tpectl(t, args...)
+			if code == 0 || !strings.Contains(errs, tt.want.Code()+": "+tt.want.Message()) || !strings.Contains(errs, "fix: "+tt.want.Fix()) {
+				t.Errorf("code %d, %s; want %s and its fix", code, errs, tt.want)
+			}
+		})
 	}
 }

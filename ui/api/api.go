@@ -23,6 +23,8 @@ type Health struct {
 	Online      bool              `json:"online"`
 	QueueLength int               `json:"queue_length"`
 	Devices     map[string]string `json:"devices"` // device → "ok" or what is wrong
+	// Storage names the journal's storage fault; nil when it is writable.
+	Storage *payment.StorageFault `json:"storage,omitempty"`
 }
 
 // Opts configures a Server.
@@ -151,7 +153,7 @@ func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Han
 		if status >= 500 && status != http.StatusNotImplemented {
 			s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
-		writeError(w, status, code, strings.TrimPrefix(err.Error(), "payment: "))
+		writeError(w, status, code, errorMessage(err))
 	}
 }
 
@@ -160,6 +162,9 @@ func classify(err error) (int, string) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae.status, ae.code
+	}
+	if status, code, ok := storageStatus(err); ok {
+		return status, code
 	}
 	var mbe *http.MaxBytesError
 	table := []struct {
@@ -334,11 +339,15 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 			status = "degraded"
 		}
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"status": status, "version": s.o.Version, "online": h.Online,
 		"queue_length": h.QueueLength, "devices": h.Devices,
 		"terminal_id": s.o.Service.Merchant().TerminalID,
-	})
+	}
+	if h.Storage != nil {
+		body["status"], body["storage"] = "degraded", h.Storage
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 type createRequest struct {
@@ -521,7 +530,7 @@ func (s *Server) printReceipt(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.o.Service.Reprint(r.Context(), r.PathValue("id"), c); err != nil {
-		if errors.Is(err, payment.ErrNotFound) || errors.Is(err, payment.ErrNotSupported) {
+		if errors.Is(err, payment.ErrNotFound) || errors.Is(err, payment.ErrNotSupported) || isStorageFault(err) {
 			return err
 		}
 		return &apiError{http.StatusServiceUnavailable, "printer_error", err.Error()}

@@ -141,13 +141,15 @@ func (j *Journal) run(ctx context.Context) []Result {
 			return pass("no journal yet at %s (new terminal)", j.Path)
 		}
 		st, err := offline.Open(j.Path, &offline.Opts{KeyFile: j.KeyFile, ReadOnly: true, Check: true, LockTimeout: 500 * time.Millisecond})
-		switch {
-		case errors.Is(err, offline.ErrLocked):
+		switch fault := offline.Classify(err); {
+		case fault == offline.FaultLocked:
 			return Result{Status: Skip, Detail: "the running terminal holds the journal (it checks it at every start)", Fix: "to check it here, stop the terminal when no sale is on screen: systemctl stop tpe"}
-		case errors.Is(err, offline.ErrCorrupt):
-			return fail(err, "do NOT delete the journal (it may hold unforwarded payments): stop the terminal, copy /var/lib/tpe to a USB stick and call support")
-		case errors.Is(err, offline.ErrWrongKey), errors.Is(err, offline.ErrNoKey), errors.Is(err, offline.ErrBadKey):
-			return fail(err, "restore the device key from the terminal's backup; a new key cannot read this journal")
+		case fault != offline.FaultNone:
+			// Each fault its own advice: a denied or read-only journal is
+			// intact and must not be treated as damaged.
+			r := fail(err, fault.Fix())
+			r.Detail = oneLine(fault.Code() + ": " + fault.Message() + " (" + err.Error() + ")")
+			return r
 		case err != nil:
 			return fail(err, "check /var/lib/tpe permissions (owner tpe, mode 0700) and the disk")
 		}

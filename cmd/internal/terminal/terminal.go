@@ -246,7 +246,7 @@ func (t *Terminal) online() bool {
 }
 
 func (t *Terminal) health(ctx context.Context) api.Health {
-	h := api.Health{Devices: map[string]string{}}
+	h := api.Health{Devices: map[string]string{}, Storage: storageFault(t.Store)}
 	if t.Forwarder != nil {
 		h.Online, h.QueueLength = t.online(), t.Forwarder.Status().Queued
 	} else if s, err := t.Store.Stats(ctx); err == nil {

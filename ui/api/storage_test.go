@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"tpe/payment"
+	"tpe/payment/paymenttest"
+)
+
+// faultErr stands for the journal's errors: Error() names the file (for
+// technicians), StorageFault does not.
+type faultErr struct {
+	target error
+	fault  payment.StorageFault
+}
+
+func (e *faultErr) Error() string {
+	return "offline: " + e.fault.Code + ": write /var/lib/tpe/journal.db: boom"
+}
+func (e *faultErr) Is(t error) bool                    { return t == e.target }
+func (e *faultErr) StorageFault() payment.StorageFault { return e.fault }
+
+type failingJournal struct {
+	*paymenttest.Journal
+	err error
+}
+
+func (j failingJournal) Save(context.Context, *payment.Transaction) error { return j.err }
+
+// TestStorageErrors: a payment the journal cannot record answers 507 or 503
+// with the fault's message, never the error text with its path.
+func TestStorageErrors(t *testing.T) {
+	full := payment.StorageFault{Code: "storage_full", Message: "the journal's storage is full", Fix: "free space"}
+	ro := payment.StorageFault{Code: "storage_read_only", Message: "read-only file system", Fix: "remount"}
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		code   string
+		msg    string
+	}{
+		{"full", &faultErr{payment.ErrStorageFull, full}, 507, "storage_full", full.Message},
+		{"read-only", &faultErr{payment.ErrStorageUnavailable, ro}, 503, "storage_unavailable", ro.Message},
+		{"wrapped", fmt.Errorf("payment: recording the new payment: %w", &faultErr{payment.ErrStorageFull, full}), 507, "storage_full", full.Message},
+		{"without a fault", fmt.Errorf("offline: /var/lib/tpe/journal.db: %w", payment.ErrStorageUnavailable), 503, "storage_unavailable", "the journal cannot record the payment; see GET /v1/health"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, err := payment.New(payment.Opts{Journal: failingJournal{paymenttest.NewJournal(), tt.err}, Cards: paymenttest.NewCards()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer svc.Close()
+			s, err := New(Opts{Service: svc, AllowNoToken: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/payments", strings.NewReader(`{"amount":100}`)))
+			var body struct {
+				Error struct{ Code, Message string }
+			}
+			json.Unmarshal(rec.Body.Bytes(), &body)
+			if rec.Code != tt.status || body.Error.Code != tt.code || body.Error.Message != tt.msg {
+				t.Errorf("got %d %s, want %d %s %q", rec.Code, rec.Body, tt.status, tt.code, tt.msg)
+			}
+			if strings.Contains(rec.Body.String(), "/var/lib") {
+				t.Errorf("the answer names a path: %s", rec.Body)
+			}
+		})
+	}
+	if st, _ := classify(errors.New("other")); st != http.StatusInternalServerError {
+		t.Errorf("a non-storage error: %d", st)
+	}
+}
+
+// TestHealthStorage: a storage fault turns health degraded and is named
+// with its fix.
+func TestHealthStorage(t *testing.T) {
+	f := newFixture(t, false)
+	sf := payment.StorageFault{Code: "storage_full", Message: "full", Fix: "free space"}
+	s, err := New(Opts{Service: f.svc, AllowNoToken: true, Health: func(context.Context) Health {
+		return Health{Devices: map[string]string{"nfc": "ok"}, Storage: &sf}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/health", nil))
+	var h struct {
+		Status  string
+		Storage *payment.StorageFault
+	}
+	json.Unmarshal(rec.Body.Bytes(), &h)
+	if h.Status != "degraded" || h.Storage == nil || *h.Storage != sf {
+		t.Errorf("got %s", rec.Body)
+	}
+}
