@@ -250,3 +250,40 @@ func TestSettleFromRecord(t *testing.T) {
 		})
 	}
 }
+
+// diskFull is a journal error carrying its storage fault, as offline's do.
+type diskFull struct{}
+
+func (diskFull) Error() string { return "offline: journal write failed: /var/lib/tpe/journal.db: no space left" }
+func (diskFull) StorageFault() payment.StorageFault {
+	return payment.StorageFault{Code: "storage_full", Message: "the journal's disk is full", Fix: "free space"}
+}
+func (diskFull) Is(target error) bool { return target == payment.ErrStorageFull }
+
+// A payment whose next step cannot be journaled ends for everyone
+// following it, with the storage fault's words (no file path).
+func TestStepThatCannotBeJournaledIsAnnounced(t *testing.T) {
+	r := newRig(t, nil)
+	tx, err := r.svc.Pay(context.Background(), payment.Request{Amount: eur(1000), Method: payment.MethodCard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, r.events, payment.EventWaitingCard)
+	r.journal.Fail = diskFull{}
+	r.cards.Present(*visa())
+	r.svc.Wait()
+	for {
+		select {
+		case e := <-r.events:
+			if e.Type != payment.EventFailed {
+				continue
+			}
+			if e.Payment.ID != tx.ID || e.Payment.State != payment.StateFailed || e.Message != "the journal's disk is full" {
+				t.Fatalf("failed event %+v", e)
+			}
+			return
+		default:
+			t.Fatal("no payment.failed event after the journal filled up")
+		}
+	}
+}
