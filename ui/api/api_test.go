@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +31,12 @@ type fixture struct {
 
 func newFixture(t testing.TB, withSim bool) *fixture {
 	t.Helper()
+	return newFixtureWith(t, withSim, nil)
+}
+
+// newFixtureWith lets a test change the Opts (supervisor token, hosts).
+func newFixtureWith(t testing.TB, withSim bool, edit func(*Opts)) *fixture {
+	t.Helper()
 	f := &fixture{gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards()}
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
@@ -48,6 +55,9 @@ func newFixture(t testing.TB, withSim bool) *fixture {
 	if withSim {
 		f.sim = &fakeSim{}
 		o.Sim = f.sim
+	}
+	if edit != nil {
+		edit(&o)
 	}
 	s, err := New(o)
 	if err != nil {
@@ -393,7 +403,8 @@ func FuzzCreatePayment(f *testing.F) {
 	f.Add(`{"amount":100,"method":"paylink","email":"a@b.fr"}`)
 	fx := newFixture(f, false)
 	f.Fuzz(func(t *testing.T, body string) {
-		req := httptest.NewRequest("POST", "/v1/payments", strings.NewReader(body))
+		req := httptest.NewRequest("POST", "http://127.0.0.1:8080/v1/payments", strings.NewReader(body))
+		req = req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}))
 		req.Header.Set("Authorization", "Bearer "+token)
 		w := httptest.NewRecorder()
 		s, _ := New(Opts{Service: fx.svc, Token: token})
