@@ -31,7 +31,8 @@ var commands = []command{
 	{"sim", "run an emulated chip: sim pn532 --link PATH | sim printer render|serve …", runSim},
 	{"auth", "check tokens: auth verify-id-token --issuer URL --audience AUD TOKEN", runAuth},
 	{"offline", "offline queue: offline status|list|export|forward [--data DIR]", runOffline},
-	{"provision", "write terminal identity, config and keys: provision --root DIR --terminal-id ID …", runProvision},
+	{"provision", "write terminal identity, config and keys: provision --root DIR --terminal-id ID [--api-tls] …", runProvision},
+	{"tls", "print the SHA-256 fingerprint of the API's certificate to pin: tls fingerprint [CERT.pem | --root DIR]", runTLS},
 	{"diag", "self-test every peripheral and service: diag [--config FILE | --sim] [--json]", runDiag},
 	{"bundle", "update bundles: bundle build|sign|verify|keygen", runBundle},
 	{"update", "A/B updates: update apply|status|confirm|rollback|check --root DIR", runUpdate},
@@ -72,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(ctx, args[1:], stdout)
-		if err == nil {
+		if err == nil || errors.Is(err, errHelpShown) {
 			return 0
 		}
 		fmt.Fprintf(stderr, "tpectl %s: %v\n", c.name, err)
