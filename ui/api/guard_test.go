@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -217,4 +219,54 @@ func TestSupervisorToken(t *testing.T) {
 			t.Errorf("got %d %q, want 401 unauthorized", status, code)
 		}
 	})
+}
+
+// TestDocsNameTheGuard keeps docs/openapi.json's supervisor operations equal
+// to the route table's, and docs/api.md naming every guard code.
+func TestDocsNameTheGuard(t *testing.T) {
+	b, err := os.ReadFile("../../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Role      string         `json:"x-tpe-role"`
+			Responses map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var documented, routed []string
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if op.Role == "supervisor" {
+				documented = append(documented, strings.ToUpper(method)+" "+path)
+			}
+			for _, status := range []string{"401", "403", "421"} {
+				if op.Responses[status] == nil {
+					t.Errorf("%s %s does not document %s", method, path, status)
+				}
+			}
+		}
+	}
+	for _, r := range (&Server{}).routes() {
+		if r.need == supervisor {
+			routed = append(routed, r.method+" "+r.path)
+		}
+	}
+	sort.Strings(documented)
+	sort.Strings(routed)
+	if strings.Join(documented, ",") != strings.Join(routed, ",") || len(routed) != 3 {
+		t.Errorf("supervisor operations: openapi.json %v, routes %v", documented, routed)
+	}
+	md, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"forbidden_origin", "forbidden_host", "supervisor_required", "api.supervisor_token", "16", "api.allowed_hosts", "fingerprint"} {
+		if !strings.Contains(string(md), code) {
+			t.Errorf("docs/api.md does not mention %s", code)
+		}
+	}
 }
