@@ -71,11 +71,21 @@ func TestLANListenWithoutTokenRefused(t *testing.T) {
 	}
 }
 
-// TestLANListenWithToken: with a token the simulator serves beyond loopback
-// and every request needs it.
+// TestLANListenWithToken: with a token (flag or environment) the simulator
+// serves beyond loopback and every request needs it.
 func TestLANListenWithToken(t *testing.T) {
 	const tok = "lan-token-0123456789abcdef"
-	p := startSim(t, t.TempDir(), "--listen", "0.0.0.0:0", "--token", tok)
+	t.Run("--token", func(t *testing.T) {
+		lanRequests(t, startSim(t, t.TempDir(), "--listen", "0.0.0.0:0", "--token", tok), tok)
+	})
+	t.Run(tokenEnv, func(t *testing.T) {
+		t.Setenv(tokenEnv, tok)
+		lanRequests(t, startSim(t, t.TempDir(), "--listen", "0.0.0.0:0"), tok)
+	})
+}
+
+func lanRequests(t *testing.T, p *simProc, tok string) {
+	t.Helper()
 	for _, tt := range []struct {
 		token  string
 		status int
