@@ -135,7 +135,15 @@ type EMV struct {
 // API is the local terminal API for cash registers.
 type API struct {
 	Listen string `toml:"listen"`
-	Token  string `toml:"token"`
+	// Token is the bearer token cash registers send (CheckToken).
+	Token string `toml:"token"`
+	// SupervisorToken, when set, is needed for refunds, voids and batch close.
+	SupervisorToken string `toml:"supervisor_token"`
+	// AllowedHosts are names the API answers to besides its address (Host check).
+	AllowedHosts []string `toml:"allowed_hosts"`
+	// TLSCert and TLSKey are PEM files: when set, the API serves HTTPS.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // SMTP is the relay for payment links, receipts and reports.
@@ -214,15 +222,29 @@ func SimDefaults(dataDir string) Config {
 
 // Load reads path over Defaults and validates the result.
 func Load(path string) (Config, error) {
+	return load(path, false)
+}
+
+// LoadSim is Load for tpe-sim: api.token may be empty, because the
+// simulator serves without a token on loopback only (it checks that itself).
+func LoadSim(path string) (Config, error) {
+	return load(path, true)
+}
+
+func load(path string, sim bool) (Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	return Parse(string(b), path)
+	return parse(string(b), path, sim)
 }
 
 // Parse decodes TOML text (name is for messages) over Defaults and validates.
 func Parse(text, name string) (Config, error) {
+	return parse(text, name, false)
+}
+
+func parse(text, name string, sim bool) (Config, error) {
 	c := Defaults()
 	md, err := toml.Decode(text, &c)
 	if err != nil {
@@ -246,7 +268,7 @@ func Parse(text, name string) (Config, error) {
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
-	if err := c.Validate(); err != nil {
+	if err := c.validate(sim); err != nil {
 		return Config{}, err
 	}
 	return c, nil

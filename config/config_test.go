@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,8 +62,12 @@ func TestSampleDocumentsEveryKey(t *testing.T) {
 }
 
 func TestDefaultsAndSimDefaultsValidate(t *testing.T) {
-	if err := SimDefaults(t.TempDir()).Validate(); err != nil {
+	if err := SimDefaults(t.TempDir()).ValidateSim(); err != nil {
 		t.Errorf("SimDefaults: %v", err)
+	}
+	// tpe itself never runs without a token, even on loopback.
+	if err := SimDefaults(t.TempDir()).Validate(); err == nil || !strings.Contains(err.Error(), "api.token") {
+		t.Errorf("SimDefaults().Validate() = %v, want it to name api.token", err)
 	}
 	// Plain defaults lack the identity: the error names each missing key.
 	err := Defaults().Validate()
@@ -99,7 +104,12 @@ func TestParseErrors(t *testing.T) {
 		{"bad policy", set(`mode = "prefer_online"`, `mode = "sometimes"`), []string{"offline.mode"}},
 		{"cvm above contactless", set("cvm_limit = 5000", "cvm_limit = 500000"), []string{"emv.cvm_limit"}},
 		{"cvm zero", set("cvm_limit = 5000", "cvm_limit = 0"), []string{"emv.cvm_limit", "between 1"}},
-		{"api open without token", set(`listen = "127.0.0.1:8080"`, `listen = "0.0.0.0:8080"`), []string{"api.token", "openssl rand"}},
+		{"api without token", set(`token = "change-me-to-a-random-token-of-32"`, `token = ""`), []string{"api.token", "is empty", "tpe refuses to start", "tpectl provision"}},
+		{"api short token", set(`token = "change-me-to-a-random-token-of-32"`, `token = "0123456789abcde"`), []string{"api.token", "15 characters, want at least 16"}},
+		{"short supervisor token", set(`supervisor_token = ""`, `supervisor_token = "short"`), []string{"api.supervisor_token", "want at least 16"}},
+		{"supervisor token same as token", set(`supervisor_token = ""`, `supervisor_token = "change-me-to-a-random-token-of-32"`), []string{"api.supervisor_token", "same as api.token"}},
+		{"tls cert without key", set(`tls_cert = ""`, `tls_cert = "/etc/tpe/api.crt"`), []string{"api.tls_cert/tls_key", "together"}},
+		{"bad allowed host", set(`allowed_hosts = []`, `allowed_hosts = ["http://tpe.local/"]`), []string{"api.allowed_hosts"}},
 		{"bad url", set(`url = "https://api.example-acquirer.com"`, `url = "api.example.com"`), []string{"gateway.url"}},
 		{"oauth2 without secret", set(`client_secret = "change-me"`, `client_secret = ""`), []string{"gateway.client_id/client_secret"}},
 		{"syntax", base + "\n[terminal\n", []string{"line"}},
@@ -139,4 +149,52 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCheckToken(t *testing.T) {
+	tests := []struct {
+		token string
+		want  string // substring of the error, "" for none
+	}{
+		{"", "is empty"},
+		{"0123456789abcde", "15 characters, want at least 16"},
+		{"0123456789abcdef", ""},
+		{"Zm9vYmFyYmF6cXV4LXNvbWUtcmFuZG9tLWJ5dGVz", ""},
+	}
+	for _, tt := range tests {
+		err := CheckToken("api.token", tt.token)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("CheckToken(%d chars) = %v, want nil", len(tt.token), err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("CheckToken(%d chars) = %v, want %q", len(tt.token), err, tt.want)
+		case err != nil && tt.token != "" && strings.Contains(err.Error(), tt.token):
+			t.Errorf("the error shows the token: %v", err)
+		}
+	}
+}
+
+func TestLoadSimAllowsNoToken(t *testing.T) {
+	text := strings.Replace(sample(t), `token = "change-me-to-a-random-token-of-32"`, `token = ""`, 1)
+	p := filepath.Join(t.TempDir(), "sim.toml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSim(p); err != nil {
+		t.Errorf("LoadSim: %v", err)
+	}
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "api.token") {
+		t.Errorf("Load = %v, want an api.token error", err)
+	}
+}
+
+func TestLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.1.2.3": true, "::1": true, "localhost": true, "LocalHost": true,
+		"": false, "0.0.0.0": false, "::": false, "192.168.1.20": false, "tpe.local": false, "localhost.evil.example": false,
+	} {
+		if got := LoopbackHost(host); got != want {
+			t.Errorf("LoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
 }

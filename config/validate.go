@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"reflect"
@@ -9,8 +10,14 @@ import (
 )
 
 // Validate checks every key and returns all problems at once, each naming
-// its key and the fix.
-func (c Config) Validate() error {
+// its key and the fix. It is what tpe runs at start and `tpectl config
+// check` runs, so both say the same thing.
+func (c Config) Validate() error { return c.validate(false) }
+
+// ValidateSim is Validate for tpe-sim: api.token may be empty.
+func (c Config) ValidateSim() error { return c.validate(true) }
+
+func (c Config) validate(sim bool) error {
 	var errs []error
 	add := func(err error) {
 		if err != nil {
@@ -154,10 +161,8 @@ func (c Config) Validate() error {
 		add(keyError("emv.card_timeout", e.CardTimeout, "must be positive", `use e.g. "60s"`))
 	}
 
-	if host, _, err := net.SplitHostPort(c.API.Listen); err != nil {
-		add(keyError("api.listen", c.API.Listen, "is not host:port", `use e.g. "127.0.0.1:8080"`))
-	} else if !loopback(host) && len(c.API.Token) < 16 {
-		add(keyError("api.token", "<hidden>", "must be at least 16 characters when api.listen is not loopback", "generate one with `openssl rand -hex 24`"))
+	for _, err := range c.API.check(sim) {
+		add(err)
 	}
 	if c.SMTP.Host != "" {
 		if c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
@@ -200,8 +205,56 @@ func httpURL(key, s string) error {
 	return nil
 }
 
-func loopback(host string) bool {
-	if host == "localhost" {
+// MinTokenLen is the shortest API token accepted (the API's own rule too).
+const MinTokenLen = 16
+
+// CheckToken is the one rule for an API bearer token, used by Validate
+// (so by tpe at start and by `tpectl config check`) and by tpe-sim's
+// --token. key names it in the message; the token itself never appears.
+func CheckToken(key, token string) error {
+	const fix = "run `tpectl provision` (it writes a random one) or set 16+ random characters, e.g. `openssl rand -hex 24`"
+	switch {
+	case token == "":
+		return keyError(key, "", "is empty: tpe refuses to start without a token", fix)
+	case len(token) < MinTokenLen:
+		return keyError(key, "<hidden>", fmt.Sprintf("is %d characters, want at least %d", len(token), MinTokenLen), fix)
+	}
+	return nil
+}
+
+// check validates [api]. sim: the simulator may run without a token.
+func (a API) check(sim bool) []error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(a.Listen); err != nil {
+		errs = append(errs, keyError("api.listen", a.Listen, "is not host:port", `use e.g. "127.0.0.1:8080"`))
+	}
+	if !sim || a.Token != "" {
+		if err := CheckToken("api.token", a.Token); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if a.SupervisorToken != "" {
+		if err := CheckToken("api.supervisor_token", a.SupervisorToken); err != nil {
+			errs = append(errs, err)
+		} else if a.SupervisorToken == a.Token {
+			errs = append(errs, keyError("api.supervisor_token", "<hidden>", "is the same as api.token", "give the supervisor a token of their own, or leave it empty"))
+		}
+	}
+	for _, h := range a.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/ @?#") {
+			errs = append(errs, keyError("api.allowed_hosts", h, "is not a host name", `use names such as "tpe-0042.local" (or "name:port")`))
+		}
+	}
+	if (a.TLSCert == "") != (a.TLSKey == "") {
+		errs = append(errs, keyError("api.tls_cert/tls_key", "", "must be set together", "set both PEM files (`tpectl provision --api-tls` writes a pair), or neither for plain HTTP"))
+	}
+	return errs
+}
+
+// LoopbackHost reports whether a listen host is loopback only: localhost,
+// 127.0.0.0/8 or ::1. An empty host (":8080") listens everywhere.
+func LoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -17,7 +17,12 @@ func TestFormatRoundTrip(t *testing.T) {
 	prov.Gateway.ClientSecret = "s3cr\"et\\with\nquotes"
 	prov.Terminal.MerchantName = "Café « Chez Léa »"
 	prov.Hardware.Scanner.Terminator = "\r\n"
-	tests := map[string]Config{"sample": sample, "sim": SimDefaults("/tmp/sim"), "provisioned": prov}
+	prov.API.Token, prov.API.SupervisorToken = "0123456789abcdef0123", "supervisor-0123456789"
+	prov.API.AllowedHosts = []string{"tpe-0042.local"}
+	prov.API.TLSCert, prov.API.TLSKey = "/etc/tpe/api.crt", "/etc/tpe/api.key"
+	sim := SimDefaults("/tmp/sim")
+	sim.API.Token = "0123456789abcdef0123"
+	tests := map[string]Config{"sample": sample, "sim": sim, "provisioned": prov}
 	for name, c := range tests {
 		t.Run(name, func(t *testing.T) {
 			b, err := Format(c)

@@ -38,7 +38,7 @@ func runWindow(ctx context.Context, w *world, ln net.Listener, log *slog.Logger)
 		<-ctx.Done() // SIGINT, SIGTERM or the API failing: close the window
 		fyne.Do(a.Quit)
 	}()
-	log.Info("listening on http://" + ln.Addr().String())
+	log.Info("listening on " + w.term.APIURL(ln))
 	sim.Window().ShowAndRun()
 	sim.Close()
 	cui.Close()

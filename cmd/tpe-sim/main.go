@@ -18,6 +18,7 @@ import (
 type flags struct {
 	headless bool
 	listen   string
+	token    string
 	data     string
 	gateway  string
 	config   string
@@ -34,7 +35,8 @@ func main() {
 	var f flags
 	fs := flag.NewFlagSet("tpe-sim", flag.ContinueOnError)
 	fs.BoolVar(&f.headless, "headless", false, "no window: serve the simulator through the local API only")
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "local API address (loopback needs no token)")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "local API address; beyond loopback (127.0.0.0/8, ::1, localhost) it needs a token")
+	fs.StringVar(&f.token, "token", "", "API bearer token, 16+ characters (default $"+tokenEnv+", else the --config's api.token; prefer the variable: the command line is visible to other users)")
 	fs.StringVar(&f.data, "data", defaultDataDir(), "directory for the journal, keys and the embedded gateway's ledger")
 	fs.StringVar(&f.gateway, "gateway", "", "URL of an external gateway simulator (default: embedded)")
 	fs.StringVar(&f.config, "config", "", "optional tpe.toml overriding the built-in simulator settings")
@@ -50,6 +52,9 @@ func main() {
 			return
 		}
 		os.Exit(2)
+	}
+	if f.token == "" {
+		f.token = os.Getenv(tokenEnv)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, f, os.Stderr)
@@ -78,7 +83,7 @@ func run(ctx context.Context, f flags, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg := config.SimDefaults(f.data)
 	if f.config != "" {
-		c, err := config.Load(f.config)
+		c, err := config.LoadSim(f.config)
 		if err != nil {
 			return err
 		}
@@ -88,6 +93,12 @@ func run(ctx context.Context, f flags, stderr io.Writer) error {
 		cfg.Terminal.Language = f.lang
 	}
 	cfg.API.Listen = f.listen
+	if f.token != "" {
+		cfg.API.Token = f.token
+	}
+	if err := checkListen(cfg.API.Listen, cfg.API.Token); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
@@ -105,10 +116,32 @@ func run(ctx context.Context, f flags, stderr io.Writer) error {
 		if !f.headless {
 			log.Info("no display found: running headless")
 		}
-		log.Info("listening on http://" + ln.Addr().String())
+		log.Info("listening on " + w.term.APIURL(ln))
 		return w.term.Run(ctx, ln)
 	}
 	return runWindow(ctx, w, ln, log)
+}
+
+// tokenEnv is the environment variable holding the API token.
+const tokenEnv = "TPE_API_TOKEN"
+
+// checkListen refuses to serve the API beyond loopback without a token:
+// anyone on the shop's network could otherwise refund from the till.
+func checkListen(listen, token string) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("--listen %q is not host:port; use e.g. 127.0.0.1:8080", listen)
+	}
+	if token != "" && len(token) < config.MinTokenLen {
+		return fmt.Errorf("the API token is %d characters, want at least %d; generate one with `openssl rand -hex 24`", len(token), config.MinTokenLen)
+	}
+	if token == "" && !config.LoopbackHost(host) {
+		return fmt.Errorf("--listen %s is reachable from other machines, so the API needs a token (16+ characters): "+
+			"export %s=$(openssl rand -hex 24), or pass --token, or set api.token in the --config file; "+
+			"cash registers then send \"Authorization: Bearer <token>\". Without a token, listen on loopback only (e.g. 127.0.0.1:8080)",
+			listen, tokenEnv)
+	}
+	return nil
 }
 
 func haveDisplay() bool { return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "" }

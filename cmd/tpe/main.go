@@ -67,7 +67,7 @@ func run(ctx context.Context, cfgPath string, headless bool) error {
 	if err != nil {
 		return fmt.Errorf("api.listen: %w", err)
 	}
-	log.Info("terminal ready", "terminal_id", cfg.Terminal.ID, "api", "http://"+ln.Addr().String(), "version", config.Version)
+	log.Info("terminal ready", "terminal_id", cfg.Terminal.ID, "api", t.APIURL(ln), "version", config.Version)
 	// systemd (scripts/systemd/tpe.service, Type=notify): ready once the
 	// journal is open and recovered; the watchdog is fed while it answers.
 	if err := sdnotify.Ready(); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,12 +12,21 @@ import (
 
 // runConfig checks a tpe.toml and prints every problem with its fix.
 func runConfig(_ context.Context, args []string, stdout io.Writer) error {
+	const help = "usage: tpectl config check FILE\n\nChecks a tpe.toml exactly as tpe does at start (api.token included) and prints every problem with its fix."
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdout, help)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "check" {
 		return usagef("want `config check FILE`")
 	}
 	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, help)
+			return nil
+		}
 		return usagef("%v", err)
 	}
 	if fs.NArg() != 1 {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
 
 // techFlags is a flag set for the technician commands; Parse accepts flags
 // after positional arguments too (`update apply BUNDLE --root /mnt`).
@@ -91,8 +93,10 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	clientID := fs.String("client-id", "", "OAuth2 client ID of this terminal")
 	clientSecret := fs.String("client-secret", "", "OAuth2 client secret (prefer --client-secret-file or $TPE_CLIENT_SECRET: the command line is visible to other users)")
 	secretFile := fs.String("client-secret-file", "", "file holding the client secret")
-	apiToken := fs.String("api-token", "", "bearer token of the local API (needed when it listens beyond loopback)")
+	apiToken := fs.String("api-token", "", "bearer token of the local API, 16+ characters (default: keep the config's, else a random one)")
 	apiListen := fs.String("api-listen", "127.0.0.1:8080", "local API address")
+	apiTLS := fs.Bool("api-tls", false, "serve the local API over HTTPS: make a self-signed pair under etc/tpe/ and print its fingerprint for the cash register to pin")
+	hostname := fs.String("hostname", "", "the terminal's host name for the TLS certificate (default: <root>/etc/hostname, or this machine's with --root /)")
 	var trust multiFlag
 	fs.Var(&trust, "trust", "release public key (PEM) to trust for update bundles; repeatable")
 	force := fs.Bool("force", false, "replace an existing, different config (keys are always kept)")
@@ -144,7 +148,11 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	if *gwURL != "" {
 		c.Gateway.URL, c.Gateway.TokenURL, c.Gateway.ClientID, c.Gateway.ClientSecret = *gwURL, *tokenURL, *clientID, secret
 	}
-	res, err := provision.Run(provision.Request{Root: *root, Config: c, Trust: trust, Force: *force})
+	req := provision.Request{Root: *root, Config: c, Trust: trust, Force: *force, APITLS: *apiTLS}
+	if *apiTLS {
+		req.TLSHosts = tlsHosts(*root, *apiListen, *hostname)
+	}
+	res, err := provision.Run(req)
 	if err != nil {
 		return err
 	}
@@ -155,6 +163,12 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 		for _, p := range res.Changed {
 			fmt.Fprintf(stdout, "  wrote %s\n", filepath.Join(*root, p))
 		}
+	}
+	if res.TokenCreated {
+		fmt.Fprintf(stdout, "generated a random API token: give api.token of %s to the cash register (it is not printed here)\n", res.ConfigPath)
+	}
+	if res.TLSFingerprint != "" {
+		fmt.Fprintf(stdout, "local API over HTTPS; pin this certificate in the cash register (SHA-256):\n  %s\n", res.TLSFingerprint)
 	}
 	fmt.Fprintf(stdout, "terminal public key (id %s), give it to the acquirer for enrolment:\n%s", res.KeyID, res.PublicKey)
 	fmt.Fprintf(stdout, "QR code of the terminal ID for the asset label: %s\n", res.QRPath)
@@ -175,4 +189,32 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "next: tpectl diag --config %s\n", res.ConfigPath)
 	return nil
+}
+
+// tlsHosts are the names the API's certificate is valid for: the listen
+// host when it names one address, and the terminal's host name.
+func tlsHosts(root, listen, hostname string) []string {
+	var hosts []string
+	if h, _, err := net.SplitHostPort(listen); err == nil && h != "" {
+		if ip := net.ParseIP(h); ip == nil || !ip.IsUnspecified() {
+			hosts = append(hosts, h)
+		}
+		if config.LoopbackHost(h) && h != "localhost" {
+			hosts = append(hosts, "localhost")
+		}
+	}
+	if hostname == "" {
+		if b, err := os.ReadFile(filepath.Join(root, "etc", "hostname")); err == nil {
+			hostname = strings.TrimSpace(string(b))
+		} else if filepath.Clean(root) == "/" {
+			hostname, _ = os.Hostname()
+		}
+	}
+	if hostname != "" {
+		hosts = append(hosts, hostname)
+		if !strings.Contains(hostname, ".") {
+			hosts = append(hosts, hostname+".local")
+		}
+	}
+	return hosts
 }

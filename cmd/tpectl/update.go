@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,12 +130,12 @@ version that ran before it stays open.`)
 The first-start health check run by tpe-update-check.service: confirms the
 version on trial when /v1/health answers 200 with its version (which commits
 its min_version), or rolls back to the previous slot.`)
-		url := fs.String("health-url", "", "health endpoint (default: http://<api.listen>/v1/health from the root's tpe.toml)")
+		url := fs.String("health-url", "", "health endpoint (default: http(s)://<api.listen>/v1/health from the root's tpe.toml)")
 		timeout := fs.Duration("timeout", 90*time.Second, "how long the new version gets to become healthy")
 		if _, err := fs.parse(args); err != nil {
 			return err
 		}
-		token := ""
+		token, hc := "", http.DefaultClient
 		if *url == "" {
 			// Leniently: a migrated config may hold keys only the new
 			// version knows.
@@ -142,9 +143,13 @@ its min_version), or rolls back to the previous slot.`)
 			if err != nil {
 				return fmt.Errorf("%w; or pass --health-url", err)
 			}
-			*url, token = "http://"+c.API.Listen+"/v1/health", c.API.Token
+			base, client, err := update.LocalAPI(*root, c)
+			if err != nil {
+				return fmt.Errorf("%w; or pass --health-url", err)
+			}
+			*url, token, hc = base+"/v1/health", c.API.Token, client
 		}
-		res, err := update.Check(ctx, *root, update.HTTPHealth(*url, token), &update.CheckOpts{Timeout: *timeout})
+		res, err := update.Check(ctx, *root, update.HTTPHealthClient(hc, *url, token), &update.CheckOpts{Timeout: *timeout})
 		switch {
 		case res.RolledBack != nil:
 			fmt.Fprintf(stdout, "ROLLED BACK from %s to %s: %s\n", res.RolledBack.From, res.RolledBack.To, res.RolledBack.Reason)

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -30,10 +28,17 @@ type Health struct {
 // Opts configures a Server.
 type Opts struct {
 	Service *payment.Service
-	// Token is the bearer token cash registers send. Empty only with
-	// AllowNoToken (the simulator on loopback).
+	// Token is the bearer token cash registers send, at least MinTokenLen
+	// characters. Empty only with AllowNoToken (the simulator on loopback):
+	// then only loopback connections are served.
 	Token        string
 	AllowNoToken bool
+	// SupervisorToken, when set, is the only token allowed to refund, void
+	// and close the batch; it also does everything Token does.
+	SupervisorToken string
+	// AllowedHosts are names (or name:port) the API answers to besides the
+	// address a connection arrives on (see ownHost): DNS rebinding guard.
+	AllowedHosts []string
 	// Sim, when set, serves /v1/sim/ (tpe-sim only).
 	Sim SimControl
 	// Health reports devices and connectivity; nil reports none.
@@ -55,31 +60,32 @@ type Server struct {
 type route struct {
 	method, path string
 	sim          bool
+	need         role // supervisor: refunds, voids, batch close
 	h            func(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) routes() []route {
 	return []route{
-		{"GET", "/v1/health", false, s.health},
-		{"POST", "/v1/payments", false, s.createPayment},
-		{"GET", "/v1/payments", false, s.listPayments},
-		{"GET", "/v1/payments/{id}", false, s.getPayment},
-		{"POST", "/v1/payments/{id}/cancel", false, s.cancelPayment},
-		{"POST", "/v1/payments/{id}/void", false, s.voidPayment},
-		{"POST", "/v1/payments/{id}/refunds", false, s.refundPayment},
-		{"GET", "/v1/payments/{id}/receipt", false, s.receipt},
-		{"POST", "/v1/payments/{id}/receipt/print", false, s.printReceipt},
-		{"GET", "/v1/reports/x", false, s.reportX},
-		{"POST", "/v1/batches/close", false, s.closeBatch},
-		{"GET", "/v1/events", false, s.events},
-		{"POST", "/v1/sim/card", true, s.simCard},
-		{"GET", "/v1/sim/cards", true, s.simCards},
-		{"POST", "/v1/sim/scan", true, s.simScan},
-		{"POST", "/v1/sim/wallet", true, s.simWallet},
-		{"POST", "/v1/sim/network", true, s.simNetwork},
-		{"GET", "/v1/sim/printer/last.png", true, s.simPrinter},
-		{"GET", "/v1/sim/display.png", true, s.simDisplay},
-		{"GET", "/v1/sim/outbox", true, s.simOutbox},
+		{"GET", "/v1/health", false, cashier, s.health},
+		{"POST", "/v1/payments", false, cashier, s.createPayment},
+		{"GET", "/v1/payments", false, cashier, s.listPayments},
+		{"GET", "/v1/payments/{id}", false, cashier, s.getPayment},
+		{"POST", "/v1/payments/{id}/cancel", false, cashier, s.cancelPayment},
+		{"POST", "/v1/payments/{id}/void", false, supervisor, s.voidPayment},
+		{"POST", "/v1/payments/{id}/refunds", false, supervisor, s.refundPayment},
+		{"GET", "/v1/payments/{id}/receipt", false, cashier, s.receipt},
+		{"POST", "/v1/payments/{id}/receipt/print", false, cashier, s.printReceipt},
+		{"GET", "/v1/reports/x", false, cashier, s.reportX},
+		{"POST", "/v1/batches/close", false, supervisor, s.closeBatch},
+		{"GET", "/v1/events", false, cashier, s.events},
+		{"POST", "/v1/sim/card", true, cashier, s.simCard},
+		{"GET", "/v1/sim/cards", true, cashier, s.simCards},
+		{"POST", "/v1/sim/scan", true, cashier, s.simScan},
+		{"POST", "/v1/sim/wallet", true, cashier, s.simWallet},
+		{"POST", "/v1/sim/network", true, cashier, s.simNetwork},
+		{"GET", "/v1/sim/printer/last.png", true, cashier, s.simPrinter},
+		{"GET", "/v1/sim/display.png", true, cashier, s.simDisplay},
+		{"GET", "/v1/sim/outbox", true, cashier, s.simOutbox},
 	}
 }
 
@@ -89,8 +95,8 @@ func New(o Opts) (*Server, error) {
 	if o.Service == nil {
 		return nil, errors.New("api: a payment service is required")
 	}
-	if o.Token == "" && !o.AllowNoToken {
-		return nil, errors.New("api: a bearer token is required (config api.token)")
+	if err := checkTokens(o); err != nil {
+		return nil, err
 	}
 	if o.MaxBody == 0 {
 		o.MaxBody = 64 << 10
@@ -103,7 +109,7 @@ func New(o Opts) (*Server, error) {
 		if rt.sim && o.Sim == nil {
 			continue
 		}
-		s.mux.HandleFunc(rt.method+" "+rt.path, s.wrap(rt.h))
+		s.mux.Handle(rt.method+" "+rt.path, s.require(rt.need, s.wrap(rt.h)))
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path+" (see docs/api.md)")
@@ -111,21 +117,13 @@ func New(o Opts) (*Server, error) {
 	return s, nil
 }
 
+// ServeHTTP checks Host, Origin and the token (guard.go), then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !s.authorised(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="tpe"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong bearer token")
+	r, ok := s.admit(w, r)
+	if !ok {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
-}
-
-func (s *Server) authorised(r *http.Request) bool {
-	if s.o.Token == "" {
-		return s.o.AllowNoToken
-	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.o.Token)) == 1
 }
 
 // apiError is an error with its HTTP status and stable code.

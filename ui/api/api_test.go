@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +33,12 @@ type fixture struct {
 
 func newFixture(t testing.TB, withSim bool) *fixture {
 	t.Helper()
+	return newFixtureWith(t, withSim, nil)
+}
+
+// newFixtureWith lets a test change the Opts (supervisor token, hosts).
+func newFixtureWith(t testing.TB, withSim bool, edit func(*Opts)) *fixture {
+	t.Helper()
 	f := &fixture{gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards()}
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
@@ -50,6 +57,9 @@ func newFixture(t testing.TB, withSim bool) *fixture {
 	if withSim {
 		f.sim = &fakeSim{}
 		o.Sim = f.sim
+	}
+	if edit != nil {
+		edit(&o)
 	}
 	s, err := New(o)
 	if err != nil {
@@ -399,7 +409,7 @@ func FuzzCreatePayment(f *testing.F) {
 	f.Add(`{"amount":100,"method":"paylink","email":"a@b.fr"}`)
 	fx := newFixture(f, false)
 	f.Fuzz(func(t *testing.T, body string) {
-		req := httptest.NewRequest("POST", "/v1/payments", strings.NewReader(body))
+		req := loopbackRequest("POST", "/v1/payments", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		w := httptest.NewRecorder()
 		s, _ := New(Opts{Service: fx.svc, Token: token})
@@ -524,4 +534,11 @@ func TestEveryErrorCodeDocumented(t *testing.T) {
 			t.Errorf("openapi.json documents %s, which the server never answers", c)
 		}
 	}
+}
+
+// loopbackRequest is a request as it arrives on 127.0.0.1:8080 for that
+// address, which the Host guard accepts, for tests that call ServeHTTP.
+func loopbackRequest(method, path string, body io.Reader) *http.Request {
+	req := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, body)
+	return req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}))
 }

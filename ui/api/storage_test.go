@@ -63,7 +63,7 @@ func TestStorageErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/payments", strings.NewReader(`{"amount":100}`)))
+			s.ServeHTTP(rec, loopbackRequest("POST", "/v1/payments", strings.NewReader(`{"amount":100}`)))
 			var body struct {
 				Error struct{ Code, Message string }
 			}
@@ -93,7 +93,7 @@ func TestHealthStorage(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/health", nil))
+	s.ServeHTTP(rec, loopbackRequest("GET", "/v1/health", nil))
 	var h struct {
 		Status  string
 		Storage *payment.StorageFault

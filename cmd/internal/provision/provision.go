@@ -36,6 +36,10 @@ type Request struct {
 	// Trust lists PEM public key files of the release keys to install.
 	Trust []string
 	Force bool
+	// APITLS makes a self-signed pair for the local API (APICert, APIKey)
+	// valid for TLSHosts, and points api.tls_cert/tls_key at it.
+	APITLS   bool
+	TLSHosts []string
 }
 
 // Result says what Run did.
@@ -45,6 +49,11 @@ type Result struct {
 	KeyID      string   // short fingerprint of PublicKey
 	ConfigPath string
 	QRPath     string
+	// TokenCreated: api.token was generated (not given, none to keep).
+	TokenCreated bool
+	// TLSFingerprint is the SHA-256 of the API's certificate with APITLS,
+	// for the cash register to pin.
+	TLSFingerprint string
 }
 
 // Run provisions req.Root. Nothing is written when the config does not
@@ -54,6 +63,21 @@ func Run(req Request) (*Result, error) {
 		return nil, errors.New("provision: no root directory; pass --root / on the terminal, or the mounted SD card")
 	}
 	c := req.Config
+	res := &Result{ConfigPath: rooted(req.Root, ConfigPath), QRPath: rooted(req.Root, QRPath)}
+	old, err := os.ReadFile(res.ConfigPath)
+	if c.API.Token == "" {
+		// Keep the token the cash registers already have; else a new one.
+		if oc, perr := config.Parse(string(old), ConfigPath); err == nil && perr == nil {
+			c.API.Token = oc.API.Token
+		} else if c.API.Token, err = NewToken(); err != nil {
+			return nil, err
+		} else {
+			res.TokenCreated = true
+		}
+	}
+	if req.APITLS {
+		c.API.TLSCert, c.API.TLSKey = "/"+APICert, "/"+APIKey
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -61,9 +85,8 @@ func Run(req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{ConfigPath: rooted(req.Root, ConfigPath), QRPath: rooted(req.Root, QRPath)}
 	// Decide about the config before writing anything.
-	old, err := os.ReadFile(res.ConfigPath)
+	old, err = os.ReadFile(res.ConfigPath)
 	writeConfig := true
 	switch {
 	case err == nil && bytes.Equal(old, text):
@@ -120,6 +143,18 @@ func Run(req Request) (*Result, error) {
 		}
 	default:
 		return nil, err
+	}
+
+	if req.APITLS {
+		fp, created, err := apiTLS(req.Root, req.TLSHosts)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			changed(APIKey)
+			changed(APICert)
+		}
+		res.TLSFingerprint = fp
 	}
 
 	pub, created, err := terminalKey(req.Root)

@@ -80,8 +80,13 @@ func TestProvisionTwice(t *testing.T) {
 		}
 	}
 	got, err := config.Load(filepath.Join(root, ConfigPath))
-	if err != nil || !reflect.DeepEqual(got, req.Config) {
+	wantCfg := req.Config
+	wantCfg.API.Token = got.API.Token // generated: TestToken
+	if err != nil || !reflect.DeepEqual(got, wantCfg) {
 		t.Fatalf("config round trip: %v", err)
+	}
+	if !res.TokenCreated || res2.TokenCreated {
+		t.Errorf("TokenCreated: first run %v, second %v; want true, false", res.TokenCreated, res2.TokenCreated)
 	}
 	keys, err := bundle.LoadTrusted(filepath.Join(root, bundle.TrustedDir))
 	if err != nil || len(keys) != 1 {
@@ -132,6 +137,9 @@ func TestRefusesOverwriteWithoutForce(t *testing.T) {
 	}
 	if !contains(res.Changed, ConfigPath) || !contains(res.Changed, QRPath) || contains(res.Changed, TerminalKey) {
 		t.Fatalf("forced run changed %v", res.Changed)
+	}
+	if res.TokenCreated {
+		t.Error("--force replaced the API token the cash registers have")
 	}
 	key1, _ := os.ReadFile(filepath.Join(root, "var/lib/tpe/device.key"))
 	tk1, _ := os.ReadFile(filepath.Join(root, TerminalKey))

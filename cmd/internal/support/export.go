@@ -155,7 +155,7 @@ func Export(ctx context.Context, w io.Writer, o Opts) (*Summary, error) {
 // MaskConfig returns c with every secret replaced by Mask (empty ones stay
 // empty, so support sees what is unset).
 func MaskConfig(c config.Config) config.Config {
-	for _, s := range []*string{&c.Gateway.ClientSecret, &c.Gateway.Password, &c.API.Token, &c.SMTP.Password, &c.Gateway.PinSHA256} {
+	for _, s := range []*string{&c.Gateway.ClientSecret, &c.Gateway.Password, &c.API.Token, &c.API.SupervisorToken, &c.SMTP.Password, &c.Gateway.PinSHA256} {
 		if *s != "" {
 			*s = Mask
 		}

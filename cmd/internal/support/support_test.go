@@ -19,6 +19,8 @@ const (
 	testSecret = "s3cret-client-value-XYZ"
 	testToken  = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0MSJ9.c2lnbmF0dXJlLWJ5dGVz"
 	apiToken   = "local-api-token-0123456789abcdef"
+	// supervisorToken has no secret-looking shape: only MaskConfig hides it.
+	supervisorToken = "Ab3dEf6hIj9lMn2pQr5tUv8x"
 )
 
 func TestRedact(t *testing.T) {
@@ -83,6 +85,7 @@ func TestExportNeverLeaks(t *testing.T) {
 	c.Gateway.URL = "https://gw.example.com"
 	c.Gateway.ClientSecret = testSecret
 	c.API.Token = apiToken
+	c.API.SupervisorToken = supervisorToken
 	c.Log.File = "/var/log/tpe/tpe.log"
 	b, _ := config.Format(c)
 	os.MkdirAll(filepath.Join(root, "etc/tpe"), 0o755)
@@ -113,7 +116,7 @@ func TestExportNeverLeaks(t *testing.T) {
 	for _, v := range all {
 		everything.WriteString(v)
 	}
-	for _, secret := range []string{testPAN, "4111 1111 1111 1111", testSecret, testToken, apiToken, "eyJhbGci"} {
+	for _, secret := range []string{testPAN, "4111 1111 1111 1111", testSecret, testToken, apiToken, supervisorToken, "eyJhbGci"} {
 		if strings.Contains(everything.String(), secret) {
 			t.Errorf("support bundle contains %q", secret)
 		}
@@ -151,5 +154,14 @@ func BenchmarkRedact(b *testing.B) {
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		Redact(line)
+	}
+}
+
+func TestMaskConfigAPITokens(t *testing.T) {
+	c := config.SimDefaults("/var/lib/tpe")
+	c.API.Token, c.API.SupervisorToken = apiToken, supervisorToken
+	m := MaskConfig(c)
+	if m.API.Token != Mask || m.API.SupervisorToken != Mask {
+		t.Errorf("MaskConfig left api tokens %q, %q", m.API.Token, m.API.SupervisorToken)
 	}
 }

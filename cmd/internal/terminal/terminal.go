@@ -3,6 +3,7 @@ package terminal
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -69,6 +70,7 @@ type Terminal struct {
 	Recovery  offline.Report
 
 	log *slog.Logger
+	tls *tls.Config // nil: the API serves plain HTTP
 }
 
 // Open builds the terminal: it opens the journal, recovers what a crash
@@ -180,8 +182,17 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		t.Forwarder.Resolve(t.Recovery.Pending...)
 	}
 
+	if cfg.API.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("api.tls_cert/tls_key: %w", err)
+		}
+		t.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	t.API, err = api.New(api.Opts{
-		Service: svc, Token: cfg.API.Token, AllowNoToken: o.AllowNoToken, Sim: o.Sim,
+		Service: svc, Token: cfg.API.Token, SupervisorToken: cfg.API.SupervisorToken, AllowNoToken: o.AllowNoToken,
+		AllowedHosts: allowedHosts(cfg.API.AllowedHosts), Sim: o.Sim,
 		Health: t.health, Version: config.Version, Logger: log,
 	})
 	if err != nil {
@@ -189,6 +200,28 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		return nil, err
 	}
 	return t, nil
+}
+
+// allowedHosts adds the machine's own names (and their mDNS form) to the
+// configured ones: a cash register may call the terminal by its hostname,
+// and a web page cannot make a browser resolve it to something else.
+func allowedHosts(configured []string) []string {
+	hosts := append([]string(nil), configured...)
+	if h, err := os.Hostname(); err == nil && h != "" && h != "localhost" {
+		hosts = append(hosts, h)
+		if !strings.Contains(h, ".") {
+			hosts = append(hosts, h+".local")
+		}
+	}
+	return hosts
+}
+
+// APIURL is the base URL of the API served on ln, for logs.
+func (t *Terminal) APIURL(ln net.Listener) string {
+	if t.tls != nil {
+		return "https://" + ln.Addr().String()
+	}
+	return "http://" + ln.Addr().String()
 }
 
 // onlineServices builds the e-mail sender, the Alipay+ wallets and the
@@ -280,9 +313,13 @@ func stateOf(err error) string {
 // Run serves the API on ln and runs the background loops until ctx ends.
 func (t *Terminal) Run(ctx context.Context, ln net.Listener) error {
 	g, ctx := errgroup.WithContext(ctx)
-	srv := &http.Server{Handler: t.API, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: t.API, ReadHeaderTimeout: 10 * time.Second, TLSConfig: t.tls}
 	g.Go(func() error {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := srv.Serve
+		if t.tls != nil {
+			serve = func(ln net.Listener) error { return srv.ServeTLS(ln, "", "") }
+		}
+		if err := serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil

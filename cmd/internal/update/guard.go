@@ -69,7 +69,11 @@ func JournalGuard(root string, allowQueued bool) func(ctx context.Context) error
 		}
 		st, err := offline.Open(jpath, &offline.Opts{KeyFile: Rooted(root, key), ReadOnly: true, LockTimeout: 500 * time.Millisecond})
 		if errors.Is(err, offline.ErrLocked) {
-			return HealthGuard("http://"+c.API.Listen, c.API.Token, allowQueued)(ctx)
+			base, hc, err := LocalAPI(root, c)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrRiskUnknown, err)
+			}
+			return HealthGuardClient(hc, base, c.API.Token, allowQueued)(ctx)
 		}
 		if err != nil {
 			return fmt.Errorf("%w: %v; run tpectl diag", ErrRiskUnknown, err)
@@ -98,6 +102,11 @@ func judge(inFlight, queued int, allowQueued bool) error {
 // for card payments pending or processing (in flight). It refuses when it
 // cannot tell.
 func HealthGuard(base, token string, allowQueued bool) func(ctx context.Context) error {
+	return HealthGuardClient(http.DefaultClient, base, token, allowQueued)
+}
+
+// HealthGuardClient is HealthGuard through hc (LocalAPI's, for HTTPS).
+func HealthGuardClient(hc *http.Client, base, token string, allowQueued bool) func(ctx context.Context) error {
 	base = strings.TrimRight(base, "/")
 	get := func(ctx context.Context, path string, v any) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
@@ -107,7 +116,7 @@ func HealthGuard(base, token string, allowQueued bool) func(ctx context.Context)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			return fmt.Errorf("%w: the terminal holds its journal but its API does not answer (%v); stop it with `systemctl stop tpe` when no sale is on screen, then apply again", ErrRiskUnknown, err)
 		}
@@ -146,6 +155,11 @@ func HealthGuard(base, token string, allowQueued bool) func(ctx context.Context)
 // HTTPHealth is the first-start probe: GET url must answer 200 with the
 // expected version.
 func HTTPHealth(url, token string) func(ctx context.Context, version string) error {
+	return HTTPHealthClient(http.DefaultClient, url, token)
+}
+
+// HTTPHealthClient is HTTPHealth through hc (LocalAPI's, for HTTPS).
+func HTTPHealthClient(hc *http.Client, url, token string) func(ctx context.Context, version string) error {
 	return func(ctx context.Context, version string) error {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
@@ -156,7 +170,7 @@ func HTTPHealth(url, token string) func(ctx context.Context, version string) err
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := hc.Do(req)
 		if err != nil {
 			return fmt.Errorf("the terminal does not answer on %s", url)
 		}
