@@ -254,7 +254,9 @@ func TestSettleFromRecord(t *testing.T) {
 // diskFull is a journal error carrying its storage fault, as offline's do.
 type diskFull struct{}
 
-func (diskFull) Error() string { return "offline: journal write failed: /var/lib/tpe/journal.db: no space left" }
+func (diskFull) Error() string {
+	return "offline: journal write failed: /var/lib/tpe/journal.db: no space left"
+}
 func (diskFull) StorageFault() payment.StorageFault {
 	return payment.StorageFault{Code: "storage_full", Message: "the journal's disk is full", Fix: "free space"}
 }

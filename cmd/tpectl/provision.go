@@ -21,7 +21,6 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-
 // techFlags is a flag set for the technician commands; Parse accepts flags
 // after positional arguments too (`update apply BUNDLE --root /mnt`).
 type techFlags struct{ *flag.FlagSet }
