@@ -46,7 +46,7 @@ func TestMaskedPAN(t *testing.T) {
 			if want, _ := json.Marshal(tt.masked); string(b) != string(want) {
 				t.Errorf("JSON %s, want %s", b, want)
 			}
-			if got := fmt.Sprintf("%v %s %#v", p, p, p); got != tt.masked + " " + tt.masked + " " + tt.masked {
+			if got := fmt.Sprintf("%v %s %#v", p, p, p); got != tt.masked+" "+tt.masked+" "+tt.masked {
 				t.Errorf("formatted %q", got)
 			}
 		})
