@@ -34,7 +34,8 @@ type offlineFlags struct {
 
 const offlineUsage = `tpectl offline status|list|export|forward [flags]
 
-  status   queue length, amount, oldest age, forward-declined, in-flight
+  status   queue length, amount, oldest age, forward-declined, in-flight,
+           records still holding sealed card data (queued approvals only)
   list     the queued offline approvals, oldest first (--declined: those the
            issuer declined after forwarding)
   export   the queue as CSV (default) or JSON (--format json), without card data
@@ -43,7 +44,9 @@ const offlineUsage = `tpectl offline status|list|export|forward [flags]
 
 flags:
   --data DIR        data directory holding journal.db (default /var/lib/tpe)
-  --key FILE        device key (default DIR/device.key)
+  --key FILE        device key (default /etc/tpe/private/device.key, or
+                    DIR/device.key when only that one exists: a journal
+                    copied from a simulator or an older release)
   --config FILE     take data_dir, key_file and [gateway] from a tpe.toml
   --json            machine-readable output (status, list)
   --gateway URL     gateway base URL (forward)
@@ -101,7 +104,12 @@ func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
 		f.data = config.Defaults().DataDir
 	}
 	if f.key == "" {
-		f.key = filepath.Join(f.data, offline.KeyName)
+		f.key = config.Defaults().Offline.KeyFile
+		// A data directory copied from a simulator, a test or a release
+		// before the key moved out of it still carries its key.
+		if old := filepath.Join(f.data, offline.KeyName); fileExists(old) && !fileExists(f.key) {
+			f.key = old
+		}
 	}
 	switch sub {
 	case "status":
@@ -136,6 +144,9 @@ type statusView struct {
 	InFlight        int       `json:"in_flight"`
 	Batch           int       `json:"batch"`
 	Transactions    uint64    `json:"transactions"`
+	// SealedCardRecords counts the records still holding sealed card data:
+	// the queued offline approvals only, 0 when none waits.
+	SealedCardRecords int `json:"sealed_card_records"`
 }
 
 func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
@@ -153,7 +164,7 @@ func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
 		return err
 	}
 	v := statusView{Queued: s.Queued, QueuedTotal: s.QueuedTotal, Oldest: s.Oldest, ForwardDeclined: s.ForwardDeclined,
-		InFlight: s.InFlight, Batch: s.Batch, Transactions: s.Transactions}
+		InFlight: s.InFlight, Batch: s.Batch, Transactions: s.Transactions, SealedCardRecords: s.SealedCardRecords}
 	for _, it := range q {
 		v.Currency = it.Amount.Currency
 		if it.LastErr != "" {
@@ -181,6 +192,7 @@ func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
 	fmt.Fprintf(tw, "in flight\t%d\n", v.InFlight)
 	fmt.Fprintf(tw, "open batch\t%d\n", v.Batch)
 	fmt.Fprintf(tw, "transactions\t%d\n", v.Transactions)
+	fmt.Fprintf(tw, "sealed card records\t%d\n", v.SealedCardRecords)
 	return tw.Flush()
 }
 
@@ -375,4 +387,9 @@ func writeJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
 	return e.Encode(v)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
