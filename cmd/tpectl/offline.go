@@ -44,9 +44,9 @@ const offlineUsage = `tpectl offline status|list|export|forward [flags]
 
 flags:
   --data DIR        data directory holding journal.db (default /var/lib/tpe)
-  --key FILE        device key (default /etc/tpe/private/device.key, or
-                    DIR/device.key when only that one exists: a journal
-                    copied from a simulator or an older release)
+  --key FILE        device key (default: the first that exists of
+                    /etc/tpe/private/device.key, DIR-keys/device.key (tpe-sim)
+                    and DIR/device.key (a data directory from an older release))
   --config FILE     take data_dir, key_file and [gateway] from a tpe.toml
   --json            machine-readable output (status, list)
   --gateway URL     gateway base URL (forward)
@@ -104,12 +104,7 @@ func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
 		f.data = config.Defaults().DataDir
 	}
 	if f.key == "" {
-		f.key = config.Defaults().Offline.KeyFile
-		// A data directory copied from a simulator, a test or a release
-		// before the key moved out of it still carries its key.
-		if old := filepath.Join(f.data, offline.KeyName); fileExists(old) && !fileExists(f.key) {
-			f.key = old
-		}
+		f.key = defaultKey(f.data)
 	}
 	switch sub {
 	case "status":
@@ -387,6 +382,18 @@ func writeJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
 	return e.Encode(v)
+}
+
+// defaultKey is the device key of the journal in data when none is given:
+// the provisioned one, the simulator's beside data, or one a data directory
+// from an older release still carries.
+func defaultKey(data string) string {
+	for _, k := range []string{config.DefaultKeyFile, config.SimKeyFile(data), filepath.Join(data, offline.KeyName)} {
+		if fileExists(k) {
+			return k
+		}
+	}
+	return config.DefaultKeyFile
 }
 
 func fileExists(p string) bool {

@@ -8,11 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"tpe/config"
 	"tpe/offline"
 	"tpe/payment"
 	"tpe/payment/gateway/gatewaysim"
@@ -105,6 +107,23 @@ func TestOfflineStatusListExport(t *testing.T) {
 		if strings.Contains(o, paymenttest.TestPAN) || strings.Contains(o, "476173") {
 			t.Errorf("output shows more of the PAN than the last 4:\n%s", o)
 		}
+	}
+}
+
+// TestOfflineStatusFindsSimulatorKey: a tpe-sim data directory keeps its
+// key beside it (DIR-keys); status finds it without --key.
+func TestOfflineStatusFindsSimulatorKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sim")
+	os.MkdirAll(dir, 0o700)
+	makeJournal(t, dir, paymenttest.TestPAN)
+	key := config.SimKeyFile(dir)
+	os.MkdirAll(filepath.Dir(key), 0o700)
+	if err := os.Rename(filepath.Join(dir, offline.KeyName), key); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := tpectl(t, "offline", "status", "--data", dir, "--json")
+	if code != 0 || !strings.Contains(out, `"sealed_card_records": 1`) {
+		t.Errorf("status (%s):\n%s", errs, out)
 	}
 }
 
