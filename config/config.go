@@ -113,15 +113,18 @@ type OIDC struct {
 
 // Offline is the merchant's offline risk management.
 type Offline struct {
-	Mode         string           `toml:"mode"` // default policy: prefer_online | require_online | force_offline
-	FloorLimit   int64            `toml:"floor_limit"`
-	FloorLimits  map[string]int64 `toml:"floor_limits"` // per brand
-	MaxCount     int              `toml:"max_count"`
-	MaxTotal     int64            `toml:"max_total"`
-	MaxAge       time.Duration    `toml:"max_age"`
-	Retention    time.Duration    `toml:"retention"`
-	KeyFile      string           `toml:"key_file"`
-	ForwardEvery time.Duration    `toml:"forward_every"`
+	Mode        string           `toml:"mode"` // default policy: prefer_online | require_online | force_offline
+	FloorLimit  int64            `toml:"floor_limit"`
+	FloorLimits map[string]int64 `toml:"floor_limits"` // per brand
+	MaxCount    int              `toml:"max_count"`
+	MaxTotal    int64            `toml:"max_total"`
+	MaxAge      time.Duration    `toml:"max_age"`
+	Retention   time.Duration    `toml:"retention"`
+	// KeyFile is the device key sealing card data in the journal. It must
+	// live outside DataDir: a copy of the data directory (backup, support,
+	// a pulled SD card's journal) must not carry the key that opens it.
+	KeyFile      string        `toml:"key_file"`
+	ForwardEvery time.Duration `toml:"forward_every"`
 }
 
 // EMV is the contactless kernel's terminal data.
@@ -170,6 +173,19 @@ type Log struct {
 	File   string `toml:"file"`   // empty: standard error
 }
 
+// DefaultKeyFile is where provisioning puts the device key: under /etc/tpe,
+// in a directory of its own (0700, the service user's) because /etc/tpe
+// itself is group-readable for the config.
+const DefaultKeyFile = "/etc/tpe/private/device.key"
+
+// SimKeyFile is the simulator's device key for a data directory: in a
+// sibling directory (dataDir + "-keys"), next to the journal but never in
+// it, so each simulated terminal keeps its own key.
+func SimKeyFile(dataDir string) string {
+	d := filepath.Clean(dataDir)
+	return filepath.Join(filepath.Dir(d), filepath.Base(d)+"-keys", "device.key")
+}
+
 // Defaults is a Config with every default filled; Load decodes over it.
 func Defaults() Config {
 	return Config{
@@ -185,6 +201,7 @@ func Defaults() Config {
 		Offline: Offline{
 			Mode: "prefer_online", FloorLimit: 5000, MaxCount: 50, MaxTotal: 100_000,
 			MaxAge: 72 * time.Hour, Retention: 90 * 24 * time.Hour, ForwardEvery: 30 * time.Second,
+			KeyFile: DefaultKeyFile,
 		},
 		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second},
 		API:           API{Listen: "127.0.0.1:8080"},
@@ -213,7 +230,7 @@ func SimDefaults(dataDir string) Config {
 	}
 	// The gateway simulator's development credentials (docs/gateway.md).
 	c.Gateway = Gateway{Auth: "oauth2", ClientID: "tpe-terminal", ClientSecret: "tpe-terminal-secret", Timeout: 5 * time.Second}
-	c.Offline.KeyFile = filepath.Join(dataDir, "device.key")
+	c.Offline.KeyFile = SimKeyFile(dataDir)
 	c.API = API{Listen: "127.0.0.1:8080"}
 	c.Notifications.EmailReceipts = true
 	c.Notifications.EmailZReport = true

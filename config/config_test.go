@@ -78,6 +78,46 @@ func TestDefaultsAndSimDefaultsValidate(t *testing.T) {
 	}
 }
 
+// TestKeyFileOutsideDataDir: the device key must not sit in the data
+// directory, however the path is written.
+func TestKeyFileOutsideDataDir(t *testing.T) {
+	tests := []struct {
+		data, key string
+		problem   string // "" when accepted
+	}{
+		{"/var/lib/tpe", "/etc/tpe/private/device.key", ""},
+		{"/var/lib/tpe", "/var/lib/tpe-keys/device.key", ""},
+		{"/var/lib/tpe", "/var/lib/tpe/device.key", "inside data_dir"},
+		{"/var/lib/tpe", "/var/lib/tpe/keys/device.key", "inside data_dir"},
+		{"/var/lib/tpe/", "/var/lib/./tpe/device.key", "inside data_dir"},
+		{"/var/lib/tpe", "/var/lib/tpe/../tpe/device.key", "inside data_dir"},
+		{"data", "data/device.key", "inside data_dir"},
+		{"/var/lib/tpe", "", "is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.data+" "+tt.key, func(t *testing.T) {
+			c := SimDefaults(tt.data)
+			c.Offline.KeyFile = tt.key
+			err := c.Validate()
+			if tt.problem == "" {
+				if err != nil {
+					t.Errorf("got %v, want accepted", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "offline.key_file") || !strings.Contains(err.Error(), tt.problem) {
+				t.Errorf("got %v, want offline.key_file %s", err, tt.problem)
+			}
+		})
+	}
+	if k := SimKeyFile("/home/dev/.local/share/tpe-sim/"); k != "/home/dev/.local/share/tpe-sim-keys/device.key" {
+		t.Errorf("SimKeyFile = %s", k)
+	}
+	if Defaults().Offline.KeyFile != DefaultKeyFile {
+		t.Errorf("default key file %q", Defaults().Offline.KeyFile)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	base := sample(t)
 	set := func(old, new string) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"strings"
 )
@@ -145,6 +146,7 @@ func (c Config) validate(sim bool) error {
 	if o.Retention < 24*60*60*1e9 {
 		add(keyError("offline.retention", o.Retention, "is shorter than a day", `keep completed payments e.g. "2160h" (90 days)`))
 	}
+	add(CheckKeyFile(c.DataDir, o.KeyFile))
 	if o.ForwardEvery <= 0 {
 		add(keyError("offline.forward_every", o.ForwardEvery, "must be positive", `use e.g. "30s"`))
 	}
@@ -178,6 +180,29 @@ func (c Config) validate(sim bool) error {
 	add(oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error"))
 	add(oneOf("log.format", c.Log.Format, "text", "json"))
 	return errors.Join(errs...)
+}
+
+// CheckKeyFile refuses an empty device key path, and one inside the data
+// directory: whoever copies the journal (a backup, a support export, a
+// stolen SD card's data partition) must not get the key that unseals it.
+// The check is on the paths as written; provisioning creates both.
+func CheckKeyFile(dataDir, keyFile string) error {
+	if keyFile == "" {
+		return keyError("offline.key_file", keyFile, "is empty", `set the device key's path outside data_dir, e.g. "`+DefaultKeyFile+`"`)
+	}
+	if dataDir == "" {
+		return nil // reported as data_dir
+	}
+	d, err1 := filepath.Abs(dataDir)
+	k, err2 := filepath.Abs(keyFile)
+	if err1 != nil || err2 != nil {
+		return nil
+	}
+	if rel, err := filepath.Rel(d, k); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return keyError("offline.key_file", keyFile, "is inside data_dir ("+dataDir+"): a copy of the journal would carry the key that opens it",
+			`move the key out (e.g. install -d -m 0700 /etc/tpe/private && mv `+keyFile+` `+DefaultKeyFile+`) and set key_file to its new path`)
+	}
+	return nil
 }
 
 func digits(s string) bool {

@@ -14,7 +14,7 @@
 //	active  sequence → ID: payments in flight (or owed a reversal), for recovery
 //	flagged sequence → ID: offline approvals the issuer declined later (the merchant must act)
 //	batch   batch number → open/close times
-//	meta    schema version, key check value, open batch, queue counters
+//	meta    schema version, key check value, open batch, queue and sealed-record counters
 //
 // Every Save is one bbolt read-write transaction committed with fsync (the
 // bbolt default) before it returns: the payment service acts only after it.
@@ -24,19 +24,28 @@
 // buckets make exposure, status and recovery independent of the journal's
 // size. A file shorter than its own high-water mark, with bad meta pages or
 // damaged pages met later is refused with a *CorruptError, never reset.
-// Schema changes are forward migrations run inside the opening transaction.
+// Schema changes are forward migrations run inside the opening transaction;
+// one that rewrites every record (schema 4: dropping card data) continues
+// after it in bounded, resumable transactions before Open returns.
 // CloseBatch purges what Opts.Retention allows: completed payments of
 // closed batches, never queued, in-flight, owed or forward-declined ones.
 //
 // # Card data at rest
 //
 // The full PAN, track 2 equivalent data and the ICC (EMV TLV) data are what
-// the gateway needs to forward an offline approval; they are sealed with
-// AES-256-GCM under a per-device key file (32 random bytes, mode 0600,
-// created by CreateKey at provisioning and never stored in the journal), with
-// the transaction ID as additional data so that a sealed blob cannot be moved
-// to another record. The clear part of a record holds the PAN masked (first 6
-// / last 4) only. A key check value in meta detects a wrong key at Open.
+// the gateway needs to forward an offline approval, and the journal keeps
+// them only for that: an offline approval not yet forwarded is the one
+// state whose record carries them (keepsCardData, applied by every write;
+// PCI DSS 3.2.1 / 3.3.1 and the card schemes forbid keeping track data after
+// authorisation, encrypted or not). They are sealed with AES-256-GCM under a
+// per-device key file (32 random bytes, mode 0600, created by CreateKey at
+// provisioning, outside the data directory, never stored in the journal),
+// with the transaction ID as additional data so that a sealed blob cannot be
+// moved to another record. The clear part of a record holds the PAN masked
+// (first 6 / last 4) only; a record without a seal decodes to a masked-only
+// PAN (payment.NewMaskedPAN), which receipts print as before. Stats counts
+// the sealed records from a counter kept by every write, without the key. A
+// key check value in meta detects a wrong key at Open.
 //
 // # Forwarding
 //

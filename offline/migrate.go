@@ -17,7 +17,11 @@ import (
 //	   walk the queue
 //	3: ids values gain the batch (seq ‖ batch ‖ state) and the bybatch
 //	   index (batch ‖ seq) makes X/Z reports read their batch only
-const schemaVersion = 3
+//	4: only offline approvals not yet forwarded keep sealed card data
+//	   (keepsCardData); meta gains sealed_count. The upgrade itself only
+//	   marks the clean-up (meta scrub_from); Store.scrub then drops the
+//	   seals in bounded transactions, resuming after a power cut.
+const schemaVersion = 4
 
 // bucketsOf lists the buckets a journal of schema v must have.
 func bucketsOf(v int) [][]byte {
@@ -28,7 +32,9 @@ func bucketsOf(v int) [][]byte {
 }
 
 // migrations[v] upgrades a journal from schema v to v+1, inside the Open
-// transaction: either the whole upgrade lands or none of it.
+// transaction: either the whole upgrade lands or none of it. An upgrade
+// that must rewrite every record leaves the work to a resumable step after
+// that transaction (3 → 4: scrub), so no commit grows with the journal.
 var migrations = map[int]func(*bolt.Tx) error{
 	1: func(tx *bolt.Tx) error {
 		var n, total int64
@@ -85,6 +91,15 @@ var migrations = map[int]func(*bolt.Tx) error{
 		}
 		return nil
 	},
+	// 3 → 4 starts the card data clean-up from the first record; scrub
+	// counts the seals it keeps into sealed_count.
+	3: func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(metaSealed, seqKey(0)); err != nil {
+			return err
+		}
+		return meta.Put(metaScrubFrom, seqKey(0))
+	},
 }
 
 // migrate runs every migration from version v to schemaVersion.
@@ -115,6 +130,7 @@ func createLayout(tx *bolt.Tx) error {
 	for k, v := range map[string][]byte{
 		string(metaSchema): seqKey(schemaVersion), string(metaBatch): seqKey(1),
 		string(metaQueueCount): seqKey(0), string(metaQueueTotal): seqKey(0),
+		string(metaSealed): seqKey(0),
 	} {
 		if err := meta.Put([]byte(k), v); err != nil {
 			return err

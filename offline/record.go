@@ -30,15 +30,41 @@ type record struct {
 	Seal []byte  `json:"seal,omitempty"` // AES-GCM nonce ‖ ciphertext of secrets
 }
 
-// encode returns the stored form of t, its card secrets sealed.
+// keepsCardData is the journal's one retention rule for card data: whether
+// the stored form of t may carry its sealed secrets (PAN digits, track 2
+// equivalent, ICC data). Only an offline approval not yet forwarded does —
+// the forwarder must send them to the gateway. Every other state stores the
+// masked PAN and the card's public fields only: card-scheme rules and PCI
+// DSS (req. 3.2.1, 3.3.1: no sensitive authentication data after
+// authorisation, even encrypted) forbid keeping more than a payment needs.
+// The live payment flow holds the card in memory between card_read and the
+// gateway's answer; nothing reads it back from the journal.
+//
+// Every write goes through encode (Save, the forwarder's recordOutcomes,
+// recovery), and the schema 4 clean-up (scrub) applies the same rule to
+// journals written before it.
+func keepsCardData(t *payment.Transaction) bool {
+	return t.State == payment.StateOfflineApproved
+}
+
+// encode returns the stored form of t: its card secrets sealed when
+// keepsCardData allows it, dropped otherwise.
 func encode(aead cipher.AEAD, t *payment.Transaction) ([]byte, error) {
+	return encodeRecord(aead, t, keepsCardData(t))
+}
+
+// encodeRecord is encode with the retention decision given; only encode
+// and the tests (old journals) call it.
+func encodeRecord(aead cipher.AEAD, t *payment.Transaction, keep bool) ([]byte, error) {
 	r := record{Txn: txnDisk{Transaction: t}}
 	if t.Card != nil {
-		sealed, err := sealCard(aead, t.Card, t.ID)
-		if err != nil {
-			return nil, err
+		if keep {
+			sealed, err := sealCard(aead, t.Card, t.ID)
+			if err != nil {
+				return nil, err
+			}
+			r.Seal = sealed
 		}
-		r.Seal = sealed
 		r.Txn.Card = &cardDisk{CardData: *t.Card, PAN: t.Card.PAN.Masked()}
 		// The copy must not carry the secrets into the clear JSON even if
 		// CardData's tags change one day.
@@ -49,8 +75,10 @@ func encode(aead cipher.AEAD, t *payment.Transaction) ([]byte, error) {
 	return json.Marshal(r)
 }
 
-// decode restores a transaction; with aead nil the card secrets stay sealed
-// (the PAN is then empty) — enough for headers, purges and exports.
+// decode restores a transaction. The PAN is the masked one stored in clear
+// (payment.NewMaskedPAN: receipts and reprints print it) unless the record
+// holds a seal and aead is given: then the full card data is unsealed. With
+// aead nil the secrets stay sealed — enough for headers, purges and exports.
 func decode(aead cipher.AEAD, b []byte) (*payment.Transaction, error) {
 	var r record
 	r.Txn.Transaction = new(payment.Transaction)
@@ -63,6 +91,7 @@ func decode(aead cipher.AEAD, b []byte) (*payment.Transaction, error) {
 	}
 	if r.Txn.Card != nil {
 		c := r.Txn.Card.CardData
+		c.PAN = payment.NewMaskedPAN(r.Txn.Card.PAN)
 		t.Card = &c
 		if aead != nil && r.Seal != nil {
 			if err := unsealCard(aead, r.Seal, t.Card, t.ID); err != nil {
@@ -71,6 +100,25 @@ func decode(aead cipher.AEAD, b []byte) (*payment.Transaction, error) {
 		}
 	}
 	return t, nil
+}
+
+// sealProbe reads only whether a record carries a seal.
+type sealProbe struct {
+	Seal json.RawMessage `json:"seal"`
+}
+
+// hasSeal reports whether the stored record v carries sealed card data,
+// without the key. An unreadable record counts as not sealed: the reads
+// that need it report the damage.
+func hasSeal(v []byte) bool {
+	if v == nil {
+		return false
+	}
+	var p sealProbe
+	if err := json.Unmarshal(v, &p); err != nil {
+		return false
+	}
+	return len(p.Seal) > 0 && string(p.Seal) != "null" && string(p.Seal) != `""`
 }
 
 // queueEntry is what the queue bucket keeps per offline approval: enough for

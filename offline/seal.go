@@ -102,16 +102,18 @@ func open(aead cipher.AEAD, sealed, ad []byte) ([]byte, error) {
 // kcvPlain is what the key check value in meta seals.
 var kcvPlain = []byte("tpe offline journal key check v1")
 
-// secrets are the card fields that only ever exist on disk sealed.
+// secrets are the card fields that only ever exist on disk sealed, and only
+// while keepsCardData allows.
 type secrets struct {
 	PAN    string `json:"p"`
 	Track2 []byte `json:"t2,omitempty"`
 	ICC    []byte `json:"icc,omitempty"`
 }
 
-// sealCard returns the sealed secrets of c, or nil when c holds none.
+// sealCard returns the sealed secrets of c, or nil when c holds none (a
+// masked-only PAN has no digits to seal).
 func sealCard(aead cipher.AEAD, c *payment.CardData, txnID string) ([]byte, error) {
-	if c == nil || (c.PAN.IsZero() && c.Track2.Len() == 0 && c.ICC.Len() == 0) {
+	if c == nil || (c.PAN.Digits() == "" && c.Track2.Len() == 0 && c.ICC.Len() == 0) {
 		return nil, nil
 	}
 	plain, err := json.Marshal(secrets{PAN: c.PAN.Digits(), Track2: c.Track2.Reveal(), ICC: c.ICC.Reveal()})
@@ -135,7 +137,9 @@ func unsealCard(aead cipher.AEAD, sealed []byte, c *payment.CardData, txnID stri
 	if err != nil {
 		return &CorruptError{Reason: "sealed card data of " + txnID + " is malformed"}
 	}
-	c.PAN = payment.NewPAN(s.PAN)
+	if s.PAN != "" {
+		c.PAN = payment.NewPAN(s.PAN)
+	}
 	if len(s.Track2) > 0 {
 		c.Track2 = payment.NewSecret(s.Track2)
 	}

@@ -44,6 +44,11 @@ var (
 	metaBatch      = []byte("batch")
 	metaQueueCount = []byte("queue_count")
 	metaQueueTotal = []byte("queue_total")
+	// metaSealed counts the txn records carrying a seal (schema 4).
+	metaSealed = []byte("sealed_count")
+	// metaScrubFrom, while present, is the sequence the schema 4 card data
+	// clean-up resumes from (see scrub).
+	metaScrubFrom = []byte("scrub_from")
 )
 
 var allBuckets = [][]byte{bucketTxn, bucketIDs, bucketQueue, bucketActive, bucketFlagged, bucketBatch, bucketMeta, bucketByBatch}
@@ -208,6 +213,9 @@ func (s *Store) init() error {
 			if v != schemaVersion {
 				return fmt.Errorf("offline: journal schema %d needs migrating to %d; open it read-write once", v, schemaVersion)
 			}
+			if tx.Bucket(bucketMeta).Get(metaScrubFrom) != nil {
+				return errors.New("offline: journal card data clean-up unfinished; open it read-write once")
+			}
 			return s.checkKey(tx)
 		})
 	}
@@ -226,6 +234,9 @@ func (s *Store) init() error {
 		return s.checkKey(tx)
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.scrub(); err != nil {
 		return err
 	}
 	if s.o.Check {
@@ -419,6 +430,9 @@ func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, erro
 		return false, err
 	}
 	key := seqKey(seq)
+	if err := countSealed(tx.Bucket(bucketMeta), txns.Get(key), val); err != nil {
+		return false, err
+	}
 	// Keys only ever grow: full pages instead of bbolt's half-full default
 	// halve the file.
 	txns.FillPercent = 0.9
@@ -835,6 +849,10 @@ type Stats struct {
 	ForwardDeclined int
 	InFlight        int
 	Batch           int
+	// SealedCardRecords is how many records carry sealed card data: never
+	// more than Queued (only offline approvals waiting keep it), 0 when
+	// none waits. Counted without the key.
+	SealedCardRecords int
 }
 
 // Stats returns the counters; the flagged and in-flight buckets are small.
@@ -849,6 +867,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		st.Batch = int(u64(tx.Bucket(bucketMeta).Get(metaBatch)))
 		st.ForwardDeclined = countKeys(tx.Bucket(bucketFlagged))
 		st.InFlight = countKeys(tx.Bucket(bucketActive))
+		st.SealedCardRecords = int(u64(tx.Bucket(bucketMeta).Get(metaSealed)))
 		return nil
 	})
 	return st, err
@@ -891,6 +910,9 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 				continue
 			}
 			doomed = append(doomed, append([]byte(nil), k...))
+			if err := countSealed(tx.Bucket(bucketMeta), v, nil); err != nil {
+				return err
+			}
 			if err := ids.Delete([]byte(t.ID)); err != nil {
 				return err
 			}

@@ -90,7 +90,7 @@ func TestSaveGetRoundTrip(t *testing.T) {
 	tx := cardTxn(1, t0)
 	tx.Reference = "ticket 42"
 	saveNew(t, st, tx)
-	walk(t, st, tx, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateApproved)
+	walk(t, st, tx, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateOfflineApproved)
 	st.Close()
 
 	st, err := reopen(t, dir, nil)
@@ -111,7 +111,7 @@ func TestSaveGetRoundTrip(t *testing.T) {
 	if got.Card.Brand != "visa" || got.Card.Expiry != "2812" || got.Card.ATC != 7 {
 		t.Errorf("card fields got %+v", got.Card)
 	}
-	if got.State != payment.StateApproved || got.Reference != "ticket 42" || len(got.History) != 5 || !got.CreatedAt.Equal(t0) {
+	if got.State != payment.StateOfflineApproved || got.Reference != "ticket 42" || len(got.History) != 5 || !got.CreatedAt.Equal(t0) {
 		t.Errorf("got %+v", got)
 	}
 	if _, err := st.Get(ctx, "pay_nope"); !errors.Is(err, payment.ErrNotFound) {
@@ -210,6 +210,7 @@ func TestWrongKeyAtUnseal(t *testing.T) {
 	a1, _ := loadKey(k1, false)
 	a2, _ := loadKey(k2, false)
 	tx := cardTxn(1, t0)
+	tx.State = payment.StateOfflineApproved // the one state that keeps a seal
 	b, err := encode(a1, tx)
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +220,7 @@ func TestWrongKeyAtUnseal(t *testing.T) {
 	}
 	// A sealed blob moved to another transaction does not open either.
 	tx2 := cardTxn(2, t0)
+	tx2.State = payment.StateOfflineApproved
 	b2, _ := encode(a1, tx2)
 	var r1, r2 record
 	r1.Txn.Transaction, r2.Txn.Transaction = new(payment.Transaction), new(payment.Transaction)

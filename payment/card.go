@@ -15,6 +15,12 @@ type PAN = emv.PAN
 // NewPAN holds digits (spaces are dropped).
 func NewPAN(digits string) PAN { return emv.NewPAN(strings.ReplaceAll(digits, " ", "")) }
 
+// NewMaskedPAN holds only the printable form of a PAN (first six / last
+// four at most, as PAN.Masked returns it): what the journal keeps of a card
+// once its payment no longer needs the card data. Receipts and reprints
+// print it like the real PAN; Digits is empty.
+func NewMaskedPAN(masked string) PAN { return emv.NewMaskedPAN(strings.ReplaceAll(masked, " ", "")) }
+
 // Secret holds sensitive bytes (track 2, ICC data, cryptograms, keys). It
 // prints, logs and marshals as a placeholder; Reveal returns the bytes.
 type Secret struct{ b []byte }
@@ -34,7 +40,9 @@ func (s Secret) LogValue() slog.Value         { return slog.StringValue("[redact
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }
 
 // CardData is what the kernel read from a card. PAN, Track2 and ICC are
-// sensitive: they travel to the gateway sealed and are stored sealed.
+// sensitive: they travel to the gateway sealed, and the journal keeps them
+// (sealed) only while an offline approval waits to be forwarded; otherwise
+// it keeps the masked PAN alone (see NewMaskedPAN).
 type CardData struct {
 	Brand          string `json:"brand"` // visa, mastercard, cb, maestro, amex
 	AID            string `json:"aid"`

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"tpe/config"
 	"tpe/offline"
 	"tpe/payment"
 	"tpe/payment/gateway"
@@ -110,11 +111,16 @@ func TestCrashLedgerMatchesJournal(t *testing.T) {
 	p.stop(t)
 	p.reap()
 
-	st, err := offline.Open(filepath.Join(data, "journal.db"), &offline.Opts{KeyFile: filepath.Join(data, "device.key"), ReadOnly: true})
+	st, err := offline.Open(filepath.Join(data, "journal.db"), &offline.Opts{KeyFile: config.SimKeyFile(data), ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// The queue drained: no record may still hold card data, whatever
+	// the crashes interrupted.
+	if s, err := st.Stats(context.Background()); err != nil || s.SealedCardRecords != 0 {
+		t.Errorf("sealed card records after the queue drained: %d (%v)", s.SealedCardRecords, err)
+	}
 	txns, err := st.List(context.Background(), payment.Query{})
 	if err != nil {
 		t.Fatal(err)

@@ -4,4 +4,9 @@
 // serial scanner) and an embedded gateway simulator. It needs no config
 // file. With a display it opens the simulator window; --headless serves the
 // same through the local API (docs/api.md).
+//
+// Its data directory (--data DIR) holds the journal and the embedded
+// gateway's ledger; the device key sealing card data lives beside it, in
+// DIR-keys/device.key, never in it. A key an older tpe-sim left in DIR is
+// moved there at start.
 package main

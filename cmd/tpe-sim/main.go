@@ -37,7 +37,9 @@ func main() {
 	fs.BoolVar(&f.headless, "headless", false, "no window: serve the simulator through the local API only")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "local API address; beyond loopback (127.0.0.0/8, ::1, localhost) it needs a token")
 	fs.StringVar(&f.token, "token", "", "API bearer token, 16+ characters (default $"+tokenEnv+", else the --config's api.token; prefer the variable: the command line is visible to other users)")
-	fs.StringVar(&f.data, "data", defaultDataDir(), "directory for the journal, keys and the embedded gateway's ledger")
+	fs.StringVar(&f.data, "data", defaultDataDir(), "directory for the journal and the embedded gateway's ledger.\n"+
+		"The device key sealing card data lives beside it, never in it: DIR-keys/device.key\n"+
+		"(a key an older tpe-sim left in DIR is moved there at start)")
 	fs.StringVar(&f.gateway, "gateway", "", "URL of an external gateway simulator (default: embedded)")
 	fs.StringVar(&f.config, "config", "", "optional tpe.toml overriding the built-in simulator settings")
 	fs.StringVar(&f.lang, "lang", "", "fr or en (default: the config's, fr)")
@@ -81,7 +83,11 @@ func run(ctx context.Context, f flags, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	cfg := config.SimDefaults(f.data)
+	data, err := filepath.Abs(f.data)
+	if err != nil {
+		return err
+	}
+	cfg := config.SimDefaults(data)
 	if f.config != "" {
 		c, err := config.LoadSim(f.config)
 		if err != nil {
@@ -100,6 +106,12 @@ func run(ctx context.Context, f flags, stderr io.Writer) error {
 		return err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	if err := config.CheckKeyFile(cfg.DataDir, cfg.Offline.KeyFile); err != nil {
+		return err
+	}
+	if err := moveOldKey(cfg.DataDir, cfg.Offline.KeyFile, log); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.API.Listen)

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tpe/offline"
 )
 
 // TestMain lets the test binary be tpe-sim itself: the tests run the real
@@ -135,6 +137,42 @@ func (p *simProc) waitStatus(t *testing.T, id string, want ...string) map[string
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestOldKeyMovedOutOfDataDir: a data directory from an older tpe-sim,
+// its device key inside, starts with its journal readable and the key moved
+// to DIR-keys/device.key.
+func TestOldKeyMovedOutOfDataDir(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "sim")
+	os.MkdirAll(data, 0o700)
+	old := filepath.Join(data, offline.KeyName)
+	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: old, CreateKey: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	key0, _ := os.ReadFile(old)
+	p := startSim(t, data)
+	if status, h := p.call(t, "GET", "/v1/health", ""); status != 200 {
+		t.Fatalf("health %d %v", status, h)
+	}
+	p.stop(t)
+	moved := filepath.Join(data+"-keys", offline.KeyName)
+	if _, err := os.Stat(old); err == nil {
+		t.Error("the key is still in the data directory")
+	}
+	key1, err := os.ReadFile(moved)
+	if err != nil || !bytes.Equal(key0, key1) {
+		t.Fatalf("key at %s: %v (same key: %v)", moved, err, bytes.Equal(key0, key1))
+	}
+	if fi, _ := os.Stat(filepath.Dir(moved)); fi.Mode().Perm() != 0o700 {
+		t.Errorf("key directory mode %v, want 0700", fi.Mode().Perm())
+	}
+	st, err = offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: moved})
+	if err != nil {
+		t.Fatalf("journal with the moved key: %v", err)
+	}
+	st.Close()
 }
 
 func TestHeadlessSimulatorTakesPayments(t *testing.T) {

@@ -34,7 +34,8 @@ type offlineFlags struct {
 
 const offlineUsage = `tpectl offline status|list|export|forward [flags]
 
-  status   queue length, amount, oldest age, forward-declined, in-flight
+  status   queue length, amount, oldest age, forward-declined, in-flight,
+           records still holding sealed card data (queued approvals only)
   list     the queued offline approvals, oldest first (--declined: those the
            issuer declined after forwarding)
   export   the queue as CSV (default) or JSON (--format json), without card data
@@ -43,7 +44,9 @@ const offlineUsage = `tpectl offline status|list|export|forward [flags]
 
 flags:
   --data DIR        data directory holding journal.db (default /var/lib/tpe)
-  --key FILE        device key (default DIR/device.key)
+  --key FILE        device key (default: the first that exists of
+                    /etc/tpe/private/device.key, DIR-keys/device.key (tpe-sim)
+                    and DIR/device.key (a data directory from an older release))
   --config FILE     take data_dir, key_file and [gateway] from a tpe.toml
   --json            machine-readable output (status, list)
   --gateway URL     gateway base URL (forward)
@@ -101,7 +104,7 @@ func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
 		f.data = config.Defaults().DataDir
 	}
 	if f.key == "" {
-		f.key = filepath.Join(f.data, offline.KeyName)
+		f.key = defaultKey(f.data)
 	}
 	switch sub {
 	case "status":
@@ -141,6 +144,9 @@ type statusView struct {
 	InFlight        int       `json:"in_flight"`
 	Batch           int       `json:"batch"`
 	Transactions    uint64    `json:"transactions"`
+	// SealedCardRecords counts the records still holding sealed card data:
+	// the queued offline approvals only, 0 when none waits.
+	SealedCardRecords int `json:"sealed_card_records"`
 }
 
 func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
@@ -158,7 +164,7 @@ func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
 		return err
 	}
 	v := statusView{Queued: s.Queued, QueuedTotal: s.QueuedTotal, Oldest: s.Oldest, ForwardDeclined: s.ForwardDeclined,
-		InFlight: s.InFlight, Batch: s.Batch, Transactions: s.Transactions}
+		InFlight: s.InFlight, Batch: s.Batch, Transactions: s.Transactions, SealedCardRecords: s.SealedCardRecords}
 	for _, it := range q {
 		v.Currency = it.Amount.Currency
 		if it.LastErr != "" {
@@ -186,6 +192,7 @@ func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
 	fmt.Fprintf(tw, "in flight\t%d\n", v.InFlight)
 	fmt.Fprintf(tw, "open batch\t%d\n", v.Batch)
 	fmt.Fprintf(tw, "transactions\t%d\n", v.Transactions)
+	fmt.Fprintf(tw, "sealed card records\t%d\n", v.SealedCardRecords)
 	return tw.Flush()
 }
 
@@ -380,4 +387,21 @@ func writeJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetIndent("", "  ")
 	return e.Encode(v)
+}
+
+// defaultKey is the device key of the journal in data when none is given:
+// the provisioned one, the simulator's beside data, or one a data directory
+// from an older release still carries.
+func defaultKey(data string) string {
+	for _, k := range []string{config.DefaultKeyFile, config.SimKeyFile(data), filepath.Join(data, offline.KeyName)} {
+		if fileExists(k) {
+			return k
+		}
+	}
+	return config.DefaultKeyFile
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tpe/config"
 	"tpe/offline"
 	"tpe/payment"
 	"tpe/payment/gateway/gatewaysim"
@@ -70,10 +71,15 @@ func TestOfflineStatusListExport(t *testing.T) {
 		Queued       int   `json:"queued"`
 		QueuedTotal  int64 `json:"queued_total"`
 		OldestAgeSec int64 `json:"oldest_age_s"`
+		Sealed       *int  `json:"sealed_card_records"`
 	}
 	json.Unmarshal([]byte(out), &st)
 	if st.Queued != 3 || st.QueuedTotal != 3003 || st.OldestAgeSec < 3500 {
 		t.Errorf("status %+v from %s", st, out)
+	}
+	// The queued offline approvals keep their card data for the forwarder.
+	if st.Sealed == nil || *st.Sealed != 3 {
+		t.Errorf("sealed_card_records missing or not 3 in %s", out)
 	}
 	out, _, code = tpectl(t, "offline", "status", "--data", dir)
 	if code != 0 || !strings.Contains(out, "queued") || !strings.Contains(out, "€30.03") {
@@ -101,6 +107,23 @@ func TestOfflineStatusListExport(t *testing.T) {
 		if strings.Contains(o, paymenttest.TestPAN) || strings.Contains(o, "476173") {
 			t.Errorf("output shows more of the PAN than the last 4:\n%s", o)
 		}
+	}
+}
+
+// TestOfflineStatusFindsSimulatorKey: a tpe-sim data directory keeps its
+// key beside it (DIR-keys); status finds it without --key.
+func TestOfflineStatusFindsSimulatorKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sim")
+	os.MkdirAll(dir, 0o700)
+	makeJournal(t, dir, paymenttest.TestPAN)
+	key := config.SimKeyFile(dir)
+	os.MkdirAll(filepath.Dir(key), 0o700)
+	if err := os.Rename(filepath.Join(dir, offline.KeyName), key); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := tpectl(t, "offline", "status", "--data", dir, "--json")
+	if code != 0 || !strings.Contains(out, `"sealed_card_records": 1`) {
+		t.Errorf("status (%s):\n%s", errs, out)
 	}
 }
 
@@ -166,6 +189,15 @@ func TestOfflineForwardToSimulator(t *testing.T) {
 		"--originator", gatewaysim.DevOriginator, "--password", gatewaysim.DevPassword)
 	if code != 0 || !strings.Contains(out, "settled 0") || len(sim.Ledger()) != 3 {
 		t.Errorf("second forward:\n%s; ledger %d", out, len(sim.Ledger()))
+	}
+	// Forwarded (or declined by the issuer): no card data is left.
+	out, errs, code = tpectl(t, "offline", "status", "--data", dir, "--json")
+	var st struct {
+		Queued int  `json:"queued"`
+		Sealed *int `json:"sealed_card_records"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || st.Queued != 0 || st.Sealed == nil || *st.Sealed != 0 {
+		t.Errorf("status after forwarding (%s): %s", errs, out)
 	}
 }
 

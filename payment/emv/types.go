@@ -119,19 +119,49 @@ const (
 // PAN is a primary account number that never shows more than its first six
 // and last four digits in String, Format, LogValue or JSON. Digits is the
 // one explicit way to the full number, for sealing.
-type PAN struct{ digits string }
+//
+// A PAN built by NewMaskedPAN holds only that printable form (a journal
+// record whose card data was dropped): it prints, logs and marshals the
+// same, and its Digits is empty.
+type PAN struct {
+	digits string
+	masked string // NewMaskedPAN only: the printable form, digits empty
+}
 
 // NewPAN holds digits.
-func NewPAN(digits string) PAN { return PAN{digits} }
+func NewPAN(digits string) PAN { return PAN{digits: digits} }
 
-// Digits returns the full PAN; only code that seals it may call this.
+// NewMaskedPAN holds the printable form of a PAN (what Masked returns),
+// without its digits. Any character outside the first six and last four of
+// a PAN long enough to show them (13+), and any non-digit, is turned into
+// '*', so no more than Masked would show can ever be held.
+func NewMaskedPAN(masked string) PAN {
+	b := []byte(masked)
+	n := len(b)
+	for i, c := range b {
+		show := n >= 13 && (i < 6 || i >= n-4)
+		if !show || c < '0' || c > '9' {
+			b[i] = '*'
+		}
+	}
+	return PAN{masked: string(b)}
+}
+
+// Digits returns the full PAN; only code that seals it may call this. It is
+// empty for a PAN built by NewMaskedPAN.
 func (p PAN) Digits() string { return p.digits }
 
-// IsZero reports whether no PAN is held.
-func (p PAN) IsZero() bool { return p.digits == "" }
+// IsZero reports whether no PAN is held, not even its masked form.
+func (p PAN) IsZero() bool { return p.digits == "" && p.masked == "" }
 
 // First6 is the BIN, or "" when the PAN is too short to show it safely.
 func (p PAN) First6() string {
+	if p.digits == "" {
+		if len(p.masked) < 13 || strings.Contains(p.masked[:6], "*") {
+			return ""
+		}
+		return p.masked[:6]
+	}
 	if len(p.digits) < 13 {
 		return ""
 	}
@@ -140,6 +170,12 @@ func (p PAN) First6() string {
 
 // Last4 is the last four digits, or "" when the PAN is too short.
 func (p PAN) Last4() string {
+	if p.digits == "" {
+		if len(p.masked) < 8 || strings.Contains(p.masked[len(p.masked)-4:], "*") {
+			return ""
+		}
+		return p.masked[len(p.masked)-4:]
+	}
 	if len(p.digits) < 8 {
 		return ""
 	}
@@ -148,6 +184,9 @@ func (p PAN) Last4() string {
 
 // Masked is first 6, stars, last 4.
 func (p PAN) Masked() string {
+	if p.digits == "" {
+		return p.masked
+	}
 	if len(p.digits) < 13 {
 		return strings.Repeat("*", len(p.digits))
 	}
@@ -156,10 +195,12 @@ func (p PAN) Masked() string {
 
 // MaskedLast4 shows only the last four digits (a customer receipt).
 func (p PAN) MaskedLast4() string {
-	if len(p.digits) < 8 {
-		return strings.Repeat("*", len(p.digits))
+	n := max(len(p.digits), len(p.masked))
+	last4 := p.Last4()
+	if n < 8 || last4 == "" {
+		return strings.Repeat("*", n)
 	}
-	return strings.Repeat("*", len(p.digits)-4) + p.Last4()
+	return strings.Repeat("*", n-4) + last4
 }
 
 // The methods below route every way a value can be printed, logged or
@@ -175,8 +216,9 @@ func (p PAN) MarshalJSON() ([]byte, error)  { return json.Marshal(p.Masked()) }
 func (p PAN) MarshalText() ([]byte, error)  { return []byte(p.Masked()), nil }
 func (p *PAN) UnmarshalJSON(_ []byte) error { return errNoUnmarshal }
 
-// Equal compares two PANs without revealing them.
-func (p PAN) Equal(o PAN) bool { return p.digits == o.digits }
+// Equal compares two PANs without revealing them. A masked-only PAN equals
+// only the same masked-only PAN.
+func (p PAN) Equal(o PAN) bool { return p.digits == o.digits && p.masked == o.masked }
 
 // Secret holds sensitive bytes: track 2, the application cryptogram, the
 // ICC data for authorisation. It prints, logs and marshals as its length;

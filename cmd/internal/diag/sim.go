@@ -15,6 +15,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 
+	"tpe/config"
 	devsim "tpe/device/sim"
 	"tpe/offline"
 	"tpe/payment"
@@ -169,7 +170,8 @@ func Sim(ctx context.Context, o SimOpts) (Suite, func(), error) {
 
 	data := filepath.Join(dir, "data")
 	os.MkdirAll(data, 0o700)
-	j := &Journal{Path: filepath.Join(data, offline.FileName), KeyFile: filepath.Join(data, offline.KeyName), MaxAge: 72 * time.Hour}
+	j := &Journal{Path: filepath.Join(data, offline.FileName), KeyFile: config.SimKeyFile(data), MaxAge: 72 * time.Hour}
+	os.MkdirAll(filepath.Dir(j.KeyFile), 0o700)
 	st, err := offline.Open(j.Path, &offline.Opts{KeyFile: j.KeyFile, CreateKey: true})
 	if err != nil {
 		return bad(err)

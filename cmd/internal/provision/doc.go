@@ -3,7 +3,8 @@
 // directory in tests):
 //
 //	etc/tpe/tpe.toml              config, validated by package config (0640)
-//	<data_dir>/device.key         data-at-rest key, offline.CreateKey (0600)
+//	etc/tpe/private/device.key    data-at-rest key, offline.CreateKey (0600, dir 0700;
+//	                              offline.key_file, never inside data_dir)
 //	etc/tpe/terminal.key, .pub    the terminal's ed25519 key pair (PKCS #8 0600 / PKIX PEM)
 //	etc/tpe/terminal-id.png       QR code of the terminal ID, for the asset label
 //	etc/tpe/trusted-keys/*.pub    release keys update bundles must be signed by

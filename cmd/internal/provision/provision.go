@@ -113,7 +113,7 @@ func Run(req Request) (*Result, error) {
 	if err := os.MkdirAll(rooted(req.Root, "etc/tpe"), 0o755); err != nil {
 		return nil, fmt.Errorf("provision: %w", err)
 	}
-	// The data directory holds the journal and the device key: owner only.
+	// The data directory holds the journal: owner only.
 	if err := os.MkdirAll(rooted(req.Root, c.DataDir), 0o700); err != nil {
 		return nil, fmt.Errorf("provision: %w", err)
 	}
@@ -125,13 +125,13 @@ func Run(req Request) (*Result, error) {
 		}
 		changed(ConfigPath)
 	}
+	// The device key lives outside the data directory (config validation
+	// refuses otherwise), by default in etc/tpe/private: a directory of its
+	// own, owner only, since etc/tpe is group-readable for the config.
 	keyRel := c.Offline.KeyFile
-	if keyRel == "" {
-		keyRel = filepath.Join(c.DataDir, offline.KeyName)
-	}
 	keyPath := rooted(req.Root, keyRel)
-	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
-		return nil, fmt.Errorf("provision: %w", err)
+	if err := mkdirPrivate(filepath.Dir(keyPath)); err != nil {
+		return nil, err
 	}
 	switch err := offline.CreateKey(keyPath); {
 	case err == nil:
@@ -228,6 +228,21 @@ func terminalKey(root string) (ed25519.PublicKey, bool, error) {
 }
 
 func rooted(root, p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+
+// mkdirPrivate creates dir with mode 0700 (whatever the umask) when it does
+// not exist; an existing directory is left as the technician set it.
+func mkdirPrivate(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("provision: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("provision: %w", err)
+	}
+	return nil
+}
 
 func writeIfDifferent(p string, b []byte, mode os.FileMode) (bool, error) {
 	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, b) {

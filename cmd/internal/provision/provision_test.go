@@ -18,12 +18,15 @@ import (
 	"tpe/offline"
 )
 
+// deviceKey is where provisioning puts the device key, relative to the root.
+const deviceKey = "etc/tpe/private/device.key"
+
 func request(t *testing.T, root string) Request {
 	c := config.SimDefaults("/var/lib/tpe")
 	c.Terminal.ID = "T0000042"
 	c.Gateway.URL = "https://gw.example.com"
 	c.Gateway.ClientSecret = "s3cret-from-acquirer"
-	c.Offline.KeyFile = ""
+	c.Offline.KeyFile = config.DefaultKeyFile
 	pub, _, _ := bundle.GenerateKey()
 	pem, _ := bundle.EncodePublic(pub)
 	trust := filepath.Join(t.TempDir(), "release.pub")
@@ -51,7 +54,7 @@ func TestProvisionTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{ConfigPath, "var/lib/tpe/device.key", TerminalKey, TerminalPub, QRPath}
+	want := []string{ConfigPath, deviceKey, TerminalKey, TerminalPub, QRPath}
 	for _, w := range want {
 		if !contains(res.Changed, w) {
 			t.Errorf("first run did not write %s (wrote %v)", w, res.Changed)
@@ -73,10 +76,10 @@ func TestProvisionTwice(t *testing.T) {
 	}
 
 	// Modes and contents.
-	for p, mode := range map[string]os.FileMode{"var/lib/tpe/device.key": 0o600, TerminalKey: 0o600, ConfigPath: 0o640} {
+	for p, mode := range map[string]os.FileMode{deviceKey: 0o600, filepath.Dir(deviceKey): 0o700 | os.ModeDir, TerminalKey: 0o600, ConfigPath: 0o640} {
 		fi, err := os.Stat(filepath.Join(root, p))
-		if err != nil || fi.Mode().Perm() != mode {
-			t.Errorf("%s: mode %v (%v), want %v", p, fi.Mode().Perm(), err, mode)
+		if err != nil || fi.Mode()&(os.ModePerm|os.ModeDir) != mode {
+			t.Errorf("%s: mode %v (%v), want %v", p, fi.Mode(), err, mode)
 		}
 	}
 	got, err := config.Load(filepath.Join(root, ConfigPath))
@@ -94,7 +97,10 @@ func TestProvisionTwice(t *testing.T) {
 	}
 	// The device key opens a journal (the offline package's own format).
 	data := filepath.Join(root, "var/lib/tpe")
-	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: filepath.Join(data, offline.KeyName)})
+	if _, err := os.Stat(filepath.Join(data, offline.KeyName)); err == nil {
+		t.Error("a device key in the data directory")
+	}
+	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: filepath.Join(root, deviceKey)})
 	if err != nil {
 		t.Fatalf("journal with the provisioned key: %v", err)
 	}
@@ -119,7 +125,7 @@ func TestRefusesOverwriteWithoutForce(t *testing.T) {
 	if _, err := Run(req); err != nil {
 		t.Fatal(err)
 	}
-	key0, _ := os.ReadFile(filepath.Join(root, "var/lib/tpe/device.key"))
+	key0, _ := os.ReadFile(filepath.Join(root, deviceKey))
 	tk0, _ := os.ReadFile(filepath.Join(root, TerminalKey))
 	req.Config.Terminal.ID = "T0000099"
 	before := snapshot(t, root)
@@ -141,7 +147,7 @@ func TestRefusesOverwriteWithoutForce(t *testing.T) {
 	if res.TokenCreated {
 		t.Error("--force replaced the API token the cash registers have")
 	}
-	key1, _ := os.ReadFile(filepath.Join(root, "var/lib/tpe/device.key"))
+	key1, _ := os.ReadFile(filepath.Join(root, deviceKey))
 	tk1, _ := os.ReadFile(filepath.Join(root, TerminalKey))
 	if !bytes.Equal(key0, key1) || !bytes.Equal(tk0, tk1) {
 		t.Fatal("--force replaced a key")
@@ -164,6 +170,21 @@ func TestInvalidConfigWritesNothing(t *testing.T) {
 	req.Trust = []string{filepath.Join(root, "missing.pub")}
 	if _, err := Run(req); err == nil {
 		t.Fatal("missing trust key accepted")
+	}
+	if s := snapshot(t, root); len(s) != 0 {
+		t.Fatalf("wrote %v", s)
+	}
+}
+
+// TestKeyInsideDataDirRefused: a device key configured inside the data
+// directory is refused before anything is written.
+func TestKeyInsideDataDirRefused(t *testing.T) {
+	root := t.TempDir()
+	req := request(t, root)
+	req.Config.Offline.KeyFile = "/var/lib/tpe/device.key"
+	_, err := Run(req)
+	if err == nil || !strings.Contains(err.Error(), "offline.key_file") || !strings.Contains(err.Error(), "inside data_dir") {
+		t.Fatalf("got %v, want offline.key_file refused as inside data_dir", err)
 	}
 	if s := snapshot(t, root); len(s) != 0 {
 		t.Fatalf("wrote %v", s)

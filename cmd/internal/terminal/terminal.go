@@ -84,9 +84,17 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
+	// The key never sits beside the journal it opens; tpe's config is
+	// validated already, the simulator's built-in one is checked here.
 	keyFile := cfg.Offline.KeyFile
-	if keyFile == "" {
-		keyFile = filepath.Join(cfg.DataDir, offline.KeyName)
+	if err := config.CheckKeyFile(cfg.DataDir, keyFile); err != nil {
+		return nil, err
+	}
+	if o.Sim != nil {
+		// The simulator creates its key on first start.
+		if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+			return nil, fmt.Errorf("offline.key_file: %w", err)
+		}
 	}
 	store, err := offline.Open(filepath.Join(cfg.DataDir, offline.FileName), &offline.Opts{
 		KeyFile: keyFile, CreateKey: o.Sim != nil, Retention: cfg.Offline.Retention, Logger: log,

@@ -282,6 +282,9 @@ func TestLock(t *testing.T) {
 	k.mustApply(t, "1.0.0")
 }
 
+// deviceKey is the sample config's key_file under root.
+func deviceKey(root string) string { return filepath.Join(root, "etc/tpe/private", offline.KeyName) }
+
 // provisionJournal writes a tpe.toml under root and a journal holding tx.
 func provisionJournal(t *testing.T, root string, txs ...func(st *offline.Store)) {
 	t.Helper()
@@ -293,7 +296,8 @@ func provisionJournal(t *testing.T, root string, txs ...func(st *offline.Store))
 	os.WriteFile(filepath.Join(root, ConfigPath), sample, 0o600)
 	data := filepath.Join(root, "var/lib/tpe")
 	os.MkdirAll(data, 0o700)
-	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: filepath.Join(data, offline.KeyName), CreateKey: true})
+	os.MkdirAll(filepath.Dir(deviceKey(root)), 0o700)
+	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: deviceKey(root), CreateKey: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +364,7 @@ func TestJournalGuard(t *testing.T) {
 	t.Run("wrong key", func(t *testing.T) {
 		root := t.TempDir()
 		provisionJournal(t, root)
-		key := filepath.Join(root, "var/lib/tpe", offline.KeyName)
+		key := deviceKey(root)
 		os.Remove(key)
 		offline.CreateKey(key)
 		if err := JournalGuard(root, false)(ctx); !errors.Is(err, ErrRiskUnknown) {
@@ -644,7 +648,7 @@ func TestJournalGuardAsksTheRunningTerminal(t *testing.T) {
 	cfg = []byte(strings.Replace(string(cfg), `listen = "127.0.0.1:8080"`, `listen = "`+strings.TrimPrefix(srv.URL, "http://")+`"`, 1))
 	os.WriteFile(filepath.Join(root, ConfigPath), cfg, 0o600)
 	data := filepath.Join(root, "var/lib/tpe")
-	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: filepath.Join(data, offline.KeyName)})
+	st, err := offline.Open(filepath.Join(data, offline.FileName), &offline.Opts{KeyFile: deviceKey(root)})
 	if err != nil {
 		t.Fatal(err)
 	}
