@@ -97,6 +97,7 @@ func TestKeyFileOutsideDataDir(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.data+" "+tt.key, func(t *testing.T) {
 			c := SimDefaults(tt.data)
+			c.API.Token = "0123456789abcdef0123" // tpe's validation needs one
 			c.Offline.KeyFile = tt.key
 			err := c.Validate()
 			if tt.problem == "" {

@@ -103,15 +103,15 @@ func TestCardDataKeptOnlyForOfflineApprovals(t *testing.T) {
 		{"declined by the card", s(payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateDeclined), false},
 		{"failed", append(online, payment.StateFailed), false},
 		{"cancelled after the read", s(payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateCancelled), false},
-		{"refunded", append(online, payment.StateApproved, payment.StateRefunded), false},
-		{"partially refunded", append(online, payment.StateApproved, payment.StatePartiallyRefunded), false},
+		{"refunded", append(online, payment.StateApproved, payment.StateRefundPending, payment.StateRefunded), false},
+		{"partially refunded", append(online, payment.StateApproved, payment.StateRefundPending, payment.StatePartiallyRefunded), false},
 		{"voided", append(online, payment.StateApproved, payment.StateReversed), false},
 		{"offline approved", toOffline, true},
 		{"offline after an online attempt", append(online, payment.StateOfflineApproved), true},
 		{"offline approval voided", append(toOffline, payment.StateReversed), false},
 		{"forwarded", append(toOffline, payment.StateForwarded), false},
 		{"forward declined", append(toOffline, payment.StateForwardDeclined), false},
-		{"forwarded then refunded", append(toOffline, payment.StateForwarded, payment.StateRefunded), false},
+		{"forwarded then refunded", append(toOffline, payment.StateForwarded, payment.StateRefundPending, payment.StateRefunded), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -277,7 +277,7 @@ func oldJournal(t *testing.T, states map[string][]payment.State) (dir string, id
 var oldStates = map[string][]payment.State{
 	"approved":  {payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateApproved},
 	"declined":  {payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateDeclined},
-	"refunded":  {payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateApproved, payment.StateRefunded},
+	"refunded":  {payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateApproved, payment.StateRefundPending, payment.StateRefunded},
 	"forwarded": {payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateOfflineApproved, payment.StateForwarded},
 	"failed":    {payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateFailed},
 	"queued 1":  toOffline,

@@ -83,6 +83,7 @@ func TestProvisionAPITLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.DataDir = filepath.Join(root, cfg.DataDir)
+	cfg.Offline.KeyFile = filepath.Join(root, cfg.Offline.KeyFile)
 	cfg.API.TLSCert, cfg.API.TLSKey = filepath.Join(root, cfg.API.TLSCert), filepath.Join(root, cfg.API.TLSKey)
 	cfg.Gateway.URL = ""
 	ctx, cancel := context.WithCancel(context.Background())
