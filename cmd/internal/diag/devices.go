@@ -223,6 +223,10 @@ type Scanner struct {
 	Where string
 }
 
+// scannerGrace is how long the scanner read may still report its own
+// failure once the test code cannot be fed.
+const scannerGrace = 2 * time.Second
+
 func (s *Scanner) run(ctx context.Context) []Result {
 	return []Result{timed("scanner read", func() Result {
 		if s.Feed == nil {
@@ -251,9 +255,18 @@ func (s *Scanner) run(ctx context.Context) []Result {
 		case err := <-fed:
 			if err != nil {
 				// Nothing will be scanned; the scanner's own error, if it
-				// has one (unplugged), is the better diagnosis.
-				cancel()
-				if r = <-got; !errors.Is(r.err, scanner.ErrUnplugged) {
+				// has one (unplugged), is the better diagnosis: give it a
+				// moment to say so before giving up on it (cancelling at
+				// once raced it on a busy machine).
+				grace := time.NewTimer(scannerGrace)
+				select {
+				case r = <-got:
+				case <-grace.C:
+					cancel()
+					r = <-got
+				}
+				grace.Stop()
+				if !errors.Is(r.err, scanner.ErrUnplugged) {
 					return fail(err, "scan the QR code printed on the test page")
 				}
 			} else {
