@@ -458,6 +458,7 @@ func (f *Forwarder) settle(o *outcome, res payment.GatewayResult) {
 		if res.Decline != "" || res.Message != "" {
 			reason += ": " + strings.TrimSpace(res.Decline+" "+res.Message)
 		}
+		t.Code = payment.DeclineCode(res.Decline)
 		if err := t.Transition(payment.StateForwardDeclined, now, reason); err != nil {
 			o.err = err
 			return

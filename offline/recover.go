@@ -77,7 +77,10 @@ func Recover(ctx context.Context, st *Store, gw payment.Gateway) (Report, error)
 
 func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report) error {
 	now := st.o.Now()
-	save := func(to payment.State, reason string) error {
+	save := func(to payment.State, code payment.ReasonCode, reason string) error {
+		if code != "" {
+			t.Code = code
+		}
 		if to != t.State {
 			if err := t.Transition(to, now, reason); err != nil {
 				return err
@@ -97,11 +100,11 @@ func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.T
 			return recoverWallet(ctx, st, gw, t, r, save)
 		}
 		r.Cancelled = append(r.Cancelled, t.ID)
-		return save(payment.StateCancelled, "interrupted: the terminal restarted")
+		return save(payment.StateCancelled, payment.ReasonInterrupted, "interrupted: the terminal restarted")
 	case payment.StateCardRead:
 		// Journalled before any request leaves: the gateway never saw it.
 		r.Failed = append(r.Failed, t.ID)
-		return save(payment.StateFailed, "interrupted before the bank was asked")
+		return save(payment.StateFailed, payment.ReasonInterrupted, "interrupted before the bank was asked")
 	case payment.StateAuthorising:
 		return recoverAuthorising(ctx, st, gw, t, r, save)
 	}
@@ -114,12 +117,12 @@ func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.T
 // recoverAuthorising resolves an authorisation in flight at the power cut.
 // The cashier never saw its outcome, so an approval is reversed.
 func recoverAuthorising(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report,
-	save func(payment.State, string) error) error {
+	save func(payment.State, payment.ReasonCode, string) error) error {
 	res, err := lookup(ctx, gw, t.OrderID)
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
 		r.Failed = append(r.Failed, t.ID)
-		return save(payment.StateFailed, "interrupted; the bank never received it")
+		return save(payment.StateFailed, payment.ReasonInterrupted, "interrupted; the bank never received it")
 	case err != nil:
 		st.log.Warn("recovery: gateway unreachable, will retry", "txn_id", t.ID, "err", err)
 		r.Pending = append(r.Pending, t.ID)
@@ -127,18 +130,18 @@ func recoverAuthorising(ctx context.Context, st *Store, gw payment.Gateway, t *p
 	case !res.Approved:
 		t.GatewayID, t.Result = res.GatewayID, res.Code
 		r.Declined = append(r.Declined, t.ID)
-		return save(payment.StateDeclined, "declined (found at restart)")
+		return save(payment.StateDeclined, payment.DeclineCode(res.Decline), "declined (found at restart)")
 	case res.Status == payment.TxnVoided:
 		// Approved, then voided at the gateway: nothing is charged.
 		t.GatewayID, t.Result = res.GatewayID, res.Code
 		r.Failed = append(r.Failed, t.ID)
-		return save(payment.StateFailed, "approved then voided at the bank while the terminal restarted; nothing charged")
+		return save(payment.StateFailed, payment.ReasonInterrupted, "approved then voided at the bank while the terminal restarted; nothing charged")
 	}
 	t.GatewayID, t.AuthCode, t.Result = res.GatewayID, res.AuthCode, res.Code
 	// Recorded approved, with the reversal owed, before voiding: a crash
 	// during the void leaves a record the next recovery finishes.
 	t.ReversalPending = true
-	if err := save(payment.StateApproved, "approved at the bank while the terminal restarted"); err != nil {
+	if err := save(payment.StateApproved, "", "approved at the bank while the terminal restarted"); err != nil {
 		return err
 	}
 	return recoverReversal(ctx, st, gw, t, r)
@@ -184,6 +187,7 @@ func recoverReversal(ctx context.Context, st *Store, gw payment.Gateway, t *paym
 	}
 	t.ReversalPending = false
 	if t.State == payment.StateApproved {
+		t.Code = payment.ReasonInterrupted
 		if err := t.Transition(payment.StateReversed, now, "reversed: approved while the terminal restarted"); err != nil {
 			return err
 		}
@@ -241,13 +245,13 @@ var errSettledMeanwhile = errors.New("offline: nothing to settle")
 // from the gateway's record of its wallet transaction: the customer may
 // have paid meanwhile, so it is never simply cancelled.
 func recoverWallet(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report,
-	save func(payment.State, string) error) error {
+	save func(payment.State, payment.ReasonCode, string) error) error {
 	rec, err := gatewayRecord(ctx, gw, t.GatewayID)
 	t.Pending = nil
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
 		r.Cancelled = append(r.Cancelled, t.ID)
-		return save(payment.StateCancelled, "interrupted: the terminal restarted")
+		return save(payment.StateCancelled, payment.ReasonInterrupted, "interrupted: the terminal restarted")
 	case err != nil:
 		st.log.Warn("recovery: wallet payment unresolved, will retry", "txn_id", t.ID, "err", err)
 		r.Pending = append(r.Pending, t.ID)
@@ -262,11 +266,11 @@ func recoverWallet(ctx context.Context, st *Store, gw payment.Gateway, t *paymen
 	case payment.TxnApproved, payment.TxnRefunded:
 		t.AuthCode, t.Result = rec.GatewayID, rec.Code
 		r.Settled = append(r.Settled, t.ID)
-		return save(payment.StateApproved, "paid by the customer while the terminal restarted")
+		return save(payment.StateApproved, "", "paid by the customer while the terminal restarted")
 	}
 	t.Result = rec.Code
 	r.Cancelled = append(r.Cancelled, t.ID)
-	return save(payment.StateCancelled, "interrupted: the wallet payment was not made")
+	return save(payment.StateCancelled, payment.ReasonInterrupted, "interrupted: the wallet payment was not made")
 }
 
 func gatewayRecord(ctx context.Context, gw payment.Gateway, gatewayID string) (payment.GatewayResult, error) {

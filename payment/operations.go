@@ -119,6 +119,7 @@ func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
 			// decision (the forwarder reverses it should it cross a
 			// forward in flight).
 			local = true
+			t.Code = ReasonVoided
 			return t.Transition(StateReversed, s.o.Now(), "voided before it was sent to the bank")
 		case StateApproved, StateForwarded:
 		case StateRefunded, StatePartiallyRefunded:
@@ -350,8 +351,10 @@ func completeOperation(t *Transaction, op Operation, minor int64, gatewayID stri
 		}
 		return t.Transition(to, now, "")
 	case OpVoid:
+		t.Code = ReasonVoided
 		return t.Transition(StateReversed, now, "voided")
 	}
+	t.Code = ReasonCancelledByCashier
 	return t.Transition(StateCancelled, now, "cancelled by the cashier")
 }
 

@@ -316,6 +316,16 @@ func (s *Service) releaseCard(m Method) {
 	s.mu.Unlock()
 }
 
+// end moves t to a final state (or an approval) for reason code, detail
+// being the free text for logs.
+func (s *Service) end(t *Transaction, to State, ev EventType, code ReasonCode, detail string) error {
+	t.Code = code
+	if detail == "" {
+		detail = string(code)
+	}
+	return s.step(t, to, ev, detail)
+}
+
 // step moves t to state, saves it durably, then tells subscribers. When the
 // save fails the flow must stop: the terminal never acts on a state it could
 // not record.
@@ -335,7 +345,7 @@ func (s *Service) step(t *Transaction, to State, ev EventType, reason string) er
 			// be recorded. The journal keeps the last state it could write;
 			// boot recovery settles it.
 			c := t.Clone()
-			c.State, c.Reason = StateFailed, fault.Message
+			c.State, c.Code, c.Reason = StateFailed, ReasonStorage, fault.Message
 			s.bus.publish(Event{Type: EventFailed, At: s.o.Now(), Message: fault.Message, Payment: c})
 		}
 		return fmt.Errorf("payment: recording %s: %w", to, err)
@@ -351,13 +361,14 @@ func (s *Service) publish(ev EventType, t *Transaction, msg string) {
 	s.bus.publish(Event{Type: ev, At: s.o.Now(), Message: msg, Payment: t.Clone()})
 }
 
-// endCancelled records why a waiting payment ended without a sale.
-func (s *Service) endCancelled(t *Transaction, ctx context.Context, timeoutReason string) {
+// endCancelled records why a waiting payment ended without a sale: the
+// cashier cancelled it (ctx cancelled), or else timeout says why.
+func (s *Service) endCancelled(t *Transaction, ctx context.Context, timeout ReasonCode, detail string) {
 	if errors.Is(context.Cause(ctx), context.Canceled) || ctx.Err() == context.Canceled {
-		s.step(t, StateCancelled, EventCancelled, "cancelled by the cashier")
+		s.end(t, StateCancelled, EventCancelled, ReasonCancelledByCashier, "cancelled by the cashier")
 		return
 	}
-	s.step(t, StateCancelled, EventCancelled, timeoutReason)
+	s.end(t, StateCancelled, EventCancelled, timeout, detail)
 }
 
 func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader func()) {
@@ -370,20 +381,21 @@ func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader fun
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
-			s.endCancelled(t, ctx, "")
+			s.endCancelled(t, ctx, ReasonTimeout, "")
 			return
 		}
 		if rctx.Err() != nil {
-			s.step(t, StateCancelled, EventCancelled, "no card presented in time")
+			s.end(t, StateCancelled, EventCancelled, ReasonTimeout, "no card presented in time")
 			return
 		}
-		s.step(t, StateFailed, EventFailed, "card read failed: "+err.Error())
+		s.end(t, StateFailed, EventFailed, ReasonCardReadFailed, "card read failed: "+err.Error())
 		return
 	}
 	switch res.Outcome {
 	case CardOnlineRequest, CardApproved, CardDeclined:
 	default:
-		s.step(t, StateFailed, EventFailed, cardFailureReason(res))
+		code, detail := cardFailure(res)
+		s.end(t, StateFailed, EventFailed, code, detail)
 		return
 	}
 	card := res.Card
@@ -394,13 +406,14 @@ func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader fun
 	s.publish(EventRemoveCard, t, "")
 	switch {
 	case res.Outcome == CardDeclined:
-		s.step(t, StateDeclined, EventDeclined, "declined by the card")
+		// The card's own decision on its issuer's rules: a decline.
+		s.end(t, StateDeclined, EventDeclined, ReasonCardDeclined, "declined by the card")
 	case res.Outcome == CardApproved:
 		// The card approved offline (TC): the terminal still applies its own
 		// limits, and the payment is forwarded later.
-		s.takeOffline(ctx, t, res)
+		s.takeOffline(ctx, t, res, ReasonOnlineRequired)
 	case t.Policy == ForceOffline:
-		s.takeOffline(ctx, t, res)
+		s.takeOffline(ctx, t, res, ReasonOnlineRequired)
 	default:
 		s.authorise(ctx, t, res)
 	}
@@ -411,30 +424,35 @@ func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader fun
 	s.emailReceipt(t)
 }
 
-func cardFailureReason(res CardResult) string {
+// cardFailure is the reason code and detail of a card outcome that is
+// neither an approval nor a decline.
+func cardFailure(res CardResult) (ReasonCode, string) {
 	switch res.Outcome {
 	case CardTryAnotherInterface:
-		return "card not accepted contactless: try another payment method (" + res.Reason + ")"
+		return ReasonTryAnotherMethod, "card not accepted contactless: try another payment method (" + res.Reason + ")"
 	case CardNotAccepted:
-		return "card not accepted by this terminal (" + res.Reason + ")"
+		return ReasonCardNotSupported, "card not accepted by this terminal (" + res.Reason + ")"
 	}
-	return "card transaction ended: " + res.Reason
+	return ReasonCardReadFailed, "card transaction ended: " + res.Reason
 }
 
 // takeOffline approves t without the gateway when the card allows it and
-// the merchant's limits are respected; otherwise the payment is declined.
-func (s *Service) takeOffline(ctx context.Context, t *Transaction, res CardResult) {
+// the merchant's limits are respected. Otherwise the payment fails — it is
+// not declined: no issuer said no. unable is the code when the card
+// insists on going online: why the terminal did not (gateway unreachable,
+// or the payment was forced offline).
+func (s *Service) takeOffline(ctx context.Context, t *Transaction, res CardResult, unable ReasonCode) {
 	if !res.OfflineAllowed {
-		s.step(t, StateDeclined, EventDeclined, "this card must be authorised online; offline not possible")
+		s.end(t, StateFailed, EventFailed, unable, "this card must be authorised online; offline not possible")
 		return
 	}
 	exp, err := s.o.Journal.Exposure(ctx)
 	if err != nil {
-		s.step(t, StateFailed, EventFailed, "cannot read the offline queue: "+err.Error())
+		s.end(t, StateFailed, EventFailed, ReasonStorage, "cannot read the offline queue: "+err.Error())
 		return
 	}
 	if err := s.o.Offline.Check(exp, t.Amount, t.Card.Brand, s.o.Now()); err != nil {
-		s.step(t, StateDeclined, EventDeclined, strings.TrimPrefix(err.Error(), "payment: "))
+		s.end(t, StateFailed, EventFailed, ReasonOfflineLimit, strings.TrimPrefix(err.Error(), "payment: "))
 		return
 	}
 	t.Offline = true
@@ -443,7 +461,7 @@ func (s *Service) takeOffline(ctx context.Context, t *Transaction, res CardResul
 
 func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult) {
 	if s.o.Gateway == nil {
-		s.takeOffline(ctx, t, res)
+		s.takeOffline(ctx, t, res, ReasonGatewayUnreachable)
 		return
 	}
 	if s.step(t, StateAuthorising, EventAuthorising, "") != nil {
@@ -475,23 +493,25 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 	}
 	switch {
 	case errors.Is(err, ErrGatewayUnavailable) && t.Policy == PreferOnline:
-		s.takeOffline(ctx, t, res)
+		s.takeOffline(ctx, t, res, ReasonGatewayUnreachable)
 	case errors.Is(err, ErrGatewayUnavailable):
 		t.ReversalPending = ambiguous
-		s.step(t, StateFailed, EventFailed, "the bank cannot be reached and this payment must be online")
+		s.end(t, StateFailed, EventFailed, ReasonGatewayUnreachable, "the bank cannot be reached and this payment must be online")
 	case err != nil:
 		t.ReversalPending = true
-		s.step(t, StateFailed, EventFailed, "no answer from the bank; the payment will be reversed if it went through")
+		s.end(t, StateFailed, EventFailed, ReasonNoAnswer, "no answer from the bank; the payment will be reversed if it went through")
 	case gr.Approved:
 		t.GatewayID, t.AuthCode, t.Result = gr.GatewayID, gr.AuthCode, gr.Code
 		s.step(t, StateApproved, EventApproved, "")
 	default:
 		t.GatewayID, t.Result = gr.GatewayID, gr.Code
-		s.step(t, StateDeclined, EventDeclined, declineReason(gr.Decline, gr.Message))
+		s.end(t, StateDeclined, EventDeclined, DeclineCode(gr.Decline), declineDetail(gr.Decline, gr.Message))
 	}
 }
 
-func declineReason(class, msg string) string {
+// declineDetail is the free text of a decline: its class and the
+// gateway's message.
+func declineDetail(class, msg string) string {
 	if class == "" {
 		class = DeclineGeneric
 	}
@@ -515,13 +535,13 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 		cancel()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			s.endCancelled(t, ctx, "")
+			s.endCancelled(t, ctx, ReasonTimeout, "")
 			return
 		case err != nil && sctx.Err() != nil:
-			s.step(t, StateCancelled, EventCancelled, "no payment code scanned in time")
+			s.end(t, StateCancelled, EventCancelled, ReasonTimeout, "no payment code scanned in time")
 			return
 		case err != nil:
-			s.step(t, StateFailed, EventFailed, "payment code not read: "+err.Error())
+			s.end(t, StateFailed, EventFailed, ReasonCodeNotRead, "payment code not read: "+err.Error())
 			return
 		}
 		buyerCode = code
@@ -552,21 +572,27 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 		// have paid. The payment ends here, with a reversal owed that the
 		// forwarder settles from the gateway's record.
 		t.ReversalPending = true
-		s.step(t, StateFailed, EventFailed, "wallet cancel not confirmed by the bank; it will be reversed if it was paid")
+		s.end(t, StateFailed, EventFailed, ReasonNoAnswer, "wallet cancel not confirmed by the bank; it will be reversed if it was paid")
 	case err != nil && ctx.Err() != nil:
-		s.endCancelled(t, ctx, "")
+		s.endCancelled(t, ctx, ReasonTimeout, "")
+	case err != nil && errors.Is(err, ErrGatewayUnavailable):
+		s.end(t, StateFailed, EventFailed, ReasonGatewayUnreachable, "wallet payment failed: "+err.Error())
 	case err != nil:
-		s.step(t, StateFailed, EventFailed, "wallet payment failed: "+err.Error())
+		s.end(t, StateFailed, EventFailed, ReasonWalletFailed, "wallet payment failed: "+err.Error())
 	case res.Approved:
 		t.AuthCode = res.GatewayID
 		t.ExchangeRate = res.ExchangeRate
 		s.step(t, StateApproved, EventApproved, "")
 	case res.Expired:
-		s.step(t, StateExpired, EventExpired, "the customer did not pay in time")
+		s.end(t, StateExpired, EventExpired, ReasonNotPaidInTime, "the customer did not pay in time")
 	case res.Cancelled:
-		s.endCancelled(t, ctx, "cancelled")
+		s.endCancelled(t, ctx, ReasonCancelledByCashier, "cancelled")
 	default:
-		s.step(t, StateDeclined, EventDeclined, declineReason(res.Decline, res.Message))
+		code := DeclineCode(res.Decline)
+		if code == ReasonIssuerDeclined {
+			code = ReasonWalletDeclined
+		}
+		s.end(t, StateDeclined, EventDeclined, code, declineDetail(res.Decline, res.Message))
 	}
 	if t.State.Approved() || t.State == StateDeclined {
 		s.printReceipt(t)
@@ -581,7 +607,11 @@ func (s *Service) runLink(ctx context.Context, t *Transaction) {
 	}
 	link, err := s.o.Links.Create(ctx, LinkRequest{OrderID: t.OrderID, Amount: t.Amount, Email: t.Email, Lang: s.o.Lang, Prepared: record})
 	if err != nil {
-		s.step(t, StateFailed, EventFailed, "payment link not sent: "+err.Error())
+		code := ReasonLinkNotSent
+		if errors.Is(err, ErrGatewayUnavailable) {
+			code = ReasonGatewayUnreachable
+		}
+		s.end(t, StateFailed, EventFailed, code, "payment link not sent: "+err.Error())
 		return
 	}
 	if t.State == StateCreated && record(link) != nil { // a Links that does not call Prepared
@@ -627,9 +657,9 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 			s.step(t, StateApproved, EventApproved, "paid by link")
 			s.emailReceipt(t)
 		case "expired":
-			s.step(t, StateExpired, EventExpired, "link expired unpaid")
+			s.end(t, StateExpired, EventExpired, ReasonNotPaidInTime, "link expired unpaid")
 		case "cancelled":
-			s.step(t, StateCancelled, EventCancelled, "link cancelled")
+			s.end(t, StateCancelled, EventCancelled, ReasonCancelledByCashier, "link cancelled")
 		}
 	}
 	return errors.Join(errs...)

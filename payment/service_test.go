@@ -140,17 +140,22 @@ func TestCardSaleOutcomes(t *testing.T) {
 		want    payment.State
 		offline bool
 		reason  string
+		code    payment.ReasonCode
 		sales   int
 	}{
 		{name: "issuer declines", amount: 1000, card: *visa(), gwNext: []payment.GatewayResult{{Approved: false, Code: "051", Decline: payment.DeclineInsufficientFunds}},
-			want: payment.StateDeclined, reason: "insufficient_funds", sales: 1},
-		{name: "card declines offline", amount: 1000, card: declinedCard, want: payment.StateDeclined, reason: "declined by the card"},
-		{name: "try another interface", amount: 1000, card: tapAnother, want: payment.StateFailed, reason: "try another payment method"},
+			want: payment.StateDeclined, reason: "insufficient_funds", code: payment.ReasonInsufficientFunds, sales: 1},
+		{name: "issuer declines, no class", amount: 1000, card: *visa(), gwNext: []payment.GatewayResult{{Approved: false, Code: "005"}},
+			want: payment.StateDeclined, code: payment.ReasonIssuerDeclined, sales: 1},
+		{name: "card declines offline", amount: 1000, card: declinedCard, want: payment.StateDeclined, reason: "declined by the card", code: payment.ReasonCardDeclined},
+		{name: "try another interface", amount: 1000, card: tapAnother, want: payment.StateFailed, reason: "try another payment method", code: payment.ReasonTryAnotherMethod},
 		{name: "gateway down, within limits", amount: 1000, card: *visa(), gwErr: unavailable, want: payment.StateOfflineApproved, offline: true},
 		{name: "gateway down, at floor limit", amount: 5000, card: *visa(), gwErr: unavailable, want: payment.StateOfflineApproved, offline: true},
-		{name: "gateway down, above floor limit", amount: 5001, card: *visa(), gwErr: unavailable, want: payment.StateDeclined, reason: "floor limit"},
-		{name: "gateway down, require online", amount: 1000, policy: payment.RequireOnline, card: *visa(), gwErr: unavailable, want: payment.StateFailed, reason: "must be online"},
-		{name: "gateway down, card forbids offline", amount: 1000, card: noOffline, gwErr: unavailable, want: payment.StateDeclined, reason: "must be authorised online"},
+		// Nobody declined these: the terminal could not complete them.
+		{name: "gateway down, above floor limit", amount: 5001, card: *visa(), gwErr: unavailable, want: payment.StateFailed, reason: "floor limit", code: payment.ReasonOfflineLimit},
+		{name: "gateway down, require online", amount: 1000, policy: payment.RequireOnline, card: *visa(), gwErr: unavailable, want: payment.StateFailed, reason: "must be online", code: payment.ReasonGatewayUnreachable},
+		{name: "gateway down, card forbids offline", amount: 1000, card: noOffline, gwErr: unavailable, want: payment.StateFailed, reason: "must be authorised online", code: payment.ReasonGatewayUnreachable},
+		{name: "forced offline, card forbids it", amount: 1000, policy: payment.ForceOffline, card: noOffline, want: payment.StateFailed, code: payment.ReasonOnlineRequired},
 		{name: "force offline", amount: 1000, policy: payment.ForceOffline, card: *visa(), want: payment.StateOfflineApproved, offline: true},
 		{name: "card approves offline (TC)", amount: 1000, card: cardTC, want: payment.StateOfflineApproved, offline: true},
 	}
@@ -165,6 +170,12 @@ func TestCardSaleOutcomes(t *testing.T) {
 			}
 			if !strings.Contains(tx.Reason, tt.reason) {
 				t.Errorf("reason %q, want it to contain %q", tx.Reason, tt.reason)
+			}
+			if tx.Code != tt.code {
+				t.Errorf("reason code %q, want %q", tx.Code, tt.code)
+			}
+			if tx.State == payment.StateDeclined && !tx.Code.IsDecline() {
+				t.Errorf("declined with %q, which is no issuer's decline", tx.Code)
 			}
 			if len(r.gw.Sales) != tt.sales {
 				t.Errorf("gateway saw %d sales, want %d", len(r.gw.Sales), tt.sales)
@@ -183,8 +194,8 @@ func TestOfflineLimitsCountAndTotal(t *testing.T) {
 	}
 	// 4th refused by MaxTotal (9000+3000 > 10000) before MaxCount — both limits hold.
 	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
-	if tx.State != payment.StateDeclined || !strings.Contains(tx.Reason, "already wait") {
-		t.Fatalf("4th offline payment: %s (%s), want declined by max count", tx.State, tx.Reason)
+	if tx.State != payment.StateFailed || tx.Code != payment.ReasonOfflineLimit || !strings.Contains(tx.Reason, "already wait") {
+		t.Fatalf("4th offline payment: %s %s (%s), want failed offline_limit by max count", tx.State, tx.Code, tx.Reason)
 	}
 }
 

@@ -199,7 +199,10 @@ type Transaction struct {
 	Result    string `json:"result,omitempty"` // gateway result code, "000" = success
 	Offline   bool   `json:"offline"`
 	Forwarded bool   `json:"forwarded"`
-	Reason    string `json:"reason,omitempty"` // why declined, failed or cancelled
+	// Code is why the payment was declined, failed or ended without a sale
+	// (ReasonCode); Reason is the free-text detail, for logs only.
+	Code   ReasonCode `json:"reason_code,omitempty"`
+	Reason string     `json:"reason,omitempty"`
 
 	Refunds []Refund `json:"refunds,omitempty"`
 	// Pending is the money-moving operation journaled on this payment and
