@@ -1,0 +1,160 @@
+// The queue of offline approvals as the forwarder sees it: what waits
+// (Queue, Exposure) and the durable bookkeeping of forwarding attempts and
+// their outcomes.
+
+package offline
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"tpe/payment"
+)
+
+// QueueItem is one offline approval waiting for the gateway.
+type QueueItem struct {
+	Seq       uint64         `json:"seq"`
+	ID        string         `json:"id"`
+	OrderID   string         `json:"order_id"`
+	Amount    payment.Amount `json:"amount"`
+	CreatedAt time.Time      `json:"created_at"`
+	Attempts  int            `json:"attempts"`
+	LastTry   time.Time      `json:"last_try,omitzero"`
+	LastErr   string         `json:"last_error,omitempty"`
+}
+
+// Queue returns the offline approvals not yet forwarded, oldest first; limit
+// 0 means all.
+func (s *Store) Queue(ctx context.Context, limit int) ([]QueueItem, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []QueueItem
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var e queueEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return &CorruptError{Path: s.path, Reason: "unreadable queue entry", Err: err}
+			}
+			out = append(out, QueueItem{Seq: u64(k), ID: e.ID, OrderID: e.OrderID,
+				Amount: payment.Amount{Minor: e.Amount, Currency: e.Currency}, CreatedAt: e.CreatedAt,
+				Attempts: e.Attempts, LastTry: e.LastTry, LastErr: e.LastErr})
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Exposure sums the offline approvals not yet forwarded, from the queue's
+// counters and its first entry: no scan.
+func (s *Store) Exposure(ctx context.Context) (payment.Exposure, error) {
+	if err := ctx.Err(); err != nil {
+		return payment.Exposure{}, err
+	}
+	var e payment.Exposure
+	err := s.view(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		e.Count = int(int64(u64(meta.Get(metaQueueCount))))
+		e.Total = int64(u64(meta.Get(metaQueueTotal)))
+		if _, v := tx.Bucket(bucketQueue).Cursor().First(); v != nil {
+			var q queueEntry
+			if err := json.Unmarshal(v, &q); err != nil {
+				return &CorruptError{Path: s.path, Reason: "unreadable queue entry", Err: err}
+			}
+			e.Oldest = q.CreatedAt
+		}
+		return nil
+	})
+	return e, err
+}
+
+// markAttempts records, durably and in one commit, that a Sale of each
+// item may leave from now on: from then on, a crash or an unknown outcome
+// makes the next round look the order up before any resend.
+func (s *Store) markAttempts(items []QueueItem, at time.Time) error {
+	return s.update(func(tx *bolt.Tx) error {
+		for _, it := range items {
+			if err := s.editEntry(tx, it.Seq, func(e *queueEntry) { e.Attempts++; e.LastTry = at }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) editEntry(tx *bolt.Tx, seq uint64, edit func(*queueEntry)) error {
+	q := tx.Bucket(bucketQueue)
+	v := q.Get(seqKey(seq))
+	if v == nil {
+		return nil // settled meanwhile
+	}
+	var e queueEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return &CorruptError{Path: s.path, Reason: "unreadable queue entry", Err: err}
+	}
+	edit(&e)
+	b, _ := json.Marshal(e)
+	return q.Put(seqKey(seq), b)
+}
+
+// outcome is what one forwarding attempt of a queued payment came to.
+type outcome struct {
+	item    QueueItem
+	t       *payment.Transaction // transitioned to forwarded / forward_declined when settled
+	val     []byte               // t encoded, when settled
+	settled bool
+	sent    bool // a Sale may have reached the gateway and was not resolved
+	err     error
+	stale   bool // set by recordOutcomes: the payment changed on the terminal meanwhile
+	res     payment.GatewayResult
+}
+
+// recordOutcomes writes a forwarding chunk's results in one commit: settled
+// payments leave the queue; the others keep an exact attempt count and the
+// last error. A payment that changed meanwhile (voided on the terminal) is
+// not overwritten: its outcome is marked stale for the caller.
+func (s *Store) recordOutcomes(outs []*outcome) error {
+	return s.update(func(tx *bolt.Tx) error {
+		ids := tx.Bucket(bucketIDs)
+		for _, o := range outs {
+			o.stale = false
+			if o.settled {
+				v := ids.Get([]byte(o.t.ID))
+				if v == nil {
+					o.stale = true
+					continue
+				}
+				if e, err := parseIDValue(v); err != nil {
+					return err
+				} else if e.state != payment.StateOfflineApproved {
+					o.stale = true
+					continue
+				}
+				if _, err := s.put(tx, o.t, o.val); err != nil {
+					return err
+				}
+				continue
+			}
+			attempts := o.item.Attempts
+			if o.sent {
+				attempts++
+			}
+			msg := ""
+			if o.err != nil {
+				msg = o.err.Error()
+			}
+			err := s.editEntry(tx, o.item.Seq, func(e *queueEntry) { e.Attempts, e.LastErr = attempts, msg })
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
