@@ -60,6 +60,20 @@ const (
 	ReasonVoided             ReasonCode = "voided"
 )
 
+// ReasonCodes lists every reason code, declines first: the contract the
+// API documents.
+func ReasonCodes() []ReasonCode {
+	return []ReasonCode{
+		ReasonIssuerDeclined, ReasonInsufficientFunds, ReasonExpiredCard, ReasonDoNotHonour, ReasonInvalidCard,
+		ReasonIssuerUnavailable, ReasonDuplicate, ReasonSuspectedFraud, ReasonIncorrectPIN, ReasonCardDeclined,
+		ReasonWalletDeclined,
+		ReasonGatewayUnreachable, ReasonNoAnswer, ReasonOnlineRequired, ReasonOfflineLimit, ReasonCardNotSupported,
+		ReasonTryAnotherMethod, ReasonCardReadFailed, ReasonCodeNotRead, ReasonWalletFailed, ReasonLinkNotSent,
+		ReasonStorage, ReasonInterrupted,
+		ReasonCancelledByCashier, ReasonTimeout, ReasonNotPaidInTime, ReasonVoided,
+	}
+}
+
 // IsDecline reports whether c is an issuer's (or card's) decline.
 func (c ReasonCode) IsDecline() bool {
 	switch c {

@@ -283,10 +283,14 @@ type Payment struct {
 	ReceiptPrinted bool       `json:"receipt_printed"`
 	// Pending is the refund, void or cancel journaled on the payment and not
 	// yet settled; another one is refused meanwhile (operation_in_progress).
-	Pending   *PendingOperation `json:"pending_operation,omitempty"`
-	Error     string            `json:"error"`
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	Pending *PendingOperation `json:"pending_operation,omitempty"`
+	// ErrorCode is why the payment was declined, failed or ended without a
+	// sale (payment.ReasonCode): what a cash register switches on. Error is
+	// the detail in words, for people and logs.
+	ErrorCode string    `json:"error_code,omitempty"`
+	Error     string    `json:"error"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // PendingOperation is a payment's unsettled refund, void or cancel.
@@ -321,7 +325,7 @@ func view(t *payment.Transaction) Payment {
 	}
 	switch t.State.Status() {
 	case payment.StatusDeclined, payment.StatusFailed, payment.StatusCancelled, payment.StatusExpired:
-		p.Error = t.Reason
+		p.ErrorCode, p.Error = string(t.Code), t.Reason
 	}
 	return p
 }

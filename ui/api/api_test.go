@@ -542,3 +542,42 @@ func loopbackRequest(method, path string, body io.Reader) *http.Request {
 	req := httptest.NewRequest(method, "http://127.0.0.1:8080"+path, body)
 	return req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}))
 }
+
+// Every reason code is in openapi.json's error_code enum and explained in
+// docs/api.md.
+func TestReasonCodesDocumented(t *testing.T) {
+	var spec struct {
+		Components struct {
+			Schemas struct {
+				Payment struct {
+					Properties struct {
+						ErrorCode struct {
+							Enum []string `json:"enum"`
+						} `json:"error_code"`
+					} `json:"properties"`
+				} `json:"Payment"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	b, err := os.ReadFile("../../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, c := range payment.ReasonCodes() {
+		want = append(want, string(c))
+		if !strings.Contains(string(md), "`"+string(c)+"`") {
+			t.Errorf("reason code %s is not explained in docs/api.md", c)
+		}
+	}
+	if got := spec.Components.Schemas.Payment.Properties.ErrorCode.Enum; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("openapi error_code enum\n%v\nwant\n%v", got, want)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"image"
 	"log/slog"
-	"strings"
 	"time"
 
 	"tpe/device/display"
@@ -129,7 +128,7 @@ func (p *Presenter) FrameFor(e payment.Event) (Frame, bool) {
 	case payment.EventOfflineApproved:
 		f.Screen = OfflineApproved
 	case payment.EventDeclined, payment.EventFailed:
-		f.Screen, f.Reason = Declined, reasonOf(t.Reason)
+		f.Screen, f.Reason = Declined, reasonOf(t.Code)
 	case payment.EventCancelled:
 		f.Screen, f.Reason = Declined, ReasonCancelled
 	case payment.EventExpired:
@@ -140,22 +139,25 @@ func (p *Presenter) FrameFor(e payment.Event) (Frame, bool) {
 	return f, true
 }
 
-// reasonOf classes the service's reason text (which starts with the
-// gateway's decline class) into what the customer should do next.
-func reasonOf(reason string) Reason {
-	switch {
-	case strings.HasPrefix(reason, payment.DeclineInsufficientFunds):
+// reasonOf is what the customer should do next, from the payment's reason
+// code (never its free text).
+func reasonOf(c payment.ReasonCode) Reason {
+	switch c {
+	case payment.ReasonInsufficientFunds:
 		return ReasonInsufficientFunds
-	case strings.HasPrefix(reason, payment.DeclineInvalidCard),
-		strings.HasPrefix(reason, payment.DeclineExpiredCard),
-		strings.Contains(reason, "not accepted"):
+	case payment.ReasonInvalidCard, payment.ReasonExpiredCard, payment.ReasonCardNotSupported:
 		return ReasonCardNotSupported
-	case strings.Contains(reason, "another payment method"), strings.Contains(reason, "must be authorised online"),
-		strings.Contains(reason, "floor limit"), strings.Contains(reason, "offline"):
+	case payment.ReasonTryAnotherMethod, payment.ReasonOnlineRequired, payment.ReasonOfflineLimit:
+		// Nobody declined: another method (cash, a wallet) may work.
 		return ReasonTryAnotherMethod
-	case strings.Contains(reason, "cannot be reached"), strings.Contains(reason, "no answer"),
-		strings.HasPrefix(reason, payment.DeclineIssuerUnavailable):
+	case payment.ReasonGatewayUnreachable, payment.ReasonNoAnswer, payment.ReasonIssuerUnavailable, payment.ReasonStorage,
+		payment.ReasonCardReadFailed, payment.ReasonCodeNotRead, payment.ReasonWalletFailed,
+		payment.ReasonLinkNotSent, payment.ReasonInterrupted:
 		return ReasonError
+	case payment.ReasonTimeout, payment.ReasonNotPaidInTime:
+		return ReasonExpired
+	case payment.ReasonCancelledByCashier, payment.ReasonVoided:
+		return ReasonCancelled
 	}
 	return ReasonDeclined
 }

@@ -33,7 +33,7 @@ func TestFrameFor(t *testing.T) {
 	tx := &payment.Transaction{Amount: payment.Amount{Minor: 1250, Currency: "EUR"}, QR: "https://qr.example/x", Email: "a@b.fr"}
 	tests := []struct {
 		ev     payment.EventType
-		reason string
+		code   payment.ReasonCode
 		screen Screen
 		why    Reason
 		shown  bool
@@ -45,21 +45,26 @@ func TestFrameFor(t *testing.T) {
 		{payment.EventLinkSent, "", LinkSent, 0, true},
 		{payment.EventApproved, "", Approved, 0, true},
 		{payment.EventOfflineApproved, "", OfflineApproved, 0, true},
-		{payment.EventDeclined, "insufficient_funds: 051", Declined, ReasonInsufficientFunds, true},
-		{payment.EventDeclined, "do_not_honour", Declined, ReasonDeclined, true},
-		{payment.EventDeclined, "cannot be taken offline: 60,00 € is above the offline floor limit", Declined, ReasonTryAnotherMethod, true},
-		{payment.EventFailed, "card not accepted contactless: try another payment method (amex)", Declined, ReasonCardNotSupported, true},
-		{payment.EventFailed, "the bank cannot be reached and this payment must be online", Declined, ReasonError, true},
-		{payment.EventCancelled, "", Declined, ReasonCancelled, true},
-		{payment.EventExpired, "", Declined, ReasonExpired, true},
+		{payment.EventDeclined, payment.ReasonInsufficientFunds, Declined, ReasonInsufficientFunds, true},
+		{payment.EventDeclined, payment.ReasonDoNotHonour, Declined, ReasonDeclined, true},
+		{payment.EventDeclined, payment.ReasonCardDeclined, Declined, ReasonDeclined, true},
+		{payment.EventDeclined, payment.ReasonExpiredCard, Declined, ReasonCardNotSupported, true},
+		{payment.EventFailed, payment.ReasonOfflineLimit, Declined, ReasonTryAnotherMethod, true},
+		{payment.EventFailed, payment.ReasonTryAnotherMethod, Declined, ReasonTryAnotherMethod, true},
+		{payment.EventFailed, payment.ReasonCardNotSupported, Declined, ReasonCardNotSupported, true},
+		{payment.EventFailed, payment.ReasonGatewayUnreachable, Declined, ReasonError, true},
+		{payment.EventFailed, payment.ReasonNoAnswer, Declined, ReasonError, true},
+		{payment.EventCancelled, payment.ReasonCancelledByCashier, Declined, ReasonCancelled, true},
+		{payment.EventExpired, payment.ReasonNotPaidInTime, Declined, ReasonExpired, true},
 		{payment.EventReceiptPrinted, "", 0, 0, false},
 		{payment.EventForwarded, "", 0, 0, false},
 	}
 	for _, tt := range tests {
-		tx.Reason = tt.reason
+		// The free text says something else on purpose: only the code counts.
+		tx.Code, tx.Reason = tt.code, "insufficient funds; cannot be reached; not accepted"
 		f, ok := p.FrameFor(payment.Event{Type: tt.ev, Payment: tx})
 		if ok != tt.shown || ok && (f.Screen != tt.screen || f.Reason != tt.why) {
-			t.Errorf("%s %q: got %v %s/%s, want %v %s/%s", tt.ev, tt.reason, ok, f.Screen, f.Reason, tt.shown, tt.screen, tt.why)
+			t.Errorf("%s %q: got %v %s/%s, want %v %s/%s", tt.ev, tt.code, ok, f.Screen, f.Reason, tt.shown, tt.screen, tt.why)
 		}
 	}
 }
