@@ -103,6 +103,9 @@ type Gateway struct {
 	CAFile         string        `toml:"ca_file"`
 	PinSHA256      string        `toml:"pin_sha256"`
 	Timeout        time.Duration `toml:"timeout"`
+	// ProbeEvery is how often the terminal pings the gateway (GET /health)
+	// to follow a network cut or return while idle; 0 means 500 ms.
+	ProbeEvery time.Duration `toml:"probe_every"`
 }
 
 // OIDC is the identity provider for cashier sign-in.

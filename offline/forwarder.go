@@ -443,14 +443,19 @@ func cardOf(t *payment.Transaction) payment.CardData {
 	return *t.Card
 }
 
-// settle applies the gateway's verdict to o.t. A decline is kept as
-// forward_declined — flagged for the merchant, never dropped.
+// settle records the gateway's verdict on o; recordOutcomes applies it to
+// the journal's latest copy of the payment (forwardResult).
 func (f *Forwarder) settle(o *outcome, res payment.GatewayResult) {
-	t, now := o.t, f.o.Now()
+	o.res, o.settled = res, true
+}
+
+// forwardResult applies the gateway's verdict on a forwarded offline
+// approval to t. A decline is kept as forward_declined — flagged for the
+// merchant, never dropped.
+func forwardResult(t *payment.Transaction, res payment.GatewayResult, now time.Time) error {
 	if res.Approved {
 		if err := t.Transition(payment.StateForwarded, now, ""); err != nil {
-			o.err = err
-			return
+			return err
 		}
 		t.AuthCode = res.AuthCode
 	} else {
@@ -460,19 +465,12 @@ func (f *Forwarder) settle(o *outcome, res payment.GatewayResult) {
 		}
 		t.Code = payment.DeclineCode(res.Decline)
 		if err := t.Transition(payment.StateForwardDeclined, now, reason); err != nil {
-			o.err = err
-			return
+			return err
 		}
 	}
 	t.Forwarded = true
 	t.GatewayID, t.Result = res.GatewayID, res.Code
-	val, err := encode(f.st.aead, t)
-	if err != nil {
-		o.err = err
-		return
-	}
-	o.val, o.settled = val, true
-	o.res = res
+	return nil
 }
 
 func (f *Forwarder) announce(t *payment.Transaction) {

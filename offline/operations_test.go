@@ -273,3 +273,36 @@ func TestVoidedWhileForwardedIsReversedEvenAfterAFailure(t *testing.T) {
 		t.Errorf("gateway record %s, want voided", rec.Status)
 	}
 }
+
+// printDuringSale marks the receipt printed while the forward is at the
+// gateway, as the service does when the printer finishes late.
+type printDuringSale struct {
+	*paymenttest.Gateway
+	st *Store
+	id string
+}
+
+func (g *printDuringSale) Sale(ctx context.Context, r payment.SaleRequest) (payment.GatewayResult, error) {
+	g.st.Update(ctx, g.id, func(t *payment.Transaction) error { t.ReceiptPrinted = true; return nil })
+	return g.Gateway.Sale(ctx, r)
+}
+
+// The forwarder records its verdict on the journal's latest copy: a change
+// made while the Sale was out (the receipt printed) is kept, and the masked
+// PAN survives the card data being dropped.
+func TestForwardKeepsChangesMadeMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	st, _ := newStore(t)
+	tx := queueN(t, st, 1)[0]
+	f := NewForwarder(st, &printDuringSale{Gateway: &paymenttest.Gateway{}, st: st, id: tx.ID}, nil)
+	if n, err := f.ForwardNow(ctx); err != nil || n != 1 {
+		t.Fatalf("ForwardNow: %d %v", n, err)
+	}
+	got, _ := st.Get(ctx, tx.ID)
+	if got.State != payment.StateForwarded || !got.ReceiptPrinted {
+		t.Fatalf("after forwarding: %s receipt_printed=%v, want forwarded with the receipt printed", got.State, got.ReceiptPrinted)
+	}
+	if got.Card == nil || got.Card.PAN.Masked() != tx.Card.PAN.Masked() || got.Card.PAN.Digits() != "" {
+		t.Errorf("card after forwarding: %+v, want the masked PAN only", got.Card)
+	}
+}

@@ -107,10 +107,9 @@ func (s *Store) editEntry(tx *bolt.Tx, seq uint64, edit func(*queueEntry)) error
 // outcome is what one forwarding attempt of a queued payment came to.
 type outcome struct {
 	item    QueueItem
-	t       *payment.Transaction // transitioned to forwarded / forward_declined when settled
-	val     []byte               // t encoded, when settled
-	settled bool
-	sent    bool // a Sale may have reached the gateway and was not resolved
+	t       *payment.Transaction // as recorded: forwarded / forward_declined once settled
+	settled bool                 // res is the gateway's verdict
+	sent    bool                 // a Sale may have reached the gateway and was not resolved
 	err     error
 	stale   bool // set by recordOutcomes: the payment changed on the terminal meanwhile
 	res     payment.GatewayResult
@@ -126,20 +125,34 @@ func (s *Store) recordOutcomes(outs []*outcome) error {
 		for _, o := range outs {
 			o.stale = false
 			if o.settled {
-				v := ids.Get([]byte(o.t.ID))
-				if v == nil {
+				// The verdict is applied to the journal's latest copy, not
+				// to the one read before the Sale: the terminal may have
+				// changed the payment meanwhile (a receipt printed, a void).
+				if ids.Get([]byte(o.t.ID)) == nil {
 					o.stale = true
 					continue
 				}
-				if e, err := parseIDValue(v); err != nil {
+				cur, err := s.getTx(tx, o.t.ID, s.aead)
+				if err != nil {
 					return err
-				} else if e.state != payment.StateOfflineApproved {
+				}
+				if cur.State != payment.StateOfflineApproved {
 					o.stale = true
 					continue
 				}
-				if _, err := s.put(tx, o.t, o.val); err != nil {
+				if err := forwardResult(cur, o.res, s.o.Now()); err != nil {
 					return err
 				}
+				// Encoding drops the card secrets: a forwarded payment
+				// keeps none (keepsCardData).
+				val, err := encode(s.aead, cur)
+				if err != nil {
+					return err
+				}
+				if _, err := s.put(tx, cur, val); err != nil {
+					return err
+				}
+				o.t = cur
 				continue
 			}
 			attempts := o.item.Attempts

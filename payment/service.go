@@ -53,10 +53,10 @@ type Opts struct {
 	// EmailReceipts sends a receipt to the customer's e-mail after a payment
 	// when the payment has one.
 	EmailReceipts bool
-	// Online reports whether the gateway is believed reachable (the
-	// forwarder's view); nil means always. When it is, prefer_online
-	// payments ask the card for an online cryptogram even under the floor
-	// limit; when it is not, the card may approve offline.
+	// Online reports whether the gateway is believed reachable
+	// (Connectivity.Online in production); nil means always. When it is,
+	// prefer_online payments ask the card for an online cryptogram even
+	// under the floor limit; when it is not, the card may approve offline.
 	Online func() bool
 
 	Now    func() time.Time
@@ -78,25 +78,13 @@ type Service struct {
 	active   map[string]*flow // payments still running, by ID
 	cardBusy bool             // the reader serves one payment at a time
 	ops      map[string]bool  // IDs of the operations this process is running
-	// unreachableAt is when the gateway last failed to answer a sale: for a
-	// while after, cards may approve offline under the floor limit instead
-	// of being pushed to an online cryptogram nobody can check.
-	unreachableAt time.Time
 }
 
-// offlineMemory is how long a failed sale makes the service believe the
-// gateway is down, unless Opts.Online says otherwise sooner.
-const offlineMemory = 30 * time.Second
-
-// gatewayReachable is the service's belief about the gateway.
+// gatewayReachable is the service's belief about the gateway (Opts.Online,
+// a Connectivity kept by every gateway call and a probe): prefer_online
+// payments go online as soon as the gateway answers again.
 func (s *Service) gatewayReachable() bool {
-	if s.o.Gateway == nil {
-		return false
-	}
-	s.mu.Lock()
-	recent := !s.unreachableAt.IsZero() && s.o.Now().Sub(s.unreachableAt) < offlineMemory
-	s.mu.Unlock()
-	return !recent && (s.o.Online == nil || s.o.Online())
+	return s.o.Gateway != nil && (s.o.Online == nil || s.o.Online())
 }
 
 // flow is one running payment.
@@ -485,11 +473,6 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 		if errors.Is(err, ErrNotFound) {
 			err = fmt.Errorf("%w: order unknown at the gateway", ErrGatewayUnavailable)
 		}
-	}
-	if errors.Is(err, ErrGatewayUnavailable) {
-		s.mu.Lock()
-		s.unreachableAt = s.o.Now()
-		s.mu.Unlock()
 	}
 	switch {
 	case errors.Is(err, ErrGatewayUnavailable) && t.Policy == PreferOnline:

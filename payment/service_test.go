@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -491,14 +492,42 @@ func TestForceOnlineFollowsPolicyAndConnectivity(t *testing.T) {
 	}
 }
 
-func TestGatewayFailureLetsNextCardsApproveOffline(t *testing.T) {
-	r := newRig(t, nil)
+// With the gateway watched, a failed call makes the next cards approve
+// offline under the floor limit, and the first answer from the gateway
+// brings prefer_online payments back online at once.
+func TestConnectivityFollowsTheGateway(t *testing.T) {
+	var mu sync.Mutex
+	var changes []bool
+	conn := payment.NewConnectivity(nil, func(on bool) { mu.Lock(); changes = append(changes, on); mu.Unlock() })
+	r := newRig(t, func(o *payment.Opts) {
+		o.Gateway, o.Online = payment.WatchGateway(o.Gateway, conn), conn.Online
+	})
 	r.gw.Err = fmt.Errorf("dial: %w", payment.ErrGatewayUnavailable)
 	r.pay(t, payment.Request{Amount: eur(1000)}, visa())
 	r.pay(t, payment.Request{Amount: eur(1000)}, visa())
+	if conn.Online() {
+		t.Fatal("still online after the gateway failed")
+	}
+	r.gw.Err = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	go conn.Probe(ctx, r.gw.Ping, time.Hour) // one ping now: the gateway answers
+	for !conn.Online() {
+		runtime.Gosched()
+	}
+	cancel()
+	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
 	reqs := r.cards.Requests()
-	if !reqs[0].ForceOnline || reqs[1].ForceOnline {
-		t.Errorf("ForceOnline %v then %v, want true then false after the gateway failed", reqs[0].ForceOnline, reqs[1].ForceOnline)
+	if !reqs[0].ForceOnline || reqs[1].ForceOnline || !reqs[2].ForceOnline {
+		t.Errorf("ForceOnline %v, %v, %v; want online, offline after the failure, online once the gateway answers",
+			reqs[0].ForceOnline, reqs[1].ForceOnline, reqs[2].ForceOnline)
+	}
+	if tx.State != payment.StateApproved || tx.Offline {
+		t.Errorf("sale after the network returned: %s offline=%v, want approved online", tx.State, tx.Offline)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(changes) != 2 || changes[0] || !changes[1] {
+		t.Errorf("connectivity changes %v, want [false true]", changes)
 	}
 }
 

@@ -68,6 +68,10 @@ type Terminal struct {
 	API       *api.Server
 	Devices   Devices
 	Recovery  offline.Report
+	// Connectivity is the terminal's view of the gateway, kept by every
+	// gateway call and a probe (Run): health, the cashier's status bar and
+	// prefer_online payments read it.
+	Connectivity *payment.Connectivity
 
 	log *slog.Logger
 	tls *tls.Config // nil: the API serves plain HTTP
@@ -128,7 +132,14 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 			store.Close()
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
-		t.Gateway, gw = client, client
+		t.Gateway = client
+		t.Connectivity = payment.NewConnectivity(nil, func(online bool) {
+			log.Info("gateway connectivity", "online", online)
+			if online && t.Forwarder != nil {
+				t.Forwarder.Kick() // the network is back: forward now
+			}
+		})
+		gw = payment.WatchGateway(client, t.Connectivity)
 	}
 
 	merchant := payment.Merchant{
@@ -210,6 +221,10 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	return t, nil
 }
 
+// DefaultProbeEvery is how often the terminal pings the gateway to follow
+// a network cut or return while nobody pays (config gateway.probe_every).
+const DefaultProbeEvery = 500 * time.Millisecond
+
 // allowedHosts adds the machine's own names (and their mDNS form) to the
 // configured ones: a cash register may call the terminal by its hostname,
 // and a web page cannot make a browser resolve it to something else.
@@ -276,14 +291,10 @@ func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchan
 	return wallets, links, mailer, nil
 }
 
-// online is the forwarder's view of the gateway; without a gateway the
+// online is the terminal's view of the gateway; without a gateway the
 // terminal is offline for good.
 func (t *Terminal) online() bool {
-	if t.Forwarder == nil {
-		return false
-	}
-	st := t.Forwarder.Status()
-	return st.Online || st.CheckedAt.IsZero()
+	return t.Connectivity != nil && t.Connectivity.Online()
 }
 
 func (t *Terminal) health(ctx context.Context) api.Health {
@@ -340,6 +351,13 @@ func (t *Terminal) Run(ctx context.Context, ln net.Listener) error {
 	})
 	if t.Forwarder != nil {
 		g.Go(func() error { return ignoreCancel(t.Forwarder.Run(ctx)) })
+	}
+	if t.Gateway != nil {
+		every := t.Config.Gateway.ProbeEvery
+		if every <= 0 {
+			every = DefaultProbeEvery
+		}
+		g.Go(func() error { return t.Connectivity.Probe(ctx, t.Gateway.Ping, every) })
 	}
 	g.Go(func() error { return t.housekeeping(ctx) })
 	if t.Devices.Screen != nil {
