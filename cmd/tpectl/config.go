@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -10,22 +9,32 @@ import (
 )
 
 // runConfig checks a tpe.toml and prints every problem with its fix.
+// `config --help` is `config check --help`: it is the only subcommand.
 func runConfig(_ context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		args = []string{"check", "--help"}
+	}
 	if len(args) == 0 || args[0] != "check" {
 		return usagef("want `config check FILE`")
 	}
-	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	if err := fs.Parse(args[1:]); err != nil {
-		return usagef("%v", err)
-	}
-	if fs.NArg() != 1 {
-		return usagef("config check takes one file")
-	}
-	c, err := config.Load(fs.Arg(0))
+	fs := newTechFlags("config check", stdout)
+	fs.about("config check FILE", `
+Loads FILE as the terminal does and prints every problem with its fix, or
+the terminal, currency and language it configures. Exits 1 on a problem.
+Every key is described in config/tpe.sample.toml.`,
+		"tpectl config check /etc/tpe/tpe.toml",
+		"tpectl config check config/tpe.sample.toml")
+	pos, err := fs.parse(args[1:])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok (terminal %s, %s, %s)\n", fs.Arg(0), c.Terminal.ID, c.Terminal.Currency, c.Terminal.Language)
+	if len(pos) != 1 {
+		return usagef("config check takes one file")
+	}
+	c, err := config.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (terminal %s, %s, %s)\n", pos[0], c.Terminal.ID, c.Terminal.Currency, c.Terminal.Language)
 	return nil
 }
