@@ -55,22 +55,34 @@ its data directory, and forwards its queue.`,
 	fs.StringVar(&f.cfg, "config", "", "take data_dir, key_file and [gateway] from this tpe.toml")
 	switch sub {
 	case "status":
-		fs.about("offline status [--data DIR | --config FILE] [--json]", offlineSubs[0][1]+".",
+		fs.about("offline status [--data DIR | --config FILE] [--json]", `
+Prints the offline queue: its length and amount, the age of the oldest
+payment, those failing to forward, those declined after forwarding and those
+in flight.`,
 			"tpectl offline status --data /var/lib/tpe --json")
 		fs.BoolVar(&f.json, "json", false, "print JSON")
 	case "list":
-		fs.about("offline list [--data DIR | --config FILE] [--declined] [--json]", offlineSubs[1][1]+".",
+		fs.about("offline list [--data DIR | --config FILE] [--declined] [--json]", `
+Lists the queued offline approvals, oldest first, with the masked card and
+the last forwarding error; --declined lists those the issuer declined after
+forwarding instead.`,
 			"tpectl offline list --data /var/lib/tpe", "tpectl offline list --config /etc/tpe/tpe.toml --declined")
 		fs.BoolVar(&f.json, "json", false, "print JSON")
 		fs.BoolVar(&f.declined, "declined", false, "list the payments the issuer declined after forwarding instead")
 	case "export":
-		fs.about("offline export [--data DIR | --config FILE] [--format csv|json] [--declined]", offlineSubs[2][1]+".",
+		fs.about("offline export [--data DIR | --config FILE] [--format csv|json] [--declined]", `
+Writes the queue (or, with --declined, the payments declined after
+forwarding) as CSV or JSON, without card data beyond brand and last four
+digits.`,
 			"tpectl offline export --data /var/lib/tpe > queue.csv", "tpectl offline export --data /var/lib/tpe --format json")
 		fs.StringVar(&f.format, "format", "csv", "output format: csv or json")
 		fs.BoolVar(&f.json, "json", false, "same as --format json")
 		fs.BoolVar(&f.declined, "declined", false, "export the payments the issuer declined after forwarding instead")
 	case "forward":
-		fs.about("offline forward [--data DIR] (--config FILE | --gateway URL [credentials]) [--json]", offlineSubs[3][1]+`.
+		fs.about("offline forward [--data DIR] (--config FILE | --gateway URL [credentials]) [--json]", `
+Recovers any payment a crash interrupted, then sends the queue to the
+gateway now. The terminal must be stopped: its journal is locked while it
+runs.
 
 Credentials come from the config's [gateway], or from --originator and
 --password (Basic; $TPE_GATEWAY_PASSWORD), or from --token-url, --client-id

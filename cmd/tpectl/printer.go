@@ -145,8 +145,9 @@ The virtual ESC/POS printer of the simulator, on its own.`,
 	switch sub {
 	case "render":
 		fs.about("sim printer render [--width 58|80] IN.bin OUT.png", `
-Prints an ESC/POS capture (IN.bin, e.g. from `+"`tpectl sim printer serve`"+` or a
-test's golden file) on virtual paper and writes it as OUT.png.`,
+Prints an ESC/POS byte stream (IN.bin: captured from a printer's line, or a
+golden file of drivers/escpos/testdata) on virtual paper and writes it as
+OUT.png.`,
 			"tpectl sim printer render --width 58 receipt.bin receipt.png")
 	case "serve":
 		fs.about("sim printer serve --link PATH [--width 58|80] [--out DIR]", `
