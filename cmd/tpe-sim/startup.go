@@ -73,8 +73,11 @@ func freePort(host, busy string) string {
 
 // prepare readies what the simulator keeps between runs: the data
 // directory (moved aside first with --fresh), whose path it prints, and
-// the language fyne sees.
+// the language (checked, and the one fyne sees).
 func prepare(cfg config.Config, f flags, log *slog.Logger) error {
+	if l := cfg.Terminal.Language; l != "fr" && l != "en" {
+		return fmt.Errorf("--lang %q: want fr or en", l)
+	}
 	locale.Use(cfg.Terminal.Language)
 	dir := cfg.DataDir
 	if f.fresh {

@@ -60,6 +60,17 @@ func TestPortTaken(t *testing.T) {
 	}
 }
 
+// TestBadLanguage: a language the terminal does not speak is refused with
+// the ones it does.
+func TestBadLanguage(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "--headless", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--lang", "de")
+	cmd.Env = simEnv()
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), `--lang "de": want fr or en`) {
+		t.Fatalf("got %v, want exit status 1 and the valid languages:\n%s", err, out)
+	}
+}
+
 // TestNoFyneLocaleError: in a C locale (containers, minimal installs) no
 // binary prints fyne's "Error parsing user locale C".
 func TestNoFyneLocaleError(t *testing.T) {
