@@ -130,6 +130,8 @@ func TestWrongValuesListTheValidOnes(t *testing.T) {
 		{[]string{"provision", "--terminal-id", "T1", "--merchant-id", "1", "--merchant-name", "M", "--hardware", "x86"}, []string{"pi", "sim"}},
 		{[]string{"provision", "--terminal-id", "T1", "--merchant-id", "1", "--merchant-name", "M", "--lang", "de"}, []string{"fr", "en"}},
 		{[]string{"provision", "--terminal-id", "T1", "--merchant-id", "1", "--merchant-name", "M", "--nfc-bus", "usb"}, []string{"uart", "i2c", "spi"}},
+		{[]string{"provision", "--terminal-id", "T1", "--merchant-id", "1", "--merchant-name", "M", "--currency", "XXX"}, []string{"EUR", "CHF", "GBP"}},
+		{[]string{"sim", "pn532", "--link", "/nonexistent/link", "--card", "nope"}, strings.Split(profileNames(), ", ")},
 		{[]string{"diag", "--sim", "--sim-fail", "toaster"}, []string{"nfc", "printer", "gateway", "queue"}},
 		{[]string{"nfc", "scan"}, []string{"info", "poll"}},
 		{[]string{"sim", "lcd"}, []string{"pn532", "printer"}},

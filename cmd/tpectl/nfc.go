@@ -118,7 +118,7 @@ card in the field.`,
 		} else {
 			s, err := cardsim.LoadScript(*cardArg)
 			if err != nil {
-				return fmt.Errorf("card %q is neither a profile nor a card script: %w", *cardArg, err)
+				return usagef("--card %q is neither a virtual card profile (%s) nor a card script: %v", *cardArg, profileNames(), err)
 			}
 			card = s
 			if len(s.UID) == 4 || len(s.UID) == 7 || len(s.UID) == 10 {

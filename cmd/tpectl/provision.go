@@ -93,7 +93,7 @@ replaced.`,
 	email := fs.String("merchant-email", "", "merchant e-mail (Z reports)")
 	contract := fs.String("contract", "", "merchant contract number")
 	mcc := fs.String("mcc", "5999", "merchant category code")
-	currency := fs.String("currency", "EUR", "ISO 4217 currency")
+	currency := fs.String("currency", "EUR", "ISO 4217 currency: "+strings.Join(knownCurrencies(), ", "))
 	country := fs.String("country", "FR", "ISO 3166 country")
 	lang := fs.String("lang", "fr", "language: fr or en")
 	hardware := fs.String("hardware", "pi", "hardware map: pi (PN532 on UART, ESC/POS printer, ST7789 display) or sim")
@@ -125,6 +125,9 @@ replaced.`,
 		return err
 	}
 	if err := oneOf("lang", *lang, "fr", "en"); err != nil {
+		return err
+	}
+	if err := oneOf("currency", *currency, knownCurrencies()...); err != nil {
 		return err
 	}
 	if *nfcBus != "" {
