@@ -22,12 +22,17 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // techFlags is a flag set for the technician commands; Parse accepts flags
 // after positional arguments too (`update apply BUNDLE --root /mnt`).
-type techFlags struct{ *flag.FlagSet }
+// --help goes to stdout; a mistake is reported once by main, on stderr,
+// with the usage line, not followed by the whole help.
+type techFlags struct {
+	*flag.FlagSet
+	help io.Writer
+}
 
 func newTechFlags(name string, stdout io.Writer) techFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	return techFlags{fs}
+	fs.SetOutput(io.Discard)
+	return techFlags{fs, stdout}
 }
 
 // about sets what --help prints: the synopsis, a paragraph on the rules a
@@ -57,6 +62,8 @@ func (f techFlags) parse(args []string) ([]string, error) {
 	for {
 		if err := f.FlagSet.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				f.SetOutput(f.help)
+				f.Usage()
 				return nil, errHelp
 			}
 			return nil, usagef("%v", err)

@@ -39,6 +39,11 @@ it, even with --force; the minimum version only ever goes up.`,
 			"tpectl update apply --root /mnt/sdcard tpe-1.4.2-arm64.tpeb")
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "apply", "status", "confirm", "rollback", "check":
+	default:
+		return usagef("unknown update command %q; want apply, status, confirm, rollback or check", sub)
+	}
 	fs := newTechFlags("update "+sub, stdout)
 	root := fs.String("root", "/", "root of the terminal's file system")
 	restart := new(bool)
