@@ -6,15 +6,17 @@ import (
 	"testing"
 )
 
+type helpCase struct {
+	args  string   // the command, without --help
+	usage string   // what the usage line starts with, after "usage: tpectl "
+	flags []string // every flag it takes
+}
+
 // TestEveryCommandAnswersHelp: --help and -h print, on stdout and with exit
 // 0, the usage line of every command and subcommand, each of its flags and
 // an example.
 func TestEveryCommandAnswersHelp(t *testing.T) {
-	tests := []struct {
-		args  string   // the command, without --help
-		usage string   // what the usage line starts with, after "usage: tpectl "
-		flags []string // every flag it takes
-	}{
+	tests := []helpCase{
 		{"version", "version", nil},
 		{"config", "config check FILE", nil},
 		{"config check", "config check FILE", nil},
@@ -60,12 +62,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 	}
 	// Every command of main.go is in the table.
 	for _, c := range commands {
-		if !slices.ContainsFunc(tests, func(tt struct {
-			args, usage string
-			flags       []string
-		}) bool {
-			return tt.args == c.name
-		}) {
+		if !slices.ContainsFunc(tests, func(tt helpCase) bool { return tt.args == c.name }) {
 			t.Errorf("command %q is missing from this test", c.name)
 		}
 	}
