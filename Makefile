@@ -9,6 +9,11 @@ BIN       := bin
 GUI_PKGS  := gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
              libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 BENCH_COUNT ?= 5
+# Port of the simulator's local API: make sim PORT=8181 when 8080 is taken.
+PORT      ?= 8080
+# A package whose staleness tells whether fyne's cgo window driver (GLFW,
+# OpenGL: the slow part of a cold build) is in the Go build cache.
+FYNE_CGO  := fyne.io/fyne/v2/internal/driver/glfw
 
 .DEFAULT_GOAL := help
 .PHONY: help sim test bench lint build cross clean deps-gui
@@ -27,14 +32,15 @@ deps-gui: ## install the system packages the windowed build needs (asks for root
 
 build: deps-gui ## build all four binaries natively (cgo + fyne) into bin/
 	@mkdir -p $(BIN)
-	@echo "make: building (a cold cgo build of fyne takes ~3 minutes)"
+	@if [ "$$($(GO) list -f '{{.Stale}}' $(FYNE_CGO) 2>/dev/null)" != false ]; then \
+	  echo "make: fyne's cgo window driver is not in the Go build cache yet: this build takes ~3 minutes, later ones seconds"; fi
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
-sim: build ## build and run the desktop simulator (headless when there is no display)
+sim: build ## build and run the desktop simulator (headless without a display); PORT=8181 for another API port
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
-	  echo "make: no display found: running tpe-sim --headless (API on http://127.0.0.1:8080, see docs/api.md)"; \
-	  $(BIN)/tpe-sim --headless; \
-	else $(BIN)/tpe-sim; fi
+	  echo "make: no display found: running tpe-sim --headless (API on http://127.0.0.1:$(PORT), see docs/api.md)"; \
+	  $(BIN)/tpe-sim --headless --listen 127.0.0.1:$(PORT); \
+	else $(BIN)/tpe-sim --listen 127.0.0.1:$(PORT); fi
 
 test: ## run every test headless (no cgo, fyne software driver) and go vet
 	CGO_ENABLED=0 $(GO) test -tags ci ./...

@@ -39,6 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [-v]\n       gatewaysim version\n\nflags:\n")
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -17,9 +17,12 @@ func TestVersionAndHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "gatewaysim ") {
 		t.Fatalf("version: %d %q", code, out.String())
 	}
-	out.Reset()
-	if code := run(context.Background(), []string{"--help"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "--listen") {
-		t.Fatalf("help: %d %q", code, errb.String())
+	for _, h := range []string{"--help", "-h"} {
+		out.Reset()
+		errb.Reset()
+		if code := run(context.Background(), []string{h}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "--listen") || !strings.Contains(errb.String(), "example:") {
+			t.Fatalf("%s: %d %q", h, code, errb.String())
+		}
 	}
 	if code := run(context.Background(), []string{"--bogus"}, &out, &errb); code != 2 {
 		t.Fatalf("bad flag: exit %d, want 2", code)

@@ -25,6 +25,7 @@ type flags struct {
 	lang     string
 	pace     bool
 	verbose  bool
+	fresh    bool
 }
 
 func main() {
@@ -45,10 +46,8 @@ func main() {
 	fs.StringVar(&f.lang, "lang", "", "fr or en (default: the config's, fr)")
 	fs.BoolVar(&f.pace, "pace", false, "pace the emulated PN532 at its baud rate (real timing)")
 	fs.BoolVar(&f.verbose, "v", false, "debug logging")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "tpe-sim %s — the TPE terminal with emulated peripherals\n\nusage: tpe-sim [flags] | tpe-sim version\n\n", config.Version)
-		fs.PrintDefaults()
-	}
+	fs.BoolVar(&f.fresh, "fresh", false, "start with an empty data directory: the old one is moved aside as DIR.old-TIMESTAMP, never deleted")
+	fs.Usage = func() { printUsage(fs) }
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
 			return
@@ -105,18 +104,21 @@ func run(ctx context.Context, f flags, stderr io.Writer) error {
 	if err := checkListen(cfg.API.Listen, cfg.API.Token); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	ln, err := net.Listen("tcp", cfg.API.Listen)
+	if err != nil {
+		return listenError(cfg.API.Listen, err)
+	}
+	if err := prepare(cfg, f, log); err != nil {
+		ln.Close()
 		return err
 	}
 	if err := config.CheckKeyFile(cfg.DataDir, cfg.Offline.KeyFile); err != nil {
+		ln.Close()
 		return err
 	}
 	if err := moveOldKey(cfg.DataDir, cfg.Offline.KeyFile, log); err != nil {
+		ln.Close()
 		return err
-	}
-	ln, err := net.Listen("tcp", cfg.API.Listen)
-	if err != nil {
-		return fmt.Errorf("api.listen: %w", err)
 	}
 	w, err := openWorld(ctx, cfg, f, log)
 	if err != nil {

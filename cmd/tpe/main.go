@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"tpe/cmd/internal/locale"
 	"tpe/cmd/internal/sdnotify"
 	"tpe/cmd/internal/terminal"
 	"tpe/config"
@@ -25,8 +26,9 @@ func main() {
 	cfgPath := fs.String("config", "/etc/tpe/tpe.toml", "configuration file")
 	headless := fs.Bool("headless", false, "no cashier UI: the terminal is driven through the local API")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "tpe %s — payment terminal\n\nusage: tpe [flags] | tpe version\n\n", config.Version)
+		fmt.Fprintf(fs.Output(), "tpe %s — payment terminal\n\nusage: tpe [flags] | tpe version\n\nflags:\n", config.Version)
 		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), "\nexample:\n  tpe --config /etc/tpe/tpe.toml\n  tpe --config /etc/tpe/tpe.toml --headless\n")
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
@@ -48,6 +50,7 @@ func run(ctx context.Context, cfgPath string, headless bool) error {
 	if err != nil {
 		return err
 	}
+	locale.Use(cfg.Terminal.Language)
 	log, closeLog, err := logger(cfg.Log)
 	if err != nil {
 		return err

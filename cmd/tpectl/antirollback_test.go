@@ -54,31 +54,3 @@ func TestAntiRollbackCommands(t *testing.T) {
 		t.Fatalf("damaged floor file: exit %d\n%s%s", code, out, errs)
 	}
 }
-
-// TestEveryCommandAnswersHelp: `--help` prints something and exits 0 for
-// every command and subcommand.
-func TestEveryCommandAnswersHelp(t *testing.T) {
-	tests := [][]string{{"help"}, {"--help"}}
-	for _, c := range commands {
-		tests = append(tests, []string{c.name, "--help"})
-	}
-	for _, sub := range []string{"config check", "emv run", "nfc info", "nfc poll", "printer test", "display test",
-		"sim pn532", "sim printer render", "sim printer serve", "auth verify-id-token", "offline status", "offline list",
-		"offline export", "offline forward", "bundle build", "bundle sign", "bundle verify", "bundle keygen",
-		"update apply", "update status", "update confirm", "update rollback", "update check", "logs export"} {
-		tests = append(tests, append(strings.Fields(sub), "--help"))
-	}
-	for _, args := range tests {
-		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			code, out, errs := techRun(t, args...)
-			if code != 0 || out == "" {
-				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 0 and help on stdout", code, out, errs)
-			}
-		})
-	}
-	for _, args := range [][]string{{"update", "apply", "--help"}, {"update", "rollback", "--help"}, {"bundle", "build", "--help"}} {
-		if _, out, _ := techRun(t, args...); !strings.Contains(out, "minimum version") {
-			t.Errorf("%v does not explain the minimum version:\n%s", args, out)
-		}
-	}
-}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,22 +22,31 @@ import (
 // prints its claims as JSON. TOKEN "-" reads it from standard input, which
 // keeps it out of the shell history.
 func runAuth(ctx context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		args = []string{"verify-id-token", "--help"}
+	}
 	if len(args) == 0 || args[0] != "verify-id-token" {
 		return usagef("auth: want the subcommand verify-id-token")
 	}
-	fs := flag.NewFlagSet("auth verify-id-token", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	issuer := fs.String("issuer", "", "issuer URL (its /.well-known/openid-configuration is read)")
-	audience := fs.String("audience", "", "our client ID, which aud must contain")
+	fs := newTechFlags("auth verify-id-token", stdout)
+	fs.about("auth verify-id-token --issuer URL --audience AUD [--ca FILE] [--skew D] TOKEN|-", `
+Verifies an OpenID Connect ID token the way the terminal does (discovery,
+JWKS, signature, iss, aud, exp; OIDC Core 3.1.3.7) and prints its claims as
+JSON. TOKEN "-" reads it from standard input, which keeps it out of the
+shell history.`,
+		"tpectl auth verify-id-token --issuer http://127.0.0.1:8480 --audience t42 - < token.jwt")
+	issuer := fs.String("issuer", "", "issuer URL; its /.well-known/openid-configuration is read (required)")
+	audience := fs.String("audience", "", "our client ID, which aud must contain (required)")
 	caFile := fs.String("ca", "", "PEM file of a CA to trust for the issuer (default: system roots)")
-	skew := fs.Duration("skew", time.Minute, "clock-skew leeway (at most 5m)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usagef("auth verify-id-token: %v", err)
+	skew := fs.Duration("skew", time.Minute, "clock-skew leeway, a duration up to 5m")
+	pos, err := fs.parse(args[1:])
+	if err != nil {
+		return err
 	}
-	if *issuer == "" || *audience == "" || fs.NArg() != 1 {
+	if *issuer == "" || *audience == "" || len(pos) != 1 {
 		return usagef("auth verify-id-token: --issuer, --audience and one TOKEN are required")
 	}
-	raw := fs.Arg(0)
+	raw := pos[0]
 	if raw == "-" {
 		b, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<10))
 		if err != nil {

@@ -17,9 +17,15 @@ func runBundle(_ context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usagef("want `bundle build|sign|verify|keygen`")
 	}
-	if askedHelp(args[:1]) {
-		fmt.Fprint(stdout, bundleHelp)
-		return errHelp
+	if helpFirst(args) {
+		return subHelp(stdout, "bundle build|sign|verify|keygen [flags]", "Signed update bundles (docs/provisioning.md §4).",
+			[][2]string{{"build", "make an unsigned bundle: --version, --binary, --out [--unit] [--min-version]"},
+				{"sign", "add an ed25519 signature: --key KEY FILE"},
+				{"verify", "check a bundle against trusted keys: --pubkey PUB FILE"},
+				{"keygen", "make a release key pair: --out PREFIX"}},
+			"tpectl bundle keygen --out release",
+			"tpectl bundle build --version 1.4.2 --binary bin/tpe-linux-arm64 --unit scripts/systemd/tpe.service --out tpe-1.4.2.tpeb",
+			"tpectl bundle sign --key release.key tpe-1.4.2.tpeb")
 	}
 	switch args[0] {
 	case "build":
@@ -34,18 +40,6 @@ func runBundle(_ context.Context, args []string, stdout io.Writer) error {
 	return usagef("unknown bundle command %q; want build, sign, verify or keygen", args[0])
 }
 
-const bundleHelp = `usage: tpectl bundle COMMAND [FLAGS]
-
-Signed update bundles (docs/provisioning.md §4):
-
-  build    make an unsigned bundle: --version, --binary, --out [--min-version]
-  sign     add an ed25519 signature: --key KEY FILE
-  verify   check a bundle against trusted keys: --pubkey PUB FILE
-  keygen   make a release key pair: --out PREFIX
-
-Run ` + "`tpectl bundle COMMAND --help`" + ` for a command's flags.
-`
-
 func bundleBuild(args []string, stdout io.Writer) error {
 	fs := newTechFlags("bundle build", stdout)
 	fs.about("bundle build --version V --binary FILE --out FILE [--unit FILE] [--migrations DIR] [--min-version V]", `
@@ -56,11 +50,12 @@ Writes an unsigned bundle; sign it with `+"`tpectl bundle sign`"+`.
 bundle, it refuses to install or roll back to any version below it, even
 with --force, and the floor can never be lowered on the device. The default
 is none: raising the floor is a deliberate release decision (a flaw fixed in
-that version), not something every build does. It must not exceed --version.`)
+that version), not something every build does. It must not exceed --version.`,
+		"tpectl bundle build --version 1.4.2 --binary bin/tpe-linux-arm64 --unit scripts/systemd/tpe.service --out tpe-1.4.2-arm64.tpeb")
 	version := fs.String("version", "", "semantic version of the release, e.g. 1.4.2 (required)")
 	minVersion := fs.String("min-version", "", "oldest version terminals may run once they confirmed this bundle, e.g. 1.4.0 (default: none; irreversible on the terminals)")
 	binary := fs.String("binary", "", "terminal binary stamped with the version, e.g. bin/tpe-linux-arm64 from scripts/cross-build.sh (required)")
-	unit := fs.String("unit", "", "systemd unit to ship (scripts/tpe.service)")
+	unit := fs.String("unit", "", "systemd unit to ship, e.g. scripts/systemd/tpe.service")
 	migrations := fs.String("migrations", "", "directory of config migrations")
 	out := fs.String("out", "", "bundle file to write, e.g. tpe-1.4.2-arm64.tpeb (required)")
 	if pos, err := fs.parse(args); err != nil {
@@ -89,6 +84,8 @@ that version), not something every build does. It must not exceed --version.`)
 
 func bundleSign(args []string, stdout io.Writer) error {
 	fs := newTechFlags("bundle sign", stdout)
+	fs.about("bundle sign --key KEY FILE", "Adds an ed25519 signature by KEY to the bundle FILE, in place.",
+		"tpectl bundle sign --key release.key tpe-1.4.2-arm64.tpeb")
 	key := fs.String("key", "", "ed25519 private key (PEM, from `tpectl bundle keygen`) (required)")
 	pos, err := fs.parse(args)
 	if err != nil {
@@ -111,6 +108,11 @@ func bundleSign(args []string, stdout io.Writer) error {
 
 func bundleVerify(args []string, stdout io.Writer) error {
 	fs := newTechFlags("bundle verify", stdout)
+	fs.about("bundle verify (--pubkey PUB ... | --root DIR) FILE", `
+Checks the bundle's signatures and every file's hash against the trusted
+keys, as a terminal does before installing it, and lists its content.`,
+		"tpectl bundle verify --pubkey release.pub tpe-1.4.2-arm64.tpeb",
+		"tpectl bundle verify --root /mnt/sdcard tpe-1.4.2-arm64.tpeb")
 	var pubs multiFlag
 	fs.Var(&pubs, "pubkey", "trusted public key (PEM); repeatable")
 	root := fs.String("root", "", "trust the keys a terminal root trusts (ROOT/"+bundle.TrustedDir+")")
@@ -153,6 +155,10 @@ func bundleVerify(args []string, stdout io.Writer) error {
 
 func bundleKeygen(args []string, stdout io.Writer) error {
 	fs := newTechFlags("bundle keygen", stdout)
+	fs.about("bundle keygen --out PREFIX", `
+Makes a release key pair: PREFIX.key (secret: keep it offline, never on a
+terminal) and PREFIX.pub (install it with `+"`tpectl provision --trust`"+`).`,
+		"tpectl bundle keygen --out release")
 	out := fs.String("out", "", "prefix of the key files: PREFIX.key (secret, 0600) and PREFIX.pub (required)")
 	if pos, err := fs.parse(args); err != nil {
 		return err

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,31 +9,33 @@ import (
 )
 
 // runConfig checks a tpe.toml and prints every problem with its fix.
+// `config --help` is `config check --help`: it is the only subcommand.
 func runConfig(_ context.Context, args []string, stdout io.Writer) error {
-	const help = "usage: tpectl config check FILE\n\nChecks a tpe.toml exactly as tpe does at start (api.token included) and prints every problem with its fix."
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-		fmt.Fprintln(stdout, help)
-		return nil
+	if helpFirst(args) {
+		args = []string{"check", "--help"}
 	}
 	if len(args) == 0 || args[0] != "check" {
 		return usagef("want `config check FILE`")
 	}
-	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, help)
-			return nil
-		}
-		return usagef("%v", err)
-	}
-	if fs.NArg() != 1 {
-		return usagef("config check takes one file")
-	}
-	c, err := config.Load(fs.Arg(0))
+	fs := newTechFlags("config check", stdout)
+	fs.about("config check FILE", `
+Loads FILE exactly as tpe does at start (api.token and offline.key_file
+included) and prints every problem with its fix, or
+the terminal, currency and language it configures. Exits 1 on a problem.
+Every key is described in config/tpe.sample.toml.`,
+		"tpectl config check /etc/tpe/tpe.toml",
+		"tpectl config check config/tpe.sample.toml")
+	pos, err := fs.parse(args[1:])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok (terminal %s, %s, %s)\n", fs.Arg(0), c.Terminal.ID, c.Terminal.Currency, c.Terminal.Language)
+	if len(pos) != 1 {
+		return usagef("config check takes one file")
+	}
+	c, err := config.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (terminal %s, %s, %s)\n", pos[0], c.Terminal.ID, c.Terminal.Currency, c.Terminal.Language)
 	return nil
 }

@@ -15,10 +15,18 @@ import (
 // runDiag self-tests every peripheral and service and prints the fixes.
 func runDiag(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newTechFlags("diag", stdout)
+	fs.about("diag [--config FILE | --sim] [--tap] [--print [--scan]] [--json]", `
+Self-tests every peripheral and service of the terminal (reader, printer,
+display, scanner, gateway, token, clock, disk, journal, queue) and prints
+each check with the fix for a failure. Exits 1 when a check fails. --sim
+runs the same checks on the emulated terminal, on any machine.`,
+		"tpectl diag --sim",
+		"tpectl diag --config /etc/tpe/tpe.toml --tap --print",
+		"tpectl diag --sim --sim-fail printer,gateway --json")
 	cfgPath := fs.String("config", "", "the terminal's config (default ROOT/etc/tpe/tpe.toml)")
 	root := fs.String("root", "/", "root the config's paths are under (the mounted SD card)")
 	sim := fs.Bool("sim", false, "test the emulated terminal (device/sim + gateway simulator): works on any machine")
-	simFail := fs.String("sim-fail", "", "with --sim, inject faults: comma-separated "+strings.Join(diag.Faults, ","))
+	simFail := fs.String("sim-fail", "", "with --sim, inject faults, comma-separated: "+strings.Join(diag.Faults, ", "))
 	asJSON := fs.Bool("json", false, "print JSON")
 	tap := fs.Bool("tap", false, "test card detection: you will be asked to tap a test card")
 	print := fs.Bool("print", false, "print the test page")

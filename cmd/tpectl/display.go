@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,36 +27,60 @@ import (
 // With --screen all, --out is a directory and every screen is written in
 // French and English as SCREEN-LANG-WxH.png.
 func runDisplay(ctx context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		args = []string{"test", "--help"}
+	}
 	if len(args) == 0 || args[0] != "test" {
 		return usagef("missing subcommand: test")
 	}
-	fs := flag.NewFlagSet("display test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	names := make([]string, 0, len(customer.Screens()))
-	for _, s := range customer.Screens() {
-		names = append(names, s.String())
-	}
-	screen := fs.String("screen", "", "screen to render: "+strings.Join(names, ", ")+", or all")
+	fs := newTechFlags("display test", stdout)
+	fs.about("display test --screen NAME|all --out FILE.png|DIR [flags]", `
+Renders a customer-display screen through the real display driver into the
+emulated panel (ST7789 on SPI, or SSD1306 on I2C for the 128x64 and 128x32
+sizes) and writes what the glass shows as PNG. With --screen all, --out is a
+directory and every screen is written in French and English as
+SCREEN-LANG-WxH.png.`,
+		"tpectl display test --screen qr --amount 1250 --lang fr --out qr.png",
+		"tpectl display test --screen all --merchant \"Boulangerie du Port\" --out screens/")
+	screens := append(screenNames(), "all")
+	screen := fs.String("screen", "", "screen to render: "+strings.Join(screens, ", ")+" (required)")
 	amount := fs.Int64("amount", 1250, "amount in minor units")
-	currency := fs.String("currency", "EUR", "ISO 4217 currency code")
+	currency := fs.String("currency", "EUR", "ISO 4217 currency code: "+strings.Join(knownCurrencies(), ", "))
 	lang := fs.String("lang", "fr", "language: fr or en")
 	payload := fs.String("payload", "https://qr.alipay.com/bax03070lgsbxpqdytk9006d", "QR payload (qr screen)")
 	merchant := fs.String("merchant", "", "merchant name shown on the screens")
-	reason := fs.String("reason", "declined", "decline reason (declined screen)")
+	reason := fs.String("reason", "declined", "decline reason (declined screen): "+strings.Join(reasonNames(), ", "))
 	wallets := fs.String("wallets", "Alipay,GCash,Kakao Pay,Touch 'n Go,TrueMoney", "comma-separated wallet names (qr screen)")
 	remaining := fs.Duration("remaining", 4*time.Minute+32*time.Second, "time left on the QR code (qr screen)")
 	email := fs.String("email", "jean.dupont@example.com", "address the link went to (link-sent screen)")
-	size := fs.String("size", "240x320", "panel: 240x320, 240x240, 135x240 (ST7789) or 128x64, 128x32 (SSD1306)")
-	rotation := fs.Int("rotation", 0, "panel rotation: 0, 90, 180 or 270")
-	out := fs.String("out", "", "PNG file to write (a directory with --screen all)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usagef("%v", err)
+	size := fs.String("size", "240x320", "panel: "+strings.Join(panelSizes, ", ")+" (the last two are SSD1306 OLEDs)")
+	rotation := fs.Int("rotation", 0, "panel rotation in degrees: 0, 90, 180 or 270")
+	out := fs.String("out", "", "PNG file to write, a directory with --screen all (required)")
+	if pos, err := fs.parse(args[1:]); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("display test takes no arguments, got %q", pos)
 	}
 	if *screen == "" || *out == "" {
 		return usagef("--screen and --out are required")
 	}
-	if *lang != "fr" && *lang != "en" {
-		return usagef("--lang must be fr or en")
+	if err := oneOf("screen", *screen, screens...); err != nil {
+		return err
+	}
+	if err := oneOf("lang", *lang, "fr", "en"); err != nil {
+		return err
+	}
+	if err := oneOf("size", *size, panelSizes...); err != nil {
+		return err
+	}
+	if err := oneOfInt("rotation", *rotation, 0, 90, 180, 270); err != nil {
+		return err
+	}
+	if err := oneOf("reason", *reason, reasonNames()...); err != nil {
+		return err
+	}
+	if err := oneOf("currency", strings.ToUpper(*currency), knownCurrencies()...); err != nil {
+		return err
 	}
 	var w, h int
 	if _, err := fmt.Sscanf(*size, "%dx%d", &w, &h); err != nil {
@@ -103,6 +126,30 @@ func runDisplay(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// panelSizes are the customer displays the emulators model: ST7789 TFTs
+// (device/sim.NewDisplay) and SSD1306 OLEDs.
+var panelSizes = []string{"240x320", "240x240", "135x240", "128x64", "128x32"}
+
+func screenNames() []string {
+	var names []string
+	for _, s := range customer.Screens() {
+		names = append(names, s.String())
+	}
+	return names
+}
+
+// reasonNames lists the decline reasons by name: every Reason from 0 on
+// whose name parses back (past the last one, String answers "reason(N)").
+func reasonNames() []string {
+	var names []string
+	for r := customer.Reason(0); ; r++ {
+		if _, err := customer.ParseReason(r.String()); err != nil {
+			return names
+		}
+		names = append(names, r.String())
+	}
 }
 
 // renderToFile shows f on a fresh emulated panel and writes what the glass

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -42,41 +41,41 @@ type emvJSON struct {
 }
 
 func runEMV(ctx context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		args = []string{"run", "--help"}
+	}
 	if len(args) == 0 || args[0] != "run" {
 		return usagef("emv: want the subcommand run")
 	}
-	fs := flag.NewFlagSet("emv run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	cardArg := fs.String("card", "", "virtual card profile ("+profileNames()+") or a *.card.json file")
-	amount := fs.Int64("amount", -1, "amount in minor units")
-	currency := fs.String("currency", "EUR", "ISO 4217 currency code")
-	country := fs.String("country", "FR", "terminal country, ISO 3166 alpha-2")
+	fs := newTechFlags("emv run", stdout)
+	fs.about("emv run --card PROFILE|FILE --amount MINOR [--currency EUR] [--country FR] [--floor-limit MINOR] [--refund] [--json]", `
+Runs the terminal's EMV kernel against a virtual card (a profile of
+payment/emv/cardsim) or a scripted one (a *.card.json file) and prints the
+outcome, the card's masked number, the cryptogram type, the CVM and the TVR.`,
+		"tpectl emv run --card visa-credit --amount 1250",
+		"tpectl emv run --card mastercard --amount 800 --floor-limit 3000 --json")
+	cardArg := fs.String("card", "", "virtual card profile ("+profileNames()+") or a *.card.json file (required)")
+	amount := fs.Int64("amount", 0, "amount in minor units, e.g. 1250 for 12.50 (required)")
+	currency := fs.String("currency", "EUR", "ISO 4217 currency code: "+strings.Join(sortedKeys(currencies), ", "))
+	country := fs.String("country", "FR", "terminal country, ISO 3166 alpha-2: "+strings.Join(sortedKeys(countries), ", "))
 	floor := fs.Int64("floor-limit", 0, "contactless floor limit in minor units (0: everything online)")
 	refund := fs.Bool("refund", false, "run a refund instead of a purchase")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, "usage: tpectl emv run --card PROFILE|FILE --amount MINOR [--currency EUR] [--country FR] [--floor-limit MINOR] [--refund] [--json]")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return nil
-		}
-		return usagef("emv run: %v", err)
+	if pos, err := fs.parse(args[1:]); err != nil {
+		return err
+	} else if len(pos) != 0 {
+		return usagef("emv run: unexpected argument %q", pos[0])
 	}
-	if fs.NArg() != 0 {
-		return usagef("emv run: unexpected argument %q", fs.Arg(0))
-	}
-	if *cardArg == "" || *amount < 0 {
+	if *cardArg == "" || !fs.set("amount") || *amount < 0 {
 		return usagef("emv run: --card and --amount (minor units, >= 0) are required")
 	}
-	cur, ok := currencies[strings.ToUpper(*currency)]
-	if !ok {
-		return usagef("emv run: unknown currency %q", *currency)
+	if err := oneOf("currency", strings.ToUpper(*currency), sortedKeys(currencies)...); err != nil {
+		return err
 	}
-	cc, ok := countries[strings.ToUpper(*country)]
-	if !ok {
-		return usagef("emv run: unknown country %q", *country)
+	if err := oneOf("country", strings.ToUpper(*country), sortedKeys(countries)...); err != nil {
+		return err
 	}
+	cur, cc := currencies[strings.ToUpper(*currency)], countries[strings.ToUpper(*country)]
 
 	// A profile name wins; anything else is a scripted card file.
 	var card emv.Card

@@ -12,6 +12,12 @@ import (
 // runFlash copies a bundle to a mounted root or over SSH and installs it.
 func runFlash(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newTechFlags("flash", stdout)
+	fs.about("flash --target DIR|user@host[:port] [flags] BUNDLE", `
+Installs a signed bundle on a terminal: on its root mounted at DIR (an SD
+card), or over SSH, resuming an interrupted transfer. The terminal verifies
+the signature and applies it as `+"`tpectl update apply`"+` does (same refusals).`,
+		"tpectl flash --target /mnt/sdcard tpe-1.4.2-arm64.tpeb",
+		"tpectl flash --target root@192.168.1.42 --identity ~/.ssh/tpe tpe-1.4.2-arm64.tpeb")
 	targetS := fs.String("target", "", "mounted root of the terminal (DIR) or user@host[:port] (required)")
 	identity := fs.String("identity", "", "SSH private key (default: the SSH agent)")
 	knownHosts := fs.String("known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")

@@ -13,10 +13,19 @@ import (
 
 // runLogs exports the redacted support bundle.
 func runLogs(ctx context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		args = []string{"export", "--help"}
+	}
 	if len(args) == 0 || args[0] != "export" {
 		return usagef("want `logs export --root DIR --out FILE`")
 	}
 	fs := newTechFlags("logs export", stdout)
+	fs.about("logs export --root DIR --out FILE [--config FILE]", `
+Writes the support bundle: the terminal's logs, config, update state and
+journal statistics, with card numbers, tokens and secrets masked. It holds
+no key and no journal; send it to support.`,
+		"tpectl logs export --out support-T0000042.tar.gz",
+		"tpectl logs export --root /mnt/sdcard --out support.tar.gz")
 	root := fs.String("root", "/", "root of the terminal's file system")
 	out := fs.String("out", "", "support bundle to write, e.g. support-T0000042.tar.gz (required)")
 	cfg := fs.String("config", "", "config file (default ROOT/etc/tpe/tpe.toml)")

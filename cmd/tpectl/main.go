@@ -12,32 +12,35 @@ import (
 	"tpe/config"
 )
 
-// command is one tpectl subcommand. run gets the arguments after its name.
+// command is one tpectl subcommand. run gets the arguments after its name
+// and answers --help and -h itself, with its usage line, its flags and an
+// example.
 type command struct {
 	name    string
-	summary string
+	usage   string // the synopsis, after "tpectl "
+	summary string // what it does, for `tpectl help`
 	run     func(ctx context.Context, args []string, stdout io.Writer) error
 }
 
 // commands is the whole CLI, in the order `tpectl help` lists it. Each
 // subcommand lives in its own file, named after it.
 var commands = []command{
-	{"version", "print the version", runVersion},
-	{"config", "check a tpe.toml: config check FILE", runConfig},
-	{"emv", "run the EMV kernel against a virtual or scripted card: emv run --card PROFILE|FILE --amount MINOR", runEMV},
-	{"nfc", "talk to a PN532 reader: nfc info|poll --port PATH [--baud N]", runNFC},
-	{"printer", "print a test page: printer test --port PATH [--width 58|80]", runPrinter},
-	{"display", "render a customer-display screen: display test --screen NAME --out FILE.png", runDisplay},
-	{"sim", "run an emulated chip: sim pn532 --link PATH | sim printer render|serve …", runSim},
-	{"auth", "check tokens: auth verify-id-token --issuer URL --audience AUD TOKEN", runAuth},
-	{"offline", "offline queue: offline status|list|export|forward [--data DIR]", runOffline},
-	{"provision", "write terminal identity, config and keys: provision --root DIR --terminal-id ID [--api-tls] …", runProvision},
-	{"tls", "print the SHA-256 fingerprint of the API's certificate to pin: tls fingerprint [CERT.pem | --root DIR]", runTLS},
-	{"diag", "self-test every peripheral and service: diag [--config FILE | --sim] [--json]", runDiag},
-	{"bundle", "update bundles: bundle build|sign|verify|keygen", runBundle},
-	{"update", "A/B updates: update apply|status|confirm|rollback|check --root DIR", runUpdate},
-	{"flash", "install a bundle on a device: flash --target DIR|user@host BUNDLE", runFlash},
-	{"logs", "support bundle, redacted: logs export --root DIR --out FILE", runLogs},
+	{"version", "version", "print the version", runVersion},
+	{"config", "config check FILE", "check a tpe.toml and print every problem with its fix", runConfig},
+	{"emv", "emv run --card PROFILE|FILE --amount MINOR [flags]", "run the EMV kernel against a virtual or scripted card", runEMV},
+	{"nfc", "nfc info|poll --port PATH [--baud N]", "talk to a PN532 reader on a serial line", runNFC},
+	{"printer", "printer test --port PATH [--width 58|80]", "print a test page on a receipt printer", runPrinter},
+	{"display", "display test --screen NAME --out FILE.png [flags]", "render a customer-display screen to PNG", runDisplay},
+	{"sim", "sim pn532|printer [COMMAND] [flags]", "run an emulated chip (PN532 reader, ESC/POS printer)", runSim},
+	{"auth", "auth verify-id-token --issuer URL --audience AUD TOKEN", "verify an OpenID Connect ID token", runAuth},
+	{"offline", "offline status|list|export|forward [flags]", "inspect and forward the offline queue", runOffline},
+	{"provision", "provision --root DIR --terminal-id ID --merchant-id ID --merchant-name NAME [--api-tls] [flags]", "write terminal identity, config and keys", runProvision},
+	{"tls", "tls fingerprint [CERT.pem | --root DIR]", "print the SHA-256 fingerprint of the API's certificate for cash registers to pin", runTLS},
+	{"diag", "diag [--config FILE | --sim] [--json]", "self-test every peripheral and service", runDiag},
+	{"bundle", "bundle build|sign|verify|keygen [flags]", "build, sign and verify update bundles", runBundle},
+	{"update", "update apply|status|confirm|rollback|check --root DIR [flags]", "A/B updates of a terminal", runUpdate},
+	{"flash", "flash --target DIR|user@host BUNDLE", "install a bundle on a device", runFlash},
+	{"logs", "logs export --root DIR --out FILE", "write the redacted support bundle", runLogs},
 }
 
 // usageError is a mistake in how the command was called; main prints the
@@ -77,6 +80,10 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 && args[0] == "help" {
+		// `tpectl help nfc info` is `tpectl nfc info --help`.
+		args = append(args[1:], "--help")
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return 0
@@ -94,14 +101,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		var ue usageError
 		if errors.As(err, &ue) && askedHelp(args[1:]) {
-			// `tpectl CMD --help` where CMD (or its subcommand) has no
-			// help of its own: its usage line is the answer.
-			fmt.Fprintf(stdout, "usage: tpectl %s\n", c.summary)
+			// A safety net: every command answers --help itself
+			// (TestEveryCommandAnswersHelp), but help must never fail.
+			fmt.Fprintf(stdout, "usage: tpectl %s\n", c.usage)
 			return 0
 		}
 		fmt.Fprintf(stderr, "tpectl %s: %v\n", c.name, err)
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "usage: tpectl %s\n", c.summary)
+			fmt.Fprintf(stderr, "usage: tpectl %s\nRun `tpectl %s --help` for its flags and an example.\n", c.usage, c.name)
 		}
 		return 1
 	}
@@ -115,10 +122,18 @@ func usage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun `tpectl COMMAND --help` for a command's flags.")
+	fmt.Fprintln(w, "\nRun `tpectl COMMAND --help` for a command's flags and an example.")
+	printExamples(w, []string{"tpectl diag --sim", "tpectl display test --help"})
 }
 
-func runVersion(_ context.Context, _ []string, stdout io.Writer) error {
+func runVersion(_ context.Context, args []string, stdout io.Writer) error {
+	fs := newTechFlags("version", stdout)
+	fs.about("version", "Prints the version of this tpectl.", "tpectl version")
+	if pos, err := fs.parse(args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("version takes no arguments, got %q", pos)
+	}
 	fmt.Fprintf(stdout, "tpectl %s\n", config.Version)
 	return nil
 }

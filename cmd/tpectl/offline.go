@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,59 +30,82 @@ type offlineFlags struct {
 	terminalID             string
 }
 
-const offlineUsage = `tpectl offline status|list|export|forward [flags]
-
-  status   queue length, amount, oldest age, forward-declined, in-flight,
-           records still holding sealed card data (queued approvals only)
-  list     the queued offline approvals, oldest first (--declined: those the
-           issuer declined after forwarding)
-  export   the queue as CSV (default) or JSON (--format json), without card data
-  forward  send the queue to the gateway now (--gateway URL); the terminal
-           must be stopped (the journal is locked while it runs)
-
-flags:
-  --data DIR        data directory holding journal.db (default /var/lib/tpe)
-  --key FILE        device key (default: the first that exists of
-                    /etc/tpe/private/device.key, DIR-keys/device.key (tpe-sim)
-                    and DIR/device.key (a data directory from an older release))
-  --config FILE     take data_dir, key_file and [gateway] from a tpe.toml
-  --json            machine-readable output (status, list)
-  --gateway URL     gateway base URL (forward)
-  --originator ID --password PW              Basic credentials, or
-  --token-url URL --client-id ID --client-secret S   OAuth2 client credentials
-  --terminal-id ID  terminal ID sent with forwarded sales`
+// offlineSubs are the offline subcommands and what each does.
+var offlineSubs = [][2]string{
+	{"status", "queue length, amount, oldest age, forward-declined, in flight, records still holding sealed card data (queued approvals only)"},
+	{"list", "the queued offline approvals, oldest first (--declined: those the issuer declined after forwarding)"},
+	{"export", "the queue as CSV (default) or JSON (--format json), without card data"},
+	{"forward", "send the queue to the gateway now; the terminal must be stopped (the journal is locked while it runs)"},
+}
 
 func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stdout, offlineUsage)
-		return nil
+	if len(args) == 0 || helpFirst(args) {
+		return subHelp(stdout, "offline status|list|export|forward [--data DIR | --config FILE] [flags]", `
+Reads the offline journal (journal.db) of a stopped terminal, or of a copy of
+its data directory, and forwards its queue.`,
+			offlineSubs, "tpectl offline status --data /var/lib/tpe",
+			"tpectl offline forward --config /etc/tpe/tpe.toml")
 	}
 	sub := args[0]
 	var f offlineFlags
-	fs := flag.NewFlagSet("offline "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.data, "data", "", "")
-	fs.StringVar(&f.key, "key", "", "")
-	fs.StringVar(&f.cfg, "config", "", "")
-	fs.StringVar(&f.format, "format", "csv", "")
-	fs.BoolVar(&f.json, "json", false, "")
-	fs.BoolVar(&f.declined, "declined", false, "")
-	fs.StringVar(&f.gateway, "gateway", "", "")
-	fs.StringVar(&f.originator, "originator", "", "")
-	fs.StringVar(&f.password, "password", "", "")
-	fs.StringVar(&f.tokenURL, "token-url", "", "")
-	fs.StringVar(&f.clientID, "client-id", "", "")
-	fs.StringVar(&f.clientSecret, "client-secret", "", "")
-	fs.StringVar(&f.terminalID, "terminal-id", "", "")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stdout, offlineUsage)
-			return nil
-		}
-		return usagef("offline %s: %v", sub, err)
+	fs := newTechFlags("offline "+sub, stdout)
+	fs.StringVar(&f.data, "data", "", "data directory holding journal.db (default /var/lib/tpe, or the config's data_dir)")
+	fs.StringVar(&f.key, "key", "", "device key (default: the config's key_file, else the first that exists of /etc/tpe/private/device.key, DIR-keys/device.key (tpe-sim) and DIR/device.key (an older release))")
+	fs.StringVar(&f.cfg, "config", "", "take data_dir, key_file and [gateway] from this tpe.toml")
+	switch sub {
+	case "status":
+		fs.about("offline status [--data DIR | --config FILE] [--json]", `
+Prints the offline queue: its length and amount, the age of the oldest
+payment, those failing to forward, those declined after forwarding and those
+in flight.`,
+			"tpectl offline status --data /var/lib/tpe --json")
+		fs.BoolVar(&f.json, "json", false, "print JSON")
+	case "list":
+		fs.about("offline list [--data DIR | --config FILE] [--declined] [--json]", `
+Lists the queued offline approvals, oldest first, with the masked card and
+the last forwarding error; --declined lists those the issuer declined after
+forwarding instead.`,
+			"tpectl offline list --data /var/lib/tpe", "tpectl offline list --config /etc/tpe/tpe.toml --declined")
+		fs.BoolVar(&f.json, "json", false, "print JSON")
+		fs.BoolVar(&f.declined, "declined", false, "list the payments the issuer declined after forwarding instead")
+	case "export":
+		fs.about("offline export [--data DIR | --config FILE] [--format csv|json] [--declined]", `
+Writes the queue (or, with --declined, the payments declined after
+forwarding) as CSV or JSON, without card data beyond brand and last four
+digits.`,
+			"tpectl offline export --data /var/lib/tpe > queue.csv", "tpectl offline export --data /var/lib/tpe --format json")
+		fs.StringVar(&f.format, "format", "csv", "output format: csv or json")
+		fs.BoolVar(&f.json, "json", false, "same as --format json")
+		fs.BoolVar(&f.declined, "declined", false, "export the payments the issuer declined after forwarding instead")
+	case "forward":
+		fs.about("offline forward [--data DIR] (--config FILE | --gateway URL [credentials]) [--json]", `
+Recovers any payment a crash interrupted, then sends the queue to the
+gateway now. The terminal must be stopped: its journal is locked while it
+runs.
+
+Credentials come from the config's [gateway], or from --originator and
+--password (Basic; $TPE_GATEWAY_PASSWORD), or from --token-url, --client-id
+and --client-secret (OAuth2 client credentials).`,
+			"tpectl offline forward --config /etc/tpe/tpe.toml",
+			"tpectl offline forward --data /var/lib/tpe --gateway http://127.0.0.1:8480 --originator 100042 --password s3cret")
+		fs.BoolVar(&f.json, "json", false, "print JSON")
+		fs.StringVar(&f.gateway, "gateway", "", "gateway base URL (default: the config's [gateway] url)")
+		fs.StringVar(&f.originator, "originator", "", "Basic credentials: originator ID")
+		fs.StringVar(&f.password, "password", "", "Basic credentials: password (default $TPE_GATEWAY_PASSWORD)")
+		fs.StringVar(&f.tokenURL, "token-url", "", "OAuth2 token endpoint")
+		fs.StringVar(&f.clientID, "client-id", "", "OAuth2 client ID")
+		fs.StringVar(&f.clientSecret, "client-secret", "", "OAuth2 client secret")
+		fs.StringVar(&f.terminalID, "terminal-id", "", "terminal ID sent with forwarded sales (default: the config's)")
+	default:
+		return usagef("offline: unknown subcommand %q (status, list, export, forward)", sub)
 	}
-	if fs.NArg() > 0 {
-		return usagef("offline %s: unexpected argument %q", sub, fs.Arg(0))
+	if pos, err := fs.parse(args[1:]); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("offline %s: unexpected argument %q", sub, pos[0])
+	}
+	if f.format == "" {
+		f.format = "csv"
 	}
 	var cfg *config.Config
 	if f.cfg != "" {
@@ -113,10 +134,8 @@ func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
 		return offlineList(ctx, f, stdout)
 	case "export":
 		return offlineExport(ctx, f, stdout)
-	case "forward":
-		return offlineForward(ctx, f, cfg, stdout)
 	}
-	return usagef("offline: unknown subcommand %q (status, list, export, forward)", sub)
+	return offlineForward(ctx, f, cfg, stdout)
 }
 
 func openJournal(f offlineFlags, readOnly bool) (*offline.Store, error) {
@@ -280,8 +299,8 @@ func offlineList(ctx context.Context, f offlineFlags, w io.Writer) error {
 }
 
 func offlineExport(ctx context.Context, f offlineFlags, w io.Writer) error {
-	if f.format != "csv" && f.format != "json" {
-		return usagef("offline export: --format must be csv or json, not %q", f.format)
+	if err := oneOf("format", f.format, "csv", "json"); err != nil {
+		return err
 	}
 	st, err := openJournal(f, true)
 	if err != nil {

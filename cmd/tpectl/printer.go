@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,35 +19,48 @@ import (
 // [--baud N]`. PATH is a serial line (a tty: USB-serial adapter, PTY) or a
 // printer device file such as /dev/usb/lp0.
 func runPrinter(ctx context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		args = []string{"test", "--help"}
+	}
 	if len(args) == 0 {
 		return usagef("missing subcommand: test")
 	}
 	if args[0] != "test" {
 		return usagef("unknown subcommand %q: want test", args[0])
 	}
-	fs := flag.NewFlagSet("printer test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	port := fs.String("port", "", "serial device or printer device file (/dev/usb/lp0)")
+	fs := newTechFlags("printer test", stdout)
+	fs.about("printer test --port PATH [--width 58|80] [--baud N] [--codepage cp858|wpc1252]", `
+Prints the test page (code page, sizes, barcode, QR code) and reads the
+printer's status before and after. PATH is a serial line (a tty: USB-serial
+adapter, PTY) or a printer device file such as /dev/usb/lp0, whose status
+cannot be read: the page is then printed blind.`,
+		"tpectl printer test --port /dev/usb/lp0",
+		"tpectl printer test --port /dev/ttyUSB0 --baud 19200 --width 58")
+	port := fs.String("port", "", "serial device or printer device file, e.g. /dev/usb/lp0 (required)")
 	width := fs.Int("width", 80, "paper width in mm: 58 or 80")
 	baud := fs.Int("baud", 19200, "line speed (serial only)")
 	page := fs.String("codepage", "cp858", "text code page: cp858 or wpc1252")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usagef("%v", err)
+	if pos, err := fs.parse(args[1:]); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usagef("printer test takes no arguments, got %q", pos)
 	}
 	if *port == "" {
 		return usagef("--port is required")
+	}
+	if err := oneOfInt("width", *width, 58, 80); err != nil {
+		return err
+	}
+	if err := oneOf("codepage", *page, "cp858", "wpc1252"); err != nil {
+		return err
 	}
 	prof, err := escpos.ProfileFor(*width)
 	if err != nil {
 		return usagef("%v", err)
 	}
 	cp := escpos.CP858
-	switch *page {
-	case "cp858":
-	case "wpc1252":
+	if *page == "wpc1252" {
 		cp = escpos.WPC1252
-	default:
-		return usagef("--codepage %q: want cp858 or wpc1252", *page)
 	}
 	opts := &escpos.Opts{Profile: prof, CodePage: cp, Name: *port}
 	var rw io.ReadWriter
@@ -115,17 +127,44 @@ func isTTY(path string) (bool, error) {
 // render prints an ESC/POS capture on virtual paper; serve emulates a
 // printer on a PTY symlinked at PATH and writes each receipt cut to DIR.
 func simPrinter(ctx context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		return subHelp(stdout, "sim printer render|serve [flags]", `
+The virtual ESC/POS printer of the simulator, on its own.`,
+			[][2]string{{"render", "print an ESC/POS capture on virtual paper: IN.bin OUT.png"},
+				{"serve", "emulate a printer on a PTY and write each receipt cut as PNG"}},
+			"tpectl sim printer render receipt.bin receipt.png",
+			"tpectl sim printer serve --link /tmp/printer --out receipts/")
+	}
 	if len(args) == 0 {
 		return usagef("missing subcommand: render or serve")
 	}
 	sub := args[0]
-	fs := flag.NewFlagSet("sim printer "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newTechFlags("sim printer "+sub, stdout)
 	width := fs.Int("width", 80, "paper width in mm: 58 or 80")
-	link := fs.String("link", "", "serve: path of the symlink to the emulated serial device")
-	out := fs.String("out", ".", "serve: directory for receipt-N.png")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usagef("%v", err)
+	var link, out *string
+	switch sub {
+	case "render":
+		fs.about("sim printer render [--width 58|80] IN.bin OUT.png", `
+Prints an ESC/POS byte stream (IN.bin: captured from a printer's line, or a
+golden file of drivers/escpos/testdata) on virtual paper and writes it as
+OUT.png.`,
+			"tpectl sim printer render --width 58 receipt.bin receipt.png")
+	case "serve":
+		fs.about("sim printer serve --link PATH [--width 58|80] [--out DIR]", `
+Emulates an ESC/POS printer on a new PTY, symlinked at PATH, until
+interrupted; each receipt cut is written to DIR as receipt-N.png.`,
+			"tpectl sim printer serve --link /tmp/printer --out receipts/")
+		link = fs.String("link", "", "path of the symlink to the emulated serial device (required)")
+		out = fs.String("out", ".", "directory for receipt-N.png")
+	default:
+		return usagef("unknown subcommand %q: want render or serve", sub)
+	}
+	pos, err := fs.parse(args[1:])
+	if err != nil {
+		return err
+	}
+	if err := oneOfInt("width", *width, 58, 80); err != nil {
+		return err
 	}
 	prof, err := escpos.ProfileFor(*width)
 	if err != nil {
@@ -133,10 +172,10 @@ func simPrinter(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	switch sub {
 	case "render":
-		if fs.NArg() != 2 {
+		if len(pos) != 2 {
 			return usagef("render needs IN.bin and OUT.png")
 		}
-		in, err := os.ReadFile(fs.Arg(0))
+		in, err := os.ReadFile(pos[0])
 		if err != nil {
 			return err
 		}
@@ -145,19 +184,22 @@ func simPrinter(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(fs.Arg(1), b, 0o644); err != nil {
+		if err := os.WriteFile(pos[1], b, 0o644); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: %d bytes, %d commands, %d cuts, %d not drawn, %d unknown → %s (%d×%d)\n",
-			fs.Arg(0), st.Bytes, st.Commands, st.Cuts, st.Unrendered, st.Unknown, fs.Arg(1), img.Bounds().Dx(), img.Bounds().Dy())
+			pos[0], st.Bytes, st.Commands, st.Cuts, st.Unrendered, st.Unknown, pos[1], img.Bounds().Dx(), img.Bounds().Dy())
 		return nil
 	case "serve":
+		if len(pos) > 0 {
+			return usagef("sim printer serve takes no arguments, got %q", pos)
+		}
 		if *link == "" {
 			return usagef("--link is required")
 		}
 		return servePrinter(ctx, prof, *link, *out, stdout)
 	}
-	return usagef("unknown subcommand %q: want render or serve", sub)
+	return nil
 }
 
 func servePrinter(ctx context.Context, prof escpos.Profile, link, dir string, stdout io.Writer) error {

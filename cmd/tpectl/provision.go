@@ -23,25 +23,38 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // techFlags is a flag set for the technician commands; Parse accepts flags
 // after positional arguments too (`update apply BUNDLE --root /mnt`).
-type techFlags struct{ *flag.FlagSet }
+// --help goes to stdout; a mistake is reported once by main, on stderr,
+// with the usage line, not followed by the whole help.
+type techFlags struct {
+	*flag.FlagSet
+	help io.Writer
+}
 
 func newTechFlags(name string, stdout io.Writer) techFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	return techFlags{fs}
+	fs.SetOutput(io.Discard)
+	return techFlags{fs, stdout}
 }
 
-// about sets what --help prints above the flags: the synopsis and, when
-// the command has rules a technician must know, a paragraph on them.
-func (f techFlags) about(synopsis, text string) {
+// about sets what --help prints: the synopsis, a paragraph on the rules a
+// technician must know (if any), the flags with their allowed values, and
+// examples to copy.
+func (f techFlags) about(synopsis, text string, examples ...string) {
 	f.Usage = func() {
 		w := f.Output()
 		fmt.Fprintf(w, "usage: tpectl %s\n\n", synopsis)
 		if text != "" {
 			fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(text))
 		}
-		fmt.Fprintln(w, "flags:")
-		f.PrintDefaults()
+		n := 0
+		f.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			fmt.Fprintln(w, "flags: none")
+		} else {
+			fmt.Fprintln(w, "flags:")
+			f.PrintDefaults()
+		}
+		printExamples(w, examples)
 	}
 }
 
@@ -50,6 +63,8 @@ func (f techFlags) parse(args []string) ([]string, error) {
 	for {
 		if err := f.FlagSet.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				f.SetOutput(f.help)
+				f.Usage()
 				return nil, errHelp
 			}
 			return nil, usagef("%v", err)
@@ -69,6 +84,14 @@ func (f techFlags) parse(args []string) ([]string, error) {
 // runProvision writes the terminal identity, config and keys under --root.
 func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	fs := newTechFlags("provision", stdout)
+	fs.about("provision --root DIR --terminal-id ID --merchant-id ID --merchant-name NAME [flags]", `
+Writes the terminal's identity, tpe.toml and keys under DIR (/ on the board,
+the mounted SD card otherwise; docs/provisioning.md), prints the public key
+to give the acquirer and a QR code of the terminal ID for the asset label.
+Running it again with the same values changes nothing; keys are never
+replaced.`,
+		"tpectl provision --root /mnt/sdcard --terminal-id T0000042 --merchant-id 100042 --merchant-name \"Boulangerie du Port\" --trust release.pub",
+		"tpectl provision --root /tmp/term --terminal-id T0000042 --merchant-id 100042 --merchant-name Test --hardware sim")
 	root := fs.String("root", "/", "root of the terminal's file system (/ on the board, the mounted SD card otherwise)")
 	id := fs.String("terminal-id", "", "terminal ID from the acquirer (required)")
 	merchantID := fs.String("merchant-id", "", "merchant ID from the acquirer (required)")
@@ -78,7 +101,7 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	email := fs.String("merchant-email", "", "merchant e-mail (Z reports)")
 	contract := fs.String("contract", "", "merchant contract number")
 	mcc := fs.String("mcc", "5999", "merchant category code")
-	currency := fs.String("currency", "EUR", "ISO 4217 currency")
+	currency := fs.String("currency", "EUR", "ISO 4217 currency: "+strings.Join(knownCurrencies(), ", "))
 	country := fs.String("country", "FR", "ISO 3166 country")
 	lang := fs.String("lang", "fr", "language: fr or en")
 	hardware := fs.String("hardware", "pi", "hardware map: pi (PN532 on UART, ESC/POS printer, ST7789 display) or sim")
@@ -107,6 +130,20 @@ func runProvision(_ context.Context, args []string, stdout io.Writer) error {
 	}
 	if *id == "" || *merchantID == "" || *merchantName == "" {
 		return usagef("--terminal-id, --merchant-id and --merchant-name are required (from the acquirer's onboarding sheet)")
+	}
+	if err := oneOf("hardware", *hardware, "pi", "sim"); err != nil {
+		return err
+	}
+	if err := oneOf("lang", *lang, "fr", "en"); err != nil {
+		return err
+	}
+	if err := oneOf("currency", *currency, knownCurrencies()...); err != nil {
+		return err
+	}
+	if *nfcBus != "" {
+		if err := oneOf("nfc-bus", *nfcBus, "uart", "i2c", "spi"); err != nil {
+			return err
+		}
 	}
 	c := config.Defaults()
 	switch *hardware {

@@ -11,14 +11,18 @@ import (
 // runTLS prints the SHA-256 fingerprint of a certificate (by default the
 // local API's under --root) for a cash register to pin.
 func runTLS(_ context.Context, args []string, stdout io.Writer) error {
+	if helpFirst(args) {
+		args = []string{"fingerprint", "--help"}
+	}
 	if len(args) == 0 || args[0] != "fingerprint" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(stdout, "usage: tpectl tls fingerprint [CERT.pem | --root DIR]\n\nPrints the SHA-256 of the DER certificate in colon hex, as cash registers pin it.")
-			return nil
-		}
 		return usagef("want `tls fingerprint [CERT.pem | --root DIR]`")
 	}
 	fs := newTechFlags("tls fingerprint", stdout)
+	fs.about("tls fingerprint [CERT.pem | --root DIR]", `
+Prints the SHA-256 of the local API's DER certificate in colon hex, as a
+cash register pins it (tpectl provision --api-tls made the pair).`,
+		"tpectl tls fingerprint --root /",
+		"tpectl tls fingerprint /etc/tpe/api.crt")
 	root := fs.String("root", "/", "root of the terminal's file system: the certificate is <root>/"+provision.APICert)
 	pos, err := fs.parse(args[1:])
 	if err != nil {

@@ -24,14 +24,34 @@ func runUpdate(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return usagef("want `update apply|status|confirm|rollback|check --root DIR`")
 	}
-	if askedHelp(args[:1]) {
-		fmt.Fprint(stdout, updateHelp)
-		return errHelp
+	if helpFirst(args) {
+		return subHelp(stdout, "update apply|status|confirm|rollback|check --root DIR [flags]", `
+A/B updates of the terminal (docs/provisioning.md §5).
+
+Anti-rollback: a bundle may carry a min_version. Once a version carrying one
+is confirmed, the terminal refuses to install or roll back to anything below
+it, even with --force; the minimum version only ever goes up.`,
+			[][2]string{{"apply BUNDLE", "install a signed bundle into the inactive slot, on trial"},
+				{"status", "both slots, the trial, the last rollback, the minimum version"},
+				{"confirm", "keep the version on trial now"},
+				{"rollback", "switch back to the other slot"},
+				{"check", "first-start health check: confirm or roll back"}},
+			"tpectl update status --root /",
+			"tpectl update apply --root /mnt/sdcard tpe-1.4.2-arm64.tpeb")
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "apply", "status", "confirm", "rollback", "check":
+	default:
+		return usagef("unknown update command %q; want apply, status, confirm, rollback or check", sub)
+	}
 	fs := newTechFlags("update "+sub, stdout)
 	root := fs.String("root", "/", "root of the terminal's file system")
-	restart := fs.Bool("restart", false, "restart tpe.service afterwards (only with --root /)")
+	restart := new(bool)
+	switch sub {
+	case "apply", "rollback", "check":
+		fs.BoolVar(restart, "restart", false, "restart tpe.service afterwards (only with --root /)")
+	}
 	switch sub {
 	case "apply":
 		fs.about("update apply --root DIR [--force] [--allow-queued] [--restart] BUNDLE", `
@@ -42,7 +62,8 @@ version (unless --force), a payment in flight, unforwarded offline payments
 (unless --allow-queued), and — even with --force — any version below the
 terminal's minimum version (anti-rollback, `+"/"+update.MinVersionPath+`): the
 minimum is raised by bundles carrying min_version and can never be lowered
-on the device.`)
+on the device.`, "tpectl update apply --root / --restart tpe-1.4.2-arm64.tpeb",
+			"tpectl update apply --root /mnt/sdcard tpe-1.4.2-arm64.tpeb")
 		force := fs.Bool("force", false, "allow a downgrade or a reinstall of the same version (never below the terminal's minimum version)")
 		allowQueued := fs.Bool("allow-queued", false, "apply although offline payments wait to be forwarded (never while one is in flight)")
 		pos, err := fs.parse(args)
@@ -72,7 +93,8 @@ on the device.`)
 		fs.about("update status --root DIR [--json]", `
 Shows both slots, which one runs, whether it is on trial, the last rollback
 and the terminal's minimum version (anti-rollback floor). Exits non-zero
-when nothing is installed or the minimum-version file is damaged.`)
+when nothing is installed or the minimum-version file is damaged.`,
+			"tpectl update status --root /", "tpectl update status --root /mnt/sdcard --json")
 		asJSON := fs.Bool("json", false, "print JSON")
 		if _, err := fs.parse(args); err != nil {
 			return err
@@ -95,7 +117,8 @@ when nothing is installed or the minimum-version file is damaged.`)
 		fs.about("update confirm --root DIR", `
 Ends the trial of the running version now instead of waiting for its
 health check. Confirming also commits the version's min_version: from then
-on nothing below it can be installed or rolled back to.`)
+on nothing below it can be installed or rolled back to.`,
+			"tpectl update confirm --root /")
 		if _, err := fs.parse(args); err != nil {
 			return err
 		}
@@ -111,7 +134,8 @@ update's migrations. Refused when that slot is damaged, or when its version
 is below the terminal's minimum version (anti-rollback): the minimum cannot
 be lowered on the device, not even with --force. While a version is still on
 trial its own min_version is not yet committed, so the way back to the
-version that ran before it stays open.`)
+version that ran before it stays open.`,
+			"tpectl update rollback --root / --reason \"receipts misprinted\" --restart")
 		reason := fs.String("reason", "rolled back by a technician", "why, recorded in state.json")
 		if _, err := fs.parse(args); err != nil {
 			return err
@@ -129,7 +153,8 @@ version that ran before it stays open.`)
 		fs.about("update check --root DIR [--health-url URL] [--timeout D] [--restart]", `
 The first-start health check run by tpe-update-check.service: confirms the
 version on trial when /v1/health answers 200 with its version (which commits
-its min_version), or rolls back to the previous slot.`)
+its min_version), or rolls back to the previous slot.`,
+			"tpectl update check --root / --restart", "tpectl update check --root / --health-url http://127.0.0.1:8080/v1/health --timeout 2m")
 		url := fs.String("health-url", "", "health endpoint (default: http(s)://<api.listen>/v1/health from the root's tpe.toml)")
 		timeout := fs.Duration("timeout", 90*time.Second, "how long the new version gets to become healthy")
 		if _, err := fs.parse(args); err != nil {
@@ -168,23 +193,6 @@ its min_version), or rolls back to the previous slot.`)
 	}
 	return usagef("unknown update command %q; want apply, status, confirm, rollback or check", sub)
 }
-
-const updateHelp = `usage: tpectl update COMMAND --root DIR [FLAGS]
-
-A/B updates of the terminal (docs/provisioning.md §5):
-
-  apply BUNDLE   install a signed bundle into the inactive slot, on trial
-  status         both slots, the trial, the last rollback, the minimum version
-  confirm        keep the version on trial now
-  rollback       switch back to the other slot
-  check          first-start health check: confirm or roll back
-
-Anti-rollback: a bundle may carry a min_version. Once a version carrying one
-is confirmed, the terminal refuses to install or roll back to anything below
-it, even with --force; the minimum only ever goes up.
-
-Run ` + "`tpectl update COMMAND --help`" + ` for a command's flags.
-`
 
 func printStatus(w io.Writer, st update.Status) {
 	if st.Active == "" {

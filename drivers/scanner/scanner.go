@@ -234,9 +234,15 @@ func (d *Dev) read() {
 			}
 		}
 		d.mu.Lock()
+		halted := d.halted
 		d.dead = &UnpluggedError{Err: err}
 		d.signal()
 		d.mu.Unlock()
+		if halted {
+			// Halt closed the port (a shutdown): nothing was lost.
+			d.log.Debug("scanner: stopped reading", "port", d.name)
+			return
+		}
 		d.log.Warn("scanner: port lost", "port", d.name, "error", err.Error())
 		return
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -238,5 +240,62 @@ func TestNilReader(t *testing.T) {
 	d := scanner.New(nil, nil)
 	if _, err := d.Scan(t.Context()); !errors.Is(err, devscanner.ErrUnplugged) {
 		t.Fatalf("got %v, want ErrUnplugged", err)
+	}
+}
+
+// logBuf collects a driver's log lines.
+type logBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) waitFor(t *testing.T, s string) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		l.mu.Lock()
+		out := l.b.String()
+		l.mu.Unlock()
+		if strings.Contains(out, s) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log:\n%s", s, out)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestHaltIsNotALostPort: the port closed by Halt (a shutdown) logs no
+// warning; a port that goes away does.
+func TestHaltIsNotALostPort(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		stop    func(r *rig) error
+		wantLog string
+		warn    bool
+	}{
+		{"halt", func(r *rig) error { return r.dev.Halt() }, "scanner: stopped reading", false},
+		{"unplugged", func(r *rig) error { return r.pty.Close() }, "scanner: port lost", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs logBuf
+			r := newRig(t, &scanner.Opts{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			ch := r.scan(t, t.Context())
+			if err := tt.stop(r); err != nil {
+				t.Fatal(err)
+			}
+			wait(t, ch)
+			out := logs.waitFor(t, tt.wantLog)
+			if got := strings.Contains(out, "level=WARN"); got != tt.warn {
+				t.Errorf("got warning %t, want %t:\n%s", got, tt.warn, out)
+			}
+		})
 	}
 }

@@ -96,7 +96,8 @@ func isResult(s Screen) bool {
 }
 
 func (p *Presenter) show(ctx context.Context, f Frame) {
-	if err := p.screen.Show(ctx, Render(f, p.size)); err != nil {
+	// A frame cut short by the end of ctx is a shutdown, not a fault.
+	if err := p.screen.Show(ctx, Render(f, p.size)); err != nil && ctx.Err() == nil {
 		p.o.Logger.Warn("customer display", "screen", f.Screen.String(), "err", err)
 	}
 }
