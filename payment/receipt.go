@@ -58,7 +58,7 @@ func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 	}
 	dup := t.ReceiptPrinted || c == MerchantCopy
 	if err := s.o.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang, Duplicate: dup})); err != nil {
-		s.publish(EventReceiptFailed, t, err.Error())
+		s.receiptFailed(t, err)
 		return err
 	}
 	if !t.ReceiptPrinted && c == CustomerCopy {
@@ -99,11 +99,17 @@ func (s *Service) PrintRefund(ctx context.Context, id, refundID string, c Copy) 
 		return fmt.Errorf("%w: refund %q of payment %q", ErrNotFound, refundID, id)
 	}
 	if err := s.o.Printer.Print(ctx, BuildRefundReceipt(t, r, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang})); err != nil {
-		s.publish(EventReceiptFailed, t, err.Error())
+		s.receiptFailed(t, err)
 		return err
 	}
 	s.publish(EventReceiptPrinted, t, string(c))
 	return nil
+}
+
+// receiptFailed tells the UIs a receipt did not print, with the printer's
+// error itself (paper out, cover open…) for them to say what to do.
+func (s *Service) receiptFailed(t *Transaction, err error) {
+	s.bus.publish(Event{Type: EventReceiptFailed, At: s.o.Now(), Message: err.Error(), Err: err, Payment: t.Clone()})
 }
 
 func findRefund(t *Transaction, id string) (Refund, bool) {
@@ -127,7 +133,7 @@ func (s *Service) printReceipt(t *Transaction) {
 	err := s.o.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: CustomerCopy, Lang: s.o.Lang}))
 	if err != nil {
 		s.log.Warn("receipt not printed", "txn_id", t.ID, "err", err)
-		s.publish(EventReceiptFailed, t, err.Error())
+		s.receiptFailed(t, err)
 		return
 	}
 	t.ReceiptPrinted = true
