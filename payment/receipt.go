@@ -279,7 +279,7 @@ func (d *receiptDoc) longKV(k, v string) {
 		v, first, room = v[len(part):], false, narrowCols
 	}
 }
-func (d *receiptDoc) dateTime(t time.Time)     { d.center(d.dateText(t), false) }
+func (d *receiptDoc) dateTime(t time.Time) { d.center(d.dateText(t), false) }
 func (d *receiptDoc) dateText(t time.Time) string {
 	if d.lang == "fr" {
 		return "LE " + t.Format("02/01/06") + " A " + t.Format("15:04:05")
