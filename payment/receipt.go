@@ -247,6 +247,14 @@ func (d *receiptDoc) amount(k string, a string) {
 }
 func (d *receiptDoc) receipt() printer.Receipt { return printer.Receipt{Lines: d.l} }
 
+func (d *receiptDoc) dateTime(t time.Time) { d.center(d.dateText(t), false) }
+func (d *receiptDoc) dateText(t time.Time) string {
+	if d.lang == "fr" {
+		return "LE " + t.Format("02/01/06") + " A " + t.Format("15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05")
+}
+
 // narrowCols is the text width of the narrowest paper (58 mm, font A):
 // receipts are built once for every printer.
 const narrowCols = 32
@@ -278,13 +286,6 @@ func (d *receiptDoc) longKV(k, v string) {
 		}
 		v, first, room = v[len(part):], false, narrowCols
 	}
-}
-func (d *receiptDoc) dateTime(t time.Time) { d.center(d.dateText(t), false) }
-func (d *receiptDoc) dateText(t time.Time) string {
-	if d.lang == "fr" {
-		return "LE " + t.Format("02/01/06") + " A " + t.Format("15:04:05")
-	}
-	return t.Format("2006-01-02 15:04:05")
 }
 
 func (d *receiptDoc) header(m Merchant) {
