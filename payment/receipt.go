@@ -246,8 +246,7 @@ func (d *receiptDoc) amount(k string, a string) {
 	d.add(printer.Line{Text: k, Right: a, Bold: true, Tall: true})
 }
 func (d *receiptDoc) receipt() printer.Receipt { return printer.Receipt{Lines: d.l} }
-
-func (d *receiptDoc) dateTime(t time.Time) { d.center(d.dateText(t), false) }
+func (d *receiptDoc) dateTime(t time.Time)     { d.center(d.dateText(t), false) }
 func (d *receiptDoc) dateText(t time.Time) string {
 	if d.lang == "fr" {
 		return "LE " + t.Format("02/01/06") + " A " + t.Format("15:04:05")
