@@ -84,15 +84,15 @@ func (u *UI) reportsScreen() fyne.CanvasObject {
 			r = &x
 		}
 	}
-	xBtn := newTile(u.T("rep.x"), "", theme.NewThemedResource(theme.DocumentIcon()), colCard, colInk, 17, fyne.NewSize(190, 60), u.tap(func() {
+	xBtn := newTile(u.T("rep.x"), "", theme.NewThemedResource(theme.DocumentIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(func() {
 		u.report = nil
 		u.render()
 	}))
-	zBtn := newTile(u.T("rep.z"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrandDark, colWhite, 17, fyne.NewSize(260, 60), u.tap(u.askClose))
+	zBtn := newTile(u.T("rep.z"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrandDark, colWhite, 17, fyne.NewSize(240, 60), u.tap(u.askClose))
 	btns := container.NewHBox(xBtn)
 	if r != nil && u.svc.CanPrint() {
 		shown := *r
-		btns.Add(newTile(u.T("rep.print"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(220, 60), u.tap(func() { u.printReport(shown) })))
+		btns.Add(newTile(u.T("rep.print"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(200, 60), u.tap(func() { u.printReport(shown) })))
 	}
 	btns.Add(zBtn)
 	head := container.NewBorder(nil, nil, text(u.T("rep.title"), 22, colInk, true), btns)
