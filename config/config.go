@@ -112,6 +112,9 @@ type Gateway struct {
 type OIDC struct {
 	Issuer   string `toml:"issuer"`
 	ClientID string `toml:"client_id"`
+	// IdleTimeout closes a cashier's session after this long without a
+	// tap or a key; 0 never does (the ID token's expiry still does).
+	IdleTimeout time.Duration `toml:"idle_timeout"`
 }
 
 // Offline is the merchant's offline risk management.
@@ -201,6 +204,7 @@ func Defaults() Config {
 			Scanner: Scanner{Driver: "none", Baud: 9600, Terminator: "\r"},
 		},
 		Gateway: Gateway{Auth: "oauth2", Timeout: 15 * time.Second},
+		OIDC:    OIDC{IdleTimeout: 15 * time.Minute},
 		Offline: Offline{
 			Mode: "prefer_online", FloorLimit: 5000, MaxCount: 50, MaxTotal: 100_000,
 			MaxAge: 72 * time.Hour, Retention: 90 * 24 * time.Hour, ForwardEvery: 30 * time.Second,

@@ -140,6 +140,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad baud", set("baud = 115200", "baud = 115201"), []string{"hardware.nfc.baud"}},
 		{"bad duration", set(`max_age = "72h"`, `max_age = "3 days"`), []string{"tpe.sample.toml"}},
 		{"zero max age", set(`max_age = "72h"`, `max_age = "0s"`), []string{"offline.max_age", "72h"}},
+		{"negative idle timeout", set(`idle_timeout = "15m"`, `idle_timeout = "-1m"`), []string{"oidc.idle_timeout", "negative"}},
 		{"negative floor", set("floor_limit = 5000", "floor_limit = -1"), []string{"offline.floor_limit", "negative"}},
 		{"unknown brand", set("cb = 5000", "diners = 5000"), []string{"offline.floor_limits.diners"}},
 		{"bad policy", set(`mode = "prefer_online"`, `mode = "sometimes"`), []string{"offline.mode"}},

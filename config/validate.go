@@ -118,6 +118,9 @@ func (c Config) validate(sim bool) error {
 	if g.Timeout <= 0 {
 		add(keyError("gateway.timeout", g.Timeout, "must be positive", `use e.g. "15s"`))
 	}
+	if c.OIDC.IdleTimeout < 0 {
+		add(keyError("oidc.idle_timeout", c.OIDC.IdleTimeout, "must not be negative", `use e.g. "15m", or "0s" for no idle limit`))
+	}
 	if c.OIDC.Issuer != "" {
 		add(httpURL("oidc.issuer", c.OIDC.Issuer))
 		if c.OIDC.ClientID == "" {

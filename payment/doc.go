@@ -8,6 +8,11 @@
 // (Alipay+), Links (pay by e-mail), Notifier (e-mails) and a printer. Each port
 // is small and has an honest in-memory fake in paymenttest.
 //
+// Wallets have one identity (wallet.go): a code the journal, the API and
+// the reports carry (Transaction.Wallet, ReportLine.Brand) and a display
+// name for people; LookupWallet folds any spelling a gateway or a code
+// table uses into it, so a wallet is one report line however it was spelled.
+//
 // Rules that hold everywhere in this package:
 //   - money is integer minor units with an ISO 4217 code, never a float;
 //   - a transaction's state change is saved to the Journal before the

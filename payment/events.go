@@ -44,6 +44,9 @@ type Event struct {
 	At      time.Time    `json:"at"`
 	Message string       `json:"message,omitempty"`
 	Payment *Transaction `json:"payment,omitempty"`
+	// Err is the error behind a failure event (receipt.failed), for
+	// errors.Is; Message is its text for logs and the API.
+	Err error `json:"-"`
 }
 
 // bus fans events out to subscribers. A subscriber that does not keep up

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -25,4 +26,14 @@ func NewOrderID(terminalID string, now time.Time) string {
 	rand.Read(b[:])
 	u := now.UTC()
 	return fmt.Sprintf("%s-%s%03d-%s", terminalID, u.Format("20060102150405"), u.Nanosecond()/1e6, hex.EncodeToString(b[:]))
+}
+
+// Number is the short transaction number printed on tickets (TRANS.) and
+// shown in the cashier's lists: the random tail of the order ID, which a
+// cashier can read out and search for. The full order ID stays the key.
+func (t *Transaction) Number() string { return txnNumber(t.OrderID) }
+
+// txnNumber is the part of an order ID after its last dash.
+func txnNumber(orderID string) string {
+	return orderID[strings.LastIndexByte(orderID, '-')+1:]
 }

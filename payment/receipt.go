@@ -58,7 +58,7 @@ func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 	}
 	dup := t.ReceiptPrinted || c == MerchantCopy
 	if err := s.o.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang, Duplicate: dup})); err != nil {
-		s.publish(EventReceiptFailed, t, err.Error())
+		s.receiptFailed(t, err)
 		return err
 	}
 	if !t.ReceiptPrinted && c == CustomerCopy {
@@ -68,6 +68,19 @@ func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 	}
 	s.publish(EventReceiptPrinted, t, string(c))
 	return nil
+}
+
+// CanPrint reports whether the terminal has a receipt printer: without
+// one, the cashier is offered no printing.
+func (s *Service) CanPrint() bool { return s.o.Printer != nil }
+
+// PrintReport prints r (an X report the cashier asked for; the Z report
+// prints itself when the batch closes).
+func (s *Service) PrintReport(ctx context.Context, r Report) error {
+	if s.o.Printer == nil {
+		return ErrNotSupported
+	}
+	return s.o.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang))
 }
 
 // PrintRefund prints the receipt of refund refundID of payment id (the
@@ -86,11 +99,17 @@ func (s *Service) PrintRefund(ctx context.Context, id, refundID string, c Copy) 
 		return fmt.Errorf("%w: refund %q of payment %q", ErrNotFound, refundID, id)
 	}
 	if err := s.o.Printer.Print(ctx, BuildRefundReceipt(t, r, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang})); err != nil {
-		s.publish(EventReceiptFailed, t, err.Error())
+		s.receiptFailed(t, err)
 		return err
 	}
 	s.publish(EventReceiptPrinted, t, string(c))
 	return nil
+}
+
+// receiptFailed tells the UIs a receipt did not print, with the printer's
+// error itself (paper out, cover open…) for them to say what to do.
+func (s *Service) receiptFailed(t *Transaction, err error) {
+	s.bus.publish(Event{Type: EventReceiptFailed, At: s.o.Now(), Message: err.Error(), Err: err, Payment: t.Clone()})
 }
 
 func findRefund(t *Transaction, id string) (Refund, bool) {
@@ -114,7 +133,7 @@ func (s *Service) printReceipt(t *Transaction) {
 	err := s.o.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: CustomerCopy, Lang: s.o.Lang}))
 	if err != nil {
 		s.log.Warn("receipt not printed", "txn_id", t.ID, "err", err)
-		s.publish(EventReceiptFailed, t, err.Error())
+		s.receiptFailed(t, err)
 		return
 	}
 	t.ReceiptPrinted = true
@@ -174,7 +193,7 @@ var words = map[string]map[string]string{
 		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE VERIFIE", "signature": "SIGNATURE DU PORTEUR",
 		"no_cvm": "", "declines": "REFUSES", "end": "FIN DE RAPPORT", "closed": "LOT CLOTURE",
 		"count": "NB", "total": "TOTAL", "voided": "ANNULATION", "partial": "DEJA REMBOURSE",
-		"resp": "CODE REPONSE",
+		"resp": "CODE REPONSE", "refund_now": "MONTANT REMBOURSE",
 	},
 	"en": {
 		"customer": "CUSTOMER COPY", "merchant": "MERCHANT COPY", "keep": "PLEASE RETAIN",
@@ -194,8 +213,8 @@ var words = map[string]map[string]string{
 		"link_pending": "PAYMENT REQUEST", "paid_link": "PAID ONLINE",
 		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED", "signature": "CARDHOLDER SIGNATURE",
 		"no_cvm": "", "declines": "DECLINED", "end": "END OF REPORT", "closed": "BATCH CLOSED",
-		"count": "NB", "total": "TOTAL", "voided": "VOID", "partial": "ALREADY REFUNDED",
-		"resp": "RESPONSE CODE",
+		"count": "NB", "total": "TOTAL", "voided": "VOID", "partial": "REFUNDED BEFORE",
+		"resp": "RESPONSE CODE", "refund_now": "AMOUNT REFUNDED",
 	},
 }
 
@@ -235,6 +254,39 @@ func (d *receiptDoc) dateText(t time.Time) string {
 	return t.Format("2006-01-02 15:04:05")
 }
 
+// narrowCols is the text width of the narrowest paper (58 mm, font A):
+// receipts are built once for every printer.
+const narrowCols = 32
+
+// longKV prints a value that may not fit beside its label on narrow paper
+// (an order ID of up to 46 characters): it breaks the value after its
+// dashes, the first part beside the label, the rest flush right below, so
+// no piece is cut in the middle as the driver's wrapping would.
+func (d *receiptDoc) longKV(k, v string) {
+	if len(k)+1+len(v) <= narrowCols {
+		d.kv(k, v)
+		return
+	}
+	room := narrowCols - len(k) - 1
+	first := true
+	for v != "" {
+		part := v
+		if len(part) > room {
+			cut := strings.LastIndexByte(part[:room], '-')
+			if cut < 0 {
+				cut = room - 1 // no dash: a hard break is all there is
+			}
+			part = v[:cut+1]
+		}
+		if first {
+			d.kv(k, part)
+		} else {
+			d.add(printer.Line{Text: part, Align: printer.Right})
+		}
+		v, first, room = v[len(part):], false, narrowCols
+	}
+}
+
 func (d *receiptDoc) header(m Merchant) {
 	if m.Name != "" {
 		d.banner(strings.ToUpper(m.Name))
@@ -244,12 +296,6 @@ func (d *receiptDoc) header(m Merchant) {
 			d.center(s, false)
 		}
 	}
-}
-
-// txnNumber is the per-terminal transaction number: the sequence part of
-// the order ID (TERMINAL-YYMMDDHHMMSS-SEQ).
-func txnNumber(orderID string) string {
-	return orderID[strings.LastIndexByte(orderID, '-')+1:]
 }
 
 // BuildReceipt lays out the receipt of t as French cardholders know it from
@@ -351,9 +397,9 @@ func (d *receiptDoc) methodHead(t *Transaction, o ReceiptOpts) {
 		}
 		d.center(d.w("contactless"), true)
 	case MethodAlipayPlus:
-		d.center("ALIPAY+", true)
-		if t.Wallet != "" {
-			d.center(d.w("wallet")+" "+strings.ToUpper(t.Wallet), true)
+		d.center(strings.ToUpper(WalletName(WalletAlipayPlus)), true)
+		if w := LookupWallet(t.Wallet); w.Code != "" && w.Code != WalletAlipayPlus {
+			d.center(d.w("wallet")+" "+strings.ToUpper(w.Name), true)
 		}
 		d.center(d.w("qr"), false)
 	case MethodPayLink:
@@ -366,7 +412,7 @@ func (d *receiptDoc) ids(t *Transaction, m Merchant) {
 		d.kv(d.w("contract"), m.Contract)
 	}
 	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("txn"), txnNumber(t.OrderID))
+	d.kv(d.w("txn"), t.Number())
 	if t.Reference != "" {
 		d.kv(d.w("pos_ref"), t.Reference)
 	}
@@ -392,7 +438,7 @@ func (d *receiptDoc) payer(t *Transaction, o ReceiptOpts) {
 			d.kv(d.w("rate"), t.ExchangeRate)
 		}
 	case MethodPayLink:
-		d.kv(d.w("order"), t.OrderID)
+		d.longKV(d.w("order"), t.OrderID)
 		if t.GatewayID != "" {
 			d.kv(d.w("ref"), t.GatewayID)
 		}
@@ -421,7 +467,8 @@ func linkRequest(d *receiptDoc, t *Transaction, m Merchant, o ReceiptOpts) print
 	d.dateTime(o.at(t.CreatedAt))
 	d.blank()
 	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("order"), t.OrderID)
+	d.kv(d.w("txn"), t.Number())
+	d.longKV(d.w("order"), t.OrderID)
 	d.blank()
 	d.amount(d.w("amount"), t.Amount.Format(d.lang))
 	if !t.ExpireAt.IsZero() {
@@ -450,8 +497,10 @@ func maskEmail(e string) string {
 }
 
 // BuildRefundReceipt lays out the receipt of one refund r of payment t: a
-// CREDIT ticket with the refunded amount, the original purchase's date,
-// number and amount, the same card masking rules as sales.
+// CREDIT ticket with the amount refunded now (MONTANT REMBOURSE), the
+// original purchase's date, number and amount, what earlier refunds of it
+// gave back (DEJA REMBOURSE, only when there were some), the same card
+// masking rules as sales.
 func BuildRefundReceipt(t *Transaction, r Refund, m Merchant, o ReceiptOpts) printer.Receipt {
 	if o.Copy == "" {
 		o.Copy = CustomerCopy
@@ -475,15 +524,29 @@ func BuildRefundReceipt(t *Transaction, r Refund, m Merchant, o ReceiptOpts) pri
 	d.payer(t, o)
 	d.blank()
 	d.add(printer.Line{Text: d.w("refund") + " - " + d.w("refund_title"), Align: printer.Center, Bold: true})
-	d.amount(d.w("amount"), r.Amount.Format(d.lang))
+	d.amount(d.w("refund_now"), r.Amount.Format(d.lang))
 	d.kv(d.w("orig")+" "+o.at(t.CreatedAt).Format("02/01/06"), t.Amount.Format(d.lang))
-	if already := t.Refunded(); already > 0 {
-		d.kv(d.w("partial"), Amount{already, t.Amount.Currency}.Format(d.lang))
+	if before := refundedBefore(t, r); before > 0 {
+		d.kv(d.w("partial"), Amount{before, t.Amount.Currency}.Format(d.lang))
 	}
 	d.blank()
 	d.center(d.w("refund_ok"), true)
 	d.footer(o)
 	return d.receipt()
+}
+
+// refundedBefore sums the refunds of t made before r: r is in t.Refunds
+// once it is journaled, and must not count as already refunded on its own
+// ticket.
+func refundedBefore(t *Transaction, r Refund) int64 {
+	var n int64
+	for _, x := range t.Refunds {
+		if x.ID == r.ID && x.At.Equal(r.At) {
+			break
+		}
+		n += x.Amount.Minor
+	}
+	return n
 }
 
 // BuildReportReceipt lays out an X or Z report, dates in local time.
@@ -518,7 +581,12 @@ func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
 	d.rule()
 	for _, line := range r.Lines {
 		name := methodName(line.Method, d)
-		if line.Brand != "" {
+		switch {
+		case line.Method == MethodAlipayPlus:
+			if w := LookupWallet(line.Brand); w.Code != "" && w.Code != WalletAlipayPlus {
+				name += " " + strings.ToUpper(w.Name)
+			}
+		case line.Brand != "":
 			name += " " + strings.ToUpper(line.Brand)
 		}
 		d.add(printer.Line{Text: name, Bold: true})
@@ -554,7 +622,7 @@ func methodName(m Method, d *receiptDoc) string {
 	case MethodCard:
 		return d.w("card")
 	case MethodAlipayPlus:
-		return "ALIPAY+"
+		return strings.ToUpper(WalletName(WalletAlipayPlus))
 	case MethodPayLink:
 		return d.w("link")
 	}

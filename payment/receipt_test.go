@@ -107,8 +107,11 @@ func fixtures() map[string]func() (*payment.Transaction, payment.ReceiptOpts) {
 func refundFixture() (*payment.Transaction, payment.Refund) {
 	t := cardTxn()
 	t.State = payment.StatePartiallyRefunded
+	// An earlier refund of 3,00, then this one of 4,50: the ticket prints
+	// 4,50 refunded now and 3,00 refunded before.
+	earlier := payment.Refund{ID: "rfd_0", Amount: euros(300), GatewayID: "1001-r0", At: sold.Add(3 * time.Hour)}
 	r := payment.Refund{ID: "rfd_1", Amount: euros(450), GatewayID: "1001-r", At: sold.Add(26 * time.Hour)}
-	t.Refunds = []payment.Refund{r}
+	t.Refunds = []payment.Refund{earlier, r}
 	return t, r
 }
 
@@ -116,7 +119,7 @@ func reportFixture(kind string) payment.Report {
 	return payment.Report{
 		Kind: kind, Batch: 7, TerminalID: "TPE00042", At: time.Date(2026, 11, 26, 19, 30, 0, 0, paris), Currency: "EUR",
 		Lines: []payment.ReportLine{
-			{Method: payment.MethodAlipayPlus, Brand: "GCash", SalesCount: 2, SalesTotal: 5490},
+			{Method: payment.MethodAlipayPlus, Brand: "gcash", SalesCount: 2, SalesTotal: 5490},
 			{Method: payment.MethodCard, Brand: "cb", SalesCount: 31, SalesTotal: 48210, RefundsCount: 1, RefundsTotal: 450},
 			{Method: payment.MethodCard, Brand: "mastercard", SalesCount: 9, SalesTotal: 15630},
 			{Method: payment.MethodCard, Brand: "visa", SalesCount: 12, SalesTotal: 20140},
@@ -206,11 +209,13 @@ func TestReceiptContent(t *testing.T) {
 		{"card_declined_fr", []string{"REFUSE", "CARTE NON DEBITEE", "CODE REPONSE", "051"}, []string{"ACCEPTE", "AUTO"}},
 		{"alipay_fr", []string{"ALIPAY+", "PORTEFEUILLE GCASH", "AP2026112600017", "34,90"}, []string{"SANS CONTACT"}},
 		{"alipay_en", []string{"WALLET KAKAO PAY", "APPROVED"}, nil},
-		{"link_request_fr", []string{"DEMANDE DE PAIEMENT", "[QR] https://pay.example.com/l/7Hq2xK9pLm", "A PAYER AVANT LE 29/11/26", "j***@example.com", "89,00"},
-			[]string{"jeanne.martin"}},
-		{"link_paid_en", []string{"PAYMENT LINK", "MERCHANT COPY", "APPROVED"}, nil},
-		{"refund_customer_fr", []string{"CREDIT - REMBOURSEMENT", "4,50", "ACHAT DU 26/11/26", "12,50", "REMBOURSEMENT ACCEPTE", "TICKET CLIENT", "************0010"}, []string{"DEBIT"}},
-		{"refund_merchant_en", []string{"REFUND", "MERCHANT COPY", "476173******0010"}, nil},
+		{"link_request_fr", []string{"DEMANDE DE PAIEMENT", "[QR] https://pay.example.com/l/7Hq2xK9pLm", "A PAYER AVANT LE 29/11/26", "j***@example.com", "89,00",
+			"TRANS.", "0a1b2c3d4e", "COMMANDE", "TPE00042-\n", "20261126132000000-0a1b2c3d4e\n"},
+			[]string{"jeanne.martin", "TPE00042-20261126132000000"}},
+		{"link_paid_en", []string{"PAYMENT LINK", "MERCHANT COPY", "APPROVED", "ORDER", "TPE00042-\n"}, nil},
+		{"refund_customer_fr", []string{"CREDIT - REMBOURSEMENT", "MONTANT REMBOURSE                         4,50", "ACHAT DU 26/11/26", "12,50",
+			"DEJA REMBOURSE                            3,00", "REMBOURSEMENT ACCEPTE", "TICKET CLIENT", "************0010"}, []string{"DEBIT", "7,50"}},
+		{"refund_merchant_en", []string{"REFUND", "MERCHANT COPY", "476173******0010", "AMOUNT REFUNDED", "REFUNDED BEFORE"}, nil},
 		{"report_x_fr", []string{"RAPPORT X", "LOT", "VENTES 55", "983,70", "NET", "979,20", "CARTE VISA", "ALIPAY+ GCASH", "A TRANSMETTRE", "REFUSES APRES ENVOI"}, []string{"CLOTURE"}},
 		{"report_z_fr", []string{"CLOTURE (Z)", "LOT CLOTURE 7"}, nil},
 		{"report_z_en", []string{"END OF DAY (Z)", "BATCH CLOSED 7", "€979.20"}, nil},
@@ -315,23 +320,59 @@ func TestPrintRefund(t *testing.T) {
 	if err := j.Save(ctx, tx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Refund(ctx, tx.ID, euros(300)); err != nil {
-		t.Fatal(err)
+	// Each refund's ticket says what it gives back now, and what earlier
+	// refunds gave back (omitted before the first).
+	for _, tt := range []struct {
+		amount       int64
+		now, before  string
+		beforeAbsent bool
+	}{
+		{amount: 300, now: "3,00", beforeAbsent: true},
+		{amount: 200, now: "2,00", before: "3,00"},
+		{amount: 150, now: "1,50", before: "5,00"},
+	} {
+		got, err := s.Refund(ctx, tx.ID, euros(tt.amount))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refundID := got.Refunds[len(got.Refunds)-1].ID
+		if err := s.PrintRefund(ctx, tx.ID, refundID, payment.CustomerCopy); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := pr.Last()
+		text := receiptText(r)
+		if l := lineWith(text, "MONTANT REMBOURSE"); !strings.HasSuffix(l, tt.now+"\u00a0€") {
+			t.Errorf("refund of %d: amount line %q, want %s €:\n%s", tt.amount, l, tt.now, text)
+		}
+		l := lineWith(text, "DEJA REMBOURSE")
+		switch {
+		case tt.beforeAbsent && l != "":
+			t.Errorf("first refund prints %q: nothing was refunded before it", l)
+		case !tt.beforeAbsent && !strings.HasSuffix(l, tt.before+"\u00a0€"):
+			t.Errorf("refund of %d: earlier refunds line %q, want %s €:\n%s", tt.amount, l, tt.before, text)
+		}
 	}
-	if _, err := s.Refund(ctx, tx.ID, euros(200)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PrintRefund(ctx, tx.ID, "", payment.CustomerCopy); err != nil {
+	// The ticket of an earlier refund, printed again later, still counts
+	// only the refunds made before it.
+	all, _ := s.Get(ctx, tx.ID)
+	if err := s.PrintRefund(ctx, tx.ID, all.Refunds[1].ID, payment.CustomerCopy); err != nil {
 		t.Fatal(err)
 	}
 	r, _ := pr.Last()
-	got := receiptText(r)
-	for _, w := range []string{"CREDIT", "2,00", "DEJA REMBOURSE", "5,00"} {
-		if !strings.Contains(got, w) {
-			t.Errorf("refund receipt lacks %q:\n%s", w, got)
-		}
+	if l := lineWith(receiptText(r), "DEJA REMBOURSE"); !strings.HasSuffix(l, "3,00\u00a0€") {
+		t.Errorf("second refund's ticket reprinted: %q, want 3,00 €", l)
 	}
 	if err := s.PrintRefund(ctx, tx.ID, "rfd_nope", payment.CustomerCopy); !errors.Is(err, payment.ErrNotFound) {
 		t.Errorf("unknown refund: got %v, want ErrNotFound", err)
 	}
+}
+
+// lineWith is the first line of text containing s, trimmed; "" if none.
+func lineWith(text, s string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }

@@ -20,9 +20,12 @@ type Report struct {
 	RefundsCount int   `json:"refunds_count"`
 	RefundsTotal int64 `json:"refunds_total"`
 	Net          int64 `json:"net"`
-	// OfflinePending counts approvals not yet forwarded: a Z report with
-	// some says so, the batch still closes (they forward later).
+	// OfflinePending counts approvals not yet forwarded, terminal-wide
+	// (the forwarder's queue, whatever their batch): a Z report with some
+	// says so, the batch still closes (they forward later).
 	OfflinePending int `json:"offline_pending"`
+	// OfflineOldest is when the oldest of them was taken.
+	OfflineOldest time.Time `json:"offline_oldest,omitzero"`
 	// ForwardDeclined counts offline approvals the issuer refused later.
 	ForwardDeclined int `json:"forward_declined"`
 	Declined        int `json:"declined"`
@@ -30,15 +33,18 @@ type Report struct {
 
 // ReportLine is the total of one method/brand.
 type ReportLine struct {
-	Method       Method `json:"method"`
-	Brand        string `json:"brand"` // card brand or wallet
+	Method Method `json:"method"`
+	// Brand is the card brand, or the wallet's code (WalletCode): one line
+	// per wallet however the gateway spelled it.
+	Brand        string `json:"brand"`
 	SalesCount   int    `json:"sales_count"`
 	SalesTotal   int64  `json:"sales_total"`
 	RefundsCount int    `json:"refunds_count"`
 	RefundsTotal int64  `json:"refunds_total"`
 }
 
-// buildReport totals txns of one batch.
+// buildReport totals txns of one batch. OfflinePending counts the batch's
+// offline approvals; Service.Report replaces it with the journal's queue.
 func buildReport(kind string, batch int, terminalID, currency string, at time.Time, txns []*Transaction) Report {
 	r := Report{Kind: kind, Batch: batch, TerminalID: terminalID, At: at, Currency: currency}
 	lines := map[[2]string]*ReportLine{}
@@ -52,13 +58,19 @@ func buildReport(kind string, batch int, terminalID, currency string, at time.Ti
 			continue
 		case StateOfflineApproved:
 			r.OfflinePending++
+			if r.OfflineOldest.IsZero() || t.CreatedAt.Before(r.OfflineOldest) {
+				r.OfflineOldest = t.CreatedAt
+			}
 		}
 		if !t.State.Approved() {
 			continue
 		}
-		brand := t.Wallet
-		if t.Card != nil {
+		brand := ""
+		switch {
+		case t.Card != nil:
 			brand = t.Card.Brand
+		case t.Method == MethodAlipayPlus:
+			brand = reportWallet(t.Wallet)
 		}
 		k := [2]string{string(t.Method), brand}
 		l := lines[k]
@@ -87,5 +99,21 @@ func buildReport(kind string, batch int, terminalID, currency string, at time.Ti
 		return r.Lines[i].Brand < r.Lines[j].Brand
 	})
 	r.Net = r.SalesTotal - r.RefundsTotal
+	return r
+}
+
+// reportWallet is the report key of a wallet payment: its canonical code,
+// the generic Alipay+ one when the wallet never became known.
+func reportWallet(w string) string {
+	if c := WalletCode(w); c != "" {
+		return c
+	}
+	return WalletAlipayPlus
+}
+
+// withQueue sets the offline approvals still to forward from the journal's
+// exposure: the number the forwarder's queue and the cashier's status show.
+func (r Report) withQueue(e Exposure) Report {
+	r.OfflinePending, r.OfflineOldest = e.Count, e.Oldest
 	return r
 }

@@ -531,7 +531,7 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 	}
 	req := WalletRequest{OrderID: t.OrderID, Amount: t.Amount, BuyerCode: buyerCode, Lang: s.o.Lang}
 	res, err := s.o.Wallets.Pay(ctx, req, func(u WalletUpdate) {
-		t.QR, t.ExpireAt, t.Wallet = u.QR, u.ExpireAt, u.Wallet
+		t.QR, t.ExpireAt, t.Wallet = u.QR, u.ExpireAt, WalletCode(u.Wallet)
 		if u.GatewayID != "" {
 			t.GatewayID = u.GatewayID // what recovery asks the gateway about
 		}
@@ -543,7 +543,7 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 		}
 	})
 	if res.Wallet != "" {
-		t.Wallet = res.Wallet
+		t.Wallet = WalletCode(res.Wallet)
 	}
 	if res.GatewayID != "" {
 		t.GatewayID = res.GatewayID
@@ -780,7 +780,13 @@ func (s *Service) Report(ctx context.Context) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	return buildReport("X", b, s.o.Merchant.TerminalID, s.o.Currency, s.o.Now(), txns), nil
+	// What is still to forward is the journal's queue, not the batch's
+	// share of it: the number the cashier's status and the forwarder show.
+	e, err := s.o.Journal.Exposure(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	return buildReport("X", b, s.o.Merchant.TerminalID, s.o.Currency, s.o.Now(), txns).withQueue(e), nil
 }
 
 // CloseBatch produces the Z report and closes the batch. Payments still

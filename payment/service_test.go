@@ -572,7 +572,7 @@ func TestWalletPaymentCodeFromTheScanner(t *testing.T) {
 	sc.codes <- "281234567890123456"
 	r.svc.Wait()
 	got, _ := r.svc.Get(context.Background(), tx.ID)
-	if got.State != payment.StateApproved || got.Wallet != "Alipay" {
+	if got.State != payment.StateApproved || got.Wallet != "alipay" {
 		t.Fatalf("got %s %q (%s)", got.State, got.Wallet, got.Reason)
 	}
 	if len(wallets.reqs) != 1 || wallets.reqs[0].BuyerCode != "281234567890123456" {

@@ -252,7 +252,9 @@ func lastSale(st gateway.PaymentStatus, txn string) *gateway.TransactionAttempt 
 // attempt is in process.
 func (w *Wallets) outcome(f *flow, a *gateway.TransactionAttempt) (payment.WalletResult, bool) {
 	if a.PaymentNetwork != "" {
-		f.wallet = a.PaymentNetwork
+		// The gateway's spelling (GCash, GCASH, alipay…): one code per
+		// wallet on the journal, the receipts and the reports.
+		f.wallet = payment.WalletCode(a.PaymentNetwork)
 	}
 	res := payment.WalletResult{Wallet: f.wallet, GatewayID: a.TransactionID, Code: a.ResultCode,
 		Message: a.ResultMessage, ExchangeRate: f.rate}

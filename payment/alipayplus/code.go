@@ -2,12 +2,14 @@ package alipayplus
 
 import (
 	"strings"
+
+	"tpe/payment"
 )
 
 // Code is a recognised user-presented payment code (CPM).
 type Code struct {
 	Digits string // normalised: digits only
-	Wallet string // the wallet family, for the cashier and the receipt
+	Wallet string // the wallet family's code (payment.WalletCode)
 	Format string // FormatMainstream, FormatLegacy or FormatAlipayCN
 }
 
@@ -23,26 +25,27 @@ const (
 	FormatAlipayCN = "alipay cn"
 )
 
-// DefaultIssuers maps issuer prefixes of 24-digit codes to wallet names;
-// the longest matching prefix wins. 25–30 is the range of Alipay
+// DefaultIssuers maps issuer prefixes of 24-digit codes to wallet codes
+// (payment's wallet table; an acquirer's table may spell them as names,
+// Recognise folds them); the longest matching prefix wins. 25–30 is the range of Alipay
 // (mainland) codes and 281006 AlipayHK's Code Issuer Identifier (Antom pay
 // API sample). Alipay+ does not publish the other CIIs: 281011–281015 are
 // the simulator's assignments (gatewaysim.SimWallets); a deployment sets
 // its acquirer's table in Opts.Issuers.
 var DefaultIssuers = map[string]string{
-	"25": "Alipay", "26": "Alipay", "27": "Alipay", "29": "Alipay", "30": "Alipay",
-	"281006": "AlipayHK",
-	"281011": "GCash",
-	"281012": "Kakao Pay",
-	"281013": "Touch 'n Go",
-	"281014": "TrueMoney",
-	"281015": "DANA",
+	"25": "alipay", "26": "alipay", "27": "alipay", "29": "alipay", "30": "alipay",
+	"281006": "alipayhk",
+	"281011": "gcash",
+	"281012": "kakaopay",
+	"281013": "touchngo",
+	"281014": "truemoney",
+	"281015": "dana",
 }
 
-// WalletAlipayPlus names a payment whose partner wallet the code does not
-// tell (legacy 19-digit Alipay+ codes, merchant-presented payments until
-// the gateway says which wallet paid).
-const WalletAlipayPlus = "Alipay+"
+// WalletAlipayPlus is the code of a payment whose partner wallet the code
+// does not tell (legacy 19-digit Alipay+ codes, merchant-presented payments
+// until the gateway says which wallet paid).
+const WalletAlipayPlus = payment.WalletAlipayPlus
 
 // Recognise checks a scanned or typed payment code and names its wallet
 // with issuers (nil: DefaultIssuers). Spaces and dashes people type are
@@ -79,7 +82,7 @@ func Recognise(code string, issuers map[string]string) (Code, error) {
 		}
 		for l := 6; l >= 2; l-- {
 			if w, ok := issuers[d[:l]]; ok {
-				return Code{Digits: d, Wallet: w, Format: FormatMainstream}, nil
+				return Code{Digits: d, Wallet: payment.WalletCode(w), Format: FormatMainstream}, nil
 			}
 		}
 		return fail(ErrUnknownWallet, "no wallet known for issuer "+d[:6])
@@ -89,13 +92,13 @@ func Recognise(code string, issuers map[string]string) (Code, error) {
 	case p == "28":
 		// 28[0-9]{15}, 28[0-9]{16}, and for 19 digits 28[0-8][0-9]{16} or
 		// 289[0-9]{10}[0-9][0-9]{5}: every 28-prefixed code of these lengths.
-		w := "Alipay"
+		w := payment.WalletCode("alipay")
 		if n == 19 {
 			w = WalletAlipayPlus
 		}
 		return Code{Digits: d, Wallet: w, Format: FormatLegacy}, nil
 	case p >= "25" && p <= "30":
-		return Code{Digits: d, Wallet: "Alipay", Format: FormatAlipayCN}, nil
+		return Code{Digits: d, Wallet: payment.WalletCode("alipay"), Format: FormatAlipayCN}, nil
 	}
 	return fail(ErrUnknownWallet, "no wallet issues codes starting "+d[:2])
 }

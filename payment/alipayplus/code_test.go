@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"tpe/payment"
 	"tpe/payment/alipayplus"
 )
 
@@ -36,7 +37,7 @@ func TestRecognise(t *testing.T) {
 			t.Errorf("%s: got %v, want %s", c.code, err, c.wallet)
 			continue
 		}
-		if got.Wallet != c.wallet || got.Format != c.format || strings.ContainsAny(got.Digits, " -") {
+		if got.Wallet != payment.WalletCode(c.wallet) || got.Format != c.format || strings.ContainsAny(got.Digits, " -") {
 			t.Errorf("%s: got %+v, want %s (%s)", c.code, got, c.wallet, c.format)
 		}
 	}
@@ -70,7 +71,7 @@ func TestRecognise(t *testing.T) {
 	}
 	// A deployment's own table replaces the default one.
 	got, err := alipayplus.Recognise("123456021234567890123456", map[string]string{"123456": "MyWallet"})
-	if err != nil || got.Wallet != "MyWallet" {
+	if err != nil || got.Wallet != "mywallet" {
 		t.Errorf("custom issuers: got %+v, %v", got, err)
 	}
 }

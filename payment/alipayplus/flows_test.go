@@ -95,7 +95,7 @@ func TestMPMOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := <-done
-	if o.err != nil || !o.res.Approved || o.res.Wallet != "GCash" || o.res.ExchangeRate != "7.8945" || o.res.GatewayID == "" || o.res.Code != "000" {
+	if o.err != nil || !o.res.Approved || o.res.Wallet != payment.WalletCode("GCash") || o.res.ExchangeRate != "7.8945" || o.res.GatewayID == "" || o.res.Code != "000" {
 		t.Fatalf("got %+v, %v; want approved by GCash at 7.8945", o.res, o.err)
 	}
 	if u.got[0].ExpireAt.IsZero() {
@@ -129,7 +129,7 @@ func TestCPMOverHTTP(t *testing.T) {
 	ctx := context.Background()
 	u := newUpdates()
 	res, err := w.Pay(ctx, payment.WalletRequest{OrderID: "T1-CPM-1", Amount: eur(990), BuyerCode: "2810 1202 0000 1111 2222 3333"}, u.fn)
-	if err != nil || !res.Approved || res.Wallet != "Kakao Pay" {
+	if err != nil || !res.Approved || res.Wallet != payment.WalletCode("Kakao Pay") {
 		t.Fatalf("got %+v, %v; want approved by Kakao Pay", res, err)
 	}
 	if len(u.got) != 0 {
@@ -137,7 +137,7 @@ func TestCPMOverHTTP(t *testing.T) {
 	}
 	// A test amount of 990.51: the wallet declines for lack of funds.
 	res, err = w.Pay(ctx, payment.WalletRequest{OrderID: "T1-CPM-2", Amount: eur(99051), BuyerCode: "281006020000000000125733"}, nil)
-	if err != nil || res.Approved || res.Decline != payment.DeclineInsufficientFunds || res.Wallet != "AlipayHK" {
+	if err != nil || res.Approved || res.Decline != payment.DeclineInsufficientFunds || res.Wallet != payment.WalletCode("AlipayHK") {
 		t.Errorf("got %+v, %v; want an insufficient-funds decline from AlipayHK", res, err)
 	}
 	// Bad codes never reach the gateway.
@@ -167,7 +167,7 @@ func TestMPMDeclined(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := <-done
-	if o.err != nil || o.res.Approved || o.res.Decline != payment.DeclineDoNotHonour || o.res.Wallet != "TrueMoney" {
+	if o.err != nil || o.res.Approved || o.res.Decline != payment.DeclineDoNotHonour || o.res.Wallet != payment.WalletCode("TrueMoney") {
 		t.Errorf("got %+v, %v; want a do-not-honour decline from TrueMoney", o.res, o.err)
 	}
 	if err := sim.WalletAction("T1-DEC", "", gatewaysim.ActionPay); !errors.Is(err, gatewaysim.ErrPaymentClosed) {
@@ -240,7 +240,7 @@ func TestCPMInProcessForever(t *testing.T) {
 		start := time.Now()
 		res, err := w.Pay(context.Background(), payment.WalletRequest{OrderID: "T1-HOLD", Amount: eur(300),
 			BuyerCode: "281011020000000000009999"}, nil)
-		if err != nil || !res.Expired || res.Wallet != "GCash" {
+		if err != nil || !res.Expired || res.Wallet != payment.WalletCode("GCash") {
 			t.Fatalf("got %+v, %v; want expired", res, err)
 		}
 		if took := time.Since(start); took != 45*time.Second {
@@ -266,7 +266,7 @@ func TestCPMInProcessThenPaid(t *testing.T) {
 			t.Fatal(err)
 		}
 		o := <-done
-		if o.err != nil || !o.res.Approved || o.res.Wallet != "Touch 'n Go" {
+		if o.err != nil || !o.res.Approved || o.res.Wallet != payment.WalletCode("Touch 'n Go") {
 			t.Errorf("got %+v, %v; want approved by Touch 'n Go", o.res, o.err)
 		}
 	})

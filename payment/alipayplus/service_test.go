@@ -65,7 +65,7 @@ func TestThroughService(t *testing.T) {
 	}
 	svc.Wait()
 	got, _ := svc.Get(ctx, tx.ID)
-	if got.State != payment.StateApproved || got.Wallet != "DANA" || got.GatewayID == "" || got.Result != "000" {
+	if got.State != payment.StateApproved || got.Wallet != "dana" || got.GatewayID == "" || got.Result != "000" {
 		t.Fatalf("MPM: got %s wallet %q gateway %q (%s)", got.State, got.Wallet, got.GatewayID, got.Reason)
 	}
 	msgs := sink.Messages()
@@ -80,7 +80,7 @@ func TestThroughService(t *testing.T) {
 	}
 	svc.Wait()
 	got2, _ := svc.Get(ctx, tx2.ID)
-	if got2.State != payment.StateApproved || got2.Wallet != "TrueMoney" {
+	if got2.State != payment.StateApproved || got2.Wallet != "truemoney" {
 		t.Fatalf("CPM: got %s wallet %q (%s)", got2.State, got2.Wallet, got2.Reason)
 	}
 

@@ -84,18 +84,40 @@ func (u *UI) reportsScreen() fyne.CanvasObject {
 			r = &x
 		}
 	}
-	xBtn := newTile(u.T("rep.x"), "", theme.NewThemedResource(theme.DocumentIcon()), colCard, colInk, 17, fyne.NewSize(190, 60), u.tap(func() {
+	xBtn := newTile(u.T("rep.x"), "", theme.NewThemedResource(theme.DocumentIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(func() {
 		u.report = nil
 		u.render()
 	}))
-	zBtn := newTile(u.T("rep.z"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrandDark, colWhite, 17, fyne.NewSize(260, 60), u.tap(u.askClose))
-	head := container.NewBorder(nil, nil, text(u.T("rep.title"), 22, colInk, true), container.NewHBox(xBtn, zBtn))
+	zBtn := newTile(u.T("rep.z"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrandDark, colWhite, 17, fyne.NewSize(240, 60), u.tap(u.askClose))
+	btns := container.NewHBox(xBtn)
+	if r != nil && u.svc.CanPrint() {
+		shown := *r
+		btns.Add(newTile(u.T("rep.print"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(200, 60), u.tap(func() { u.printReport(shown) })))
+	}
+	btns.Add(zBtn)
+	head := container.NewBorder(nil, nil, text(u.T("rep.title"), 22, colInk, true), btns)
 	body := container.NewVBox()
 	if r != nil {
 		body.Add(u.reportCard(*r))
 	}
-	body.Add(u.queueCard())
+	body.Add(u.queueCard(r))
 	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
+}
+
+// printReport prints the report on screen, as the service lays it out.
+func (u *UI) printReport(r payment.Report) {
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		err := u.svc.PrintReport(ctx, r)
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			u.say(u.T("rep.printed"), false)
+		})
+	}()
 }
 
 func (u *UI) reportCard(r payment.Report) fyne.CanvasObject {
@@ -117,7 +139,12 @@ func (u *UI) reportCard(r payment.Report) fyne.CanvasObject {
 	lines := container.NewVBox()
 	for _, l := range r.Lines {
 		name := u.T("method." + string(l.Method))
-		if l.Brand != "" {
+		switch {
+		case l.Method == payment.MethodAlipayPlus:
+			if w := payment.LookupWallet(l.Brand); w.Code != "" && w.Code != payment.WalletAlipayPlus {
+				name += " · " + w.Name
+			}
+		case l.Brand != "":
 			name += " · " + strings.ToUpper(l.Brand)
 		}
 		right := text(money(l.SalesTotal-l.RefundsTotal), 16, colInk, true)
@@ -130,26 +157,31 @@ func (u *UI) reportCard(r payment.Report) fyne.CanvasObject {
 		container.NewBorder(nil, nil, text(title, 20, colInk, true), text(u.T("rep.batch", r.Batch)+" · "+u.T("rep.at", dateTime(u.lang, r.At)), 14, colMuted, false)),
 		totals, lines,
 	}
-	if r.OfflinePending > 0 {
-		items = append(items, text(u.T("rep.pending", r.OfflinePending), 15, colAmber, true))
-	}
 	if r.ForwardDeclined > 0 {
 		items = append(items, text(u.T("rep.fwddeclined", r.ForwardDeclined), 15, colRed, true))
 	}
 	return panel(container.NewVBox(items...))
 }
 
-func (u *UI) queueCard() fyne.CanvasObject {
+// queueCard is the link to the bank and the offline approvals still to
+// send. Their number is the report's (the journal's queue, which the
+// printed report shows too); the status poll stands in when there is no
+// report.
+func (u *UI) queueCard(r *payment.Report) fyne.CanvasObject {
 	st := u.status
+	queued, oldest := st.Queued, st.Oldest
+	if r != nil {
+		queued, oldest = r.OfflinePending, r.OfflineOldest
+	}
 	net := pill(u.T("status.online"), fade(colGreen, 0x22), colGreen)
 	if !st.Online {
 		net = pill(u.T("status.offline"), fade(colAmber, 0x2A), colAmber)
 	}
-	msg := u.T("rep.queue.empty")
-	if st.Queued > 0 {
-		msg = u.T("rep.queue.oldest", st.Queued, dateTime(u.lang, st.Oldest))
+	msg := text(u.T("rep.queue.empty"), 15, colMuted, false)
+	if queued > 0 {
+		msg = text(u.T("rep.queue.oldest", queued, dateTime(u.lang, oldest)), 15, colAmber, true)
 	}
-	return panel(container.NewBorder(nil, nil, container.NewVBox(text(u.T("rep.queue"), 18, colInk, true), text(msg, 15, colMuted, false)), container.NewCenter(net)))
+	return panel(container.NewBorder(nil, nil, container.NewVBox(text(u.T("rep.queue"), 18, colInk, true), msg), container.NewCenter(net)))
 }
 
 func (u *UI) askClose() {

@@ -32,7 +32,11 @@ func TestCardSaleByTaps(t *testing.T) {
 		}
 	}
 	e.waitFor(func() bool { return e.printer.count() == 1 }, "the receipt")
-	e.tap(e.ui.T("result.reprint"))
+	e.wait(e.ui.T("result.printed"))
+	if e.has(e.ui.T("result.reprint")) {
+		t.Errorf("%q offered although the receipt printed", e.ui.T("result.reprint"))
+	}
+	e.tap(e.ui.T("result.duplicate"))
 	e.wait(e.ui.T("result.reprinted"))
 	if e.printer.count() != 2 {
 		t.Errorf("printed %d receipts, want 2 after reprint", e.printer.count())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -232,13 +233,16 @@ type fakeWallets struct {
 	answer chan payment.WalletResult
 	mu     sync.Mutex
 	codes  []string
+	now    func() time.Time // the order code's validity starts then
 }
 
-func newFakeWallets() *fakeWallets { return &fakeWallets{answer: make(chan payment.WalletResult, 1)} }
+func newFakeWallets() *fakeWallets {
+	return &fakeWallets{answer: make(chan payment.WalletResult, 1), now: time.Now}
+}
 
 func (w *fakeWallets) Pay(ctx context.Context, req payment.WalletRequest, update func(payment.WalletUpdate)) (payment.WalletResult, error) {
 	if req.BuyerCode == "" {
-		update(payment.WalletUpdate{QR: "https://qr.alipayplus.example/281004" + req.OrderID[len(req.OrderID)-6:], ExpireAt: time.Now().Add(2 * time.Minute)})
+		update(payment.WalletUpdate{QR: "https://qr.alipayplus.example/281004" + req.OrderID[len(req.OrderID)-6:], ExpireAt: w.now().Add(2 * time.Minute), Wallet: "Alipay+"})
 	} else {
 		w.mu.Lock()
 		w.codes = append(w.codes, req.BuyerCode)
@@ -331,24 +335,51 @@ func (p *fakePrinter) Status(context.Context) (printer.Status, error) {
 func (p *fakePrinter) String() string { return "fake printer" }
 func (p *fakePrinter) Halt() error    { return nil }
 
-// fakeSignIn is a device-code identity provider: the test approves.
+// fakeSignIn is a device-code identity provider: the test approves. The
+// errors in startErrs and pollErrs are returned first, one per call.
 type fakeSignIn struct {
-	approve chan Cashier
-	starts  int
-	mu      sync.Mutex
+	approve   chan Cashier
+	starts    int
+	polls     int
+	startErrs []error
+	pollErrs  []error
+	expiresAt time.Time // of each code; zero: in 10 minutes
+	mu        sync.Mutex
 }
+
+// netDown is what a dial to an unreachable identity provider returns.
+var netDown = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: network is unreachable")}
 
 func newFakeSignIn() *fakeSignIn { return &fakeSignIn{approve: make(chan Cashier, 1)} }
 
 func (s *fakeSignIn) Start(ctx context.Context) (Challenge, error) {
 	s.mu.Lock()
 	s.starts++
+	if len(s.startErrs) > 0 {
+		err := s.startErrs[0]
+		s.startErrs = s.startErrs[1:]
+		s.mu.Unlock()
+		return Challenge{}, err
+	}
+	exp := s.expiresAt
 	s.mu.Unlock()
+	if exp.IsZero() {
+		exp = time.Now().Add(10 * time.Minute)
+	}
 	return Challenge{
 		UserCode: "WDJB-MJHT", VerificationURI: "https://id.example/device",
 		VerificationURIComplete: "https://id.example/device?user_code=WDJB-MJHT",
-		ExpiresAt:               time.Now().Add(10 * time.Minute),
+		ExpiresAt:               exp,
 		Poll: func(ctx context.Context) (Cashier, error) {
+			s.mu.Lock()
+			s.polls++
+			if len(s.pollErrs) > 0 {
+				err := s.pollErrs[0]
+				s.pollErrs = s.pollErrs[1:]
+				s.mu.Unlock()
+				return Cashier{}, err
+			}
+			s.mu.Unlock()
 			select {
 			case c := <-s.approve:
 				if c.Name == "" {
@@ -360,4 +391,78 @@ func (s *fakeSignIn) Start(ctx context.Context) (Challenge, error) {
 			}
 		},
 	}, nil
+}
+
+// fakeClock is the UI's clock in tests: time moves only when the test
+// advances it, and whatever waits on After wakes then.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []clockWaiter
+}
+
+type clockWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 12, 3, 10, 0, 0, 0, time.Local)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, clockWaiter{c.now.Add(d), ch})
+	return ch
+}
+
+// Advance moves time on by d and wakes the waiters due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.now) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.now
+	}
+	c.waiters = kept
+}
+
+// waiting is how many waits are pending.
+func (c *fakeClock) waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
+}
+
+// opts puts the clock in o.
+func (c *fakeClock) opts(o *Opts) *Opts {
+	o.Now, o.After = c.Now, c.After
+	return o
+}
+
+// queue is the terminal's status as the forwarder reports it: online, the
+// journal's offline approvals waiting (Status for Opts before e exists).
+func (e *env) queue() Status {
+	if e == nil {
+		return Status{Online: true}
+	}
+	x, _ := e.journal.Exposure(context.Background())
+	return Status{Online: true, Queued: x.Count, Oldest: x.Oldest}
 }

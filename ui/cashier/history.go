@@ -57,7 +57,7 @@ func matchSearch(t *payment.Transaction, s string) bool {
 	if s == "" {
 		return true
 	}
-	fields := []string{t.Reference, t.OrderID, t.ID, t.Email, t.Wallet, t.GatewayID, t.AuthCode}
+	fields := []string{t.Reference, t.OrderID, t.ID, t.Email, t.Wallet, payment.WalletName(t.Wallet), t.GatewayID, t.AuthCode}
 	if t.Card != nil {
 		fields = append(fields, t.Card.PAN.Last4(), t.Card.Brand)
 	}
@@ -91,11 +91,21 @@ func (u *UI) historyScreen() fyne.CanvasObject {
 		})
 	}
 	list := container.NewVBox()
+	count := text(u.T("hist.count", len(shown)), 14, colMuted, false)
 	search.OnChanged = func(v string) {
 		u.locked(func() {
+			u.touch()
 			h.search = v
 			list.Objects = u.historyRows(txns)
 			list.Refresh()
+			n := 0
+			for _, t := range txns {
+				if matchSearch(t, v) {
+					n++
+				}
+			}
+			count.Text = u.T("hist.count", n)
+			count.Refresh()
 		})
 	}
 	statusNames := make([]string, len(histStatuses))
@@ -138,8 +148,7 @@ func (u *UI) historyScreen() fyne.CanvasObject {
 		})
 	}
 	list.Objects = u.historyRows(txns)
-	head := container.NewBorder(nil, nil, text(u.T("hist.title"), 22, colInk, true),
-		text(u.T("hist.count", len(shown)), 14, colMuted, false))
+	head := container.NewBorder(nil, nil, text(u.T("hist.title"), 22, colInk, true), count)
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(status, method, days), search)
 	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, container.NewVScroll(list))
 }
@@ -169,7 +178,9 @@ func (u *UI) historyRows(txns []*payment.Transaction) []fyne.CanvasObject {
 	return rows
 }
 
-// txnRow is one payment in a list: when, how, who, status and amount.
+// txnRow is one payment in a list: when, how and who, the register's
+// reference and the ticket's number (TRANS.), status and amount. The full
+// order ID is on the detail screen.
 func (u *UI) txnRow(t *payment.Transaction, open func()) fyne.CanvasObject {
 	when := text(shortTime(u.lang, t.CreatedAt, u.o.Now()), 15, colMuted, false)
 	what := u.T("method." + string(t.Method))
@@ -177,9 +188,9 @@ func (u *UI) txnRow(t *payment.Transaction, open func()) fyne.CanvasObject {
 		what += " · " + p
 	}
 	main := text(what, 16, colInk, true)
-	sub := t.Reference
-	if sub == "" {
-		sub = txnShort(t.OrderID)
+	sub := u.T("hist.number", t.Number())
+	if t.Reference != "" {
+		sub = t.Reference + " · " + sub
 	}
 	cp := statusColor(t)
 	st := pill(u.T(statusKey(t)), cp.bg, cp.fg)
@@ -190,14 +201,6 @@ func (u *UI) txnRow(t *payment.Transaction, open func()) fyne.CanvasObject {
 		container.NewHBox(container.NewCenter(st), container.New(layout.NewGridWrapLayout(fyne.NewSize(130, 40)), container.NewCenter(amt))),
 		container.NewVBox(main, text(sub, 13, colMuted, false)))
 	return newRow(row, u.tap(open))
-}
-
-// txnShort is the readable tail of an order ID.
-func txnShort(orderID string) string {
-	if i := strings.LastIndexByte(orderID, '-'); i >= 0 && len(orderID) > 20 {
-		return "…" + orderID[max(i-6, 0):]
-	}
-	return orderID
 }
 
 // row is a tappable list row on a white card.
@@ -254,8 +257,10 @@ func (u *UI) detailScreen() fyne.CanvasObject {
 	}
 	add(kv("detail.date", dateTime(u.lang, t.CreatedAt)))
 	add(kv("detail.method", strings.TrimSpace(u.T("method."+string(t.Method))+" "+u.payerLine(t))))
+	add(kv("detail.number", t.Number()))
 	add(kv("detail.order", t.OrderID))
 	add(kv("detail.ref", t.Reference))
+	add(kv("detail.email", t.Email))
 	if t.Refunded() > 0 {
 		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
 	}
@@ -274,8 +279,10 @@ func (u *UI) detailScreen() fyne.CanvasObject {
 		text(t.Amount.Format(u.lang), 34, colInk, true))
 	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(u.goHistory))}
 	acts = append(acts, layout.NewSpacer())
-	if t.State.Approved() || t.State == payment.StateDeclined {
-		acts = append(acts, newTile(u.T("result.reprint"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(func() { u.reprint(t.ID) })))
+	if printable(t) && u.svc.CanPrint() {
+		if tl := u.printTile(t.ID, t.ReceiptPrinted, !t.ReceiptPrinted, fyne.NewSize(150, 60)); tl != nil {
+			acts = append(acts, tl)
+		}
 	}
 	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
 		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { u.cancelLink(t.ID) })))

@@ -83,6 +83,8 @@ var messages = map[string][2]string{
 	"result.auth":            {"Autorisation %s", "Authorisation %s"},
 	"result.new":             {"Nouvelle vente", "New sale"},
 	"result.reprint":         {"Réimprimer", "Reprint"},
+	"result.duplicate":       {"Duplicata", "Duplicate"},
+	"result.printing":        {"Impression du ticket…", "Printing the receipt…"},
 	"result.email":           {"Ticket par e-mail", "E-mail receipt"},
 	"result.email.send":      {"Envoyer", "Send"},
 	"result.email.sent":      {"Ticket envoyé à %s", "Receipt sent to %s"},
@@ -139,8 +141,6 @@ var messages = map[string][2]string{
 	"err.paper":          {"Plus de papier dans l'imprimante", "The printer is out of paper"},
 	"err.printer":        {"Imprimante indisponible", "Printer unavailable"},
 	"err.generic":        {"Une erreur est survenue : %s", "Something went wrong: %s"},
-	"err.role":           {"Réservé au responsable", "Supervisor only"},
-	"err.tech":           {"Réservé au technicien", "Technician only"},
 	"err.nosignin":       {"Aucune connexion responsable configurée sur ce terminal", "No supervisor sign-in configured on this terminal"},
 	"err.mail":           {"Envoi par e-mail indisponible", "E-mail not available"},
 	"err.signin":         {"Connexion refusée ou expirée", "Sign-in refused or expired"},
@@ -158,10 +158,11 @@ var messages = map[string][2]string{
 	"hist.count":            {"%d paiements", "%d payments"},
 	"detail.title":          {"Paiement", "Payment"},
 	"detail.order":          {"Commande", "Order"},
+	"detail.number":         {"N° de transaction", "Transaction no."},
+	"hist.number":           {"N° %s", "No. %s"},
 	"detail.ref":            {"Référence", "Reference"},
 	"detail.date":           {"Date", "Date"},
 	"detail.method":         {"Moyen", "Method"},
-	"detail.status":         {"Statut", "Status"},
 	"detail.refunded":       {"Déjà remboursé", "Already refunded"},
 	"detail.cashier":        {"Caissier", "Cashier"},
 	"detail.reason":         {"Motif", "Reason"},
@@ -219,7 +220,8 @@ var messages = map[string][2]string{
 	"rep.net":          {"Net", "Net"},
 	"rep.declined":     {"Refusés", "Declined"},
 	"rep.count":        {"%d op.", "%d txn"},
-	"rep.pending":      {"%d paiements hors ligne à transmettre", "%d offline payments to send"},
+	"rep.print":        {"Imprimer le rapport", "Print the report"},
+	"rep.printed":      {"Rapport imprimé", "Report printed"},
 	"rep.fwddeclined":  {"%d paiements hors ligne refusés après envoi : à traiter", "%d offline payments declined after sending: act on them"},
 	"rep.queue":        {"File hors ligne", "Offline queue"},
 	"rep.queue.empty":  {"Rien en attente", "Nothing waiting"},
@@ -246,7 +248,9 @@ var messages = map[string][2]string{
 	"sign.scan":       {"Scannez avec votre téléphone", "Scan with your phone"},
 	"sign.or":         {"ou ouvrez %s et saisissez le code", "or open %s and enter the code"},
 	"sign.wait":       {"En attente de validation…", "Waiting for approval…"},
-	"sign.start":      {"Se connecter", "Sign in"},
+	"sign.retrying":   {"Réseau indisponible, nouvel essai…", "Network unavailable, trying again…"},
+	"session.idle":    {"Session fermée faute d'activité : reconnectez-vous", "Session closed after a while without activity: sign in again"},
+	"session.expired": {"Session expirée : reconnectez-vous", "Session expired: sign in again"},
 	"sign.retry":      {"Recommencer", "Start again"},
 	"sign.cancel":     {"Annuler", "Cancel"},
 	"sign.welcome":    {"Bonjour %s", "Hello %s"},
@@ -263,7 +267,6 @@ var messages = map[string][2]string{
 // only 1).
 var singular = map[string][2]string{
 	"hist.count":      {"%d paiement", "%d payment"},
-	"rep.pending":     {"%d paiement hors ligne à transmettre", "%d offline payment to send"},
 	"rep.fwddeclined": {"%d paiement hors ligne refusé après envoi : à traiter", "%d offline payment declined after sending: act on it"},
 	"links.pending":   {"%d en attente de paiement", "%d awaiting payment"},
 }
@@ -340,11 +343,12 @@ func shortTime(lang string, t time.Time, now time.Time) string {
 	return t.Format("Jan 2 15:04")
 }
 
-// countdown formats a remaining duration as m:ss.
+// countdown formats a remaining duration as m:ss, rounded up as the
+// customer display does (0:01 until the last second): both show the same.
 func countdown(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}
-	s := int(d.Round(time.Second) / time.Second)
+	s := int((d + time.Second - 1) / time.Second)
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

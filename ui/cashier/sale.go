@@ -40,12 +40,15 @@ type saleState struct {
 	cur       *payment.Transaction
 	last      payment.EventType
 	removed   bool // the card can be taken away
-	printed   bool
+	printed   bool // the customer's receipt printed
+	unprinted bool // printing the customer's receipt failed
 	cancel    bool // a cancel was asked
 	scan      context.CancelFunc
 	qrFor     string
 	qr        image.Image
 	mailOpen  bool
+	cdText    *canvas.Text // the QR countdown on screen, ticked in place
+	ticking   string       // the payment whose countdown ticks
 }
 
 // maxDigits keeps an amount within EMV's n12.
@@ -319,16 +322,16 @@ func (u *UI) scanScreen() fyne.CanvasObject {
 			stop()
 		}
 	}
-	return u.waitLayout(u.amount(s.digits), u.T("progress.scan"), u.T("progress.scan.sub"), u.waveIcon(), u.T("progress.cancel"), stop)
+	return u.waitLayout(u.amount(s.digits), u.T("progress.scan"), wrapLabel(u.T("progress.scan.sub")), u.waveIcon(), u.T("progress.cancel"), stop)
 }
 
 // waitLayout is every "waiting for the customer" screen: the amount big,
 // what is happening, an illustration and one big Cancel.
-func (u *UI) waitLayout(a payment.Amount, title, sub string, art fyne.CanvasObject, cancelLabel string, cancel func()) fyne.CanvasObject {
+func (u *UI) waitLayout(a payment.Amount, title string, sub fyne.CanvasObject, art fyne.CanvasObject, cancelLabel string, cancel func()) fyne.CanvasObject {
 	amt := text(a.Format(u.lang), 52, colInk, true)
 	items := []fyne.CanvasObject{amt, layout.NewSpacer(), text(title, 28, colBrand, true)}
-	if sub != "" {
-		items = append(items, wrapLabel(sub))
+	if sub != nil {
+		items = append(items, sub)
 	}
 	items = append(items, widget.NewProgressBarInfinite(), layout.NewSpacer())
 	if cancel != nil {
@@ -342,6 +345,7 @@ func (u *UI) progressScreen() fyne.CanvasObject {
 	s := &u.sale
 	t := s.cur
 	title, sub := u.T("progress.starting"), ""
+	var subObj fyne.CanvasObject
 	var art fyne.CanvasObject = u.waveIcon()
 	cancellable := true
 	switch {
@@ -357,7 +361,13 @@ func (u *UI) progressScreen() fyne.CanvasObject {
 	case t.Method == payment.MethodAlipayPlus && t.QR != "":
 		title = u.T("progress.qr")
 		if !t.ExpireAt.IsZero() {
-			sub = u.T("progress.qr.sub", countdown(t.ExpireAt.Sub(u.o.Now())))
+			s.cdText = text("", 20, colMuted, true)
+			u.showCountdown(t.ExpireAt)
+			subObj = s.cdText
+			if s.ticking != t.ID {
+				s.ticking = t.ID
+				go u.tickCountdown(t.ID, t.ExpireAt)
+			}
 		}
 		art = u.qrImage(t.QR)
 	case t.Method == payment.MethodAlipayPlus && t.Wallet != "":
@@ -378,7 +388,65 @@ func (u *UI) progressScreen() fyne.CanvasObject {
 			}
 		}
 	}
-	return u.waitLayout(t.Amount, title, sub, art, label, cancel)
+	if subObj == nil && sub != "" {
+		subObj = wrapLabel(sub)
+	}
+	return u.waitLayout(t.Amount, title, subObj, art, label, cancel)
+}
+
+// showCountdown writes the time left before expire in the QR countdown,
+// red in the last 30 s as on the customer display.
+func (u *UI) showCountdown(expire time.Time) {
+	c := u.sale.cdText
+	if c == nil {
+		return
+	}
+	left := expire.Sub(u.o.Now())
+	c.Text = u.T("progress.qr.sub", countdown(left))
+	c.Color = colMuted
+	if left <= 30*time.Second {
+		c.Color = colRed
+	}
+	c.Refresh()
+}
+
+// tickCountdown keeps the QR countdown of payment id in step with its
+// real expiry: it wakes when the shown second changes, on the UI's clock,
+// and stops when the payment leaves the screen or expires.
+func (u *UI) tickCountdown(id string, expire time.Time) {
+	for {
+		left := expire.Sub(u.o.Now())
+		if left <= 0 {
+			return
+		}
+		wait := left % time.Second
+		if wait == 0 {
+			wait = time.Second
+		}
+		if !u.sleep(u.ctx, wait) {
+			return
+		}
+		alive := make(chan bool, 1)
+		u.do(func() {
+			// Off the QR screen (paid, covered by a sign-in): stop; the
+			// screen starts a ticker again when it shows.
+			ok := u.sale.cur != nil && u.sale.cur.ID == id && u.sale.ticking == id && u.sale.cdText != nil
+			if ok {
+				u.showCountdown(expire)
+			} else if u.sale.ticking == id {
+				u.sale.ticking = ""
+			}
+			alive <- ok
+		})
+		select {
+		case <-u.ctx.Done():
+			return
+		case ok := <-alive:
+			if !ok {
+				return
+			}
+		}
+	}
 }
 
 // cancelPayment asks the service to stop the payment followed; the
@@ -486,11 +554,12 @@ func (u *UI) linkSentScreen() fyne.CanvasObject {
 	info := u.T("result.link.sub", t.Email, dateTime(u.lang, t.ExpireAt))
 	cancelLink := newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 18, fyne.NewSize(200, 60), u.tap(u.cancelPayment))
 	return u.outcomeLayout(colBrand, theme.MailSendIcon(), u.T("result.link"), t.Amount, []string{info},
-		cancelLink, u.newSaleTile())
+		cancelLink, layout.NewSpacer(), u.newSaleTile())
 }
 
+// newSaleTile is the big button that ends a result: the next customer.
 func (u *UI) newSaleTile() fyne.CanvasObject {
-	return newTile(u.T("result.new"), "", theme.NewInvertedThemedResource(theme.ContentAddIcon()), colBrand, colWhite, 20, fyne.NewSize(220, 64), u.tap(u.newSale))
+	return newTile(u.T("result.new"), "", theme.NewInvertedThemedResource(theme.ContentAddIcon()), colBrand, colWhite, 26, fyne.NewSize(320, 84), u.tap(u.newSale))
 }
 
 func (u *UI) newSale() {
@@ -521,7 +590,7 @@ func (u *UI) outcomeLayout(col color.NRGBA, icon fyne.Resource, title string, a 
 		lb.TextStyle.Bold = len(details.Objects) == 0
 		details.Add(lb)
 	}
-	acts := container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, actions...)...)
+	acts := container.NewHBox(actions...)
 	return container.NewBorder(head, acts, nil, nil, panel(details))
 }
 
@@ -567,22 +636,39 @@ func (u *UI) resultScreen() fyne.CanvasObject {
 	if t.AuthCode != "" && t.Method == payment.MethodCard {
 		lines = append(lines, u.T("result.auth", t.AuthCode))
 	}
+	if t.ExchangeRate != "" && t.State.Approved() {
+		lines = append(lines, u.T("result.exchange", t.ExchangeRate))
+	}
 	u.keyFn = func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter || ev.Name == fyne.KeyEscape {
 			u.newSale()
 		}
 	}
+	// What the cashier needs next: the customer's receipt (printed, to
+	// print again after a failure, a duplicate on purpose, by e-mail), then
+	// the next sale.
 	acts := []fyne.CanvasObject{}
-	if t.State.Approved() || t.State == payment.StateDeclined {
-		acts = append(acts, newTile(u.T("result.reprint"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(170, 64), u.tap(func() { u.reprint(t.ID) })))
+	if printable(t) && u.svc.CanPrint() {
+		printed := s.printed || t.ReceiptPrinted
+		switch {
+		case printed:
+			lines = append(lines, u.T("result.printed"))
+		case s.unprinted:
+			lines = append(lines, u.T("result.receipt.unprint"))
+		default:
+			lines = append(lines, u.T("result.printing"))
+		}
+		if tl := u.printTile(t.ID, printed, s.unprinted, fyne.NewSize(190, 84)); tl != nil {
+			acts = append(acts, tl)
+		}
 	}
 	if t.State.Approved() && u.o.Notifier != nil {
-		acts = append(acts, newTile(u.T("result.email"), "", theme.NewThemedResource(theme.MailSendIcon()), colCard, colInk, 17, fyne.NewSize(170, 64), u.tap(func() {
+		acts = append(acts, newTile(u.T("result.email"), "", theme.NewThemedResource(theme.MailSendIcon()), colCard, colInk, 17, fyne.NewSize(190, 84), u.tap(func() {
 			s.mailOpen = !s.mailOpen
 			u.render()
 		})))
 	}
-	acts = append(acts, u.newSaleTile())
+	acts = append(acts, layout.NewSpacer(), u.newSaleTile())
 	out := u.outcomeLayout(col, icon, title, t.Amount, lines, acts...)
 	if !s.mailOpen {
 		return out
@@ -603,15 +689,36 @@ func (u *UI) payerLine(t *payment.Transaction) string {
 	switch {
 	case t.Card != nil:
 		return u.T("result.card", strings.ToUpper(t.Card.Brand), t.Card.PAN.Last4())
-	case t.Wallet != "":
-		return u.T("result.wallet", t.Wallet)
+	case t.Wallet != "" && payment.WalletCode(t.Wallet) != payment.WalletAlipayPlus:
+		return u.T("result.wallet", payment.WalletName(t.Wallet))
 	case t.Email != "":
 		return t.Email
 	}
 	return ""
 }
 
-func (u *UI) reprint(id string) {
+// printable reports whether t has a customer receipt (the service prints
+// approved and declined payments).
+func printable(t *payment.Transaction) bool {
+	return t.State.Approved() || t.State == payment.StateDeclined
+}
+
+// printTile is the receipt button of a payment: "Réimprimer" when its
+// receipt did not print (the original, not a duplicate), "Duplicata" once
+// it did, nothing while the first print is under way.
+func (u *UI) printTile(id string, printed, failed bool, size fyne.Size) fyne.CanvasObject {
+	switch {
+	case printed:
+		return newTile(u.T("result.duplicate"), "", theme.NewThemedResource(theme.ContentCopyIcon()), colCard, colInk, 17, size, u.tap(func() { u.reprint(id, true) }))
+	case failed:
+		return newTile(u.T("result.reprint"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrand, colWhite, 17, size, u.tap(func() { u.reprint(id, false) }))
+	}
+	return nil
+}
+
+// reprint prints payment id's customer receipt: a duplicate when dup, the
+// original when it never printed.
+func (u *UI) reprint(id string, dup bool) {
 	go func() {
 		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
 		defer cancel()
@@ -621,7 +728,11 @@ func (u *UI) reprint(id string) {
 				u.say(u.errText(err), true)
 				return
 			}
-			u.say(u.T("result.reprinted"), false)
+			if dup {
+				u.say(u.T("result.reprinted"), false)
+			} else {
+				u.say(u.T("result.printed"), false)
+			}
 		})
 	}()
 }
@@ -678,11 +789,17 @@ func (u *UI) onEvent(e payment.Event) {
 		case payment.EventRemoveCard:
 			s.removed = true
 		case payment.EventReceiptPrinted:
-			s.printed = true
+			s.printed, s.unprinted = true, false
 		case payment.EventReceiptFailed:
-			s.cur.ReceiptPrinted = false
+			// A duplicate that failed leaves the original printed.
+			s.cur.ReceiptPrinted = e.Payment.ReceiptPrinted
+			s.unprinted = !e.Payment.ReceiptPrinted && !s.printed
 			if u.screen == "sale" {
-				u.notice, u.bad = u.T("result.receipt.unprint")+" — "+u.errText(errors.New(e.Message)), true
+				err := e.Err
+				if err == nil {
+					err = errors.New(e.Message)
+				}
+				u.notice, u.bad = u.T("result.receipt.unprint")+" — "+u.errText(err), true
 			}
 		}
 		if e.Type != payment.EventReceiptPrinted && e.Type != payment.EventReceiptFailed && e.Type != payment.EventRemoveCard {

@@ -2,7 +2,10 @@ package cashier
 
 import (
 	"context"
+	"errors"
 	"image"
+	"net"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -10,36 +13,81 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 	"github.com/skip2/go-qrcode"
+
+	"tpe/payment"
 )
 
 // signState is a device-code sign-in on screen: the cashier's own, or a
 // supervisor's or technician's approval of one action.
 type signState struct {
-	role   Role
-	then   func(Cashier) // nil: the cashier signs in
-	cancel context.CancelFunc
-	ch     *Challenge
-	qr     image.Image
-	err    string
+	role     Role
+	then     func(Cashier) // nil: the cashier signs in
+	cancel   context.CancelFunc
+	ch       *Challenge
+	qr       image.Image
+	err      string
+	retrying bool // the network failed: trying again
 }
+
+// Sign-in retries through network errors wait retryFirst, doubling up to
+// retryMax.
+const (
+	retryFirst = time.Second
+	retryMax   = 30 * time.Second
+)
 
 // startSignIn begins a device-code sign-in for role; the caller renders.
 func (u *UI) startSignIn(role Role, then func(Cashier)) {
 	ctx, cancel := context.WithCancel(u.ctx)
 	s := &signState{role: role, then: then, cancel: cancel}
 	u.sign = s
-	go func() {
+	go u.runSignIn(ctx, s)
+}
+
+// runSignIn gets a device code, shows it and waits for the approval. A
+// network error does not end the sign-in: the same step is tried again
+// with a growing delay (a new code once the shown one expired), the screen
+// saying so meanwhile. Any other error ends it, for the cashier to retry.
+func (u *UI) runSignIn(ctx context.Context, s *signState) {
+	backoff := retryFirst
+	wait := func(err error) bool {
+		u.log.Warn("sign-in: network error, retrying", "err", err, "retry_ms", backoff.Milliseconds())
+		u.do(func() {
+			if u.sign == s && !s.retrying {
+				s.retrying = true
+				u.render()
+			}
+		})
+		ok := u.sleep(ctx, backoff)
+		backoff = min(2*backoff, retryMax)
+		return ok
+	}
+	for {
 		ch, err := u.o.SignIn.Start(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if netErr(err) {
+				if !wait(err) {
+					return
+				}
+				continue
+			}
+			u.do(func() {
+				if u.sign == s {
+					s.err, s.retrying = u.errText(err), false
+					u.render()
+				}
+			})
+			return
+		}
+		backoff = retryFirst
 		u.do(func() {
 			if u.sign != s {
 				return
 			}
-			if err != nil {
-				s.err = u.errText(err)
-				u.render()
-				return
-			}
-			s.ch = &ch
+			s.ch, s.retrying = &ch, false
 			uri := ch.VerificationURIComplete
 			if uri == "" {
 				uri = ch.VerificationURI
@@ -49,36 +97,69 @@ func (u *UI) startSignIn(role Role, then func(Cashier)) {
 				s.qr = q.Image(256)
 			}
 			u.render()
-			go u.pollSignIn(ctx, s, ch)
 		})
-	}()
-}
-
-func (u *UI) pollSignIn(ctx context.Context, s *signState, ch Challenge) {
-	c, err := ch.Poll(ctx)
-	u.do(func() {
-		if u.sign != s {
-			return
-		}
-		switch {
-		case err != nil:
-			s.err = u.T("err.signin")
-		case s.role != RoleCashier && !c.Has(s.role):
-			s.err = u.T("sign.wrongrole", c.Name)
-		default:
-			u.sign = nil
-			s.cancel()
-			if s.then == nil {
-				u.user = &c
-				u.say(u.T("sign.welcome", c.Name), false)
+		for {
+			c, err := ch.Poll(ctx)
+			if ctx.Err() != nil {
 				return
 			}
-			u.render()
-			s.then(c)
+			if err != nil && netErr(err) {
+				if !wait(err) {
+					return
+				}
+				if !ch.ExpiresAt.IsZero() && !u.o.Now().Before(ch.ExpiresAt) {
+					break // the code shown expired meanwhile: get a new one
+				}
+				// Asking again: the approval is awaited, as far as the
+				// screen can tell, until the network fails again.
+				u.do(func() {
+					if u.sign == s && s.retrying {
+						s.retrying = false
+						u.render()
+					}
+				})
+				continue
+			}
+			u.do(func() { u.signedIn(s, c, err) })
+			return
+		}
+	}
+}
+
+// netErr reports whether err is the network failing (no route, refused,
+// timed out, name not resolved), which is worth trying again, as opposed
+// to a refusal or an expired code.
+func netErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, payment.ErrGatewayUnavailable)
+}
+
+// signedIn applies the end of a sign-in on screen.
+func (u *UI) signedIn(s *signState, c Cashier, err error) {
+	if u.sign != s {
+		return
+	}
+	s.retrying = false
+	switch {
+	case err != nil:
+		s.err = u.T("err.signin")
+	case s.role != RoleCashier && !c.Has(s.role):
+		s.err = u.T("sign.wrongrole", c.Name)
+	default:
+		u.sign = nil
+		s.cancel()
+		if s.then == nil {
+			u.user = &c
+			u.touch()
+			u.wakeSession()
+			u.say(u.T("sign.welcome", c.Name), false)
 			return
 		}
 		u.render()
-	})
+		s.then(c)
+		return
+	}
+	u.render()
 }
 
 // requireRole runs then once someone with role approved: the person signed
@@ -100,9 +181,7 @@ func (u *UI) signOut() {
 	if u.o.SignIn == nil {
 		return
 	}
-	u.user = nil
-	u.sale = saleState{}
-	u.goSale()
+	u.endSession()
 }
 
 func (u *UI) signScreen() fyne.CanvasObject {
@@ -124,13 +203,20 @@ func (u *UI) signScreen() fyne.CanvasObject {
 	case s.err != "":
 		left = append(left, text(s.err, 18, colRed, true))
 	case s.ch == nil:
+		if s.retrying {
+			left = append(left, text(u.T("sign.retrying"), 18, colAmber, true))
+		}
 		left = append(left, widget.NewProgressBarInfinite())
 	default:
 		left = append(left,
 			text(u.T("sign.scan"), 18, colInk, true),
 			wrapLabel(u.T("sign.or", s.ch.VerificationURI)),
-			text(s.ch.UserCode, 40, colBrand, true),
-			text(u.T("sign.wait"), 15, colMuted, false))
+			text(s.ch.UserCode, 40, colBrand, true))
+		if s.retrying {
+			left = append(left, text(u.T("sign.retrying"), 15, colAmber, true))
+		} else {
+			left = append(left, text(u.T("sign.wait"), 15, colMuted, false))
+		}
 		if s.qr != nil {
 			img := canvas.NewImageFromImage(s.qr)
 			img.ScaleMode = canvas.ImageScalePixels

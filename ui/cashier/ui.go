@@ -31,6 +31,9 @@ const (
 type Cashier struct {
 	Name  string
 	Roles []Role
+	// Expires is when the sign-in ends (the ID token's expiry): the
+	// cashier's session closes then. Zero: it does not expire.
+	Expires time.Time
 }
 
 // Has reports whether c holds role r.
@@ -85,7 +88,16 @@ type Opts struct {
 	// OnLang is told when the cashier switches language (cmd can follow
 	// with the customer display).
 	OnLang func(lang string)
+	// IdleTimeout closes a signed-in cashier's session after this long
+	// without a tap or a key (tpe.toml oidc.idle_timeout); zero: never.
+	// Sessions also close when the sign-in expires (Cashier.Expires). A
+	// payment under way holds the session open until it ends.
+	IdleTimeout time.Duration
+	// Now and After are the clock: After waits on the same time as Now
+	// (default time.Now, time.After). The QR countdown, sign-in retries and
+	// the end of sessions run on it; tests pass a fake clock.
 	Now    func() time.Time
+	After  func(time.Duration) <-chan time.Time
 	Logger *slog.Logger
 	// Do runs UI updates coming from other goroutines (service events,
 	// finished calls) on fyne's goroutine; default fyne.Do. Headless tests
@@ -131,6 +143,13 @@ type UI struct {
 	confirm *confirmState
 	sign    *signState
 
+	// lastActive is the cashier's last tap or key; sessionHold keeps a
+	// session due to end open while a payment is under way; kick wakes the
+	// session watcher when someone signs in.
+	lastActive  time.Time
+	sessionHold time.Time
+	kick        chan struct{}
+
 	ctx     context.Context
 	cancel  context.CancelFunc
 	unsub   func()
@@ -155,6 +174,9 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.After == nil {
+		opts.After = time.After
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -164,7 +186,9 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 	if opts.StatusEvery == 0 {
 		opts.StatusEvery = 2 * time.Second
 	}
-	u := &UI{app: app, svc: svc, o: opts, log: opts.Logger, lang: normLang(opts.Lang), stopped: make(chan struct{})}
+	u := &UI{app: app, svc: svc, o: opts, log: opts.Logger, lang: normLang(opts.Lang), stopped: make(chan struct{}),
+		kick: make(chan struct{}, 1)}
+	u.lastActive = opts.Now()
 	if opts.SignIn == nil {
 		c := Cashier{Name: "Caisse 1", Roles: []Role{RoleCashier}}
 		if opts.User != nil {
@@ -193,6 +217,9 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 		go u.pollStatus()
 	} else {
 		close(u.stopped)
+	}
+	if opts.SignIn != nil {
+		go u.watchSession()
 	}
 	return u
 }
@@ -223,6 +250,7 @@ func (u *UI) BindKeys(c fyne.Canvas) {
 // TypedRune handles a character typed outside any entry.
 func (u *UI) TypedRune(r rune) {
 	u.locked(func() {
+		u.touch()
 		if u.runeFn != nil {
 			u.runeFn(r)
 		}
@@ -232,6 +260,7 @@ func (u *UI) TypedRune(r rune) {
 // TypedKey handles a key typed outside any entry.
 func (u *UI) TypedKey(ev *fyne.KeyEvent) {
 	u.locked(func() {
+		u.touch()
 		if u.keyFn != nil {
 			u.keyFn(ev)
 		}
@@ -274,7 +303,27 @@ func (u *UI) do(f func()) {
 }
 
 // tap wraps a handler for a widget: taps arrive on fyne's goroutine.
-func (u *UI) tap(f func()) func() { return func() { u.locked(f) } }
+func (u *UI) tap(f func()) func() {
+	return func() {
+		u.locked(func() {
+			u.touch()
+			f()
+		})
+	}
+}
+
+// touch records the cashier's activity (idle timeout).
+func (u *UI) touch() { u.lastActive = u.o.Now() }
+
+// sleep waits d on the UI's clock; false when the UI closed or ctx ended.
+func (u *UI) sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-u.o.After(d):
+		return true
+	}
+}
 
 // T translates key in the UI's language.
 func (u *UI) T(key string, args ...any) string { return T(u.lang, key, args...) }
@@ -322,6 +371,7 @@ func (u *UI) render() {
 	u.renderTop()
 	u.renderNav()
 	var obj fyne.CanvasObject
+	u.sale.cdText = nil // the QR screen sets it again
 	if u.user == nil && u.sign == nil {
 		u.startSignIn(RoleCashier, nil)
 	}

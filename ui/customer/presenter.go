@@ -14,7 +14,9 @@ import (
 type PresenterOpts struct {
 	Lang     string
 	Merchant string
-	Wallets  []string
+	// Wallets are the wallets listed under the QR code, in any spelling
+	// payment.LookupWallet knows; nil lists payment.PartnerWallets.
+	Wallets []string
 	// Hold is how long a result stays on screen before the welcome frame
 	// returns; default 6 s.
 	Hold   time.Duration
@@ -45,6 +47,7 @@ func NewPresenter(screen display.Screen, o *PresenterOpts) *Presenter {
 	if p.o.Now == nil {
 		p.o.Now = time.Now
 	}
+	p.o.Wallets = walletNames(p.o.Wallets)
 	return p
 }
 
@@ -161,4 +164,22 @@ func reasonOf(c payment.ReasonCode) Reason {
 		return ReasonCancelled
 	}
 	return ReasonDeclined
+}
+
+// walletNames is the display name of each wallet (the names of
+// payment.PartnerWallets when ws is nil), the generic Alipay+ left out: the
+// screen always starts the list with it.
+func walletNames(ws []string) []string {
+	if ws == nil {
+		for _, w := range payment.PartnerWallets() {
+			ws = append(ws, w.Code)
+		}
+	}
+	out := make([]string, 0, len(ws))
+	for _, s := range ws {
+		if w := payment.LookupWallet(s); w.Code != "" && w.Code != payment.WalletAlipayPlus {
+			out = append(out, w.Name)
+		}
+	}
+	return out
 }

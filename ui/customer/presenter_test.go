@@ -110,3 +110,32 @@ func sameImage(a, b image.Image) bool {
 	}
 	return true
 }
+
+// TestWalletNames: the wallets under the QR code are the payment package's
+// display names, whatever spelling cmd or tpectl passes, and default to
+// every partner wallet.
+func TestWalletNames(t *testing.T) {
+	tx := &payment.Transaction{Amount: payment.Amount{Minor: 100, Currency: "EUR"}, QR: "https://qr.example/x"}
+	for _, tt := range []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"default", nil, []string{"Alipay", "AlipayHK", "GCash", "Kakao Pay", "Touch 'n Go", "TrueMoney", "DANA"}},
+		{"spellings", []string{"alipay", "GCASH", "Alipay+", "tng"}, []string{"Alipay", "GCash", "Touch 'n Go"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewPresenter(&recordScreen{}, &PresenterOpts{Wallets: tt.in})
+			f, _ := p.FrameFor(payment.Event{Type: payment.EventQR, Payment: tx})
+			if len(f.Wallets) != len(tt.want) {
+				t.Fatalf("wallets %q, want %q", f.Wallets, tt.want)
+			}
+			for i := range tt.want {
+				if f.Wallets[i] != tt.want[i] {
+					t.Errorf("wallets %q, want %q", f.Wallets, tt.want)
+					break
+				}
+			}
+		})
+	}
+}

@@ -416,7 +416,7 @@ func qrBits(payload string, side int) ([][]bool, bool) {
 // walletsLines lays out "Alipay+ · name · name" in at most maxLines lines
 // of width w, never splitting a wallet name, ending with "…" when cut.
 func (c *canvas) walletsLines(f font.Face, wallets []string, w float64, maxLines int) []string {
-	s := "Alipay+"
+	s := alipayPlus
 	for _, n := range wallets {
 		s += " · " + strings.ReplaceAll(n, " ", "\u00a0")
 	}
@@ -435,13 +435,16 @@ func (c *canvas) walletsLines(f font.Face, wallets []string, w float64, maxLines
 	return lines
 }
 
+// alipayPlus is the network's display name, in its brand colour on screen.
+var alipayPlus = payment.WalletName(payment.WalletAlipayPlus)
+
 // walletLine writes a wallets line with "Alipay+" in its brand colour.
 func (c *canvas) walletLine(f font.Face, s string, cx, baseline float64) {
 	s = printable(f, s)
 	x := cx - width(f, s)/2
-	if rest, ok := strings.CutPrefix(s, "Alipay+"); ok {
-		c.textAt(f, "Alipay+", x, baseline, alipayRed)
-		c.textAt(f, rest, x+width(f, "Alipay+"), baseline, grey)
+	if rest, ok := strings.CutPrefix(s, alipayPlus); ok {
+		c.textAt(f, alipayPlus, x, baseline, alipayRed)
+		c.textAt(f, rest, x+width(f, alipayPlus), baseline, grey)
 		return
 	}
 	c.textAt(f, s, x, baseline, grey)

@@ -394,7 +394,7 @@ func TestCardFromWalletPrintsOnPaperRoll(t *testing.T) {
 		t.Fatalf("%d receipts left after tear-off", n)
 	}
 	e.wait("Rien d'imprimé")
-	e.tap("Réimprimer")
+	e.tap("Duplicata")
 	e.waitFor(func() bool { return e.paperImages() == 1 }, "the duplicate after tear-off")
 }
 

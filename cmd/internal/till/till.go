@@ -45,7 +45,7 @@ func (s deviceSignIn) Start(ctx context.Context) (cashier.Challenge, error) {
 			if err != nil {
 				return cashier.Cashier{}, err
 			}
-			return cashier.Cashier{Name: c.Name, Roles: Roles(c.Role)}, nil
+			return cashier.Cashier{Name: c.Name, Roles: Roles(c.Role), Expires: c.Expiry}, nil
 		},
 	}, nil
 }

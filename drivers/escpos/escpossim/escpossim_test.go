@@ -21,7 +21,7 @@ import (
 	"tpe/drivers/escpos/escpossim"
 )
 
-var screens = flag.Bool("screens", false, "write PNGs of every receipt kind to docs/screens/receipts")
+var screens = flag.Bool("screens", false, "write PNGs of every receipt kind to docs/screens/receipts (and of foreign streams to testdata)")
 
 // hexStream reads a testdata/*.hex file: hex bytes, "quoted text" and
 // # comments.
@@ -207,7 +207,9 @@ func TestForeignStreams(t *testing.T) {
 				}
 			}
 			if *screens {
-				writePNG(t, "foreign_"+strings.TrimSuffix(tt.file, ".hex"), img)
+				// Renders of other encoders' streams, for us to look at:
+				// beside their streams, not among the user-facing receipts.
+				writePNGTo(t, "testdata", "foreign_"+strings.TrimSuffix(tt.file, ".hex"), img)
 			}
 		})
 	}
@@ -303,12 +305,17 @@ func TestPaperOutAfter(t *testing.T) {
 	}
 }
 
+// writePNG writes a receipt of docs/screens/receipts: our own receipts and
+// test pages only.
 func writePNG(t testing.TB, name string, img image.Image) {
+	writePNGTo(t, filepath.Join("..", "..", "..", "docs", "screens", "receipts"), name, img)
+}
+
+func writePNGTo(t testing.TB, dir, name string, img image.Image) {
 	b, err := escpossim.PNG(img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join("..", "..", "..", "docs", "screens", "receipts")
 	os.MkdirAll(dir, 0o755)
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
 		t.Fatal(err)
