@@ -52,68 +52,60 @@ func (u *UI) errText(err error) string {
 	return u.T("err.generic", err.Error())
 }
 
-// reasonText turns the service's reason for a payment that was not taken
-// into what the cashier tells the customer. The service's reasons are
-// stable English phrases and decline classes (payment.Decline*).
+// reasonText is what the cashier tells the customer about a payment that
+// was not taken. It switches on the payment's reason code, never on its
+// free text (Transaction.Reason is for logs).
 func (u *UI) reasonText(t *payment.Transaction) string {
-	r := t.Reason
-	class, _, _ := strings.Cut(r, ":")
-	switch class {
-	case payment.DeclineInsufficientFunds:
-		return u.T("reason.insufficient")
-	case payment.DeclineExpiredCard:
-		return u.T("reason.expiredcard")
-	case payment.DeclineDoNotHonour:
-		return u.T("reason.donothonour")
-	case payment.DeclineInvalidCard:
-		return u.T("reason.invalidcard")
-	case payment.DeclineIssuerUnavailable:
-		return u.T("reason.issuer")
-	case payment.DeclineDuplicate:
-		return u.T("reason.duplicate")
-	case payment.DeclineFraud:
-		return u.T("reason.fraud")
-	case payment.DeclineGeneric:
-		if t.Method == payment.MethodAlipayPlus {
-			return u.T("reason.walletdeclined")
-		}
-		return u.T("reason.generic")
-	}
-	phrases := []struct{ prefix, key string }{
-		{"declined by the card", "reason.bycard"},
-		{"this card must be authorised online", "reason.mustonline"},
-		{"cancelled by the cashier", "reason.bycashier"},
-		{"link cancelled", "reason.linkcancelled"},
-		{"no card presented in time", "reason.nocard"},
-		{"the customer did not pay in time", "reason.nopay"},
-		{"the bank cannot be reached", "reason.unreachable"},
-		{"no answer from the bank", "reason.noanswer"},
-		{"card read failed", "reason.cardread"},
-		{"card not accepted contactless", "reason.tryother"},
-		{"card not accepted by this terminal", "reason.notaccepted"},
-		{"card transaction ended", "reason.cardread"},
-		{"wallet payment failed", "reason.wallet"},
-		{"payment link not sent", "reason.linkfail"},
-		{"link expired", "reason.linkexpired"},
-		{"cannot be taken offline", "reason.offlinelimit"},
-	}
-	for _, p := range phrases {
-		if strings.HasPrefix(r, p.prefix) {
-			return u.T(p.key)
-		}
-	}
-	switch t.State {
-	case payment.StateDeclined, payment.StateForwardDeclined:
-		return u.T("reason.generic")
-	case payment.StateCancelled:
-		return u.T("reason.cancelled")
-	case payment.StateExpired:
-		return u.T("reason.nopay")
-	}
-	if r == "" {
+	link := t.Method == payment.MethodPayLink
+	key := map[payment.ReasonCode]string{
+		payment.ReasonIssuerDeclined:     "reason.generic",
+		payment.ReasonInsufficientFunds:  "reason.insufficient",
+		payment.ReasonExpiredCard:        "reason.expiredcard",
+		payment.ReasonDoNotHonour:        "reason.donothonour",
+		payment.ReasonInvalidCard:        "reason.invalidcard",
+		payment.ReasonIssuerUnavailable:  "reason.issuer",
+		payment.ReasonDuplicate:          "reason.duplicate",
+		payment.ReasonSuspectedFraud:     "reason.fraud",
+		payment.ReasonIncorrectPIN:       "reason.pin",
+		payment.ReasonCardDeclined:       "reason.bycard",
+		payment.ReasonWalletDeclined:     "reason.walletdeclined",
+		payment.ReasonGatewayUnreachable: "reason.unreachable",
+		payment.ReasonNoAnswer:           "reason.noanswer",
+		payment.ReasonOnlineRequired:     "reason.mustonline",
+		payment.ReasonOfflineLimit:       "reason.offlinelimit",
+		payment.ReasonCardNotSupported:   "reason.notaccepted",
+		payment.ReasonTryAnotherMethod:   "reason.tryother",
+		payment.ReasonCardReadFailed:     "reason.cardread",
+		payment.ReasonCodeNotRead:        "reason.coderead",
+		payment.ReasonWalletFailed:       "reason.wallet",
+		payment.ReasonLinkNotSent:        "reason.linkfail",
+		payment.ReasonStorage:            "reason.storage",
+		payment.ReasonInterrupted:        "reason.interrupted",
+		payment.ReasonCancelledByCashier: "reason.bycashier",
+		payment.ReasonTimeout:            "reason.nocard",
+		payment.ReasonNotPaidInTime:      "reason.nopay",
+		payment.ReasonVoided:             "detail.voided",
+	}[t.Code]
+	switch {
+	case link && t.Code == payment.ReasonCancelledByCashier:
+		key = "reason.linkcancelled"
+	case link && t.Code == payment.ReasonNotPaidInTime:
+		key = "reason.linkexpired"
+	case t.Method == payment.MethodAlipayPlus && t.Code == payment.ReasonTimeout:
+		key = "reason.nocode"
+	case key != "":
+	case t.State == payment.StateDeclined, t.State == payment.StateForwardDeclined:
+		key = "reason.generic" // a journal written before reason codes
+	case t.State == payment.StateCancelled:
+		key = "reason.cancelled"
+	case t.State == payment.StateExpired:
+		key = "reason.nopay"
+	case t.Reason == "":
 		return ""
+	default:
+		return u.T("err.generic", t.Reason)
 	}
-	return u.T("err.generic", r)
+	return u.T(key)
 }
 
 // statusKey is the catalogue key of a payment's status pill.
