@@ -13,7 +13,9 @@ type rect struct {
 	x, y, w, h float32
 }
 
-func (r rect) String() string { return fmt.Sprintf("%s %.0f,%.0f %.0f×%.0f", r.name, r.x, r.y, r.w, r.h) }
+func (r rect) String() string {
+	return fmt.Sprintf("%s %.0f,%.0f %.0f×%.0f", r.name, r.x, r.y, r.w, r.h)
+}
 
 func (r rect) overlaps(o rect) bool {
 	return r.x < o.x+o.w && o.x < r.x+r.w && r.y < o.y+o.h && o.y < r.y+r.h
