@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"image/color"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -36,6 +37,23 @@ var cardLabels = map[string]cardWords{
 	"blocked":          {[2]string{"Visa bloquée", "Blocked Visa"}, [2]string{"Échec : carte bloquée", "Fails: card blocked"}},
 	"no-ppse":          {[2]string{"Carte sans NFC", "Card without NFC"}, [2]string{"Refusée : pas de NFC", "Declined: no NFC"}},
 	"malformed-record": {[2]string{"Visa abîmée", "Damaged Visa"}, [2]string{"Échec : carte illisible", "Fails: unreadable card"}},
+}
+
+// cardOrder puts the cards that pay first, then each way to fail.
+var cardOrder = []string{"visa-credit", "visa-debit", "mastercard", "maestro", "cb-visa", "phone-cdcvm",
+	"amex", "expired", "blocked", "no-ppse", "malformed-record"}
+
+// sortCards orders the wallet: cardOrder, then cards without words.
+func sortCards(cards []api.SimCard) []api.SimCard {
+	rank := func(c api.SimCard) int {
+		if i := slices.Index(cardOrder, c.Name); i >= 0 {
+			return i
+		}
+		return len(cardOrder)
+	}
+	out := slices.Clone(cards)
+	slices.SortStableFunc(out, func(a, b api.SimCard) int { return rank(a) - rank(b) })
+	return out
 }
 
 // cardText is the title and outcome the wallet shows for c in lang.

@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+
+	"tpe/ui/api"
 )
 
 type rect struct {
@@ -203,4 +205,42 @@ func TestWindowSize(t *testing.T) {
 			t.Errorf("WindowSize(%v) = %v, want %v", c.screen, got, c.want)
 		}
 	}
+}
+
+func TestCardOrderCoversLabels(t *testing.T) {
+	if len(cardOrder) != len(cardLabels) {
+		t.Errorf("cardOrder has %d cards, cardLabels %d", len(cardOrder), len(cardLabels))
+	}
+	for _, n := range cardOrder {
+		if _, ok := cardLabels[n]; !ok {
+			t.Errorf("%s in cardOrder has no words", n)
+		}
+	}
+	got := sortCards([]api.SimCard{{Name: "zz"}, {Name: "amex"}, {Name: "visa-credit"}})
+	if got[0].Name != "visa-credit" || got[1].Name != "amex" || got[2].Name != "zz" {
+		t.Errorf("sortCards: %v, want visa-credit, amex, zz", got)
+	}
+}
+
+// TestTabFollowsThePayment: in a narrow window the wallet comes forward
+// when the terminal waits for a card, the phone when it shows a QR code.
+func TestTabFollowsThePayment(t *testing.T) {
+	e := newEnvAt(t, MinWindow)
+	e.chooseTab(tabLog)
+	for _, d := range "1200" {
+		e.tap(string(d))
+	}
+	e.tap("Carte")
+	e.wait("Présentez la carte")
+	e.waitFor(func() bool { var tb tab; e.sim.Sync(func() { tb = e.sim.tab }); return tb == tabWallet }, "the wallet tab")
+	e.tap("Visa crédit")
+	e.wait("Paiement accepté")
+	e.tap("Nouvelle vente")
+	for _, d := range "900" {
+		e.tap(string(d))
+	}
+	e.tap("Alipay+")
+	e.tap("Afficher le QR code")
+	e.wait("QR code scanné")
+	e.waitFor(func() bool { var tb tab; e.sim.Sync(func() { tb = e.sim.tab }); return tb == tabPhone }, "the phone tab")
 }

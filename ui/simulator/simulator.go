@@ -199,6 +199,7 @@ func (s *Sim) Window() fyne.Window {
 	if s.win == nil {
 		s.win = s.app.NewWindow(s.t("title"))
 		s.win.SetContent(s.root)
+		s.win.SetPadded(false) // the desk is drawn to the window's edges
 		s.win.Resize(s.o.Size)
 		s.cui.BindKeys(s.win.Canvas())
 	}
@@ -342,7 +343,7 @@ func (s *Sim) buildWallet() {
 	if len(cards) == 0 {
 		s.walletW.Add(text(s.t("wallet.none"), 14, colMuted, false))
 	}
-	for _, c := range cards {
+	for _, c := range sortCards(cards) {
 		s.walletW.Add(s.walletCard(c))
 	}
 	s.walletW.Refresh()
@@ -499,6 +500,14 @@ func (s *Sim) onEvent(e payment.Event) {
 		s.events = s.events[:maxEvents]
 	}
 	s.evList.Refresh()
+	// In a narrow window the world is in tabs: show the one the customer
+	// needs now (a card to tap, a QR to scan or a code to present).
+	switch e.Type {
+	case payment.EventWaitingCard:
+		s.choose(tabWallet)
+	case payment.EventQR, payment.EventWaitingCode:
+		s.choose(tabPhone)
+	}
 	if p := e.Payment; p != nil && p.Method == payment.MethodAlipayPlus {
 		switch {
 		case e.Type == payment.EventQR && p.QR != "":
