@@ -73,6 +73,7 @@ func fitWindow(win fyne.Window, env string, log *slog.Logger) (afterShow func())
 	}
 	px, ok := screenSize()
 	win.Resize(simulator.WindowSize(px))
+	win.CenterOnScreen()
 	log.Debug("window size", "screen", px, "known", ok, "window", simulator.WindowSize(px))
 	return func() {
 		if sc := win.Canvas().Scale(); ok && sc > 0 && sc != 1 {

@@ -264,7 +264,7 @@ func (l *chipsLayout) grid(objs []fyne.CanvasObject) (cols, rows int) {
 		return 1, 0
 	}
 	cols = n
-	for cols > 1 && (l.s.chipW-float32(cols-1)*chipGap)/float32(cols) < widest+12 {
+	for cols > 1 && (l.s.chipW-float32(cols-1)*chipGap)/float32(cols) < widest+6 {
 		cols--
 	}
 	return cols, (n + cols - 1) / cols

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 
+	"tpe/payment"
 	"tpe/ui/api"
 )
 
@@ -106,6 +107,19 @@ func TestLayoutFitsSmallScreens(t *testing.T) {
 				}
 			}
 			e.checkCardsFit()
+			e.sim.Sync(func() {
+				// the phone at its widest: a scanned QR to pay or decline
+				e.sim.qr = &payment.Transaction{ID: "pay_1", Amount: payment.Amount{Minor: 123456, Currency: "EUR"}}
+				e.sim.renderPhone()
+				for _, c := range []struct {
+					name           string
+					panel, content fyne.CanvasObject
+				}{{"network", e.sim.netPanel, e.sim.net}, {"phone", e.sim.phonePanel, e.sim.phone}} {
+					if need, have := c.content.MinSize().Width, c.panel.Size().Width-2*12; need > have {
+						t.Errorf("%s needs %.0f wide, has %.0f: cut on the right", c.name, need, have)
+					}
+				}
+			})
 		})
 	}
 }

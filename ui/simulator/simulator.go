@@ -402,7 +402,7 @@ func (s *Sim) renderNet() {
 				l.SetLatency(latencies[s.latency])
 			})
 		}
-		objs = append(objs, container.NewBorder(nil, nil, text(s.t("network.latency"), 13, colMuted, false), nil, pick))
+		objs = append(objs, text(s.t("network.latency"), 12, colMuted, false), pick)
 	}
 	s.net.Objects = []fyne.CanvasObject{container.NewVBox(objs...)}
 	s.net.Refresh()
@@ -418,7 +418,9 @@ func (s *Sim) renderPhone() {
 	pick.OnChanged = func(string) {
 		s.locked(func() { s.wallet = max(pick.SelectedIndex(), 0) })
 	}
-	items := []fyne.CanvasObject{container.NewBorder(nil, nil, text(s.t("phone.wallet"), 13, colMuted, false), nil, pick)}
+	// the label above the choice: "Touch 'n Go" makes the choice wide,
+	// and the phone's tab is 222 wide in a 1280-wide window
+	items := []fyne.CanvasObject{text(s.t("phone.wallet"), 12, colMuted, false), pick}
 	switch {
 	case s.qr != nil:
 		if s.qrImg != nil {
@@ -429,11 +431,11 @@ func (s *Sim) renderPhone() {
 		}
 		items = append(items, text(s.t("phone.scanned", s.qr.Amount.Format(s.o.Lang)), 14, colInk, true))
 		id := s.qr.ID
-		pay := widget.NewButtonWithIcon(s.t("phone.pay"), theme.ConfirmIcon(), s.tap(func() { s.answer(id, "pay") }))
+		pay := widget.NewButton(s.t("phone.pay"), s.tap(func() { s.answer(id, "pay") }))
 		pay.Importance = widget.SuccessImportance
-		no := widget.NewButtonWithIcon(s.t("phone.decline"), theme.CancelIcon(), s.tap(func() { s.answer(id, "decline") }))
+		no := widget.NewButton(s.t("phone.decline"), s.tap(func() { s.answer(id, "decline") }))
 		no.Importance = widget.DangerImportance
-		items = append(items, container.NewGridWithColumns(2, no, pay))
+		items = append(items, container.NewGridWithColumns(2, no, pay)) // words and colours, no icons: they fit the narrow tab
 	default:
 		if s.result != "" {
 			items = append(items, text(s.result, 15, colInk, true))
@@ -443,7 +445,7 @@ func (s *Sim) renderPhone() {
 		if s.code != "" {
 			items = append(items, text(s.t("phone.shown", s.code), 12, colMuted, false))
 		}
-		present := widget.NewButtonWithIcon(s.t("phone.code"), theme.GridIcon(), s.tap(s.presentCode))
+		present := widget.NewButton(s.t("phone.code"), s.tap(s.presentCode)) // no icon: it fits the 222-wide tab
 		present.Importance = widget.HighImportance
 		items = append(items, present, text(s.t("phone.code.sub"), 11, colMuted, false))
 	}

@@ -251,6 +251,7 @@ func newEnvAt(t *testing.T, size fyne.Size) *env {
 		Status: func() cashier.Status { return cashier.Status{Online: w.Network()} }})
 	sim := New(a, svc, w, cui, &Opts{Refresh: 20 * time.Millisecond, Do: do})
 	win := test.NewWindow(sim.Content())
+	win.SetPadded(false) // as Sim.Window
 	win.Resize(size)
 	e := &env{t: t, world: w, svc: svc, cui: cui, sim: sim, w: win, pump: pump}
 	t.Cleanup(func() {
