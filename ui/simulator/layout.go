@@ -228,8 +228,11 @@ func (s *Sim) paintChips() {
 			continue
 		}
 		bg, fg := colPanel, colInk
-		if ch.t == s.tab {
+		switch {
+		case ch.t == s.tab:
 			bg, fg = colBlue, colWhite
+		case ch.t == tabNetwork && s.offline:
+			bg, fg = colRed, colWhite // the switch is off, even with its tab hidden
 		}
 		ch.bg.FillColor, ch.label.Color = bg, fg
 		ch.bg.Refresh()

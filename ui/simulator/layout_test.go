@@ -258,3 +258,17 @@ func TestTabFollowsThePayment(t *testing.T) {
 	e.wait("QR code scanné")
 	e.waitFor(func() bool { var tb tab; e.sim.Sync(func() { tb = e.sim.tab }); return tb == tabPhone }, "the phone tab")
 }
+
+// TestNetworkChipShowsOffline: with the world in tabs, the network's chip
+// turns red when the switch is off, whichever tab is shown.
+func TestNetworkChipShowsOffline(t *testing.T) {
+	e := newEnvAt(t, MinWindow)
+	e.chooseTab(tabNetwork)
+	e.tap("En ligne")
+	e.chooseTab(tabWallet)
+	var bg any
+	e.sim.Sync(func() { bg = e.sim.chipList[tabNetwork].bg.FillColor })
+	if bg != colRed {
+		t.Fatalf("network chip %v while offline, want red", bg)
+	}
+}

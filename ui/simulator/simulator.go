@@ -144,7 +144,8 @@ type Sim struct {
 	chips                            *fyne.Container
 	chipList                         [nTabs]*chip
 	chipW                            float32
-	tab                              tab // the side tab shown when the world is in tabs
+	tab                              tab  // the side tab shown when the world is in tabs
+	offline                          bool // the network switch is off
 	statusText                       string
 	statusW                          float32
 }
@@ -376,6 +377,8 @@ func (s *Sim) say(msg string, bad bool) {
 
 func (s *Sim) renderNet() {
 	on := s.world.Network()
+	s.offline = !on
+	s.paintChips()
 	col, label := colGreen, s.t("network.on")
 	if !on {
 		col, label = colRed, s.t("network.off")
