@@ -47,9 +47,22 @@ open() {
   done
 }
 
-# shot NAME: the screen now, as a 256-colour PNG.
+# wait_colour HEX FRACTION: until at least FRACTION of the screen is HEX —
+# the window can lag seconds behind the API on a loaded machine (software
+# GL under Xvfb), so a picture waits for what it is meant to show.
+wait_colour() {
+  for _ in $(seq 200); do
+    DISPLAY=$display import -window root "$work/shot.png"
+    m=$(/usr/bin/convert "$work/shot.png" -fill black +opaque "$1" -fill white -opaque "$1" -format '%[fx:mean]' info:)
+    awk "BEGIN{exit !($m >= $2)}" && return 0
+    sleep 0.3
+  done
+  echo "sim-screens: the window never showed $1"; exit 1
+}
+
+# shot NAME: the screen, once what it shows has settled, as a 256-colour PNG.
 shot() {
-  sleep 2.5 # the cashier shows "card read" a moment; the paper follows every 1.2 s
+  sleep 1.5 # the paper roll follows every 1.2 s
   DISPLAY=$display import -window root "$work/shot.png"
   /usr/bin/convert "$work/shot.png" -dither None -colors 256 "PNG8:$out/$1.png"
   echo "sim-screens: $out/$1.png"
@@ -63,31 +76,39 @@ card_sale() { # card_sale AMOUNT CARD OUTCOME
   until_state "$3"
 }
 
+green='#129A56' orange='#E58E12' red='#D83535' # the cashier's outcome banners
+
 open 1280x800
 shot 01-idle
 
 open 1280x800
 card_sale 2490 visa-credit approved
+wait_colour "$green" 0.05
 shot 02-card-approved
 
 open 1280x800
 api /v1/payments '{"amount":5600,"method":"alipayplus","reference":"docs"}'
 until_state awaiting_customer
+wait_colour '#000000' 0.03 # the QR code on the cashier's screen
 shot 03-alipay-phone
 
 open 1280x800
 api /v1/sim/network '{"online":false}'
 card_sale 780 mastercard offline_approved
+wait_colour "$orange" 0.05
 shot 04-offline
 
 open 1366x768
 card_sale 1250 amex 'failed|declined'
+wait_colour "$red" 0.05
 shot 05-declined-1366x768
 
 open 1280x720
 card_sale 990 maestro approved
+wait_colour "$green" 0.05
 shot 06-smallest-1280x720
 
 open 1720x940
 card_sale 2490 cb-visa approved
+wait_colour "$green" 0.04
 shot 07-wide-1720x940

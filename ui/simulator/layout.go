@@ -217,9 +217,14 @@ func (s *Sim) newChips() *fyne.Container {
 
 // choose shows side tab t.
 func (s *Sim) choose(t tab) {
+	if t == s.tab {
+		return
+	}
 	s.tab = t
 	s.paintChips()
-	s.deskC.Refresh()
+	if s.chips.Visible() { // else every panel is shown: nothing moves
+		s.deskC.Refresh()
+	}
 }
 
 func (s *Sim) paintChips() {
