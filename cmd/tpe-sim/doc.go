@@ -4,4 +4,8 @@
 // serial scanner) and an embedded gateway simulator. It needs no config
 // file. With a display it opens the simulator window; --headless serves the
 // same through the local API (docs/api.md).
+//
+// The window opens at the screen's work area, from 1280×720 up to 1720×940,
+// and lays itself out again when resized (docs/screens/simulator);
+// TPE_SIM_SIZE=WIDTHxHEIGHT (such as 1366x768) opens it at a given size.
 package main
