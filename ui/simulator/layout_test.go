@@ -52,7 +52,7 @@ func (e *env) visibleRegions() []rect {
 // its 1024×600 screen, the display and the paper stay big enough to read,
 // and every side panel can be shown.
 func TestLayoutFitsSmallScreens(t *testing.T) {
-	for _, size := range []fyne.Size{MinWindow, fyne.NewSize(1366, 768), fyne.NewSize(1280, 800), fyne.NewSize(1600, 900), fyne.NewSize(1920, 1080)} {
+	for _, size := range []fyne.Size{MinWindow, fyne.NewSize(1366, 768), fyne.NewSize(1280, 800), fyne.NewSize(1600, 900), fyne.NewSize(1920, 1080), fyne.NewSize(1680, 720)} {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
 			e := newEnvAt(t, size)
 			e.drain()
