@@ -9,4 +9,8 @@
 // gateway's ledger; the device key sealing card data lives beside it, in
 // DIR-keys/device.key, never in it. A key an older tpe-sim left in DIR is
 // moved there at start.
+//
+// The window opens at the screen's work area, from 1280×720 up to 1720×940,
+// and lays itself out again when resized (docs/screens/simulator);
+// TPE_SIM_SIZE=WIDTHxHEIGHT (such as 1366x768) opens it at a given size.
 package main

@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -39,9 +41,43 @@ func runWindow(ctx context.Context, w *world, ln net.Listener, log *slog.Logger)
 		fyne.Do(a.Quit)
 	}()
 	log.Info("listening on " + w.term.APIURL(ln))
-	sim.Window().ShowAndRun()
+	win := sim.Window()
+	fit := fitWindow(win, os.Getenv("TPE_SIM_SIZE"), log)
+	win.Show()
+	fit()
+	a.Run()
 	sim.Close()
 	cui.Close()
 	cancel()
 	return <-served
+}
+
+// fitWindow sizes the window before it shows: TPE_SIM_SIZE=WxH when set (a
+// developer trying a laptop's size on a big screen), else the screen's work
+// area (capped at the comfortable size, never under simulator.MinWindow),
+// else MinWindow (1280×720 fits every laptop). The window stays resizable:
+// the simulator lays itself out for any size from MinWindow up.
+//
+// Screen sizes are in pixels and fyne's in scaled units; the scale is known
+// once the window shows, so the returned func, called after Show, sizes the
+// window again on a HiDPI screen.
+func fitWindow(win fyne.Window, env string, log *slog.Logger) (afterShow func()) {
+	if env != "" {
+		var w, h float32
+		if _, err := fmt.Sscanf(env, "%fx%f", &w, &h); err == nil && w > 0 && h > 0 {
+			log.Debug("window size from TPE_SIM_SIZE", "size", env)
+			win.Resize(fyne.NewSize(w, h))
+			return func() {}
+		}
+		log.Warn("TPE_SIM_SIZE is WIDTHxHEIGHT, such as 1366x768: ignored", "value", env)
+	}
+	px, ok := screenSize()
+	win.Resize(simulator.WindowSize(px))
+	win.CenterOnScreen()
+	log.Debug("window size", "screen", px, "known", ok, "window", simulator.WindowSize(px))
+	return func() {
+		if sc := win.Canvas().Scale(); ok && sc > 0 && sc != 1 {
+			win.Resize(simulator.WindowSize(fyne.NewSize(px.Width/sc, px.Height/sc)))
+		}
+	}
 }

@@ -3,7 +3,6 @@ package simulator
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"image"
 	"image/color"
 	"io"
@@ -88,6 +87,10 @@ type Opts struct {
 	// Do runs updates from other goroutines on fyne's goroutine; default
 	// fyne.Do (see cashier.Opts.Do).
 	Do func(func())
+	// Size is the window's size when it opens (default MinWindow; see
+	// WindowSize for a size that fits a screen). The window can be
+	// resized and the desk lays itself out again.
+	Size fyne.Size
 }
 
 // maxEvents bounds the event log.
@@ -107,12 +110,13 @@ type Sim struct {
 	display *canvas.Image
 	paper   *fyne.Container
 	scroll  *container.Scroll
+	paperW  float32 // width of a receipt on the roll, set by the desk
 	torn    map[uint64]bool
 	nPaper  int
 	net     *fyne.Container
 	phone   *fyne.Container
 	status  *canvas.Text
-	events  []string
+	events  []logLine
 	evList  *widget.List
 	outbox  *fyne.Container
 	nMail   int
@@ -130,7 +134,20 @@ type Sim struct {
 	done    sync.WaitGroup
 	win     fyne.Window
 	walletW *fyne.Container
-	left    *fyne.Container // wallet, network and phone: relaid out when the phone changes size
+
+	// the desk: the regions it places (see layout.go)
+	desk                             *desk
+	deskC                            *fyne.Container
+	termPanel, dispPanel, paperPanel fyne.CanvasObject
+	walletPanel, netPanel            fyne.CanvasObject
+	phonePanel, logPanel             fyne.CanvasObject
+	chips                            *fyne.Container
+	chipList                         [nTabs]*chip
+	chipW                            float32
+	tab                              tab  // the side tab shown when the world is in tabs
+	offline                          bool // the network switch is off
+	statusText                       string
+	statusW                          float32
 }
 
 // New builds the simulator around cashierUI and starts following the
@@ -154,6 +171,9 @@ func New(app fyne.App, svc *payment.Service, world World, cashierUI *cashier.UI,
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Size.IsZero() {
+		opts.Size = MinWindow
 	}
 	s := &Sim{app: app, svc: svc, world: world, cui: cashierUI, o: opts, log: opts.Logger, torn: map[uint64]bool{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -180,7 +200,8 @@ func (s *Sim) Window() fyne.Window {
 	if s.win == nil {
 		s.win = s.app.NewWindow(s.t("title"))
 		s.win.SetContent(s.root)
-		s.win.Resize(fyne.NewSize(1720, 940))
+		s.win.SetPadded(false) // the desk is drawn to the window's edges
+		s.win.Resize(s.o.Size)
 		s.cui.BindKeys(s.win.Canvas())
 	}
 	return s.win
@@ -228,43 +249,41 @@ func text(s string, size float32, col color.Color, bold bool) *canvas.Text {
 	return t
 }
 
-// section is a titled panel on the desk.
+const (
+	sectionPad       = 10
+	sectionTitleSize = 12
+)
+
+// section is a titled panel on the desk; without a title, a plain panel.
 func section(title string, content fyne.CanvasObject) fyne.CanvasObject {
 	bg := canvas.NewRectangle(colPanel)
 	bg.CornerRadius = 12
-	head := text(strings.ToUpper(title), 12, colMuted, true)
-	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(10, 10, 12, 12),
+	if title == "" {
+		return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(sectionPad, sectionPad, 12, 12), content))
+	}
+	head := text(strings.ToUpper(title), sectionTitleSize, colMuted, true)
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(sectionPad, sectionPad, 12, 12),
 		container.NewBorder(head, nil, nil, nil, content)))
 }
 
-// hint is a small wrapped explanation.
-func hint(s string) fyne.CanvasObject {
-	l := widget.NewLabel(s)
-	l.Wrapping = fyne.TextWrapWord
-	l.SizeName = theme.SizeNameCaptionText
-	return l
+// sectionWith is a titled panel with a control at the right of its title.
+func sectionWith(title string, control, content fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(colPanel)
+	bg.CornerRadius = 12
+	head := container.NewBorder(nil, nil, nil, control, text(strings.ToUpper(title), sectionTitleSize, colMuted, true))
+	return container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(sectionPad, sectionPad, 12, 12),
+		container.NewBorder(head, nil, nil, nil, content)))
 }
 
-// column is o at width w and the full height it is given.
-func column(w float32, o fyne.CanvasObject) fyne.CanvasObject {
-	return container.New(columnLayout(w), o)
-}
-
-type columnLayout float32
-
-func (l columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	h := float32(0)
-	for _, o := range objs {
-		h = max(h, o.MinSize().Height)
-	}
-	return fyne.NewSize(float32(l), h)
-}
-
-func (l columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(fyne.NewSize(float32(l), size.Height))
-	}
+// smallButton is a compact icon-and-word button, for a panel's title row.
+func smallButton(label string, icon fyne.Resource, tap func()) fyne.CanvasObject {
+	bg := canvas.NewRectangle(colWhite)
+	bg.CornerRadius = 6
+	bg.StrokeColor, bg.StrokeWidth = colLight, 1
+	ic := canvas.NewImageFromResource(theme.NewThemedResource(icon))
+	ic.SetMinSize(fyne.NewSquareSize(14))
+	row := container.New(layout.NewCustomPaddedHBoxLayout(4), ic, text(label, 12, colInk, true))
+	return newTappable(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(2, 2, 8, 8), row)), tap)
 }
 
 // fixed gives o exactly size w×h in a layout.
@@ -273,89 +292,50 @@ func fixed(w, h float32, o fyne.CanvasObject) fyne.CanvasObject {
 }
 
 func (s *Sim) build() {
-	// centre: the terminal, then the event log and the outbox
-	bezel := canvas.NewRectangle(colBezel)
-	bezel.CornerRadius = 22
-	term := container.NewCenter(container.NewStack(bezel, container.New(layout.NewCustomPaddedLayout(18, 18, 18, 18), fixed(1024, 600, s.cui.Content()))))
-	s.evList = widget.NewList(func() int { return len(s.events) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.TextStyle.Monospace = true
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			// Called by the list while it refreshes, on fyne's goroutine
-			// and inside onEvent's lock: no locking here.
-			line := ""
-			if i < len(s.events) {
-				line = s.events[i]
-			}
-			o.(*widget.Label).SetText(line)
-		})
+	// the terminal: the cashier UI at the product's screen size
+	bz := canvas.NewRectangle(colBezel)
+	bz.CornerRadius = 22
+	s.termPanel = container.NewStack(bz, container.New(layout.NewCustomPaddedLayout(bezel, bezel, bezel, bezel), fixed(screenW, screenH, s.cui.Content())))
+
+	// the event log and the outbox
+	s.evList = s.newEventList()
 	s.outbox = container.NewVBox()
 	s.refreshOutbox()
-	tabs := container.NewAppTabs(
+	s.logPanel = section("", container.NewAppTabs(
 		container.NewTabItemWithIcon(s.t("events"), theme.ListIcon(), s.evList),
 		container.NewTabItemWithIcon(s.t("outbox"), theme.MailComposeIcon(), container.NewVScroll(s.outbox)),
-	)
-	centre := container.NewBorder(term, nil, nil, nil, section("", tabs))
+	))
 
-	// left: wallet, network, phone
+	// the world: wallet, network, phone
 	s.walletW = container.NewVBox()
 	s.buildWallet()
+	s.walletPanel = section(s.t("wallet"), container.NewVScroll(s.walletW))
 	s.net = container.NewStack()
 	s.renderNet()
+	s.netPanel = section(s.t("network"), container.NewVScroll(s.net))
 	s.phone = container.NewStack()
 	s.renderPhone()
-	s.status = text("", 12, colMuted, false)
-	s.left = container.NewBorder(nil, container.NewVBox(section(s.t("network"), s.net), section(s.t("phone"), s.phone), s.status), nil, nil,
-		section(s.t("wallet"), container.NewBorder(hint(s.t("wallet.hint")), nil, nil, nil, container.NewVScroll(s.walletW))))
+	s.phonePanel = section(s.t("phone"), container.NewVScroll(s.phone))
+	// the status line says what a tap did; until then, what to tap
+	s.status = text("", 12, colLight, false)
+	s.statusText = s.t("wallet.hint")
 
-	// right: customer display and paper roll
+	// the devices: customer display and paper roll
 	s.display = canvas.NewImageFromImage(s.world.Display())
 	s.display.FillMode = canvas.ImageFillContain
 	s.display.ScaleMode = canvas.ImageScalePixels
-	lcd := canvas.NewRectangle(colBezel)
-	lcd.CornerRadius = 14
-	disp := container.NewCenter(container.NewStack(lcd, container.New(layout.NewCustomPaddedLayout(12, 12, 12, 12), fixed(240, 320, s.display))))
+	s.dispPanel = section(s.t("display"), lcd(s.display))
 	s.paper = container.NewVBox()
 	s.scroll = container.NewVScroll(s.paper)
-	tear := widget.NewButtonWithIcon(s.t("paper.tear"), theme.ContentCutIcon(), s.tap(s.tearOff))
+	s.paperW = 270
 	s.refreshPaper()
-	right := container.NewBorder(section(s.t("display"), disp), nil, nil, nil,
-		section(s.t("paper"), container.NewBorder(nil, tear, nil, nil, s.scroll)))
+	s.paperPanel = sectionWith(s.t("paper"), smallButton(s.t("paper.tear"), theme.ContentCutIcon(), s.tap(s.tearOff)), s.scroll)
 
-	bg := canvas.NewRectangle(colDesk)
-	body := container.NewBorder(nil, nil, column(260, s.left), column(320, right), centre)
-	s.root = container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(10, 10, 10, 10), body))
-}
-
-// brandOf guesses a virtual card's scheme from its profile name or
-// description, for its colour in the wallet.
-func brandOf(c api.SimCard) string {
-	n := strings.ToLower(c.Name + " " + c.Description)
-	for _, b := range []string{"mastercard", "maestro", "visa", "amex", "cb"} {
-		if strings.Contains(n, b) {
-			return b
-		}
-	}
-	return ""
-}
-
-// cardColor is a brand's card colour in the wallet.
-func cardColor(brand string) color.NRGBA {
-	switch strings.ToLower(brand) {
-	case "visa":
-		return color.NRGBA{0x1A, 0x1F, 0x71, 0xFF}
-	case "mastercard", "maestro":
-		return color.NRGBA{0x2B, 0x2B, 0x2B, 0xFF}
-	case "cb":
-		return color.NRGBA{0x0E, 0x6B, 0x4F, 0xFF}
-	case "amex":
-		return color.NRGBA{0x2E, 0x77, 0xBC, 0xFF}
-	}
-	return color.NRGBA{0x5A, 0x43, 0x8C, 0xFF}
+	s.chips = s.newChips()
+	s.desk = &desk{s: s}
+	s.deskC = container.New(s.desk, s.termPanel, s.logPanel, s.walletPanel, s.netPanel, s.phonePanel, s.dispPanel, s.paperPanel, s.chips, s.status)
+	s.paintChips()
+	s.root = container.NewStack(canvas.NewRectangle(colDesk), s.deskC)
 }
 
 func (s *Sim) buildWallet() {
@@ -364,26 +344,15 @@ func (s *Sim) buildWallet() {
 	if len(cards) == 0 {
 		s.walletW.Add(text(s.t("wallet.none"), 14, colMuted, false))
 	}
-	for _, c := range cards {
-		name := c.Name
-		bg := canvas.NewRectangle(cardColor(brandOf(c)))
-		bg.CornerRadius = 10
-		chip := canvas.NewRectangle(color.NRGBA{0xE8, 0xC5, 0x6A, 0xFF})
-		chip.CornerRadius = 3
-		brand := brandOf(c)
-		top := container.NewBorder(nil, nil, fixed(26, 18, chip), text(strings.ToUpper(brand), 14, colWhite, true))
-		desc := c.Description
-		if desc == "" {
-			desc = c.Name
-		}
-		lines := container.NewVBox(top, text(desc, 13, colWhite, true), text(c.PANMasked, 12, colLight, false))
-		card := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 12, 12), lines))
-		s.walletW.Add(newTappable(card, s.tap(func() { s.present(name) })))
+	for _, c := range sortCards(cards) {
+		s.walletW.Add(s.walletCard(c))
 	}
 	s.walletW.Refresh()
 }
 
-func (s *Sim) present(name string) {
+// present puts the card of profile name in the field; label is what the
+// wallet calls it.
+func (s *Sim) present(name, label string) {
 	go func() {
 		err := s.world.PresentCard(s.ctx, name, nil)
 		s.do(func() {
@@ -391,13 +360,14 @@ func (s *Sim) present(name string) {
 				s.say(s.t("err", err), true)
 				return
 			}
-			s.say(s.t("wallet.sent", name), false)
+			s.say(s.t("wallet.sent", label), false)
 		})
 	}()
 }
 
 func (s *Sim) say(msg string, bad bool) {
-	s.status.Text = msg
+	s.statusText = msg
+	s.fitStatus()
 	s.status.Color = colLight
 	if bad {
 		s.status.Color = colRed
@@ -407,6 +377,8 @@ func (s *Sim) say(msg string, bad bool) {
 
 func (s *Sim) renderNet() {
 	on := s.world.Network()
+	s.offline = !on
+	s.paintChips()
 	col, label := colGreen, s.t("network.on")
 	if !on {
 		col, label = colRed, s.t("network.off")
@@ -433,7 +405,7 @@ func (s *Sim) renderNet() {
 				l.SetLatency(latencies[s.latency])
 			})
 		}
-		objs = append(objs, container.NewBorder(nil, nil, text(s.t("network.latency"), 13, colMuted, false), nil, pick))
+		objs = append(objs, text(s.t("network.latency"), 12, colMuted, false), pick)
 	}
 	s.net.Objects = []fyne.CanvasObject{container.NewVBox(objs...)}
 	s.net.Refresh()
@@ -449,7 +421,9 @@ func (s *Sim) renderPhone() {
 	pick.OnChanged = func(string) {
 		s.locked(func() { s.wallet = max(pick.SelectedIndex(), 0) })
 	}
-	items := []fyne.CanvasObject{container.NewBorder(nil, nil, text(s.t("phone.wallet"), 13, colMuted, false), nil, pick)}
+	// the label above the choice: "Touch 'n Go" makes the choice wide,
+	// and the phone's tab is 222 wide in a 1280-wide window
+	items := []fyne.CanvasObject{text(s.t("phone.wallet"), 12, colMuted, false), pick}
 	switch {
 	case s.qr != nil:
 		if s.qrImg != nil {
@@ -460,11 +434,11 @@ func (s *Sim) renderPhone() {
 		}
 		items = append(items, text(s.t("phone.scanned", s.qr.Amount.Format(s.o.Lang)), 14, colInk, true))
 		id := s.qr.ID
-		pay := widget.NewButtonWithIcon(s.t("phone.pay"), theme.ConfirmIcon(), s.tap(func() { s.answer(id, "pay") }))
+		pay := widget.NewButton(s.t("phone.pay"), s.tap(func() { s.answer(id, "pay") }))
 		pay.Importance = widget.SuccessImportance
-		no := widget.NewButtonWithIcon(s.t("phone.decline"), theme.CancelIcon(), s.tap(func() { s.answer(id, "decline") }))
+		no := widget.NewButton(s.t("phone.decline"), s.tap(func() { s.answer(id, "decline") }))
 		no.Importance = widget.DangerImportance
-		items = append(items, container.NewGridWithColumns(2, no, pay))
+		items = append(items, container.NewGridWithColumns(2, no, pay)) // words and colours, no icons: they fit the narrow tab
 	default:
 		if s.result != "" {
 			items = append(items, text(s.result, 15, colInk, true))
@@ -474,14 +448,14 @@ func (s *Sim) renderPhone() {
 		if s.code != "" {
 			items = append(items, text(s.t("phone.shown", s.code), 12, colMuted, false))
 		}
-		present := widget.NewButtonWithIcon(s.t("phone.code"), theme.GridIcon(), s.tap(s.presentCode))
+		present := widget.NewButton(s.t("phone.code"), s.tap(s.presentCode)) // no icon: it fits the 222-wide tab
 		present.Importance = widget.HighImportance
 		items = append(items, present, text(s.t("phone.code.sub"), 11, colMuted, false))
 	}
 	s.phone.Objects = []fyne.CanvasObject{container.NewVBox(items...)}
 	s.phone.Refresh()
-	if s.left != nil {
-		s.left.Refresh()
+	if s.deskC != nil {
+		s.deskC.Refresh() // the phone's height changed: the desk places it again
 	}
 }
 
@@ -526,21 +500,19 @@ func paymentCode(w PhoneWallet) string {
 }
 
 func (s *Sim) onEvent(e payment.Event) {
-	line := e.At.Format("15:04:05") + "  " + string(e.Type)
-	if p := e.Payment; p != nil {
-		line += fmt.Sprintf("  %s  %s  %s", p.ID, p.Amount.Format(s.o.Lang), p.State)
-		if p.Card != nil {
-			line += "  " + p.Card.Brand + " " + p.Card.PAN.MaskedLast4()
-		}
-	}
-	if e.Message != "" {
-		line += "  — " + e.Message
-	}
-	s.events = append([]string{line}, s.events...)
+	s.events = append([]logLine{s.logLineOf(e)}, s.events...)
 	if len(s.events) > maxEvents {
 		s.events = s.events[:maxEvents]
 	}
 	s.evList.Refresh()
+	// In a narrow window the world is in tabs: show the one the customer
+	// needs now (a card to tap, a QR to scan or a code to present).
+	switch e.Type {
+	case payment.EventWaitingCard:
+		s.choose(tabWallet)
+	case payment.EventQR, payment.EventWaitingCode:
+		s.choose(tabPhone)
+	}
 	if p := e.Payment; p != nil && p.Method == payment.MethodAlipayPlus {
 		switch {
 		case e.Type == payment.EventQR && p.QR != "":
@@ -671,8 +643,7 @@ func (s *Sim) refreshPaper() {
 		b := r.Bounds()
 		img := canvas.NewImageFromImage(r)
 		img.FillMode = canvas.ImageFillContain
-		w := float32(270)
-		img.SetMinSize(fyne.NewSize(w, w*float32(b.Dy())/float32(max(b.Dx(), 1))))
+		img.SetMinSize(s.receiptSize(b))
 		cut := canvas.NewLine(colLight)
 		cut.StrokeWidth = 1
 		s.paper.Add(img)
@@ -682,6 +653,33 @@ func (s *Sim) refreshPaper() {
 	if grew {
 		s.scroll.ScrollToBottom()
 	}
+}
+
+// receiptSize is a receipt of bounds b at the roll's width.
+func (s *Sim) receiptSize(b image.Rectangle) fyne.Size {
+	return fyne.NewSize(s.paperW, s.paperW*float32(b.Dy())/float32(max(b.Dx(), 1)))
+}
+
+// setPaperWidth fits the receipts to a paper panel colW wide (the desk
+// calls it when it places the panel): the roll scrolls up and down only.
+func (s *Sim) setPaperWidth(colW float32) {
+	w := max(colW-2*12-theme.ScrollBarSize()-4, 80)
+	if w == s.paperW {
+		return
+	}
+	s.paperW = w
+	for _, o := range s.paper.Objects {
+		if img, ok := o.(*canvas.Image); ok && img.Image != nil {
+			img.SetMinSize(s.receiptSize(img.Image.Bounds()))
+		}
+	}
+	s.paper.Refresh()
+}
+
+// fitStatus cuts the status line to the width the desk gives it.
+func (s *Sim) fitStatus() {
+	s.status.Text = ellipsize(s.statusText, s.statusW, s.status.TextSize, s.status.TextStyle)
+	s.status.Refresh()
 }
 
 // tearOff hides the receipts printed so far, like tearing the paper.

@@ -28,7 +28,11 @@ import (
 	"tpe/ui/customer"
 )
 
-var update = flag.Bool("update", false, "write the screenshots in docs/screens/simulator")
+// shots is where TestScreenshots writes its captures of the headless
+// window (the fake world's paper is grey bars, its display is set by the
+// test): a place to look at a layout change, not documentation —
+// docs/screens/simulator holds the real window's (scripts/sim-screens.sh).
+var shots = flag.String("shots", "", "write TestScreenshots' captures in this directory")
 
 // fakeWorld is the simulated shop over the paymenttest fakes: the card
 // reader, the gateway (its Err is the network switch), an Alipay+ wallet
@@ -50,9 +54,10 @@ type fakeWorld struct {
 }
 
 var testCards = []api.SimCard{
-	{Name: "visa-classic", Description: "Visa Classic (online)", PANMasked: "476173******0010"},
-	{Name: "mastercard-debit", Description: "Mastercard Debit", PANMasked: "541333******0011"},
-	{Name: "cb-visa", Description: "CB co-badged Visa", PANMasked: "497010******0014"},
+	{Name: "visa-credit", Description: "Visa credit, qVSDC with fDDA", PANMasked: "476173******0119"},
+	{Name: "mastercard", Description: "Mastercard credit, M/Chip with CDA", PANMasked: "541333******0434"},
+	{Name: "cb-visa", Description: "CB co-badged with Visa, CB priority 1", PANMasked: "497010******0014"},
+	{Name: "dev-card", Description: "a card the wallet has no words for", PANMasked: "476173******0028"},
 }
 
 func (w *fakeWorld) Cards() []api.SimCard { return testCards }
@@ -220,6 +225,12 @@ func (e *env) drain() {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvAt(t, fyne.NewSize(1720, 940))
+}
+
+// newEnvAt is the simulator in a test window of the given size.
+func newEnvAt(t *testing.T, size fyne.Size) *env {
+	t.Helper()
 	a := test.NewApp()
 	a.Settings().SetTheme(cashier.NewTheme())
 	w := &fakeWorld{cards: paymenttest.NewCards(), gw: &paymenttest.Gateway{}, wallets: &fakeWallets{answer: make(chan payment.WalletResult, 1)},
@@ -240,7 +251,8 @@ func newEnv(t *testing.T) *env {
 		Status: func() cashier.Status { return cashier.Status{Online: w.Network()} }})
 	sim := New(a, svc, w, cui, &Opts{Refresh: 20 * time.Millisecond, Do: do})
 	win := test.NewWindow(sim.Content())
-	win.Resize(fyne.NewSize(1720, 940))
+	win.SetPadded(false) // as Sim.Window
+	win.Resize(size)
 	e := &env{t: t, world: w, svc: svc, cui: cui, sim: sim, w: win, pump: pump}
 	t.Cleanup(func() {
 		sim.Close()
@@ -382,10 +394,10 @@ func TestCardFromWalletPrintsOnPaperRoll(t *testing.T) {
 	}
 	e.tap("Carte")
 	e.wait("Présentez la carte")
-	e.tap("Visa Classic (online)")
+	e.tap("Visa crédit")
 	e.wait("Paiement accepté")
-	if e.world.presented[0] != "visa-classic" {
-		t.Fatalf("presented %v, want visa-classic", e.world.presented)
+	if e.world.presented[0] != "visa-credit" {
+		t.Fatalf("presented %v, want visa-credit", e.world.presented)
 	}
 	e.waitFor(func() bool { return e.paperImages() == 1 }, "the receipt on the paper roll")
 	e.wait("payment.approved")
@@ -462,7 +474,7 @@ func TestNetworkSwitchTakesOfflineSale(t *testing.T) {
 	}
 	e.tap("Carte")
 	e.wait("Présentez la carte")
-	e.tap("Mastercard Debit")
+	e.tap("Mastercard crédit")
 	e.wait("Accepté hors ligne")
 }
 
@@ -495,7 +507,7 @@ func TestOutboxShowsEmailedReceipt(t *testing.T) {
 		e.tap(string(d))
 	}
 	e.tap("Carte")
-	e.tap("Visa Classic (online)")
+	e.tap("Visa crédit")
 	e.wait("Paiement accepté")
 	e.tap("Ticket par e-mail")
 	e.drain()
@@ -528,7 +540,7 @@ func TestOutboxShowsEmailedReceipt(t *testing.T) {
 
 func TestUnknownCardSaysWhy(t *testing.T) {
 	e := newEnv(t)
-	e.sim.Sync(func() { e.sim.present("no-such-card") })
+	e.sim.Sync(func() { e.sim.present("no-such-card", "no-such-card") })
 	e.wait("no-such-card")
 }
 
@@ -541,85 +553,85 @@ func TestCatalogue(t *testing.T) {
 			t.Errorf("%s: verbs differ", k)
 		}
 	}
-	src, err := os.ReadFile("simulator.go")
+	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var src strings.Builder
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
 	for k := range messages {
-		if !strings.Contains(string(src), `"`+k+`"`) {
+		if !strings.Contains(src.String(), `"`+k+`"`) {
 			t.Errorf("key %q never used", k)
 		}
 	}
 }
 
-// TestScreenshots renders the simulator in its main states; -update writes
-// docs/screens/simulator.
+// TestScreenshots renders the simulator in its main states at the
+// smallest window and the comfortable one; -shots DIR keeps the captures.
 func TestScreenshots(t *testing.T) {
-	shots := []struct {
+	states := []struct {
 		name  string
 		setup func(e *env)
 	}{
-		{"01-idle", func(e *env) {}},
-		{"02-card-approved", func(e *env) {
+		{"idle", func(e *env) {}},
+		{"card-approved", func(e *env) {
 			for _, d := range "2490" {
 				e.tap(string(d))
 			}
 			e.tap("Carte")
-			e.world.mu.Lock()
-			e.world.frame = customer.Frame{Screen: customer.Amount, Amount: payment.Amount{Minor: 2490, Currency: "EUR"}, Merchant: "Boulangerie Martin"}
-			e.world.mu.Unlock()
-			e.tap("Visa Classic (online)")
+			e.tap("Visa crédit")
 			e.wait("Paiement accepté")
-			e.world.mu.Lock()
-			e.world.frame = customer.Frame{Screen: customer.Approved, Amount: payment.Amount{Minor: 2490, Currency: "EUR"}, Merchant: "Boulangerie Martin"}
-			e.world.mu.Unlock()
 			e.waitFor(func() bool { return e.paperImages() == 1 }, "the receipt")
 		}},
-		{"03-alipay-phone", func(e *env) {
+		{"alipay-phone", func(e *env) {
 			for _, d := range "5600" {
 				e.tap(string(d))
 			}
 			e.tap("Alipay+")
 			e.tap("Afficher le QR code")
 			e.wait("QR code scanné")
-			e.sim.Sync(func() {
-				if e.sim.qr != nil {
-					e.world.mu.Lock()
-					e.world.frame = customer.Frame{Screen: customer.QR, Amount: e.sim.qr.Amount, QRPayload: e.sim.qr.QR, Merchant: "Boulangerie Martin", Wallets: []string{"Alipay", "GCash", "Kakao Pay"}, Remaining: 2 * time.Minute}
-					e.world.mu.Unlock()
-				}
-			})
+			e.tap("Téléphone")
 		}},
-		{"04-offline", func(e *env) {
+		{"offline", func(e *env) {
 			e.tap("En ligne")
 			for _, d := range "780" {
 				e.tap(string(d))
 			}
 			e.tap("Carte")
-			e.tap("Mastercard Debit")
+			e.tap("Mastercard crédit")
 			e.wait("Accepté hors ligne")
 			e.waitFor(func() bool { return e.paperImages() == 1 }, "the receipt")
 		}},
 	}
-	dir := filepath.Join("..", "..", "docs", "screens", "simulator")
-	if *update {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, s := range shots {
-		t.Run(s.name, func(t *testing.T) {
-			e := newEnv(t)
-			s.setup(e)
-			time.Sleep(100 * time.Millisecond) // let the display ticker draw the last frame
-			e.drain()
-			var img image.Image
-			e.sim.Sync(func() { img = e.w.Canvas().Capture() })
-			if img.Bounds().Dx() < 1600 {
-				t.Fatalf("window %v, want the full simulator", img.Bounds())
-			}
-			if *update {
-				f, err := os.Create(filepath.Join(dir, s.name+".png"))
+	for _, size := range []fyne.Size{MinWindow, fyne.NewSize(1720, 940)} {
+		for _, sh := range states {
+			name := fmt.Sprintf("%s-%.0fx%.0f", sh.name, size.Width, size.Height)
+			t.Run(name, func(t *testing.T) {
+				e := newEnvAt(t, size)
+				sh.setup(e)
+				time.Sleep(100 * time.Millisecond) // let the display ticker draw the last frame
+				e.drain()
+				var img image.Image
+				e.sim.Sync(func() { img = e.w.Canvas().Capture() })
+				if got := img.Bounds().Size(); got.X != int(size.Width) || got.Y != int(size.Height) {
+					t.Fatalf("capture %v, want the window's %v", got, size)
+				}
+				if *shots == "" {
+					return
+				}
+				if err := os.MkdirAll(*shots, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				f, err := os.Create(filepath.Join(*shots, name+".png"))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -627,7 +639,7 @@ func TestScreenshots(t *testing.T) {
 				if err := png.Encode(f, img); err != nil {
 					t.Fatal(err)
 				}
-			}
-		})
+			})
+		}
 	}
 }
