@@ -141,7 +141,6 @@ type UI struct {
 type confirmState struct {
 	msg   string
 	yes   func()
-	back  func()
 	label string
 }
 
