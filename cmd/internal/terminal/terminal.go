@@ -406,9 +406,11 @@ func (t *Terminal) Close() error {
 // floor limits: under them a card may approve offline.
 func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	k := emv.DefaultConfig()
-	if n, ok := countryNumeric[cfg.Terminal.Country]; ok {
-		k.CountryCode = n
+	country, err := countryNumeric(cfg.Terminal.Country)
+	if err != nil {
+		return emv.Config{}, err
 	}
+	k.CountryCode = country
 	if mcc, err := strconv.Atoi(cfg.Terminal.MCC); err == nil {
 		k.MCC = uint16(mcc)
 	}
@@ -435,8 +437,6 @@ func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	}
 	return k, nil
 }
-
-var countryNumeric = map[string]uint16{"FR": 250, "BE": 56, "LU": 442, "CH": 756, "DE": 276, "ES": 724, "IT": 380, "GB": 826, "MC": 492}
 
 // caKeyFile is one entry of the CA public key file: hex RID, index, modulus
 // and exponent, as the schemes publish them.
