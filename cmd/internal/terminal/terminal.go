@@ -69,8 +69,9 @@ type Terminal struct {
 	Devices   Devices
 	Recovery  offline.Report
 
-	log *slog.Logger
-	tls *tls.Config // nil: the API serves plain HTTP
+	log    *slog.Logger
+	tls    *tls.Config   // nil: the API serves plain HTTP
+	reader *readerHealth // nil without a card reader
 }
 
 // Open builds the terminal: it opens the journal, recovers what a crash
@@ -150,7 +151,8 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 			return nil, err
 		}
 		kcfg.Logger = log
-		cards = payment.NewEMVReader(dev.Reader, emv.New(&kcfg))
+		t.reader = newReaderHealth(dev.Reader)
+		cards = t.reader.guard(payment.NewEMVReader(dev.Reader, emv.New(&kcfg)))
 	}
 
 	svc, err := payment.New(payment.Opts{
@@ -293,8 +295,8 @@ func (t *Terminal) health(ctx context.Context) api.Health {
 	} else if s, err := t.Store.Stats(ctx); err == nil {
 		h.QueueLength = s.Queued
 	}
-	if t.Devices.Reader != nil {
-		h.Devices["nfc"] = "ok"
+	if t.reader != nil {
+		h.Devices["nfc"] = t.reader.state(ctx)
 	}
 	if p := t.Devices.Printer; p != nil {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
