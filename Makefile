@@ -51,9 +51,10 @@ bench: build ## run the benchmarks (the window ones need the cgo build) and prin
 	CGO_ENABLED=0 $(GO) test -tags ci -run '^$$' -bench . -count $(BENCH_COUNT) -timeout 30m ./... | tee $(BIN)/bench.txt
 	@$(GO) run ./scripts/benchtable scripts/budgets.txt < $(BIN)/bench.txt
 
-lint: ## gofmt check, go vet and the architecture's import rules
+lint: ## gofmt check, go vet, staticcheck (pinned in go.mod) and the architecture's import rules
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	CGO_ENABLED=0 $(GO) vet -tags ci ./...
+	CGO_ENABLED=0 $(GO) tool staticcheck -tags ci ./...
 	@bash scripts/lint-imports.sh
 
 cross: ## headless terminal binaries for linux/arm64 and linux/arm (v7), no cgo

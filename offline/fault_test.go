@@ -117,7 +117,7 @@ func TestOpenFaults(t *testing.T) {
 		{"damaged page with check", func(t *testing.T, dir string) *Opts {
 			p := filepath.Join(dir, FileName)
 			b, _ := os.ReadFile(p)
-			clear(b[2*4096 : len(b)])
+			clear(b[2*4096:])
 			os.WriteFile(p, b, 0o600)
 			return &Opts{Check: true}
 		}, FaultCorrupt},

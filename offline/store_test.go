@@ -588,7 +588,7 @@ func TestMigrationFromSchema1(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	st, err = reopen(t, dir, &Opts{ReadOnly: true})
+	_, err = reopen(t, dir, &Opts{ReadOnly: true})
 	if err == nil {
 		t.Fatal("a read-only open of an old schema should ask for a migration")
 	}

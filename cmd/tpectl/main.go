@@ -67,11 +67,6 @@ func askedHelp(args []string) bool {
 	return false
 }
 
-// errNotBuilt answers for subcommands whose machinery lands with a later issue.
-func errNotBuilt(name string, issue int) error {
-	return fmt.Errorf("tpectl %s: not available in this build yet (issue #%d)", name, issue)
-}
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)

@@ -2,6 +2,7 @@ package escpos
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
@@ -76,18 +77,15 @@ func (c CodePage) Encode(s string) []byte {
 	return out
 }
 
+// fallback prints the base letter of a character the table lacks: NFD puts
+// the base first and the combining marks after it, so only the first rune counts.
 func fallback(cm *charmap.Charmap, r rune) byte {
-	for _, d := range norm.NFD.String(string(r)) {
-		if d < 0x80 {
-			return byte(d)
-		}
-		if b, ok := cm.EncodeRune(d); ok {
-			return b
-		}
-		break
+	d, _ := utf8.DecodeRuneInString(norm.NFD.String(string(r)))
+	if d < 0x80 {
+		return byte(d)
+	}
+	if b, ok := cm.EncodeRune(d); ok {
+		return b
 	}
 	return '?'
 }
-
-// width is the number of printed columns of s once encoded.
-func (c CodePage) width(s string) int { return len(c.Encode(s)) }

@@ -33,6 +33,7 @@ func TestEncodeEuro(t *testing.T) {
 		{escpos.WPC1252, "Élan café", []byte("\xc9lan caf\xe9")},
 		{escpos.CP858, "1\u202f234", []byte("1 234")},
 		{escpos.CP858, "zł ő", []byte("z? o")},
+		{escpos.CP858, "ǿ Ǽ", []byte("\x9b \x92")}, // base letter outside ASCII but in the table
 		{escpos.CP858, "a\x1bb\nc", []byte("abc")}, // text never smuggles commands
 	}
 	for _, tt := range tests {

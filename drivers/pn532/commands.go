@@ -22,6 +22,25 @@ func (d *Dev) FirmwareVersion(ctx context.Context) (Firmware, error) {
 	return Firmware{r[0], r[1], r[2], r[3]}, nil
 }
 
+// Ping checks that the chip answers, with GetFirmwareVersion: it leaves the
+// RF field and an activated card alone. Unlike FirmwareVersion it never waits
+// for the chip: while another command runs (a payment polling for a card or
+// exchanging APDUs) it returns ErrBusy at once.
+func (d *Dev) Ping(ctx context.Context) error {
+	if !d.mu.TryLock() {
+		return ErrBusy
+	}
+	defer d.mu.Unlock()
+	r, err := d.call(ctx, CmdGetFirmwareVersion, nil, 4, d.o.ResponseTimeout)
+	if err == nil && len(r) < 4 {
+		err = ErrResponse
+	}
+	if err != nil {
+		return fmt.Errorf("pn532: ping: %w", err)
+	}
+	return nil
+}
+
 // Diagnose runs self-test numTst with its parameters and returns the
 // result bytes. Test 0x00 echoes params back (communication line test);
 // test 0x06 checks that an ISO 14443-4 card is still present.

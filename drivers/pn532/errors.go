@@ -42,6 +42,9 @@ var (
 	ErrTarget error = &kindError{"pn532: malformed target data", nfc.ErrReader}
 	// ErrTooLong means a command does not fit in the chip's buffer.
 	ErrTooLong = errors.New("pn532: data too long")
+	// ErrBusy means Ping found the chip running another command: a health
+	// check never queues behind a card poll or an APDU exchange.
+	ErrBusy = errors.New("pn532: busy with another command")
 )
 
 // Status codes of InDataExchange, InCommunicateThru, InDeselect, InRelease

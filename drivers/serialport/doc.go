@@ -7,8 +7,10 @@
 // (0, io.EOF) — the termios VTIME timer expired, nothing arrived — which
 // callers cannot tell from a closed stream. Port.Read turns it into
 // (0, ErrTimeout); ErrTimeout also answers true to Timeout(), like net and os
-// deadline errors. A real end of stream on a tty shows up as an error such as
-// EIO, never as a silent EOF, so nothing is lost by the translation.
+// deadline errors. A hung-up line (adapter unplugged, PTY master closed) also
+// reads as (0, io.EOF), at once, and as EIO for a Read already waiting: Read
+// tells the two apart with a write of no bytes, which only a hung-up tty
+// refuses (EIO), and reports ErrHangUp, which is not a timeout.
 //
 // The termios timer counts in tenths of a second: ReadTimeout is rounded up
 // to 100 ms steps (max 25.5 s). A Read returns as soon as one byte is there;

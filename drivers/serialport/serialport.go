@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/tarm/serial"
@@ -31,6 +32,12 @@ func (timeoutError) Temporary() bool { return true }
 
 // ErrClosed is returned by Read and Write after Close.
 var ErrClosed = errors.New("serialport: port closed")
+
+// ErrHangUp is returned by Read and Write once the line is hung up: a
+// USB-serial adapter unplugged, the other end of a pseudo-terminal closed.
+// Unlike ErrTimeout it is final: close the port and open the device
+// again when it is back.
+var ErrHangUp = errors.New("serialport: line hung up")
 
 // Port is an open serial device, 8 data bits, no parity, one stop bit.
 type Port struct {
@@ -64,28 +71,43 @@ func Open(path string, o *Opts) (*Port, error) {
 }
 
 // Read reads what is available, at least one byte, or returns (0, ErrTimeout)
-// after the read timeout.
+// after the read timeout, or (0, ErrHangUp) at once on a hung-up line.
 func (p *Port) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
 	n, err := p.p.Read(b)
 	if n == 0 && err == io.EOF {
+		// The termios timer expired with nothing read, or the tty was hung
+		// up: a hung-up tty reads as an immediate end of file as well. A
+		// hung-up tty refuses any write with EIO, even one of no bytes,
+		// which a live line accepts without sending anything.
+		if _, werr := p.p.Write(nil); errors.Is(werr, syscall.EIO) {
+			return 0, ErrHangUp
+		}
 		return 0, ErrTimeout
 	}
-	if err != nil && errors.Is(err, errFileClosed) {
-		return n, ErrClosed
-	}
-	return n, err
+	return n, p.translate(err)
 }
 
 // Write writes b to the line.
 func (p *Port) Write(b []byte) (int, error) {
 	n, err := p.p.Write(b)
-	if err != nil && errors.Is(err, errFileClosed) {
-		return n, ErrClosed
+	return n, p.translate(err)
+}
+
+// translate maps the tty's errors to the package's: EIO is what a Read
+// waiting when the line hangs up, and any Write after it, get.
+func (p *Port) translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errFileClosed):
+		return ErrClosed
+	case errors.Is(err, syscall.EIO):
+		return fmt.Errorf("%w (%s: %w)", ErrHangUp, p.name, err)
 	}
-	return n, err
+	return err
 }
 
 // Flush discards bytes received but not read yet AND bytes written but not

@@ -116,3 +116,88 @@ func TestPTYMasterDeadline(t *testing.T) {
 		t.Fatalf("got %v, want deadline exceeded", err)
 	}
 }
+
+// A hung-up line is not an idle one: closing the PTY's master (what the
+// kernel also does to an unplugged USB-serial adapter) gives ErrHangUp, to
+// a Read already waiting and to every Read and Write after.
+func TestHangUpIsNotTimeout(t *testing.T) {
+	isHangUp := func(t *testing.T, what string, n int, err error) {
+		t.Helper()
+		if n != 0 || !errors.Is(err, ErrHangUp) {
+			t.Errorf("%s: got (%d, %v), want (0, ErrHangUp)", what, n, err)
+		}
+		var te interface{ Timeout() bool }
+		if errors.As(err, &te) && te.Timeout() {
+			t.Errorf("%s: %v reports Timeout()", what, err)
+		}
+		if errors.Is(err, io.EOF) {
+			t.Errorf("%s: %v looks like io.EOF", what, err)
+		}
+	}
+	open := func(t *testing.T) (*PTY, *Port) {
+		p, err := NewPTY()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		port, err := Open(p.Name(), &Opts{ReadTimeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { port.Close() })
+		return p, port
+	}
+
+	t.Run("between reads", func(t *testing.T) {
+		p, port := open(t)
+		if err := p.Master.Close(); err != nil {
+			t.Fatal(err)
+		}
+		n, err := port.Read(make([]byte, 8))
+		isHangUp(t, "read", n, err)
+		n, err = port.Read(make([]byte, 8))
+		isHangUp(t, "read again", n, err)
+		n, err = port.Write([]byte{0x55})
+		isHangUp(t, "write", n, err)
+	})
+	t.Run("during a read", func(t *testing.T) {
+		p, port := open(t)
+		type result struct {
+			n   int
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			n, err := port.Read(make([]byte, 8))
+			done <- result{n, err}
+		}()
+		// Let the Read block in the tty before hanging up; if it has not
+		// started yet it sees the hang-up at once, which is also ErrHangUp.
+		time.Sleep(50 * time.Millisecond)
+		if err := p.Master.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r := <-done
+		isHangUp(t, "read", r.n, r.err)
+	})
+	t.Run("idle line stays a timeout", func(t *testing.T) {
+		p, err := NewPTY()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		port, err := Open(p.Name(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer port.Close()
+		if n, err := port.Read(make([]byte, 8)); n != 0 || !errors.Is(err, ErrTimeout) {
+			t.Errorf("idle line: got (%d, %v), want (0, ErrTimeout)", n, err)
+		}
+		// The empty write that tells a timeout from a hang-up sends nothing.
+		p.Master.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if n, err := p.Master.Read(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("device side got %d bytes (%v), want none", n, err)
+		}
+	})
+}

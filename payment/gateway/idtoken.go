@@ -174,7 +174,7 @@ func (v *IDVerifier) Verify(ctx context.Context, raw string) (*IDClaims, error) 
 	if alg, ok := headerAlg(raw); ok && !slices.Contains(v.o.Algs, alg) {
 		return nil, &TokenError{Reason: ReasonAlg, Err: fmt.Errorf("alg %q", alg)}
 	}
-	jws, err := jose.ParseSigned(raw, algs)
+	jws, err := jose.ParseSignedCompact(raw, algs)
 	if err != nil {
 		return nil, &TokenError{Reason: ReasonMalformed}
 	}
@@ -374,7 +374,7 @@ func (e *keyError) Error() string { return "gateway: " + e.reason }
 // VerifySignature finds the key named by the token's kid and checks the
 // signature with it alone.
 func (k *KeySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, allAlgs)
+	jws, err := jose.ParseSignedCompact(raw, allAlgs)
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, &keyError{ReasonMalformed}
 	}

@@ -54,7 +54,7 @@ func SealCard(key *jose.JSONWebKey, card payment.CardData) (string, error) {
 // side). Only RSA-OAEP-256 + A256GCM are accepted.
 func OpenCard(priv *rsa.PrivateKey, compact string) (SealedCard, error) {
 	var sc SealedCard
-	obj, err := jose.ParseEncrypted(compact, []jose.KeyAlgorithm{CardKeyAlg}, []jose.ContentEncryption{CardEnc})
+	obj, err := jose.ParseEncryptedCompact(compact, []jose.KeyAlgorithm{CardKeyAlg}, []jose.ContentEncryption{CardEnc})
 	if err != nil {
 		return sc, fmt.Errorf("%w: card data: %v", ErrMalformedReply, err)
 	}

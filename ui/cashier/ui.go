@@ -160,7 +160,6 @@ type UI struct {
 type confirmState struct {
 	msg   string
 	yes   func()
-	back  func()
 	label string
 }
 

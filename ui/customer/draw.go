@@ -20,7 +20,6 @@ var (
 	white     = color.RGBA{0xFF, 0xFF, 0xFF, 0xFF}
 	ink       = color.RGBA{0x14, 0x1E, 0x2B, 0xFF} // body text on white
 	grey      = color.RGBA{0x5B, 0x67, 0x75, 0xFF} // secondary text on white
-	paleGrey  = color.RGBA{0xEE, 0xF1, 0xF5, 0xFF}
 	navy      = color.RGBA{0x0D, 0x2B, 0x4E, 0xFF} // brand, top bar, idle
 	blue      = color.RGBA{0x15, 0x65, 0xC0, 0xFF} // "your turn"
 	paleBlue  = color.RGBA{0xE3, 0xEE, 0xFB, 0xFF}
@@ -154,17 +153,6 @@ func wrap(f font.Face, s string, maxW float64) []string {
 		lines = append(lines, line)
 	}
 	return lines
-}
-
-// para draws s wrapped to maxW, centred, first baseline at y; it returns
-// the baseline after the last line.
-func (c *canvas) para(f font.Face, s string, cx, y, maxW float64, col color.Color) float64 {
-	lh := fix(f.Metrics().Height) * 1.05
-	for _, l := range wrap(f, s, maxW) {
-		c.text(f, l, cx, y, col)
-		y += lh
-	}
-	return y
 }
 
 // shade paints col over every pixel of r with the coverage cov(x, y) gives

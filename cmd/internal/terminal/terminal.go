@@ -73,8 +73,9 @@ type Terminal struct {
 	// prefer_online payments read it.
 	Connectivity *payment.Connectivity
 
-	log *slog.Logger
-	tls *tls.Config // nil: the API serves plain HTTP
+	log    *slog.Logger
+	tls    *tls.Config   // nil: the API serves plain HTTP
+	reader *readerHealth // nil without a card reader
 }
 
 // Open builds the terminal: it opens the journal, recovers what a crash
@@ -161,7 +162,8 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 			return nil, err
 		}
 		kcfg.Logger = log
-		cards = payment.NewEMVReader(dev.Reader, emv.New(&kcfg))
+		t.reader = newReaderHealth(dev.Reader)
+		cards = t.reader.guard(payment.NewEMVReader(dev.Reader, emv.New(&kcfg)))
 	}
 
 	svc, err := payment.New(payment.Opts{
@@ -304,8 +306,8 @@ func (t *Terminal) health(ctx context.Context) api.Health {
 	} else if s, err := t.Store.Stats(ctx); err == nil {
 		h.QueueLength = s.Queued
 	}
-	if t.Devices.Reader != nil {
-		h.Devices["nfc"] = "ok"
+	if t.reader != nil {
+		h.Devices["nfc"] = t.reader.state(ctx)
 	}
 	if p := t.Devices.Printer; p != nil {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -424,9 +426,11 @@ func (t *Terminal) Close() error {
 // floor limits: under them a card may approve offline.
 func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	k := emv.DefaultConfig()
-	if n, ok := countryNumeric[cfg.Terminal.Country]; ok {
-		k.CountryCode = n
+	country, err := countryNumeric(cfg.Terminal.Country)
+	if err != nil {
+		return emv.Config{}, err
 	}
+	k.CountryCode = country
 	if mcc, err := strconv.Atoi(cfg.Terminal.MCC); err == nil {
 		k.MCC = uint16(mcc)
 	}
@@ -453,8 +457,6 @@ func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	}
 	return k, nil
 }
-
-var countryNumeric = map[string]uint16{"FR": 250, "BE": 56, "LU": 442, "CH": 756, "DE": 276, "ES": 724, "IT": 380, "GB": 826, "MC": 492}
 
 // caKeyFile is one entry of the CA public key file: hex RID, index, modulus
 // and exponent, as the schemes publish them.

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"regexp"
@@ -235,44 +234,6 @@ func (s *Server) PayLink(customerToken, code string) error {
 	}
 	_, err = s.AddAttempt(mt, "CreditCard", "sale", code, "", p.Amount)
 	return err
-}
-
-var payPageT = template.Must(template.New("pay").Parse(`<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Payment</title></head><body>
-<h1>{{.Amount}}</h1><p>Order {{.Order}} — {{.Status}}</p>
-{{if .Open}}<form method="post" action="/payment/{{.Token}}/pay">
-<button name="code" value="000">Pay with the test card</button>
-<button name="code" value="051">Pay with an empty card (051)</button>
-</form>{{end}}</body></html>`))
-
-func (s *Server) paymentPage(w http.ResponseWriter, r *http.Request) {
-	tok := r.PathValue("token")
-	s.led.mu.Lock()
-	mt, ok := s.led.cust[tok]
-	s.led.mu.Unlock()
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	p, _ := s.PaymentByMerchantToken(mt)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	payPageT.Execute(w, map[string]any{"Amount": payment.Amount{Minor: p.Amount, Currency: p.Currency}.String(),
-		"Order": p.OrderID, "Status": p.Status, "Token": tok,
-		"Open": p.Status == gateway.PaymentNotProcessed || p.Status == gateway.PaymentPending})
-}
-
-func (s *Server) paymentPagePay(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
-	code := r.PostFormValue("code")
-	if len(code) != 3 {
-		code = gateway.CodeSuccess
-	}
-	if err := s.PayLink(r.PathValue("token"), code); err != nil {
-		http.Error(w, "this payment cannot be paid", http.StatusConflict)
-		return
-	}
-	http.Redirect(w, r, "/payment/"+r.PathValue("token"), http.StatusSeeOther)
 }
 
 func (s *Server) directProcess(w http.ResponseWriter, r *http.Request) {
