@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/skip2/go-qrcode"
-
 )
 
 // The Alipay direct process (payxpert-api.md §3.5) and the wallets that pay
