@@ -129,7 +129,7 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.refresh(p, s.now())
-	st := paymentStatus{APIVersion: apiVersion, Code: "200", Status: p.Status,
+	st := paymentStatus{APIVersion: apiVersion, Status: p.Status,
 		MerchantToken: p.MerchantToken, Operation: "sale", ErrorCode: p.ErrorCode,
 		ErrorMessage: codeMessage(p.ErrorCode), Currency: p.Currency, Amount: p.Amount,
 		CtrlCustomData: p.CustomData, ExpirationDate: p.ExpireAt, Order: &c2pOrder{ID: p.OrderID, Description: p.Description},

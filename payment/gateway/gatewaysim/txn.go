@@ -141,7 +141,7 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 			}
 		}
 		writeJSON(w, http.StatusOK, saleResponse{ErrorCode: code, ErrorMessage: msg,
-			TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode, Amount: e.Amount, Currency: e.Currency,
+			TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode,
 			PaymentMeanInfo: &paymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand}})
 	}
 }
@@ -256,7 +256,7 @@ func (s *Server) referral(w http.ResponseWriter, r *http.Request) {
 func toTransaction(e *Entry) *transaction {
 	ref, _ := strconv.ParseInt(e.ReferralID, 10, 64) // gateway IDs are numeric (§5.3)
 	return &transaction{TransactionID: e.TransactionID, OrderID: e.OrderID, ReferralID: ref,
-		Status: e.Status, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, Operation: e.Operation,
+		Status: e.Status, ErrorCode: e.ErrorCode, Operation: e.Operation,
 		PaymentType:     strings.ToLower(e.PaymentMethod),
 		PaymentMeanInfo: &paymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand},
 		Date:            e.Date / 1000, Amount: e.Amount, Currency: e.Currency, RefundedAmount: e.RefundedAmount,

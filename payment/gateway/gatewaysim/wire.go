@@ -46,15 +46,13 @@ type paymentMeanInfo struct {
 	CardBrand  string `json:"cardBrand,omitempty"`
 }
 
-// saleResponse answers CCSale/CCAuthorize (§2.4); authorizationCode,
-// amount and currency are our extension.
+// saleResponse answers CCSale/CCAuthorize (§2.4); authorizationCode is
+// our extension.
 type saleResponse struct {
 	ErrorCode         string           `json:"errorCode"`
 	ErrorMessage      string           `json:"errorMessage"`
 	TransactionID     string           `json:"transactionID,omitempty"`
 	AuthorizationCode string           `json:"authorizationCode,omitempty"`
-	Amount            int64            `json:"amount,omitempty"`
-	Currency          string           `json:"currency,omitempty"`
 	PaymentMeanInfo   *paymentMeanInfo `json:"paymentMeanInfo,omitempty"`
 }
 
@@ -73,15 +71,14 @@ type referralResponse struct {
 
 // transaction is the gateway's transaction object (§2.5): referralID is an
 // integer there (developers.payzone.ma/gateway/reference/objects/transaction),
-// date Unix seconds. refundedAmount, authorizationCode, errorMessage and
-// offline are our extension.
+// date Unix seconds. refundedAmount, authorizationCode and offline are our
+// extension.
 type transaction struct {
 	TransactionID     string           `json:"transactionID"`
 	OrderID           string           `json:"orderID"`
 	ReferralID        int64            `json:"referralID,omitempty"`
 	Status            string           `json:"status"`
 	ErrorCode         string           `json:"errorCode"`
-	ErrorMessage      string           `json:"errorMessage,omitempty"`
 	Operation         string           `json:"operation"`
 	PaymentType       string           `json:"paymentType"`
 	PaymentMeanInfo   *paymentMeanInfo `json:"paymentMeanInfo,omitempty"`
@@ -199,8 +196,6 @@ const (
 // expirationDate (epoch ms) is our extension.
 type paymentStatus struct {
 	APIVersion     string               `json:"apiVersion"`
-	Code           string               `json:"code,omitempty"`
-	Message        string               `json:"message,omitempty"`
 	Status         string               `json:"status"`
 	MerchantToken  string               `json:"merchantToken"`
 	Operation      string               `json:"operation,omitempty"`
