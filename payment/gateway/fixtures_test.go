@@ -203,7 +203,7 @@ func TestClientAgainstPayXpertFixtures(t *testing.T) {
 				Decline: payment.DeclineGeneric, Amount: eur(500)}},
 		{name: "cancel", method: "POST", path: "/transaction/45956209/cancel", body: "gw-cancel.request.json",
 			reply: "gw-cancel.reply.json",
-			call: func(ctx context.Context, c *gateway.Client) (any, error) { return c.Void(ctx, "45956209", eur(1250)) },
+			call:  func(ctx context.Context, c *gateway.Client) (any, error) { return c.Void(ctx, "45956209", eur(1250)) },
 			want: payment.GatewayResult{Approved: true, Code: "000", Message: "Transaction successfully completed",
 				GatewayID: "45956240", Amount: eur(1250)}},
 		{name: "prepare", method: "POST", path: "/payment/prepare", body: "c2p-prepare.request.json",
