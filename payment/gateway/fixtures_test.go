@@ -96,6 +96,41 @@ func sameShape(path string, got, want any, vary map[string]bool) []string {
 	return diffs
 }
 
+// documentedIn reports the fields of got that doc lacks or types
+// differently (arrays: each element against the union of doc's).
+func documentedIn(path string, got, doc any) []string {
+	if kind(got) != kind(doc) {
+		return []string{fmt.Sprintf("%s: %s, documented as %s", path, kind(got), kind(doc))}
+	}
+	var out []string
+	switch d := doc.(type) {
+	case map[string]any:
+		g := got.(map[string]any)
+		for _, k := range sortedKeys(g) {
+			if _, ok := d[k]; !ok {
+				out = append(out, fmt.Sprintf("%s.%s: not a documented field", path, k))
+				continue
+			}
+			out = append(out, documentedIn(path+"."+k, g[k], d[k])...)
+		}
+	case []any:
+		union := map[string]any{}
+		for _, e := range d {
+			if m, ok := e.(map[string]any); ok {
+				for k, v := range m {
+					if _, seen := union[k]; !seen {
+						union[k] = v
+					}
+				}
+			}
+		}
+		for i, e := range got.([]any) {
+			out = append(out, documentedIn(fmt.Sprintf("%s[%d]", path, i), e, union)...)
+		}
+	}
+	return out
+}
+
 func kind(v any) string {
 	switch v.(type) {
 	case map[string]any:
@@ -141,6 +176,8 @@ type exchange struct {
 	query  string // query fixture ("" = no query)
 	vary   []string
 	reply  string // reply fixture replayed
+	// wire is the client's type of the reply body (a nil pointer of it).
+	wire any
 	// call runs the client and returns what it made of the reply.
 	call func(context.Context, *gateway.Client) (any, error)
 	want any
@@ -150,7 +187,7 @@ type exchange struct {
 
 func fxSale() payment.SaleRequest {
 	return payment.SaleRequest{OrderID: "T0001-20261203-0042", Amount: eur(1250), Card: testCard(),
-		CapturedAt: time.Unix(1764765000, 0)}
+		CapturedAt: time.Unix(1796301000, 0)}
 }
 
 func TestClientAgainstPayXpertFixtures(t *testing.T) {
@@ -172,42 +209,42 @@ func TestClientAgainstPayXpertFixtures(t *testing.T) {
 		}
 	}
 	attempt := gateway.TransactionAttempt{PaymentID: "x8la6mw44e", PaymentMethod: "Alipay", PaymentNetwork: "GCash",
-		Operation: "sale", Date: 1764766063000, Amount: 880, Currency: "EUR", ResultCode: "000",
+		Operation: "sale", Date: 1796302063000, Amount: 880, Currency: "EUR", ResultCode: "000",
 		ResultMessage: "Transaction successfully completed", Status: "Authorized", TransactionID: "x8la6mw44e-2kqz",
 		OrderID: "T0001-A7", IsTest: true}
 
 	for _, x := range []exchange{
 		{name: "sale approved", method: "POST", path: "/transaction/sale/emv", body: "gw-sale-emv.request.json",
-			vary: []string{".cardData"}, reply: "gw-sale-approved.reply.json", call: sale,
+			vary: []string{".cardData"}, reply: "gw-sale-approved.reply.json", wire: (*gateway.SaleResponse)(nil), call: sale,
 			want: payment.GatewayResult{Approved: true, Code: "000", Message: "Transaction successfully completed",
 				GatewayID: "45956209", AuthCode: "A1B2C3", Amount: eur(1250)}},
 		{name: "sale declined", method: "POST", path: "/transaction/sale/emv", body: "gw-sale-emv.request.json",
-			vary: []string{".cardData"}, reply: "gw-sale-declined.reply.json", call: sale,
+			vary: []string{".cardData"}, reply: "gw-sale-declined.reply.json", wire: (*gateway.SaleResponse)(nil), call: sale,
 			want: payment.GatewayResult{Code: "051", Message: "Insufficient funds", Decline: payment.DeclineInsufficientFunds,
 				GatewayID: "45956210", Amount: eur(1250)}},
-		{name: "status", method: "GET", path: "/transaction/45956209", reply: "gw-status.reply.json",
+		{name: "status", method: "GET", path: "/transaction/45956209", reply: "gw-status.reply.json", wire: (*gateway.StatusResponse)(nil),
 			call: func(ctx context.Context, c *gateway.Client) (any, error) { return c.Record(ctx, "45956209") },
 			want: payment.GatewayResult{Approved: true, Status: payment.TxnRefunded, Refunded: 500, Code: "000",
 				Message: "partially refunded", GatewayID: "45956209", AuthCode: "A1B2C3", Amount: eur(1250)}},
-		{name: "export", method: "GET", path: "/transactions", query: "gw-export.query.json", reply: "gw-export.reply.json",
+		{name: "export", method: "GET", path: "/transactions", query: "gw-export.query.json", reply: "gw-export.reply.json", wire: (*gateway.ExportResponse)(nil),
 			call: func(ctx context.Context, c *gateway.Client) (any, error) { return c.Lookup(ctx, "T0001-20261203-0042") },
 			want: payment.GatewayResult{Approved: true, Status: payment.TxnRefunded, Refunded: 500, Code: "000",
 				Message: "partially refunded", GatewayID: "45956209", AuthCode: "A1B2C3", Amount: eur(1250)}},
 		{name: "refund", method: "POST", path: "/transaction/45956209/refund", body: "gw-refund.request.json",
-			reply: "gw-refund.reply.json", call: refund,
+			reply: "gw-refund.reply.json", wire: (*gateway.ReferralResponse)(nil), call: refund,
 			want: payment.GatewayResult{Approved: true, Code: "000", Message: "Transaction successfully completed",
 				GatewayID: "45956231", Amount: eur(500)}},
 		{name: "refund beyond the sale", method: "POST", path: "/transaction/45956209/refund", body: "gw-refund.request.json",
-			reply: "gw-refund-exceeds.reply.json", call: refund,
+			reply: "gw-refund-exceeds.reply.json", wire: (*gateway.ReferralResponse)(nil), call: refund,
 			want: payment.GatewayResult{Code: "064", Message: "Referencing amount > original amount",
 				Decline: payment.DeclineGeneric, Amount: eur(500)}},
 		{name: "cancel", method: "POST", path: "/transaction/45956209/cancel", body: "gw-cancel.request.json",
-			reply: "gw-cancel.reply.json",
-			call:  func(ctx context.Context, c *gateway.Client) (any, error) { return c.Void(ctx, "45956209", eur(1250)) },
+			reply: "gw-cancel.reply.json", wire: (*gateway.ReferralResponse)(nil),
+			call: func(ctx context.Context, c *gateway.Client) (any, error) { return c.Void(ctx, "45956209", eur(1250)) },
 			want: payment.GatewayResult{Approved: true, Code: "000", Message: "Transaction successfully completed",
 				GatewayID: "45956240", Amount: eur(1250)}},
 		{name: "prepare", method: "POST", path: "/payment/prepare", body: "c2p-prepare.request.json",
-			reply: "c2p-prepare.reply.json",
+			reply: "c2p-prepare.reply.json", wire: (*gateway.PrepareResponse)(nil),
 			call: func(ctx context.Context, c *gateway.Client) (any, error) {
 				return c.Prepare(ctx, gateway.PrepareRequest{Currency: "EUR", Amount: 4200, Operation: "sale", TimeOut: "P7D",
 					Shopper: &gateway.C2PShopper{Email: "client@example.com"},
@@ -216,7 +253,7 @@ func TestClientAgainstPayXpertFixtures(t *testing.T) {
 			want: gateway.PrepareResponse{Code: "200", Message: "Request processed successfully",
 				MerchantToken: "q7Zb3kR9wXyT2mN5pL8cVg", CustomerToken: "a1B2c3D4e5F6g7H8i9J0kQ"}},
 		{name: "prepare refused", method: "POST", path: "/payment/prepare", body: "c2p-prepare.request.json",
-			reply: "c2p-prepare-missing.reply.json",
+			reply: "c2p-prepare-missing.reply.json", wire: (*gateway.PrepareResponse)(nil),
 			call: func(ctx context.Context, c *gateway.Client) (any, error) {
 				_, err := c.Prepare(ctx, gateway.PrepareRequest{Currency: "EUR", Amount: 4200, Operation: "sale", TimeOut: "P7D",
 					Shopper: &gateway.C2PShopper{Email: "client@example.com"},
@@ -229,53 +266,53 @@ func TestClientAgainstPayXpertFixtures(t *testing.T) {
 			},
 			want: "401"},
 		{name: "payment status", method: "GET", path: "/payment/q7Zb3kR9wXyT2mN5pL8cVg/status", query: "c2p-status.query.json",
-			reply: "c2p-status.reply.json",
+			reply: "c2p-status.reply.json", wire: (*gateway.PaymentStatus)(nil),
 			call: func(ctx context.Context, c *gateway.Client) (any, error) {
 				return c.PaymentStatus(ctx, "q7Zb3kR9wXyT2mN5pL8cVg")
 			},
 			want: gateway.PaymentStatus{APIVersion: "002.73", Status: gateway.PaymentAuthorized, MerchantToken: "q7Zb3kR9wXyT2mN5pL8cVg",
 				Operation: "sale", ErrorCode: "000", ErrorMessage: "Transaction successfully completed", Currency: "EUR",
-				Amount: 4200, CtrlCustomData: "till-1", ExpireAt: 1765370400000,
+				Amount: 4200, CtrlCustomData: "till-1", ExpireAt: 1796906400000,
 				Order: &gateway.C2POrder{ID: "T0001-L42", Description: "Boulangerie Elise"},
 				Transactions: []gateway.TransactionAttempt{
-					{PaymentID: "1v0masio6c", PaymentMethod: "CreditCard", Operation: "sale", Date: 1764766063000, Amount: 4200,
+					{PaymentID: "1v0masio6c", PaymentMethod: "CreditCard", Operation: "sale", Date: 1796302063000, Amount: 4200,
 						RefundedAmount: 400, Currency: "EUR", ResultCode: "000", ResultMessage: "Transaction successfully completed",
 						Status: "Authorized", TransactionID: "1v0masio6c-1nrr", OrderID: "T0001-L42", IsTest: true},
-					{PaymentID: "1v0masio6c", PaymentMethod: "CreditCard", Operation: "refund", Date: 1764769663000, Amount: 400,
+					{PaymentID: "1v0masio6c", PaymentMethod: "CreditCard", Operation: "refund", Date: 1796305663000, Amount: 400,
 						Currency: "EUR", ResultCode: "000", ResultMessage: "Transaction successfully completed",
 						Status: "Authorized", TransactionID: "1v0masio6c-xdfv", RefTransactionID: "1v0masio6c-1nrr",
 						OrderID: "T0001-L42", IsTest: true},
 				}}},
 		{name: "transaction info", method: "GET", path: "/transaction/x8la6mw44e-1ouu/info", query: "c2p-status.query.json",
-			reply: "c2p-transaction-info.reply.json",
+			reply: "c2p-transaction-info.reply.json", wire: (*gateway.TransactionAttempt)(nil),
 			call: func(ctx context.Context, c *gateway.Client) (any, error) {
 				return c.TransactionInfo(ctx, "x8la6mw44e-1ouu")
 			},
 			want: gateway.TransactionAttempt{PaymentID: "x8la6mw44e", PaymentMethod: "Alipay", PaymentNetwork: "Alipay",
-				Operation: "sale", Date: 1764766063000, Amount: 880, Currency: "EUR", ResultCode: "000",
+				Operation: "sale", Date: 1796302063000, Amount: 880, Currency: "EUR", ResultCode: "000",
 				ResultMessage: "Transaction successfully completed", Status: "Authorized", TransactionID: "x8la6mw44e-1ouu",
 				OrderID: "T0001-A7", IsTest: true}},
 		{name: "alipay pos", method: "POST", path: "/payment/a1B2c3D4e5F6g7H8i9J0kQ/process/alipay/direct",
-			body: "c2p-alipay-pos.request.json", reply: "c2p-alipay-pos.reply.json", call: alipay("pos"),
+			body: "c2p-alipay-pos.request.json", reply: "c2p-alipay-pos.reply.json", wire: (*gateway.DirectProcessResponse)(nil), call: alipay("pos"),
 			want: gateway.DirectProcessResponse{APIVersion: "002.73", Code: "200", Message: "Request processed successfully",
 				TransactionID: "x8la6mw44e-1ouu",
 				QRCode:        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==",
 				QRCodeURL:     "https://qr.alipay.com/bax08431example0000", ExchangeRate: 7.8945,
 				WebSocketURL: "wss://connect2.payxpert.com/wsock/payment/a1B2c3D4e5F6g7H8i9J0kQ/wait/restricted/x8la6mw44e-1ouu"}},
 		{name: "alipay app", method: "POST", path: "/payment/a1B2c3D4e5F6g7H8i9J0kQ/process/alipay/direct",
-			body: "c2p-alipay-app.request.json", reply: "c2p-alipay-app.reply.json", call: alipay("app"),
+			body: "c2p-alipay-app.request.json", reply: "c2p-alipay-app.reply.json", wire: (*gateway.DirectProcessResponse)(nil), call: alipay("app"),
 			want: gateway.DirectProcessResponse{APIVersion: "002.73", Code: "200", Message: "Request processed successfully",
 				TransactionID: "x8la6mw44e-2kqz", ExchangeRate: 7.8945, TransactionInfo: &attempt}},
 		{name: "c2p refund", method: "POST", path: "/transaction/1v0masio6c-1nrr/refund", body: "c2p-refund.request.json",
-			reply: "c2p-refund.reply.json", call: c2pRefund,
+			reply: "c2p-refund.reply.json", wire: (*gateway.C2PReferralResponse)(nil), call: c2pRefund,
 			want: payment.GatewayResult{Approved: true, Code: "000", Message: "Transaction successfully completed",
 				GatewayID: "1v0masio6c-xdfv", Amount: eur(400)}},
 		{name: "c2p refund refused", method: "POST", path: "/transaction/1v0masio6c-1nrr/refund", body: "c2p-refund.request.json",
-			reply: "c2p-refund-invalid.reply.json", call: c2pRefund,
+			reply: "c2p-refund-invalid.reply.json", wire: (*gateway.C2PReferralResponse)(nil), call: c2pRefund,
 			want: payment.GatewayResult{Code: "012", Message: "Invalid Transaction", Decline: payment.DeclineGeneric,
 				GatewayID: "1kva092fgq-01-r05", Amount: eur(400)}},
 		{name: "c2p cancel", method: "POST", path: "/transaction/x8la6mw44e-1ouu/cancel", body: "c2p-cancel.request.json",
-			reply: "c2p-cancel.reply.json",
+			reply: "c2p-cancel.reply.json", wire: (*gateway.C2PReferralResponse)(nil),
 			call: func(ctx context.Context, c *gateway.Client) (any, error) {
 				return c.C2PCancel(ctx, "x8la6mw44e-1ouu", eur(880))
 			},
@@ -319,6 +356,20 @@ func TestClientAgainstPayXpertFixtures(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, x.want) {
 				t.Errorf("decoded reply:\ngot  %+v\nwant %+v", got, x.want)
+			}
+			// encoding/json matches names case-insensitively when decoding,
+			// so a tag differing from the documented name only in case
+			// would decode anyway: re-encode the wire type and require the
+			// documented spelling of every field.
+			v := reflect.New(reflect.TypeOf(x.wire).Elem()).Interface()
+			if err := gateway.DecodeReply(bytes.NewReader(reply), 1<<20, v); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(v)
+			var back any
+			json.Unmarshal(b, &back)
+			for _, p := range documentedIn("", back, fixtureJSON(t, x.reply)) {
+				t.Errorf("%T: %s", v, p)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package gatewaysim
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -108,7 +107,7 @@ func directReply(code, msg string) DirectProcessResponse {
 // Process runs one Alipay direct process for the prepared payment p.
 func (a *Alipay) Process(s *Server, p *Payment, body []byte) DirectProcessResponse {
 	var req AlipayDirectRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+	if err := decodeExact(body, &req); err != nil {
 		return directReply("402", "JSON error")
 	}
 	mode := strings.ToLower(req.Mode)

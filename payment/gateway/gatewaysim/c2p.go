@@ -35,8 +35,12 @@ func c2pReply(w http.ResponseWriter, code, msg string) {
 
 func (s *Server) prepare(w http.ResponseWriter, r *http.Request) {
 	var req prepareRequest
-	if err := readJSON(r, &req); err != nil {
+	if err := readWire(r, &req); err != nil {
 		c2pReply(w, "402", "JSON error")
+		return
+	}
+	if req.APIVersion == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
 		return
 	}
 	if req.Currency == "" || req.Amount == 0 || req.Order.ID == "" || req.PaymentMode == "" {
@@ -120,7 +124,20 @@ func (s *Server) PaymentByMerchantToken(mt string) (Payment, error) {
 	return *p, nil
 }
 
+// needVersion answers 400 to a GET without the apiVersion query parameter
+// that Connect2Pay requires (§3.1, consult-payment "required: yes").
+func needVersion(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Query().Get("apiVersion") == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
+		return false
+	}
+	return true
+}
+
 func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) {
+	if !needVersion(w, r) {
+		return
+	}
 	s.led.mu.Lock()
 	p, ok := s.led.pays[r.PathValue("token")]
 	if !ok {
@@ -154,6 +171,9 @@ func attempt(p *Payment, e *Entry) TransactionAttempt {
 }
 
 func (s *Server) transactionInfo(w http.ResponseWriter, r *http.Request) {
+	if !needVersion(w, r) {
+		return
+	}
 	s.led.mu.Lock()
 	defer s.led.mu.Unlock()
 	e, ok := s.led.txns[r.PathValue("id")]
@@ -293,8 +313,15 @@ func (s *Server) directProcess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
-	if err != nil {
+	var v struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if err != nil || decodeExact(body, &v) != nil {
 		c2pReply(w, "402", "JSON error")
+		return
+	}
+	if v.APIVersion == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
 		return
 	}
 	writeJSON(w, http.StatusOK, proc.Process(s, &p, body))
@@ -303,8 +330,12 @@ func (s *Server) directProcess(w http.ResponseWriter, r *http.Request) {
 // c2pReferral refunds or cancels a Connect2Pay transaction.
 func (s *Server) c2pReferral(w http.ResponseWriter, r *http.Request, id, op string) {
 	var req c2pReferralRequest
-	if err := readJSON(r, &req); err != nil || req.Amount <= 0 {
+	if err := readWire(r, &req); err != nil || req.Amount <= 0 {
 		c2pReply(w, "401", "missing parameter: amount")
+		return
+	}
+	if req.APIVersion == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
 		return
 	}
 	reply := func(code, msg, txn string) {

@@ -2,7 +2,6 @@ package gatewaysim
 
 import (
 	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -27,7 +26,7 @@ func openCard(priv *rsa.PrivateKey, compact string) (sealedCard, error) {
 		return sc, fmt.Errorf("%w: %v", errSealedCard, err)
 	}
 	defer clear(plain)
-	if err := json.Unmarshal(plain, &sc); err != nil {
+	if err := decodeExact(plain, &sc); err != nil {
 		return sc, fmt.Errorf("%w: not a sealed card", errSealedCard)
 	}
 	return sc, nil

@@ -56,7 +56,7 @@ func (s *Server) saleReply(w http.ResponseWriter, code, msg string) {
 func (s *Server) emvSale(op string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req emvSaleRequest
-		if err := readJSON(r, &req); err != nil {
+		if err := readWire(r, &req); err != nil {
 			s.saleReply(w, codeFormatError, "format error: body is not a sale request")
 			return
 		}
@@ -169,7 +169,7 @@ func (s *Server) referral(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req referralRequest
-	if err := readJSON(r, &req); err != nil || req.Amount <= 0 {
+	if err := readWire(r, &req); err != nil || req.Amount <= 0 {
 		writeJSON(w, http.StatusOK, referralResponse{ErrorCode: codeFormatError, ErrorMessage: "format error: amount is required"})
 		return
 	}

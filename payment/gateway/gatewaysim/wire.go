@@ -1,5 +1,15 @@
 package gatewaysim
 
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+)
+
 // The simulator's own wire types: what it reads from and writes to the
 // network. They are written from PayXpert's documentation
 // (/work/shared/research/payxpert-api.md; the section of each type is
@@ -32,12 +42,12 @@ type emvSaleRequest struct {
 }
 
 // sealedCard is the JSON inside emvSaleRequest.CardData (JWE, extension).
+// The card also carries track2, which the simulator does not read.
 type sealedCard struct {
 	PAN    string `json:"pan"`
 	Expiry string `json:"expiry"` // YYMM
 	PANSeq string `json:"panSeq"`
-	Track2 string `json:"track2"`
-	ICC    string `json:"icc"`
+	ICC    string `json:"icc"` // hex of the EMV TLV
 }
 
 // paymentMeanInfo is the card part of §2.4 (cardNumber masked, cardBrand).
@@ -123,9 +133,7 @@ const apiVersion = "002.73"
 
 // c2pShopper is the 002.70 nested shopper (§3.3), the fields the simulator keeps.
 type c2pShopper struct {
-	Email     string `json:"email"`
-	FirstName string `json:"firstName"`
-	LastName  string `json:"lastName"`
+	Email string `json:"email"`
 }
 
 // c2pOrder is the 002.70 nested order (§3.3).
@@ -247,4 +255,88 @@ type c2pReferralResponse struct {
 	Message       string `json:"message"`
 	TransactionID string `json:"transactionID,omitempty"`
 	Operation     string `json:"operation,omitempty"`
+}
+
+// readWire reads a PayXpert request body (at most maxRequestBody bytes)
+// into v with decodeExact.
+func readWire(r *http.Request, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > maxRequestBody {
+		return errors.New("request too large")
+	}
+	return decodeExact(b, v)
+}
+
+// decodeExact unmarshals b into v matching field names case-sensitively,
+// as PayXpert's Java servers do (Jackson's default). encoding/json alone
+// would take "orderId" for "orderID", and a client's misspelt tag would go
+// unnoticed here and be ignored by the real gateway. Keys that match no
+// field exactly are dropped before decoding.
+func decodeExact(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // re-encoded below: keep large integers exact
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	clean, err := json.Marshal(exactKeys(raw, reflect.TypeOf(v)))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(clean, v)
+}
+
+func exactKeys(v any, t reflect.Type) any {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if t == nil || t.Kind() != reflect.Struct {
+			return x
+		}
+		fields := map[string]reflect.Type{}
+		jsonFields(t, fields)
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if ft, ok := fields[k]; ok {
+				out[k] = exactKeys(e, ft)
+			}
+		}
+		return out
+	case []any:
+		if t == nil || (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) {
+			return x
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = exactKeys(e, t.Elem())
+		}
+		return out
+	}
+	return v
+}
+
+// jsonFields lists the JSON names of struct type t's fields.
+func jsonFields(t reflect.Type, into map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || (!f.IsExported() && !f.Anonymous):
+			continue
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			jsonFields(f.Type, into)
+			continue
+		case name == "":
+			name = f.Name
+		}
+		into[name] = f.Type
+	}
 }
