@@ -71,6 +71,11 @@ for p in $(pkgs ./payment/...); do
     *) forbid_imports "$p" "^$mod/device" "only the payment core talks to device contracts" ;;
   esac
 done
+# The acquirer simulator speaks PayXpert from its own wire types: sharing the
+# client's structs would let a misspelt JSON tag pass on both sides.
+for p in $(pkgs ./payment/gateway/gatewaysim/...); do
+  forbid_deps "$p" "^$mod/payment/gateway\$" "gatewaysim keeps its own wire types (docs/gateway.md)"
+done
 for p in $(pkgs ./offline/...); do
   forbid_deps "$p" "$fyne|$periph|$serial" "the journal never touches hardware or UI"
   forbid_imports "$p" "^$mod/(ui|drivers|device)(/|\$)" "offline sits beside payment, below cmd"

@@ -143,14 +143,14 @@ func TestLinkExpires(t *testing.T) {
 // one in the same way.
 type fakeAlipay struct{}
 
-func (fakeAlipay) Process(s *gatewaysim.Server, p *gatewaysim.Payment, body []byte) gateway.DirectProcessResponse {
-	var req gateway.AlipayDirectRequest
+func (fakeAlipay) Process(s *gatewaysim.Server, p *gatewaysim.Payment, body []byte) gatewaysim.DirectProcessResponse {
+	var req gatewaysim.AlipayDirectRequest
 	json.Unmarshal(body, &req)
 	if req.Mode == "app" {
 		e, _ := s.AddAttempt(p.MerchantToken, "Alipay", "sale", "000", "", p.Amount)
-		return gateway.DirectProcessResponse{APIVersion: gateway.APIVersion, Code: "200", Message: "ok", TransactionID: e.TransactionID}
+		return gatewaysim.DirectProcessResponse{APIVersion: "002.73", Code: "200", Message: "ok", TransactionID: e.TransactionID}
 	}
-	return gateway.DirectProcessResponse{APIVersion: gateway.APIVersion, Code: "200", Message: "ok", QRCodeURL: "https://qr.example/" + p.PaymentID}
+	return gatewaysim.DirectProcessResponse{APIVersion: "002.73", Code: "200", Message: "ok", QRCodeURL: "https://qr.example/" + p.PaymentID}
 }
 
 func TestAlipayDirectSlot(t *testing.T) {

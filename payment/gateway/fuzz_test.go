@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +18,7 @@ import (
 
 // FuzzDecodeReply feeds the reply decoder arbitrary bodies. Seeds are
 // replies of the PayXpert shapes (payxpert-api.md §2.4, §2.5, §3.3, §3.4)
-// as the simulator sends them.
+// and the golden fixtures of PayXpert's documented replies.
 func FuzzDecodeReply(f *testing.F) {
 	for _, s := range []string{
 		`{"errorCode":"000","errorMessage":"Transaction successfully completed","transactionID":"1000042","authorizationCode":"123456","amount":2590,"currency":"EUR","paymentMeanInfo":{"cardNumber":"497010******0014","cardBrand":"visa"}}`,
@@ -28,6 +30,15 @@ func FuzzDecodeReply(f *testing.F) {
 		`{"errorCode":0}`, `[]`, ``, `{"errorCode":"000"} x`, "\x00", `{"a":` + `[` + `]}`,
 	} {
 		f.Add([]byte(s))
+	}
+	// PayXpert's documented replies (testdata/payxpert).
+	replies, _ := filepath.Glob(filepath.Join("testdata", "payxpert", "*.reply.json"))
+	for _, name := range replies {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, v := range []any{&gateway.SaleResponse{}, &gateway.StatusResponse{}, &gateway.ExportResponse{}, &gateway.PaymentStatus{}, &gateway.PrepareResponse{}} {

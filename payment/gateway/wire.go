@@ -9,8 +9,10 @@ import (
 
 // The wire types below are the JSON bodies of the PayXpert gateway API
 // (payxpert-api.md §2) and Connect2Pay (§3), plus our documented EMV
-// extension. The simulator decodes exactly these types, so the two ends
-// cannot drift apart.
+// extension. The simulator has its own types (gatewaysim/wire.go); both
+// ends are held to PayXpert's documented shapes by the golden fixtures in
+// testdata/ (fixtures_test.go), so a misspelt tag fails there instead of
+// passing on both sides.
 
 // EMVSaleRequest is the body of POST /transaction/sale/emv and
 // /transaction/authorize/emv: the PayXpert CCSale fields that make sense
@@ -82,7 +84,7 @@ type ReferralResponse struct {
 type Transaction struct {
 	TransactionID     string           `json:"transactionID"`
 	OrderID           string           `json:"orderID"`
-	ReferralID        string           `json:"referralID,omitempty"`
+	ReferralID        json.Number      `json:"referralID,omitempty"` // documented Integer(32 bits); a numeric string is accepted too
 	Status            string           `json:"status"`
 	ErrorCode         string           `json:"errorCode"`
 	ErrorMessage      string           `json:"errorMessage,omitempty"`

@@ -28,6 +28,7 @@ var (
 )
 
 type env struct {
+	clock  *clock
 	sim    *gatewaysim.Server
 	ts     *httptest.Server
 	client *gateway.Client
@@ -61,8 +62,30 @@ func (g *countingGateway) prepared() []gateway.PrepareResponse {
 	return append([]gateway.PrepareResponse(nil), g.preps...)
 }
 
+// clock is the tests' time: the simulator reads it for link expiry and
+// paylink for the deadlines it prints, so a test moves it instead of
+// sleeping until a link expires.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
 func newEnv(t *testing.T, validity time.Duration, lang string) *env {
 	t.Helper()
+	clk := &clock{now: time.Now()}
 	keysOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "linkkeys")
 		if err != nil {
@@ -80,7 +103,7 @@ func newEnv(t *testing.T, validity time.Duration, lang string) *env {
 	if err := os.WriteFile(filepath.Join(dir, "keys.json"), keysJSON, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sim, err := gatewaysim.New(dir, nil)
+	sim, err := gatewaysim.New(dir, &gatewaysim.Opts{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +127,11 @@ func newEnv(t *testing.T, validity time.Duration, lang string) *env {
 		t.Fatal(err)
 	}
 	gw := &countingGateway{Client: c}
-	l, err := paylink.New(gw, m, &paylink.Opts{Validity: validity, Merchant: merchant, Lang: lang, Location: time.UTC})
+	l, err := paylink.New(gw, m, &paylink.Opts{Validity: validity, Merchant: merchant, Lang: lang, Location: time.UTC, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sim, ts: ts, client: c, gw: gw, smtp: sink, mailer: m, links: l}
+	return &env{clock: clk, sim: sim, ts: ts, client: c, gw: gw, smtp: sink, mailer: m, links: l}
 }
 
 // page fetches a link's hosted page.

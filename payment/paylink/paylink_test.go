@@ -18,7 +18,7 @@ func eur(minor int64) payment.Amount { return payment.Amount{Minor: minor, Curre
 func TestLinkSentAndPaid(t *testing.T) {
 	e := newEnv(t, 7*24*time.Hour, "fr")
 	ctx := context.Background()
-	before := time.Now()
+	before := e.clock.Now()
 	link, err := e.links.Create(ctx, payment.LinkRequest{OrderID: "T1-L1", Amount: eur(1250), Email: "client@example.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func TestLinkExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond) // the gateway's clock decides: real time
+	e.clock.Advance(1100 * time.Millisecond) // the gateway's clock decides
 	if st, err := e.links.Status(ctx, link.ID); err != nil || st.Status != paylink.StatusExpired {
 		t.Errorf("got %+v, %v; want expired", st, err)
 	}

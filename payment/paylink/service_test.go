@@ -91,7 +91,7 @@ func TestLinksThroughService(t *testing.T) {
 		t.Errorf("refund beyond the payment: got %+v, %v; want refused with 064", r, err)
 	}
 
-	time.Sleep(2100 * time.Millisecond) // the gateway's clock: real time
+	e.clock.Advance(2100 * time.Millisecond) // past the 2 s validity, on the gateway's clock
 	if err := svc.RefreshLinks(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -3,17 +3,13 @@ package gatewaysim
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/skip2/go-qrcode"
-
-	"tpe/payment/gateway"
 )
 
 // The Alipay direct process (payxpert-api.md §3.5) and the wallets that pay
@@ -104,14 +100,14 @@ var (
 	ErrPaymentClosed = errors.New("gatewaysim: payment is closed")
 )
 
-func directReply(code, msg string) gateway.DirectProcessResponse {
-	return gateway.DirectProcessResponse{APIVersion: gateway.APIVersion, Code: code, Message: msg}
+func directReply(code, msg string) DirectProcessResponse {
+	return DirectProcessResponse{APIVersion: apiVersion, Code: code, Message: msg}
 }
 
 // Process runs one Alipay direct process for the prepared payment p.
-func (a *Alipay) Process(s *Server, p *Payment, body []byte) gateway.DirectProcessResponse {
-	var req gateway.AlipayDirectRequest
-	if err := json.Unmarshal(body, &req); err != nil {
+func (a *Alipay) Process(s *Server, p *Payment, body []byte) DirectProcessResponse {
+	var req AlipayDirectRequest
+	if err := decodeExact(body, &req); err != nil {
 		return directReply("402", "JSON error")
 	}
 	mode := strings.ToLower(req.Mode)
@@ -138,18 +134,18 @@ func (a *Alipay) Process(s *Server, p *Payment, body []byte) gateway.DirectProce
 	if !ok {
 		return directReply("312", "transaction not found")
 	}
-	now := time.Now()
+	now := s.now()
 	s.refresh(cur, now)
-	if cur.Status != gateway.PaymentNotProcessed {
+	if cur.Status != paymentNotProcessed {
 		return directReply("501", "transaction incorrect data: payment is "+strings.ToLower(cur.Status))
 	}
 	for _, id := range cur.TxnIDs {
-		if e := s.led.txns[id]; e != nil && e.Status == gateway.PaymentPending {
+		if e := s.led.txns[id]; e != nil && e.Status == paymentPending {
 			return directReply("501", "transaction incorrect data: a wallet payment is already in process")
 		}
 	}
 	e := Entry{OrderID: cur.OrderID, Operation: "sale", PaymentMethod: "Alipay", Amount: cur.Amount,
-		Currency: cur.Currency, Status: gateway.PaymentPending, Date: now.UnixMilli(), Seq: s.led.nextSeq()}
+		Currency: cur.Currency, Status: paymentPending, Date: now.UnixMilli(), Seq: s.led.nextSeq()}
 	e.TransactionID = cur.PaymentID + "-" + randomString(4, "abcdefghijklmnopqrstuvwxyz0123456789")
 	resp := directReply("200", "Request processed successfully")
 	resp.TransactionID, resp.ExchangeRate = e.TransactionID, rate
@@ -171,7 +167,7 @@ func (a *Alipay) Process(s *Server, p *Payment, body []byte) gateway.DirectProce
 		case strings.HasSuffix(code, HoldSuffix):
 			// stays in process: the customer confirms in the wallet
 		default:
-			settle(cur, &e, gateway.CodeSuccess)
+			settle(cur, &e, codeSuccess)
 		}
 	}
 	cur.TxnIDs = append(cur.TxnIDs, e.TransactionID)
@@ -186,14 +182,7 @@ func (a *Alipay) Process(s *Server, p *Payment, body []byte) gateway.DirectProce
 }
 
 // forcedCode is the result code a test amount (990.NN) forces, or "".
-func forcedCode(amount int64) string {
-	if amount > TriggerBase && amount < TriggerBase+97 {
-		if c := fmt.Sprintf("%03d", amount-TriggerBase); gateway.KnownCode(c) {
-			return c
-		}
-	}
-	return ""
-}
+func forcedCode(amount int64) string { return triggerCode(amount) }
 
 // codeWallet names the simulator wallet that issued a customer code.
 func codeWallet(code string) string {
@@ -217,13 +206,13 @@ func codeWallet(code string) string {
 
 // settle ends a wallet attempt with code; callers hold s.led.mu.
 func settle(p *Payment, e *Entry, code string) {
-	e.ErrorCode, e.ErrorMessage = code, gateway.CodeMessage(code)
+	e.ErrorCode, e.ErrorMessage = code, codeMessage(code)
 	p.ErrorCode = code
-	if code == gateway.CodeSuccess {
-		e.Status, p.Status = gateway.StatusCaptured, gateway.PaymentAuthorized
+	if code == codeSuccess {
+		e.Status, p.Status = statusCaptured, paymentAuthorized
 		return
 	}
-	e.Status, p.Status = gateway.StatusNotAuthorized, gateway.PaymentNotAuthorized
+	e.Status, p.Status = statusNotAuthorized, paymentNotAuthorized
 }
 
 // OrderCode is the MPM payload the simulator shows for a wallet transaction.
@@ -297,14 +286,14 @@ func (s *Server) WalletScan(payload, wallet, action string) error {
 }
 
 func (s *Server) walletActLocked(e *Entry, wallet, action string) error {
-	code := gateway.CodeSuccess
+	code := codeSuccess
 	switch {
 	case action == ActionPay:
 	case action == ActionDecline:
-		code = gateway.CodeInsufficientFunds
+		code = codeInsufficientFunds
 	case strings.HasPrefix(action, ActionDecline+":"):
 		code = strings.TrimPrefix(action, ActionDecline+":")
-		if code == gateway.CodeSuccess || !gateway.KnownCode(code) {
+		if code == codeSuccess || !knownCode(code) {
 			return fmt.Errorf("%w: %q", ErrBadAction, action)
 		}
 	default:
@@ -314,15 +303,15 @@ func (s *Server) walletActLocked(e *Entry, wallet, action string) error {
 	if p.MerchantToken == "" {
 		return ErrNoWalletPayment
 	}
-	s.refresh(p, time.Now())
-	if e.Status != gateway.PaymentPending {
+	s.refresh(p, s.now())
+	if e.Status != paymentPending {
 		return fmt.Errorf("%w: the wallet payment is %s", ErrPaymentClosed, strings.ToLower(e.Status))
 	}
-	if p.Status == gateway.PaymentExpired {
+	if p.Status == paymentExpired {
 		// The order code outlived the payment: the wallet is told so and
 		// the attempt ends unpaid.
-		settle(p, e, "032")
-		p.Status = gateway.PaymentExpired
+		settle(p, e, codePaymentExpired)
+		p.Status = paymentExpired
 		s.led.put(record{Txn: e}, record{Pay: p})
 		return fmt.Errorf("%w: the payment expired", ErrPaymentClosed)
 	}
@@ -341,24 +330,24 @@ func (s *Server) walletActLocked(e *Entry, wallet, action string) error {
 // payment become Cancelled, a "cancel" attempt records it, and a wallet can
 // no longer pay it. ok is false when e is not such an attempt (the normal
 // referral rules apply). Callers hold s.led.mu.
-func (s *Server) cancelPending(op string, e *Entry, mt string) (resp gateway.C2PReferralResponse, ok bool) {
-	if op != "cancel" || e.Operation != "sale" || e.Status != gateway.PaymentPending {
+func (s *Server) cancelPending(op string, e *Entry, mt string) (resp c2pReferralResponse, ok bool) {
+	if op != "cancel" || e.Operation != "sale" || e.Status != paymentPending {
 		return resp, false
 	}
 	p := s.led.pays[mt]
 	orig := *e
-	orig.Status, orig.ErrorCode, orig.ErrorMessage = gateway.StatusCancelled, "021", gateway.CodeMessage("021")
-	p.Status, p.ErrorCode = gateway.PaymentCancelled, "021"
-	n, err := s.addAttemptLocked(mt, orig.PaymentMethod, "cancel", gateway.CodeSuccess, orig.TransactionID, orig.Amount)
+	orig.Status, orig.ErrorCode, orig.ErrorMessage = statusCancelled, codeNoAction, codeMessage(codeNoAction)
+	p.Status, p.ErrorCode = paymentCancelled, codeNoAction
+	n, err := s.addAttemptLocked(mt, orig.PaymentMethod, "cancel", codeSuccess, orig.TransactionID, orig.Amount)
 	if err == nil {
 		p = s.led.pays[mt]
-		p.Status, p.ErrorCode = gateway.PaymentCancelled, "021"
+		p.Status, p.ErrorCode = paymentCancelled, codeNoAction
 		err = s.led.put(record{Txn: &orig}, record{Pay: p})
 	}
 	if err != nil {
-		return gateway.C2PReferralResponse{Code: "500", Message: "internal operation error", Operation: "cancel"}, true
+		return c2pReferralResponse{Code: "500", Message: "internal operation error", Operation: "cancel"}, true
 	}
-	return gateway.C2PReferralResponse{Code: gateway.CodeSuccess, Message: "Request processed successfully",
+	return c2pReferralResponse{Code: codeSuccess, Message: "Request processed successfully",
 		TransactionID: n.TransactionID, Operation: "cancel"}, true
 }
 

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"tpe/payment/gateway"
 	"tpe/payment/gateway/gatewaysim"
 )
 
@@ -45,11 +44,24 @@ func postJSON(t *testing.T, ts *httptest.Server, path string, body, out any) int
 	return resp.StatusCode
 }
 
-func prepareAlipay(t *testing.T, ts *httptest.Server, order string, amount int64) gateway.PrepareResponse {
+// prepared is the answer to a prepare (payxpert-api.md §3.3).
+type prepared struct {
+	Code          string `json:"code"`
+	MerchantToken string `json:"merchantToken"`
+	CustomerToken string `json:"customerToken"`
+}
+
+// referralReply answers a Connect2Pay refund or cancel (§3.1).
+type referralReply struct {
+	Code          string `json:"code"`
+	TransactionID string `json:"transactionID"`
+}
+
+func prepareAlipay(t *testing.T, ts *httptest.Server, order string, amount int64) prepared {
 	t.Helper()
-	var p gateway.PrepareResponse
-	postJSON(t, ts, "/payment/prepare", gateway.PrepareRequest{APIVersion: gateway.APIVersion, Currency: "EUR", Amount: amount,
-		PaymentMode: "Single", PaymentMethod: "Alipay", TimeOut: "PT2M", Order: gateway.C2POrder{ID: order}}, &p)
+	var p prepared
+	postJSON(t, ts, "/payment/prepare", map[string]any{"apiVersion": "002.73", "currency": "EUR", "amount": amount,
+		"paymentMode": "Single", "paymentMethod": "Alipay", "timeOut": "PT2M", "order": map[string]any{"id": order}}, &p)
 	if p.Code != "200" {
 		t.Fatalf("prepare: %+v", p)
 	}
@@ -59,8 +71,8 @@ func prepareAlipay(t *testing.T, ts *httptest.Server, order string, amount int64
 func TestAlipayDirectMPM(t *testing.T) {
 	s, ts := walletSim(t)
 	p := prepareAlipay(t, ts, "ORD-1", 1000)
-	var d gateway.DirectProcessResponse
-	postJSON(t, ts, "/payment/"+p.CustomerToken+"/process/alipay/direct", gateway.AlipayDirectRequest{Mode: "pos"}, &d)
+	var d gatewaysim.DirectProcessResponse
+	postJSON(t, ts, "/payment/"+p.CustomerToken+"/process/alipay/direct", gatewaysim.AlipayDirectRequest{APIVersion: "002.73", Mode: "pos"}, &d)
 	if d.Code != "200" || d.TransactionID == "" || d.ExchangeRate != 7.8945 || !strings.HasPrefix(d.QRCodeURL, "HTTPS://"+gatewaysim.QRDomain+"/MPM/3/") {
 		t.Fatalf("got %+v", d)
 	}
@@ -75,8 +87,8 @@ func TestAlipayDirectMPM(t *testing.T) {
 		t.Errorf("ParseOrderCode: got %q, %v; want %s", id, err, d.TransactionID)
 	}
 	// A second process on the same payment is refused while one runs.
-	var d2 gateway.DirectProcessResponse
-	postJSON(t, ts, "/payment/"+p.CustomerToken+"/process/alipay/direct", gateway.AlipayDirectRequest{Mode: "pos"}, &d2)
+	var d2 gatewaysim.DirectProcessResponse
+	postJSON(t, ts, "/payment/"+p.CustomerToken+"/process/alipay/direct", gatewaysim.AlipayDirectRequest{APIVersion: "002.73", Mode: "pos"}, &d2)
 	if d2.Code == "200" {
 		t.Errorf("second process: got %+v", d2)
 	}
@@ -97,11 +109,13 @@ func TestAlipayDirectMPM(t *testing.T) {
 		}
 	}
 	p2, err := s.PaymentByMerchantToken(p.MerchantToken)
-	if err != nil || p2.Status != gateway.PaymentAuthorized {
+	if err != nil || p2.Status != "Authorized" {
 		t.Errorf("payment: got %+v, %v", p2, err)
 	}
-	var st gateway.PaymentStatus
-	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/payment/"+p.MerchantToken+"/status", nil)
+	var st struct {
+		Transactions []gatewaysim.TransactionAttempt `json:"transactions"`
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/payment/"+p.MerchantToken+"/status?apiVersion=002.73", nil)
 	req.SetBasicAuth(gatewaysim.DevOriginator, gatewaysim.DevPassword)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -120,37 +134,37 @@ func TestAlipayDirectCPMAndCancel(t *testing.T) {
 		code, wantStatus, wantCode, wallet string
 		amount                             int64
 	}{
-		{"281011021234567890123456", gateway.StatusCaptured, "000", "GCash", 500},
-		{"281011021234567890123456", gateway.StatusNotAuthorized, "051", "GCash", 99051},
-		{"991011021234567890123456", gateway.StatusNotAuthorized, "004", "", 500},
-		{"281011021234567890129999", gateway.PaymentPending, "", "GCash", 500},
+		{"281011021234567890123456", "Captured", "000", "GCash", 500},
+		{"281011021234567890123456", "Not authorized", "051", "GCash", 99051},
+		{"991011021234567890123456", "Not authorized", "004", "", 500},
+		{"281011021234567890129999", "Pending", "", "GCash", 500},
 	}
-	var pending gateway.DirectProcessResponse
+	var pending gatewaysim.DirectProcessResponse
 	for i, c := range cases {
 		p := prepareAlipay(t, ts, "CPM-"+string(rune('A'+i)), c.amount)
-		var d gateway.DirectProcessResponse
+		var d gatewaysim.DirectProcessResponse
 		postJSON(t, ts, "/payment/"+p.CustomerToken+"/process/alipay/direct",
-			gateway.AlipayDirectRequest{Mode: "app", BuyerIdentityCode: c.code, IdentityCodeType: "barcode"}, &d)
+			gatewaysim.AlipayDirectRequest{APIVersion: "002.73", Mode: "app", BuyerIdentityCode: c.code, IdentityCodeType: "barcode"}, &d)
 		a := d.TransactionInfo
 		if d.Code != "200" || a == nil || a.Status != c.wantStatus || a.ResultCode != c.wantCode || a.PaymentNetwork != c.wallet {
 			t.Errorf("%s %d: got %+v %+v", c.code, c.amount, d, a)
 		}
 		pending = d
 	}
-	var bad gateway.DirectProcessResponse
+	var bad gatewaysim.DirectProcessResponse
 	p := prepareAlipay(t, ts, "CPM-X", 500)
-	postJSON(t, ts, "/payment/"+p.CustomerToken+"/process/alipay/direct", gateway.AlipayDirectRequest{Mode: "app", BuyerIdentityCode: "12ab"}, &bad)
+	postJSON(t, ts, "/payment/"+p.CustomerToken+"/process/alipay/direct", gatewaysim.AlipayDirectRequest{APIVersion: "002.73", Mode: "app", BuyerIdentityCode: "12ab"}, &bad)
 	if bad.Code != "401" {
 		t.Errorf("bad buyer code: got %+v", bad)
 	}
 	// Cancelling the attempt in process: confirmed, and the wallet can no
 	// longer pay it.
-	var cr gateway.C2PReferralResponse
-	postJSON(t, ts, "/transaction/"+pending.TransactionID+"/refund", gateway.C2PReferralRequest{APIVersion: gateway.APIVersion, Amount: 500}, &cr)
+	var cr referralReply
+	postJSON(t, ts, "/transaction/"+pending.TransactionID+"/refund", map[string]any{"apiVersion": "002.73", "amount": 500}, &cr)
 	if cr.Code == "000" {
 		t.Errorf("refund of a pending attempt: got %+v", cr)
 	}
-	postJSON(t, ts, "/transaction/"+pending.TransactionID+"/cancel", gateway.C2PReferralRequest{APIVersion: gateway.APIVersion, Amount: 500}, &cr)
+	postJSON(t, ts, "/transaction/"+pending.TransactionID+"/cancel", map[string]any{"apiVersion": "002.73", "amount": 500}, &cr)
 	if cr.Code != "000" || cr.TransactionID == "" {
 		t.Errorf("cancel: got %+v", cr)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"tpe/payment"
-	"tpe/payment/gateway"
 )
 
 // Connect2Pay (payxpert-api.md §3): prepared payments, their status, the
@@ -34,9 +33,13 @@ func c2pReply(w http.ResponseWriter, code, msg string) {
 }
 
 func (s *Server) prepare(w http.ResponseWriter, r *http.Request) {
-	var req gateway.PrepareRequest
-	if err := readJSON(r, &req); err != nil {
+	var req prepareRequest
+	if err := readWire(r, &req); err != nil {
 		c2pReply(w, "402", "JSON error")
+		return
+	}
+	if req.APIVersion == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
 		return
 	}
 	if req.Currency == "" || req.Amount == 0 || req.Order.ID == "" || req.PaymentMode == "" {
@@ -56,11 +59,11 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request) {
 		}
 		ttl = d
 	}
-	now := time.Now()
+	now := s.now()
 	p := &Payment{PaymentID: randomString(10, "abcdefghijklmnopqrstuvwxyz0123456789"),
 		MerchantToken: token22(), CustomerToken: token22(), OrderID: req.Order.ID,
 		Description: req.Order.Description, Method: req.PaymentMethod, Amount: req.Amount,
-		Currency: req.Currency, Status: gateway.PaymentNotProcessed, CustomData: req.CtrlCustomData,
+		Currency: req.Currency, Status: paymentNotProcessed, CustomData: req.CtrlCustomData,
 		Created: now.UnixMilli(), ExpireAt: now.Add(ttl).UnixMilli()}
 	if req.Shopper != nil {
 		p.Email = req.Shopper.Email
@@ -72,7 +75,7 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request) {
 		c2pReply(w, "500", "internal operation error")
 		return
 	}
-	writeJSON(w, http.StatusOK, gateway.PrepareResponse{Code: "200", Message: "Request processed successfully",
+	writeJSON(w, http.StatusOK, c2pResult{Code: "200", Message: "Request processed successfully",
 		MerchantToken: p.MerchantToken, CustomerToken: p.CustomerToken})
 }
 
@@ -101,9 +104,9 @@ func ParseISODuration(s string) (time.Duration, error) {
 // refresh marks an unpaid payment Expired once past its timeOut; callers
 // hold s.led.mu.
 func (s *Server) refresh(p *Payment, now time.Time) {
-	if p.Status != gateway.PaymentAuthorized && p.Status != gateway.PaymentExpired && p.Status != gateway.PaymentCancelled && now.UnixMilli() > p.ExpireAt {
-		p.Status = gateway.PaymentExpired
-		p.ErrorCode = "032"
+	if p.Status != paymentAuthorized && p.Status != paymentExpired && p.Status != paymentCancelled && now.UnixMilli() > p.ExpireAt {
+		p.Status = paymentExpired
+		p.ErrorCode = codePaymentExpired
 		s.led.put(record{Pay: p})
 	}
 }
@@ -116,11 +119,24 @@ func (s *Server) PaymentByMerchantToken(mt string) (Payment, error) {
 	if !ok {
 		return Payment{}, ErrUnknownPayment
 	}
-	s.refresh(p, time.Now())
+	s.refresh(p, s.now())
 	return *p, nil
 }
 
+// needVersion answers 400 to a GET without the apiVersion query parameter
+// that Connect2Pay requires (§3.1, consult-payment "required: yes").
+func needVersion(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Query().Get("apiVersion") == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
+		return false
+	}
+	return true
+}
+
 func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) {
+	if !needVersion(w, r) {
+		return
+	}
 	s.led.mu.Lock()
 	p, ok := s.led.pays[r.PathValue("token")]
 	if !ok {
@@ -128,12 +144,12 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) {
 		c2pReply(w, "312", "transaction not found")
 		return
 	}
-	s.refresh(p, time.Now())
-	st := gateway.PaymentStatus{APIVersion: gateway.APIVersion, Code: "200", Status: p.Status,
+	s.refresh(p, s.now())
+	st := paymentStatus{APIVersion: apiVersion, Status: p.Status,
 		MerchantToken: p.MerchantToken, Operation: "sale", ErrorCode: p.ErrorCode,
-		ErrorMessage: gateway.CodeMessage(p.ErrorCode), Currency: p.Currency, Amount: p.Amount,
-		CtrlCustomData: p.CustomData, ExpireAt: p.ExpireAt, Order: &gateway.C2POrder{ID: p.OrderID, Description: p.Description},
-		Transactions: []gateway.TransactionAttempt{}}
+		ErrorMessage: codeMessage(p.ErrorCode), Currency: p.Currency, Amount: p.Amount,
+		CtrlCustomData: p.CustomData, ExpirationDate: p.ExpireAt, Order: &c2pOrder{ID: p.OrderID, Description: p.Description},
+		Transactions: []TransactionAttempt{}}
 	if p.ErrorCode == "" {
 		st.ErrorMessage = ""
 	}
@@ -146,14 +162,17 @@ func (s *Server) paymentStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-func attempt(p *Payment, e *Entry) gateway.TransactionAttempt {
-	return gateway.TransactionAttempt{PaymentID: p.PaymentID, PaymentMethod: e.PaymentMethod, PaymentNetwork: e.Wallet, Operation: e.Operation,
+func attempt(p *Payment, e *Entry) TransactionAttempt {
+	return TransactionAttempt{PaymentID: p.PaymentID, PaymentMethod: e.PaymentMethod, PaymentNetwork: e.Wallet, Operation: e.Operation,
 		Date: e.Date, Amount: e.Amount, RefundedAmount: e.RefundedAmount, Currency: e.Currency,
 		ResultCode: e.ErrorCode, ResultMessage: e.ErrorMessage, Status: e.Status, TransactionID: e.TransactionID,
 		RefTransactionID: e.ReferralID, OrderID: e.OrderID, IsTest: true}
 }
 
 func (s *Server) transactionInfo(w http.ResponseWriter, r *http.Request) {
+	if !needVersion(w, r) {
+		return
+	}
 	s.led.mu.Lock()
 	defer s.led.mu.Unlock()
 	e, ok := s.led.txns[r.PathValue("id")]
@@ -192,27 +211,27 @@ func (s *Server) addAttemptLocked(merchantToken, method, operation, code, refID 
 	if !ok {
 		return Entry{}, ErrUnknownPayment
 	}
-	now := time.Now()
+	now := s.now()
 	s.refresh(p, now)
-	if operation == "sale" && (p.Status == gateway.PaymentAuthorized || p.Status == gateway.PaymentExpired) {
+	if operation == "sale" && (p.Status == paymentAuthorized || p.Status == paymentExpired) {
 		return Entry{}, fmt.Errorf("gatewaysim: payment is %s", strings.ToLower(p.Status))
 	}
 	e := Entry{OrderID: p.OrderID, ReferralID: refID, Operation: operation, PaymentMethod: method,
-		Amount: amount, Currency: p.Currency, ErrorCode: code, ErrorMessage: gateway.CodeMessage(code),
+		Amount: amount, Currency: p.Currency, ErrorCode: code, ErrorMessage: codeMessage(code),
 		Date: now.UnixMilli(), Seq: s.led.nextSeq()}
 	e.TransactionID = p.PaymentID + "-" + randomString(4, "abcdefghijklmnopqrstuvwxyz0123456789")
-	e.Status = gateway.StatusNotAuthorized
-	if code == gateway.CodeSuccess {
-		e.Status = gateway.StatusCaptured
+	e.Status = statusNotAuthorized
+	if code == codeSuccess {
+		e.Status = statusCaptured
 		if operation != "sale" {
-			e.Status = gateway.StatusDone
+			e.Status = statusDone
 		}
 	}
 	if operation == "sale" {
 		p.ErrorCode = code
-		p.Status = gateway.PaymentPending
-		if code == gateway.CodeSuccess {
-			p.Status = gateway.PaymentAuthorized
+		p.Status = paymentPending
+		if code == codeSuccess {
+			p.Status = paymentAuthorized
 		}
 	}
 	p.TxnIDs = append(p.TxnIDs, e.TransactionID)
@@ -255,8 +274,15 @@ func (s *Server) directProcess(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
-	if err != nil {
+	var v struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if err != nil || decodeExact(body, &v) != nil {
 		c2pReply(w, "402", "JSON error")
+		return
+	}
+	if v.APIVersion == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
 		return
 	}
 	writeJSON(w, http.StatusOK, proc.Process(s, &p, body))
@@ -264,13 +290,17 @@ func (s *Server) directProcess(w http.ResponseWriter, r *http.Request) {
 
 // c2pReferral refunds or cancels a Connect2Pay transaction.
 func (s *Server) c2pReferral(w http.ResponseWriter, r *http.Request, id, op string) {
-	var req gateway.C2PReferralRequest
-	if err := readJSON(r, &req); err != nil || req.Amount <= 0 {
+	var req c2pReferralRequest
+	if err := readWire(r, &req); err != nil || req.Amount <= 0 {
 		c2pReply(w, "401", "missing parameter: amount")
 		return
 	}
+	if req.APIVersion == "" {
+		c2pReply(w, "400", "missing parameter: apiVersion")
+		return
+	}
 	reply := func(code, msg, txn string) {
-		writeJSON(w, http.StatusOK, gateway.C2PReferralResponse{Code: code, Message: msg, TransactionID: txn, Operation: op})
+		writeJSON(w, http.StatusOK, c2pReferralResponse{Code: code, Message: msg, TransactionID: txn, Operation: op})
 	}
 	// One critical section: two concurrent refunds must not both fit.
 	s.led.mu.Lock()
@@ -290,32 +320,32 @@ func (s *Server) c2pReferral(w http.ResponseWriter, r *http.Request, id, op stri
 		writeJSON(w, http.StatusOK, resp) // a wallet payment still in process (alipay.go)
 		return
 	}
-	if orig.ErrorCode != gateway.CodeSuccess || orig.Operation != "sale" {
-		reply(gateway.CodeInvalidTransaction, "Invalid Transaction", "")
+	if orig.ErrorCode != codeSuccess || orig.Operation != "sale" {
+		reply(codeInvalidTransaction, "Invalid Transaction", "")
 		return
 	}
 	switch op {
 	case "refund":
 		if orig.RefundedAmount+req.Amount > orig.Amount {
-			reply(gateway.CodeRefundExceeds, gateway.CodeMessage(gateway.CodeRefundExceeds), "")
+			reply(codeRefundExceeds, codeMessage(codeRefundExceeds), "")
 			return
 		}
 		orig.RefundedAmount += req.Amount
-		orig.Status = gateway.StatusPartiallyRefunded
+		orig.Status = statusPartiallyRefunded
 		if orig.RefundedAmount == orig.Amount {
-			orig.Status = gateway.StatusRefunded
+			orig.Status = statusRefunded
 		}
 	case "cancel":
-		if req.Amount != orig.Amount || orig.RefundedAmount > 0 || orig.Status == gateway.StatusCancelled {
-			reply(gateway.CodeInvalidTransaction, "Invalid Transaction", "")
+		if req.Amount != orig.Amount || orig.RefundedAmount > 0 || orig.Status == statusCancelled {
+			reply(codeInvalidTransaction, "Invalid Transaction", "")
 			return
 		}
-		orig.Status = gateway.StatusCancelled
+		orig.Status = statusCancelled
 	default:
-		reply(gateway.CodeInvalidTransaction, "operation not supported by the simulator", "")
+		reply(codeInvalidTransaction, "operation not supported by the simulator", "")
 		return
 	}
-	n, err := s.addAttemptLocked(mt, orig.PaymentMethod, op, gateway.CodeSuccess, id, req.Amount)
+	n, err := s.addAttemptLocked(mt, orig.PaymentMethod, op, codeSuccess, id, req.Amount)
 	if err == nil {
 		err = s.led.put(record{Txn: &orig})
 	}
@@ -323,5 +353,5 @@ func (s *Server) c2pReferral(w http.ResponseWriter, r *http.Request, id, op stri
 		reply("500", "internal operation error", "")
 		return
 	}
-	reply(gateway.CodeSuccess, "Request processed successfully", n.TransactionID)
+	reply(codeSuccess, "Request processed successfully", n.TransactionID)
 }

@@ -26,4 +26,11 @@
 //     processing, 500 after processing, connections dropped before or after
 //     processing, and a "down" switch;
 //   - wallet direct processes (Alipay, WeChat) slot in through Opts.Direct.
+//
+// The simulator has its own wire types (wire.go), written from PayXpert's
+// documentation and never shared with the client; both are tested against
+// the golden exchanges in payment/gateway/testdata/payxpert. Request field
+// names match case-sensitively, as on PayXpert's servers. Opts.Now is the
+// clock of everything dated or expiring, so tests move time instead of
+// sleeping.
 package gatewaysim

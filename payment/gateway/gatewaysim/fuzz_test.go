@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,6 +26,15 @@ func FuzzSimRequests(f *testing.F) {
 		f.Add("/transaction/sale/emv", seed)
 		f.Add("/transaction/1000001/refund", seed)
 		f.Add("/payment/prepare", seed)
+	}
+	// PayXpert's documented requests (../testdata/payxpert).
+	for path, name := range map[string]string{"/transaction/sale/emv": "gw-sale-emv.request.json",
+		"/transaction/1000001/refund": "gw-refund.request.json", "/payment/prepare": "c2p-prepare.request.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "payxpert", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(path, string(b))
 	}
 	f.Fuzz(func(t *testing.T, path, body string) {
 		switch {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"tpe/payment"
-	"tpe/payment/gateway"
 )
 
 // The hosted payment page behind each payment link (GET /payment/{token}):
@@ -23,13 +22,13 @@ import (
 // LinkState is the link-state word of a prepared payment's status.
 func LinkState(status string) string {
 	switch status {
-	case gateway.PaymentAuthorized:
+	case paymentAuthorized:
 		return "paid"
-	case gateway.PaymentExpired:
+	case paymentExpired:
 		return "expired"
-	case gateway.PaymentCancelled:
+	case paymentCancelled:
 		return "cancelled"
-	case gateway.PaymentNotAuthorized:
+	case paymentNotAuthorized:
 		return "declined"
 	}
 	return "pending"
@@ -137,7 +136,7 @@ func (s *Server) hostedPay(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, r, http.StatusUnprocessableEntity, tok, p, "invalid card number")
 		return
 	}
-	if !expiryOK(r.PostFormValue("expiry"), time.Now()) {
+	if !expiryOK(r.PostFormValue("expiry"), s.now()) {
 		s.renderPage(w, r, http.StatusUnprocessableEntity, tok, p, "invalid or past expiry date")
 		return
 	}
@@ -145,7 +144,7 @@ func (s *Server) hostedPay(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, r, http.StatusUnprocessableEntity, tok, p, "invalid security code")
 		return
 	}
-	code := gateway.CodeSuccess
+	code := codeSuccess
 	if c, ok := TestPANs[pan]; ok {
 		code = c
 	} else if c := forcedCode(p.Amount); c != "" {
@@ -195,19 +194,19 @@ func (s *Server) CancelPayment(merchantToken string) error {
 	if !ok {
 		return ErrUnknownPayment
 	}
-	s.refresh(p, time.Now())
+	s.refresh(p, s.now())
 	switch p.Status {
-	case gateway.PaymentCancelled:
+	case paymentCancelled:
 		return nil
-	case gateway.PaymentAuthorized, gateway.PaymentExpired:
+	case paymentAuthorized, paymentExpired:
 		return ErrPaymentClosed
 	}
 	for _, id := range p.TxnIDs {
-		if e := s.led.txns[id]; e != nil && e.Status == gateway.PaymentPending {
+		if e := s.led.txns[id]; e != nil && e.Status == paymentPending {
 			return ErrPaymentClosed // a wallet attempt is running: cancel that transaction
 		}
 	}
-	p.Status = gateway.PaymentCancelled
+	p.Status = paymentCancelled
 	return s.led.put(record{Pay: p})
 }
 

@@ -84,7 +84,7 @@ func (s *Server) jwks(w http.ResponseWriter, _ *http.Request) {
 // JWKS (up to maxSigningKeys) so tokens already issued still verify. It
 // returns the new key ID.
 func (s *Server) RotateKeys() (string, error) {
-	k, err := newRSAJWK(s.o.KeyBits, "sig", string(jose.RS256))
+	k, err := newRSAJWK(s.now(), s.o.KeyBits, "sig", string(jose.RS256))
 	if err != nil {
 		return "", err
 	}
@@ -151,7 +151,7 @@ func (s *Server) checkAccessToken(r *http.Request, raw string) error {
 	if err := tok.Claims(key, &c); err != nil {
 		return err
 	}
-	return c.Claims.ValidateWithLeeway(jwt.Expected{Issuer: s.issuer(r), AnyAudience: jwt.Audience{AccessAudience}, Time: time.Now()}, 0)
+	return c.Claims.ValidateWithLeeway(jwt.Expected{Issuer: s.issuer(r), AnyAudience: jwt.Audience{AccessAudience}, Time: s.now()}, 0)
 }
 
 type tokenReply struct {
@@ -193,7 +193,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
 	}
-	now := time.Now()
+	now := s.now()
 	switch r.PostFormValue("grant_type") {
 	case "client_credentials":
 		if !confidential {
@@ -245,7 +245,7 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	// RFC 8628 §6.1: user codes from a 20-letter consonant alphabet, 8 chars.
 	d := &deviceState{deviceCode: randomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
 		userCode: randomString(4, "BCDFGHJKLMNPQRSTVWXZ") + "-" + randomString(4, "BCDFGHJKLMNPQRSTVWXZ"),
-		clientID: id, expires: time.Now().Add(s.o.DeviceCodeTTL), interval: s.o.DeviceInterval}
+		clientID: id, expires: s.now().Add(s.o.DeviceCodeTTL), interval: s.o.DeviceInterval}
 	s.idp.mu.Lock()
 	s.idp.byDevice[d.deviceCode] = d
 	s.idp.byUser[d.userCode] = d
@@ -339,7 +339,7 @@ func (s *Server) decide(userCode string, u *User, deny bool) error {
 	s.idp.mu.Lock()
 	defer s.idp.mu.Unlock()
 	d, ok := s.idp.byUser[strings.ToUpper(strings.TrimSpace(userCode))]
-	if !ok || d.done || time.Now().After(d.expires) || d.user != nil || d.denied {
+	if !ok || d.done || s.now().After(d.expires) || d.user != nil || d.denied {
 		return ErrUnknownUserCode
 	}
 	d.user, d.denied = u, deny

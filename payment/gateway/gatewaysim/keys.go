@@ -25,18 +25,18 @@ type keyFile struct {
 // verifiable (OIDC Core §10.1.1).
 const maxSigningKeys = 3
 
-func newRSAJWK(bits int, use string, alg string) (jose.JSONWebKey, error) {
+func newRSAJWK(now time.Time, bits int, use string, alg string) (jose.JSONWebKey, error) {
 	k, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
 		return jose.JSONWebKey{}, fmt.Errorf("gatewaysim: generating key: %w", err)
 	}
 	var id [9]byte
 	rand.Read(id[:])
-	kid := time.Now().UTC().Format("20060102") + "-" + base64.RawURLEncoding.EncodeToString(id[:])
+	kid := now.UTC().Format("20060102") + "-" + base64.RawURLEncoding.EncodeToString(id[:])
 	return jose.JSONWebKey{Key: k, KeyID: kid, Use: use, Algorithm: alg}, nil
 }
 
-func loadKeys(dir string, bits, cardBits int) (*keyFile, error) {
+func loadKeys(now time.Time, dir string, bits, cardBits int) (*keyFile, error) {
 	path := filepath.Join(dir, "keys.json")
 	b, err := os.ReadFile(path)
 	if err == nil {
@@ -55,12 +55,12 @@ func loadKeys(dir string, bits, cardBits int) (*keyFile, error) {
 		return nil, fmt.Errorf("gatewaysim: reading keys: %w", err)
 	}
 	var kf keyFile
-	sk, err := newRSAJWK(bits, "sig", string(jose.RS256))
+	sk, err := newRSAJWK(now, bits, "sig", string(jose.RS256))
 	if err != nil {
 		return nil, err
 	}
 	kf.Signing = []jose.JSONWebKey{sk}
-	if kf.Card, err = newRSAJWK(cardBits, "enc", string(jose.RSA_OAEP_256)); err != nil {
+	if kf.Card, err = newRSAJWK(now, cardBits, "enc", string(jose.RSA_OAEP_256)); err != nil {
 		return nil, err
 	}
 	return &kf, saveKeys(dir, &kf)

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-
-	"tpe/payment/gateway"
 )
 
 // Development credentials (documented in docs/gateway.md).
@@ -61,7 +59,7 @@ type CryptogramVerifier func(pan, panSeq string, icc []byte) error
 // WeChat…) for a prepared payment. The Alipay+ engineer plugs one in per
 // method through Opts.Direct; body is the raw JSON request.
 type DirectProcessor interface {
-	Process(s *Server, p *Payment, body []byte) gateway.DirectProcessResponse
+	Process(s *Server, p *Payment, body []byte) DirectProcessResponse
 }
 
 // Opts configures the simulator. Zero fields take the documented defaults.
@@ -101,6 +99,13 @@ type Opts struct {
 	// operation per authorisation, which bounds throughput (see
 	// BenchmarkSimulatorThroughput); 1024 is accepted for load tests only.
 	CardKeyBits int
+	// Now is the simulator's clock, read for everything dated or expiring:
+	// payment links and order codes (timeOut), access and ID tokens,
+	// device codes, card expiry, ledger dates, key IDs. Default time.Now.
+	// Tests move it instead of sleeping. The reply delays (HangDelay,
+	// SlowDelay, Faults.LatencyMS) are timers, not clock reads: they run
+	// on real time, or on a testing/synctest bubble's.
+	Now func() time.Time
 	// SyncWrites fsyncs the ledger after each change.
 	SyncWrites bool
 	// Logger receives request logs; discard by default.
@@ -178,6 +183,9 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if _, ok := opts.Direct["alipay"]; !ok {
 		opts.Direct = maps.Clone(opts.Direct)
 		if opts.Direct == nil {
@@ -188,7 +196,7 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("gatewaysim: data dir: %w", err)
 	}
-	kf, err := loadKeys(dataDir, opts.KeyBits, opts.CardKeyBits)
+	kf, err := loadKeys(opts.Now(), dataDir, opts.KeyBits, opts.CardKeyBits)
 	if err != nil {
 		return nil, err
 	}
@@ -201,6 +209,9 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// now reads the simulator's clock (Opts.Now).
+func (s *Server) now() time.Time { return s.o.Now() }
 
 // Close flushes and closes the ledger.
 func (s *Server) Close() error { return s.led.close() }
@@ -303,7 +314,7 @@ func readJSON(r *http.Request, v any) error {
 }
 
 func (s *Server) health(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, gateway.ReferralResponse{ErrorCode: gateway.CodeSuccess, ErrorMessage: "ok"})
+	writeJSON(w, http.StatusOK, referralResponse{ErrorCode: codeSuccess, ErrorMessage: "ok"})
 }
 
 func (s *Server) cardKeySet(w http.ResponseWriter, _ *http.Request) {

@@ -3,7 +3,6 @@ package gatewaysim
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"tpe/payment"
-	"tpe/payment/gateway"
 )
 
 // Test triggers (documented in docs/gateway.md). An amount of 990.NN in any
@@ -26,12 +24,12 @@ const (
 
 // TestPANs decline by card number, whatever the amount.
 var TestPANs = map[string]string{
-	"4000000000000051": gateway.CodeInsufficientFunds,
-	"4000000000000005": gateway.CodeDeclined,
-	"4000000000000054": gateway.CodeCardExpired,
-	"4000000000000033": gateway.CodeExpiredCard,
-	"4000000000000091": gateway.CodeIssuerUnavailable,
-	"4000000000000096": gateway.CodeSystemError,
+	"4000000000000051": codeInsufficientFunds,
+	"4000000000000005": codeDeclined,
+	"4000000000000054": codeCardExpired,
+	"4000000000000033": codeExpiredCard,
+	"4000000000000091": codeIssuerUnavailable,
+	"4000000000000096": codeSystemError,
 }
 
 // trigger returns the forced result code ("" = none) and the reply delay.
@@ -45,47 +43,41 @@ func (s *Server) trigger(amount int64, pan string) (code string, delay time.Dura
 	case TriggerSlow:
 		return "", s.o.SlowDelay
 	}
-	if amount > TriggerBase && amount < TriggerBase+100 {
-		c := fmt.Sprintf("%03d", amount-TriggerBase)
-		if gateway.KnownCode(c) {
-			return c, 0
-		}
-	}
-	return "", 0
+	return triggerCode(amount), 0
 }
 
 func (s *Server) saleReply(w http.ResponseWriter, code, msg string) {
 	if msg == "" {
-		msg = gateway.CodeMessage(code)
+		msg = codeMessage(code)
 	}
-	writeJSON(w, http.StatusOK, gateway.SaleResponse{ErrorCode: code, ErrorMessage: msg})
+	writeJSON(w, http.StatusOK, saleResponse{ErrorCode: code, ErrorMessage: msg})
 }
 
 func (s *Server) emvSale(op string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var req gateway.EMVSaleRequest
-		if err := readJSON(r, &req); err != nil {
-			s.saleReply(w, gateway.CodeFormatError, "format error: body is not a sale request")
+		var req emvSaleRequest
+		if err := readWire(r, &req); err != nil {
+			s.saleReply(w, codeFormatError, "format error: body is not a sale request")
 			return
 		}
 		if req.OrderID == "" || len(req.OrderID) > 100 || req.CardData == "" {
-			s.saleReply(w, gateway.CodeFormatError, "format error: orderID and cardData are required")
+			s.saleReply(w, codeFormatError, "format error: orderID and cardData are required")
 			return
 		}
 		if req.Amount <= 0 || req.Amount > 9_999_999_999 || !payment.KnownCurrency(req.Currency) {
-			s.saleReply(w, gateway.CodeInvalidAmount, "")
+			s.saleReply(w, codeInvalidAmount, "")
 			return
 		}
-		card, err := gateway.OpenCard(s.card, req.CardData)
+		card, err := openCard(s.card, req.CardData)
 		if err != nil {
-			s.saleReply(w, gateway.CodeFormatError, "format error: card data cannot be opened")
+			s.saleReply(w, codeFormatError, "format error: card data cannot be opened")
 			return
 		}
 		pan := payment.NewPAN(card.PAN)
 		code, delay := s.trigger(req.Amount, card.PAN)
-		now := time.Now()
+		now := s.now()
 		if code == "" && expired(card.Expiry, now) {
-			code = gateway.CodeCardExpired
+			code = codeCardExpired
 		}
 		msg := ""
 		if code == "" {
@@ -100,33 +92,33 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 				}
 			}
 			if err != nil {
-				code, msg = gateway.CodeSecurityBreach, "cryptogram verification failed"
+				code, msg = codeSecurityBreach, "cryptogram verification failed"
 				s.log.Info("cryptogram rejected", "order_id", req.OrderID, "pan", pan)
 			}
 		}
 		if code == "" {
-			code = gateway.CodeSuccess
+			code = codeSuccess
 		}
 		if msg == "" {
-			msg = gateway.CodeMessage(code)
+			msg = codeMessage(code)
 		}
 		e := Entry{OrderID: req.OrderID, Operation: op, PaymentMethod: "CreditCard",
 			Amount: req.Amount, Currency: req.Currency, ErrorCode: code, ErrorMessage: msg,
 			CardMasked: pan.Masked(), CardBrand: req.CardBrand, Offline: req.Offline,
 			TerminalID: req.TerminalID, Date: now.UnixMilli()}
-		if code == gateway.CodeSuccess {
-			e.Status = gateway.StatusAuthorized
+		if code == codeSuccess {
+			e.Status = statusAuthorized
 			if op == "sale" {
-				e.Status = gateway.StatusCaptured
+				e.Status = statusCaptured
 			}
 			e.AuthCode = randomString(6, "0123456789")
 		} else {
-			e.Status = gateway.StatusNotAuthorized
+			e.Status = statusNotAuthorized
 		}
 		s.led.mu.Lock()
 		if _, dup := s.led.order[req.OrderID]; dup {
 			s.led.mu.Unlock()
-			s.saleReply(w, gateway.CodeDuplicate, "")
+			s.saleReply(w, codeDuplicate, "")
 			return
 		}
 		e.Seq = s.led.nextSeq()
@@ -135,7 +127,7 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 		s.led.mu.Unlock()
 		if err != nil {
 			s.log.Error("ledger write failed", "err", err)
-			s.saleReply(w, gateway.CodeSystemError, "")
+			s.saleReply(w, codeSystemError, "")
 			return
 		}
 		s.log.Info("card-present "+op, "order_id", req.OrderID, "txn_id", e.TransactionID, "amount_minor", req.Amount, "outcome", code)
@@ -148,9 +140,9 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 				return
 			}
 		}
-		writeJSON(w, http.StatusOK, gateway.SaleResponse{ErrorCode: code, ErrorMessage: msg,
-			TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode, Amount: e.Amount, Currency: e.Currency,
-			PaymentMeanInfo: &gateway.PaymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand}})
+		writeJSON(w, http.StatusOK, saleResponse{ErrorCode: code, ErrorMessage: msg,
+			TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode,
+			PaymentMeanInfo: &paymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand}})
 	}
 }
 
@@ -176,96 +168,97 @@ func (s *Server) referral(w http.ResponseWriter, r *http.Request) {
 		s.c2pReferral(w, r, id, op)
 		return
 	}
-	var req gateway.ReferralRequest
-	if err := readJSON(r, &req); err != nil || req.Amount <= 0 {
-		writeJSON(w, http.StatusOK, gateway.ReferralResponse{ErrorCode: gateway.CodeFormatError, ErrorMessage: "format error: amount is required"})
+	var req referralRequest
+	if err := readWire(r, &req); err != nil || req.Amount <= 0 {
+		writeJSON(w, http.StatusOK, referralResponse{ErrorCode: codeFormatError, ErrorMessage: "format error: amount is required"})
 		return
 	}
 	reply := func(code, msg, txn string) {
 		if msg == "" {
-			msg = gateway.CodeMessage(code)
+			msg = codeMessage(code)
 		}
-		writeJSON(w, http.StatusOK, gateway.ReferralResponse{ErrorCode: code, ErrorMessage: msg, TransactionID: txn})
+		writeJSON(w, http.StatusOK, referralResponse{ErrorCode: code, ErrorMessage: msg, TransactionID: txn})
 	}
 	s.led.mu.Lock()
 	defer s.led.mu.Unlock()
 	orig, ok := s.led.txns[id]
 	if !ok {
-		reply(gateway.CodeNotFound, "transaction not found", "")
+		reply(codeNotFound, "transaction not found", "")
 		return
 	}
 	o := *orig
-	approved := o.ErrorCode == gateway.CodeSuccess
-	code, msg := gateway.CodeSuccess, ""
+	approved := o.ErrorCode == codeSuccess
+	code, msg := codeSuccess, ""
 	switch op {
 	case "cancel":
 		// Our extension: a captured card-present sale can be voided until the
 		// batch settles (PayXpert allows cancel on an authorisation only).
 		switch {
 		case !approved || (o.Operation != "sale" && o.Operation != "authorize"):
-			code, msg = gateway.CodeInvalidTransaction, "transaction cannot be cancelled"
-		case o.Status == gateway.StatusCancelled:
-			code, msg = gateway.CodeInvalidTransaction, "transaction already cancelled"
+			code, msg = codeInvalidTransaction, "transaction cannot be cancelled"
+		case o.Status == statusCancelled:
+			code, msg = codeInvalidTransaction, "transaction already cancelled"
 		case o.RefundedAmount > 0:
-			code, msg = gateway.CodeInvalidTransaction, "transaction partly refunded"
+			code, msg = codeInvalidTransaction, "transaction partly refunded"
 		case req.Amount != o.Amount:
-			code, msg = gateway.CodeInvalidAmount, "cancel amount must equal the original"
+			code, msg = codeInvalidAmount, "cancel amount must equal the original"
 		default:
-			o.Status = gateway.StatusCancelled
+			o.Status = statusCancelled
 		}
 	case "refund":
 		switch {
 		case !approved || (o.Operation != "sale" && o.Operation != "capture"):
-			code, msg = gateway.CodeInvalidTransaction, "refund only on a sale or capture"
-		case o.Status == gateway.StatusCancelled:
-			code, msg = gateway.CodeInvalidTransaction, "transaction cancelled"
+			code, msg = codeInvalidTransaction, "refund only on a sale or capture"
+		case o.Status == statusCancelled:
+			code, msg = codeInvalidTransaction, "transaction cancelled"
 		case o.RefundedAmount+req.Amount > o.Amount:
-			code = gateway.CodeRefundExceeds
+			code = codeRefundExceeds
 		default:
 			o.RefundedAmount += req.Amount
-			o.Status = gateway.StatusPartiallyRefunded
+			o.Status = statusPartiallyRefunded
 			if o.RefundedAmount == o.Amount {
-				o.Status = gateway.StatusRefunded
+				o.Status = statusRefunded
 			}
 		}
 	case "capture":
 		switch {
-		case !approved || o.Operation != "authorize" || o.Status != gateway.StatusAuthorized:
-			code, msg = gateway.CodeInvalidTransaction, "capture only on an open authorisation"
+		case !approved || o.Operation != "authorize" || o.Status != statusAuthorized:
+			code, msg = codeInvalidTransaction, "capture only on an open authorisation"
 		case req.Amount > o.Amount:
-			code = gateway.CodeRefundExceeds
+			code = codeRefundExceeds
 		default:
-			o.Status = gateway.StatusCaptured
+			o.Status = statusCaptured
 		}
 	default:
-		reply(gateway.CodeInvalidTransaction, "operation not supported by the simulator: "+op, "")
+		reply(codeInvalidTransaction, "operation not supported by the simulator: "+op, "")
 		return
 	}
-	if code != gateway.CodeSuccess {
+	if code != codeSuccess {
 		reply(code, msg, "")
 		return
 	}
 	n := Entry{OrderID: o.OrderID, ReferralID: o.TransactionID, Operation: op, PaymentMethod: o.PaymentMethod,
-		Amount: req.Amount, Currency: o.Currency, ErrorCode: code, ErrorMessage: gateway.CodeMessage(code),
-		Status: gateway.StatusDone, CardMasked: o.CardMasked, CardBrand: o.CardBrand, TerminalID: o.TerminalID,
-		Date: time.Now().UnixMilli(), Seq: s.led.nextSeq()}
+		Amount: req.Amount, Currency: o.Currency, ErrorCode: code, ErrorMessage: codeMessage(code),
+		Status: statusDone, CardMasked: o.CardMasked, CardBrand: o.CardBrand, TerminalID: o.TerminalID,
+		Date: s.now().UnixMilli(), Seq: s.led.nextSeq()}
 	n.TransactionID = strconv.FormatInt(1_000_000+n.Seq, 10)
 	if op == "capture" {
-		n.Status = gateway.StatusCaptured
+		n.Status = statusCaptured
 	}
 	if err := s.led.put(record{Txn: &o}, record{Txn: &n}); err != nil {
-		reply(gateway.CodeSystemError, "", "")
+		reply(codeSystemError, "", "")
 		return
 	}
 	s.log.Info("referral", "op", op, "txn_id", n.TransactionID, "referral_id", id, "amount_minor", req.Amount)
 	reply(code, "", n.TransactionID)
 }
 
-func toTransaction(e *Entry) *gateway.Transaction {
-	return &gateway.Transaction{TransactionID: e.TransactionID, OrderID: e.OrderID, ReferralID: e.ReferralID,
-		Status: e.Status, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, Operation: e.Operation,
+func toTransaction(e *Entry) *transaction {
+	ref, _ := strconv.ParseInt(e.ReferralID, 10, 64) // gateway IDs are numeric (§5.3)
+	return &transaction{TransactionID: e.TransactionID, OrderID: e.OrderID, ReferralID: ref,
+		Status: e.Status, ErrorCode: e.ErrorCode, Operation: e.Operation,
 		PaymentType:     strings.ToLower(e.PaymentMethod),
-		PaymentMeanInfo: &gateway.PaymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand},
+		PaymentMeanInfo: &paymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand},
 		Date:            e.Date / 1000, Amount: e.Amount, Currency: e.Currency, RefundedAmount: e.RefundedAmount,
 		AuthorizationCode: e.AuthCode, Offline: e.Offline}
 }
@@ -273,16 +266,16 @@ func toTransaction(e *Entry) *gateway.Transaction {
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	s.led.mu.Lock()
 	e, ok := s.led.txns[r.PathValue("id")]
-	var t *gateway.Transaction
+	var t *transaction
 	if ok {
 		t = toTransaction(e)
 	}
 	s.led.mu.Unlock()
 	if !ok {
-		writeJSON(w, http.StatusOK, gateway.StatusResponse{ErrorCode: gateway.CodeNotFound, ErrorMessage: "transaction not found"})
+		writeJSON(w, http.StatusOK, statusResponse{ErrorCode: codeNotFound, ErrorMessage: "transaction not found"})
 		return
 	}
-	writeJSON(w, http.StatusOK, gateway.StatusResponse{ErrorCode: gateway.CodeSuccess, ErrorMessage: "ok", Transaction: t})
+	writeJSON(w, http.StatusOK, statusResponse{ErrorCode: codeSuccess, ErrorMessage: "ok", Transaction: t})
 }
 
 // export is GET /transactions[/{operation}]?startDate=&endDate= (epoch
@@ -293,7 +286,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("startDate"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			writeJSON(w, http.StatusOK, gateway.ExportResponse{ErrorCode: gateway.CodeFormatError, ErrorMessage: "bad startDate"})
+			writeJSON(w, http.StatusOK, exportResponse{ErrorCode: codeFormatError, ErrorMessage: "bad startDate"})
 			return
 		}
 		from = n
@@ -301,13 +294,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("endDate"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			writeJSON(w, http.StatusOK, gateway.ExportResponse{ErrorCode: gateway.CodeFormatError, ErrorMessage: "bad endDate"})
+			writeJSON(w, http.StatusOK, exportResponse{ErrorCode: codeFormatError, ErrorMessage: "bad endDate"})
 			return
 		}
 		to = n
 	}
 	op, order, code := r.PathValue("operation"), q.Get("orderID"), q.Get("transactionErrorCode")
-	list := []gateway.Transaction{}
+	list := []transaction{}
 	entries := s.led.forOrder(order)
 	if order == "" {
 		entries = s.Ledger()
@@ -320,6 +313,6 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		}
 		list = append(list, *toTransaction(&e))
 	}
-	slices.SortStableFunc(list, func(a, b gateway.Transaction) int { return int(a.Date - b.Date) })
-	writeJSON(w, http.StatusOK, gateway.ExportResponse{ErrorCode: gateway.CodeSuccess, ErrorMessage: "ok", TransactionList: list})
+	slices.SortStableFunc(list, func(a, b transaction) int { return int(a.Date - b.Date) })
+	writeJSON(w, http.StatusOK, exportResponse{ErrorCode: codeSuccess, ErrorMessage: "ok", TransactionList: list})
 }
