@@ -465,22 +465,13 @@ func (c *Client) saleBody(ctx context.Context, req payment.SaleRequest) (*EMVSal
 // with our orderID filter; the client filters again in case the gateway
 // ignores it). An approved sale wins over declined tries of the same order.
 func (c *Client) Lookup(ctx context.Context, orderID string) (payment.GatewayResult, error) {
-	now := time.Now()
-	q := url.Values{
-		"startDate": {fmt.Sprint(now.Add(-c.o.LookupWindow).Unix())},
-		"endDate":   {fmt.Sprint(now.Add(time.Hour).Unix())},
-		"orderID":   {orderID},
-	}
-	var resp ExportResponse
-	if err := c.get(ctx, call{op: "lookup", method: http.MethodGet, base: c.base, path: "transactions", query: q, out: &resp}); err != nil {
+	list, err := c.export(ctx, "lookup", orderID)
+	if err != nil {
 		return payment.GatewayResult{}, err
 	}
-	if resp.ErrorCode != CodeSuccess {
-		return payment.GatewayResult{}, &RejectedError{"lookup", resp.ErrorCode, resp.ErrorMessage}
-	}
 	var best *Transaction
-	for i := range resp.TransactionList {
-		t := &resp.TransactionList[i]
+	for i := range list {
+		t := &list[i]
 		if t.OrderID != orderID || (t.Operation != "sale" && t.Operation != "authorize") {
 			continue
 		}
@@ -493,6 +484,26 @@ func (c *Client) Lookup(ctx context.Context, orderID string) (payment.GatewayRes
 		return payment.GatewayResult{}, fmt.Errorf("gateway: lookup of order %s: %w", orderID, payment.ErrNotFound)
 	}
 	return txnResult(best), nil
+}
+
+// export lists an order's transactions over the lookup window (GET
+// /transactions with our orderID filter; callers filter again in case the
+// gateway ignores it).
+func (c *Client) export(ctx context.Context, op, orderID string) ([]Transaction, error) {
+	now := time.Now()
+	q := url.Values{
+		"startDate": {fmt.Sprint(now.Add(-c.o.LookupWindow).Unix())},
+		"endDate":   {fmt.Sprint(now.Add(time.Hour).Unix())},
+		"orderID":   {orderID},
+	}
+	var resp ExportResponse
+	if err := c.get(ctx, call{op: op, method: http.MethodGet, base: c.base, path: "transactions", query: q, out: &resp}); err != nil {
+		return nil, err
+	}
+	if resp.ErrorCode != CodeSuccess {
+		return nil, &RejectedError{op, resp.ErrorCode, resp.ErrorMessage}
+	}
+	return resp.TransactionList, nil
 }
 
 func txnResult(t *Transaction) payment.GatewayResult {
@@ -526,13 +537,39 @@ func txnStatus(ok bool, t *Transaction) payment.TxnStatus {
 }
 
 // Record returns the gateway's record of one transaction (GET
-// /transaction/{id}): status and refunded amount (payment.Gateway).
+// /transaction/{id}): status and refunded amount (payment.Gateway). A
+// gateway that does not sum refunds on the sale (refundedAmount is our
+// extension) records each refund or cancel as a transaction of its own,
+// linked to the sale by referralID: those are read from the order's
+// transactions and added up.
 func (c *Client) Record(ctx context.Context, gatewayID string) (payment.GatewayResult, error) {
 	t, err := c.Status(ctx, gatewayID)
 	if err != nil {
 		return payment.GatewayResult{}, err
 	}
-	return txnResult(t), nil
+	res := txnResult(t)
+	if !res.Approved || t.RefundedAmount > 0 || res.Status == payment.TxnVoided || t.OrderID == "" {
+		return res, nil
+	}
+	list, err := c.export(ctx, "record", t.OrderID)
+	if err != nil {
+		return payment.GatewayResult{}, err
+	}
+	for _, r := range list {
+		if r.ReferralID.String() != gatewayID || r.ErrorCode != CodeSuccess {
+			continue
+		}
+		switch r.Operation {
+		case "refund":
+			res.Refunded += r.Amount
+		case "cancel":
+			res.Status = payment.TxnVoided
+		}
+	}
+	if res.Refunded > 0 && res.Status != payment.TxnVoided {
+		res.Status = payment.TxnRefunded
+	}
+	return res, nil
 }
 
 // Status returns the gateway's transaction object (GET /transaction/{id}).

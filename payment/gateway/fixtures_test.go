@@ -479,3 +479,56 @@ func TestFixturesAreJSON(t *testing.T) {
 		t.Errorf("qrCode is not base64: %v", err)
 	}
 }
+
+// A gateway that does not sum refunds on the sale (refundedAmount is our
+// extension) keeps each refund or cancel as a transaction of its own,
+// linked by referralID: Record reads the order's transactions and adds
+// them up, so a lost refund or void is settled right against PayXpert too.
+func TestRecordAddsUpReferralTransactions(t *testing.T) {
+	status := fixtureJSON(t, "gw-status.reply.json").(map[string]any)
+	sale := status["transaction"].(map[string]any)
+	delete(sale, "refundedAmount")
+	sale["status"] = "Captured"
+	export := fixtureJSON(t, "gw-export.reply.json").(map[string]any)
+	for _, x := range export["transactionList"].([]any) {
+		delete(x.(map[string]any), "refundedAmount")
+	}
+	cancelled := map[string]any{"transactionID": "45956299", "orderID": "T0001-20261203-0042", "referralID": 45956209,
+		"status": "Authorized", "errorCode": "000", "operation": "cancel", "paymentType": "creditcard", "date": 1796304700,
+		"amount": 750, "currency": "EUR"}
+	for _, tc := range []struct {
+		name  string
+		extra []any
+		want  payment.GatewayResult
+	}{
+		{"refunded", nil, payment.GatewayResult{Approved: true, Status: payment.TxnRefunded, Refunded: 500}},
+		{"then voided", []any{cancelled}, payment.GatewayResult{Approved: true, Status: payment.TxnVoided, Refunded: 500}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list := append(append([]any(nil), export["transactionList"].([]any)...), tc.extra...)
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/transaction/45956209":
+					json.NewEncoder(w).Encode(status)
+				case "/transactions":
+					json.NewEncoder(w).Encode(map[string]any{"errorCode": "000", "transactionList": list})
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			defer ts.Close()
+			c, err := gateway.New(ts.URL, &gateway.Opts{Originator: fxOriginator, Password: fxPassword, Attempts: 1, Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Record(context.Background(), "45956209")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Approved != tc.want.Approved || got.Status != tc.want.Status || got.Refunded != tc.want.Refunded {
+				t.Errorf("got approved=%v status=%s refunded=%d, want %v %s %d", got.Approved, got.Status, got.Refunded,
+					tc.want.Approved, tc.want.Status, tc.want.Refunded)
+			}
+		})
+	}
+}
