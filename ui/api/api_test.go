@@ -581,3 +581,61 @@ func TestReasonCodesDocumented(t *testing.T) {
 		t.Errorf("openapi error_code enum\n%v\nwant\n%v", got, want)
 	}
 }
+
+// Each way a card payment can end comes through the API with its
+// error_code, and declined only when an issuer (or the card) declined.
+func TestReasonCodesThroughTheAPI(t *testing.T) {
+	visa := paymenttest.VisaOnline()
+	declinedByCard, tapAnother, notAccepted, needsOnline := visa, visa, visa, visa
+	declinedByCard.Outcome = payment.CardDeclined
+	tapAnother = payment.CardResult{Outcome: payment.CardTryAnotherInterface, Reason: "cvm"}
+	notAccepted = payment.CardResult{Outcome: payment.CardNotAccepted, Reason: "no aid"}
+	needsOnline.OfflineAllowed = false
+	down := fmt.Errorf("dial: %w", payment.ErrGatewayUnavailable)
+	for _, tc := range []struct {
+		name   string
+		body   string
+		card   *payment.CardResult
+		gwErr  error
+		next   []payment.GatewayResult
+		status string
+		code   payment.ReasonCode
+	}{
+		{"issuer declined", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "005", Decline: payment.DeclineDoNotHonour}}, "declined", payment.ReasonDoNotHonour},
+		{"insufficient funds", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "051", Decline: payment.DeclineInsufficientFunds}}, "declined", payment.ReasonInsufficientFunds},
+		{"expired card", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "054", Decline: payment.DeclineExpiredCard}}, "declined", payment.ReasonExpiredCard},
+		{"suspected fraud", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "059", Decline: payment.DeclineFraud}}, "declined", payment.ReasonSuspectedFraud},
+		{"issuer unavailable", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "091", Decline: payment.DeclineIssuerUnavailable}}, "declined", payment.ReasonIssuerUnavailable},
+		{"card declined", `{"amount":1000}`, &declinedByCard, nil, nil, "declined", payment.ReasonCardDeclined},
+		{"try another method", `{"amount":1000}`, &tapAnother, nil, nil, "failed", payment.ReasonTryAnotherMethod},
+		{"card not supported", `{"amount":1000}`, &notAccepted, nil, nil, "failed", payment.ReasonCardNotSupported},
+		{"gateway unreachable, require online", `{"amount":1000,"offline":"require_online"}`, &visa, down, nil, "failed", payment.ReasonGatewayUnreachable},
+		{"gateway unreachable, card needs online", `{"amount":1000}`, &needsOnline, down, nil, "failed", payment.ReasonGatewayUnreachable},
+		{"offline limit", `{"amount":6000}`, &visa, down, nil, "failed", payment.ReasonOfflineLimit},
+		{"forced offline, card needs online", `{"amount":1000,"offline":"force_offline"}`, &needsOnline, nil, nil, "failed", payment.ReasonOnlineRequired},
+		{"no answer", `{"amount":1000,"offline":"require_online"}`, &visa, fmt.Errorf("read: %w", context.DeadlineExceeded), nil, "failed", payment.ReasonNoAnswer},
+		{"cancelled by the cashier", `{"amount":1000}`, nil, nil, nil, "cancelled", payment.ReasonCancelledByCashier},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, false)
+			f.gw.Err, f.gw.Next = tc.gwErr, tc.next
+			_, p := f.do(t, "POST", "/v1/payments", tc.body)
+			id := p["id"].(string)
+			if tc.card != nil {
+				f.cards.Present(*tc.card)
+			} else {
+				for {
+					if _, got := f.do(t, "GET", "/v1/payments/"+id, ""); got["state"] == "awaiting_customer" {
+						break
+					}
+				}
+				f.do(t, "POST", "/v1/payments/"+id+"/cancel", "")
+			}
+			f.svc.Wait()
+			_, got := f.do(t, "GET", "/v1/payments/"+id, "")
+			if got["status"] != tc.status || got["error_code"] != string(tc.code) || got["error"] == "" {
+				t.Errorf("got %v %v (%v), want %s %s", got["status"], got["error_code"], got["error"], tc.status, tc.code)
+			}
+		})
+	}
+}
