@@ -81,7 +81,7 @@ func (a Amount) Validate() error {
 		return fmt.Errorf("%w: must be positive, got %d", ErrInvalidAmount, a.Minor)
 	}
 	if a.Minor > MaxMinor {
-		return fmt.Errorf("%w: %d is above the maximum %d", ErrInvalidAmount, a.Minor, MaxMinor)
+		return fmt.Errorf("%w: %d is above %d", ErrAmountTooLarge, a.Minor, MaxMinor)
 	}
 	return nil
 }

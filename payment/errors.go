@@ -72,3 +72,7 @@ var (
 	// ErrRecordMismatch means the bank's record contradicts the journal.
 	ErrRecordMismatch = errors.New("payment: the bank's record disagrees with the terminal")
 )
+
+// ErrAmountTooLarge is an amount above the terminal's maximum (or above
+// what minor units can hold). It matches ErrInvalidAmount too.
+var ErrAmountTooLarge = fmt.Errorf("%w: above the maximum", ErrInvalidAmount)

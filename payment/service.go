@@ -166,7 +166,7 @@ func (s *Service) Validate(r Request) error {
 		return fmt.Errorf("%w: this terminal takes %s, not %s", ErrCurrencyNotAccepted, s.o.Currency, r.Amount.Currency)
 	}
 	if r.Amount.Minor > s.o.MaxAmount {
-		return fmt.Errorf("%w: %s is above this terminal's maximum of %s", ErrInvalidAmount,
+		return fmt.Errorf("%w: %s is above this terminal's maximum of %s", ErrAmountTooLarge,
 			r.Amount, Amount{s.o.MaxAmount, s.o.Currency})
 	}
 	if _, err := ParseMethod(string(r.Method)); err != nil {

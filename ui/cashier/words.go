@@ -3,7 +3,6 @@ package cashier
 import (
 	"errors"
 	"strconv"
-	"strings"
 
 	"tpe/device/printer"
 	"tpe/payment"
@@ -43,10 +42,10 @@ func (u *UI) errText(err error) string {
 			return u.T(c.key)
 		}
 	}
-	if errors.Is(err, payment.ErrInvalidAmount) || errors.Is(err, payment.ErrCurrencyNotAccepted) {
-		if strings.Contains(err.Error(), "maximum") {
-			return u.T("err.toolarge")
-		}
+	switch {
+	case errors.Is(err, payment.ErrAmountTooLarge):
+		return u.T("err.toolarge")
+	case errors.Is(err, payment.ErrInvalidAmount), errors.Is(err, payment.ErrCurrencyNotAccepted):
 		return u.T("err.amount")
 	}
 	return u.T("err.generic", err.Error())
