@@ -139,3 +139,23 @@ func TestWalletNames(t *testing.T) {
 		})
 	}
 }
+
+// The customer reads "declined" only when a bank or the card said no.
+func TestTitleSaysDeclinedOnlyForDeclines(t *testing.T) {
+	for _, tc := range []struct {
+		r    Reason
+		want string
+	}{
+		{ReasonDeclined, "Paiement refusé"},
+		{ReasonInsufficientFunds, "Paiement refusé"},
+		{ReasonCardNotSupported, "Paiement refusé"},
+		{ReasonTryAnotherMethod, "Paiement non abouti"},
+		{ReasonError, "Paiement non abouti"},
+		{ReasonCancelled, "Paiement non effectué"},
+		{ReasonExpired, "Paiement non effectué"},
+	} {
+		if got := textsFor("fr").title(tc.r); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func Render(f Frame, size image.Point) *image.RGBA {
 				c.circle(cx, cy, s/2, white)
 				c.cross(cx, cy, s, red)
 			}),
-			c.wrapped(c.face(bold, 24), t.declined, white),
+			c.wrapped(c.face(bold, 24), t.title(f.Reason), white),
 			c.wrapped(c.face(medium, 19), reason, white),
 			c.label(c.fit(medium, 24, c.amount(f, medium, 24), float64(c.w)-16*c.u), c.amount(f, medium, 24), color.RGBA{0xF8, 0xD7, 0xD8, 0xFF}),
 		)

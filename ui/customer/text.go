@@ -7,7 +7,7 @@ type texts struct {
 	amountLabel, present, presentSub string
 	processing, processingSub        string
 	approved, thanks                 string
-	declined                         string
+	declined, notCompleted, ended    string
 	reasons                          [len(reasonNames)]string
 	offlineApproved, offlineBadge    string
 	scan, scanSub, expiresIn         string
@@ -29,6 +29,8 @@ var french = texts{
 	approved:        "Paiement accepté",
 	thanks:          "Merci !",
 	declined:        "Paiement refusé",
+	notCompleted:    "Paiement non abouti",
+	ended:           "Paiement non effectué",
 	offlineApproved: "Paiement accepté",
 	offlineBadge:    "HORS LIGNE",
 	scan:            "Scannez pour payer",
@@ -63,6 +65,8 @@ var english = texts{
 	approved:        "Payment approved",
 	thanks:          "Thank you!",
 	declined:        "Payment declined",
+	notCompleted:    "Payment not completed",
+	ended:           "No payment made",
 	offlineApproved: "Payment approved",
 	offlineBadge:    "OFFLINE",
 	scan:            "Scan to pay",
@@ -83,6 +87,18 @@ var english = texts{
 		"Payment cancelled",
 		"Bank unreachable, try again",
 	},
+}
+
+// title is the headline of a payment that was not made: "declined" only
+// when a bank (or the card) said no.
+func (t *texts) title(r Reason) string {
+	switch r {
+	case ReasonTryAnotherMethod, ReasonError:
+		return t.notCompleted
+	case ReasonCancelled, ReasonExpired:
+		return t.ended
+	}
+	return t.declined
 }
 
 func textsFor(lang string) *texts {
