@@ -232,7 +232,7 @@ func (s *Service) settleAnswer(ctx context.Context, t *Transaction, gr GatewayRe
 	s.publish(ev, t, "")
 	settled, rerr := s.Resolve(ctx, t.ID)
 	if rerr == nil && settled.Pending == nil {
-		if settled.State == op.From {
+		if !made(settled, op) {
 			return settled, fmt.Errorf("%w: the bank's record shows the %s was not made; it can be asked again", ErrOperationDropped, op.Kind)
 		}
 		return settled, nil
@@ -255,9 +255,11 @@ func (s *Service) settle(ctx context.Context, id string, op Operation, edit func
 	}
 	s.log.Info("operation settled", "txn_id", id, "op_id", op.ID, "op", op.Kind, "state", t.State)
 	switch {
-	case t.State == StateReversed:
+	case !made(t, op):
+		s.publish(EventOperationSettled, t, "")
+	case op.Kind == OpVoid:
 		s.publish(EventReversed, t, "voided")
-	case op.Kind == OpRefund && t.State != op.From:
+	case op.Kind == OpRefund:
 		s.publish(EventRefunded, t, "")
 	default:
 		s.publish(EventOperationSettled, t, "")
@@ -356,6 +358,23 @@ func completeOperation(t *Transaction, op Operation, minor int64, gatewayID stri
 	}
 	t.Code = ReasonCancelledByCashier
 	return t.Transition(StateCancelled, now, "cancelled by the cashier")
+}
+
+// made reports whether t, as settled, shows op done: the refund it
+// became, or the state a void or cancel ends in.
+func made(t *Transaction, op Operation) bool {
+	switch op.Kind {
+	case OpRefund:
+		for _, r := range t.Refunds {
+			if r.ID == op.ID {
+				return true
+			}
+		}
+		return false
+	case OpVoid:
+		return t.State == StateReversed
+	}
+	return t.State == StateCancelled
 }
 
 // dropOperation records that op did not happen: the payment is as before.

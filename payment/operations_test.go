@@ -289,3 +289,30 @@ func TestStepThatCannotBeJournaledIsAnnounced(t *testing.T) {
 		}
 	}
 }
+
+// A second partial refund whose answer was lost, settled from the record,
+// is reported made although the payment stays partially_refunded.
+func TestLostSecondPartialRefundIsReportedMade(t *testing.T) {
+	r := newRig(t, nil)
+	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
+	ctx := context.Background()
+	if _, err := r.svc.Refund(ctx, tx.ID, eur(200)); err != nil {
+		t.Fatal(err)
+	}
+	events, stop := r.svc.Subscribe(16)
+	defer stop()
+	r.gw.LoseReply = errors.New("EOF")
+	got, err := r.svc.Refund(ctx, tx.ID, eur(300))
+	if err != nil || got.State != payment.StatePartiallyRefunded || got.Refunded() != 500 {
+		t.Fatalf("second refund with a lost answer: %v %s refunded %d", err, got.State, got.Refunded())
+	}
+	var refunded bool
+	for len(events) > 0 {
+		if e := <-events; e.Type == payment.EventRefunded {
+			refunded = true
+		}
+	}
+	if !refunded {
+		t.Error("no payment.refunded event for a refund settled from the record")
+	}
+}
