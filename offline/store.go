@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -152,6 +153,24 @@ func Open(path string, o *Opts) (*Store, error) {
 	return s, nil
 }
 
+// damagedPage tells a panic a damaged file causes from a bug: bbolt's own
+// panics on inconsistent pages (plain strings or errors), or a memory
+// fault inside the mapped file (SetPanicOnFault: an address past the
+// first page, where a nil pointer would fault). Index errors, nil maps
+// and nil pointers are runtime errors of the caller's code.
+func damagedPage(r any) bool {
+	e, isErr := r.(error)
+	if !isErr {
+		return true
+	}
+	var fault interface{ Addr() uintptr }
+	if errors.As(e, &fault) {
+		return fault.Addr() >= 4096
+	}
+	var re runtime.Error
+	return !errors.As(e, &re)
+}
+
 // openBolt turns a bbolt panic on a damaged file into an error. (The
 // file handle bbolt opened is then leaked: the terminal refuses to sell and
 // is restarted by an operator anyway.)
@@ -159,6 +178,9 @@ func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
+			if !damagedPage(r) {
+				panic(r)
+			}
 			db, err = nil, &CorruptError{Path: path, Reason: "damaged page", Err: fmt.Errorf("%v", r)}
 		}
 	}()
@@ -276,6 +298,9 @@ func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
 
 func (s *Store) guard(err *error) {
 	if r := recover(); r != nil {
+		if !damagedPage(r) {
+			panic(r) // a bug in the caller's code, not a damaged file
+		}
 		*err = &CorruptError{Path: s.path, Reason: "damaged page", Err: fmt.Errorf("%v", r)}
 		return
 	}

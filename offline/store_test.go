@@ -757,3 +757,30 @@ func TestCloseBatchPurgesPastRetention(t *testing.T) {
 		t.Errorf("within retention: %v", err)
 	}
 }
+
+// Only a damaged file is reported as corruption: a bug in the code running
+// inside a journal transaction still panics, with its own message.
+func TestBugInTransactionIsNotCorruption(t *testing.T) {
+	st, _ := newStore(t)
+	for _, tc := range []struct {
+		name    string
+		fn      func()
+		corrupt bool
+	}{
+		{"index out of range", func() { var a []int; _ = a[len(a)+1] }, false},
+		{"nil map write", func() { var m map[string]int; m["x"] = 1 }, false},
+		{"bbolt page panic", func() { panic("invalid page type: 7: 10") }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			panicked := func() (p any) {
+				defer func() { p = recover() }()
+				err = st.view(func(*bolt.Tx) error { tc.fn(); return nil })
+				return nil
+			}()
+			if tc.corrupt != (err != nil && errors.Is(err, ErrCorrupt)) || tc.corrupt == (panicked != nil) {
+				t.Errorf("err %v, panic %v; want corrupt=%v", err, panicked, tc.corrupt)
+			}
+		})
+	}
+}
