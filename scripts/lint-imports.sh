@@ -78,6 +78,8 @@ done
 for p in $(pkgs ./ui/...); do
   forbid_deps "$p" "$bolt|^$mod/(drivers|offline)(/|\$)" "UI calls payment.Service, never drivers or the journal"
 done
+forbid_deps "$mod/ui/simctl" '.' "the simulator contract uses the standard library only"
+forbid_deps "$mod/ui/api" 'sim(/|$)|/simulator(/|$)|/simctl(/|$)' "the production API server compiles no simulator (tpe-sim mounts ui/api/apisim)"
 for p in $(pkgs ./config/...); do
   forbid_deps "$p" "^$mod/|$fyne|$bolt|$periph|$serial" "config imports the standard library and its TOML parser only"
 done

@@ -24,7 +24,8 @@ import (
 	"tpe/payment/emv/cardsim"
 	"tpe/payment/gateway/gatewaysim"
 	"tpe/payment/notify/smtpsim"
-	"tpe/ui/api"
+	"tpe/ui/api/apisim"
+	"tpe/ui/simctl"
 )
 
 // world is the simulated shop: the emulated chips, the embedded gateway, the
@@ -45,7 +46,7 @@ type world struct {
 	cancel  context.CancelFunc
 }
 
-var _ api.SimControl = (*world)(nil)
+var _ simctl.World = (*world)(nil)
 
 func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger) (_ *world, err error) {
 	w := &world{cfg: cfg, log: log, net: &network{inner: http.DefaultTransport.(*http.Transport).Clone()}}
@@ -81,7 +82,7 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	dev := terminal.Devices{Reader: w.nfc.Reader(), Printer: w.printer, Screen: w.display, Scanner: w.scanner.Scanner()}
 	w.term, err = terminal.Open(ctx, w.cfg, dev, terminal.Opts{
 		CAKeys: cardsim.CAKeys(), HTTPClient: &http.Client{Transport: w.net},
-		Sim: w, AllowNoToken: loopbackListen(cfg.API.Listen), Logger: log,
+		APIRoutes: apisim.Routes(w), CreateKey: true, AllowNoToken: loopbackListen(cfg.API.Listen), Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -166,7 +167,7 @@ func (w *world) PresentCard(_ context.Context, profile string, script []byte) er
 	}
 	card, err := cardsim.New(profile)
 	if err != nil {
-		return fmt.Errorf("%w: %v (GET /v1/sim/cards lists them)", api.ErrNotFoundSim, err)
+		return fmt.Errorf("%w: %v (GET /v1/sim/cards lists them)", simctl.ErrNotFound, err)
 	}
 	w.tap(card)
 	return nil
@@ -178,10 +179,10 @@ func (w *world) tap(card nfc.Card) {
 	w.nfc.Present(card)
 }
 
-func (w *world) Cards() []api.SimCard {
-	var out []api.SimCard
+func (w *world) Cards() []simctl.Card {
+	var out []simctl.Card
 	for _, p := range cardsim.Profiles() {
-		out = append(out, api.SimCard{Name: p.Name, Description: p.Description, PANMasked: payment.NewPAN(p.PAN).Masked()})
+		out = append(out, simctl.Card{Name: p.Name, Description: p.Description, PANMasked: payment.NewPAN(p.PAN).Masked()})
 	}
 	return out
 }
@@ -202,7 +203,7 @@ func (w *world) Scan(ctx context.Context, code string) error {
 func (w *world) Wallet(ctx context.Context, paymentID, wallet, action string) error {
 	t, err := w.term.Service.Get(ctx, paymentID)
 	if err != nil {
-		return fmt.Errorf("%w: payment %s", api.ErrNotFoundSim, paymentID)
+		return fmt.Errorf("%w: payment %s", simctl.ErrNotFound, paymentID)
 	}
 	if w.gw != nil {
 		return w.gw.WalletAction(t.OrderID, wallet, action)
@@ -231,15 +232,6 @@ func (w *world) SetNetwork(online bool) error {
 	return nil
 }
 
-func (w *world) PrinterPNG() ([]byte, error) {
-	if w.printer.Last() == nil {
-		return nil, fmt.Errorf("%w: nothing printed yet", api.ErrNotFoundSim)
-	}
-	return w.printer.LastPNG()
-}
-
-func (w *world) DisplayPNG() ([]byte, error) { return w.display.PNG() }
-
 // The simulator window's views of the world.
 
 func (w *world) Network() bool              { return w.net.Online() }
@@ -247,10 +239,10 @@ func (w *world) SetLatency(d time.Duration) { w.net.SetLatency(d) }
 func (w *world) Receipts() []image.Image    { return w.printer.All() }
 func (w *world) Display() image.Image       { return w.display.Snapshot() }
 
-func (w *world) Outbox() ([]api.Mail, error) {
-	var out []api.Mail
+func (w *world) Outbox() ([]simctl.Mail, error) {
+	var out []simctl.Mail
 	for _, m := range w.mail.Messages() {
-		out = append(out, api.Mail{From: m.HeaderFrom, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, At: m.Date})
+		out = append(out, simctl.Mail{From: m.HeaderFrom, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, At: m.Date})
 	}
 	return out, nil
 }
