@@ -16,9 +16,13 @@ import (
 	"strings"
 	"time"
 
+	"tpe/cmd/internal/hardware"
 	"tpe/cmd/internal/terminal"
 	"tpe/config"
+	"tpe/device/display"
 	"tpe/device/nfc"
+	"tpe/device/printer"
+	"tpe/device/scanner"
 	"tpe/device/sim"
 	"tpe/payment"
 	"tpe/payment/emv/cardsim"
@@ -49,6 +53,14 @@ type world struct {
 var _ simctl.World = (*world)(nil)
 
 func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger) (_ *world, err error) {
+	// The world drives every peripheral (cards, paper, display, scanner):
+	// each must be emulated.
+	h := cfg.Hardware
+	for _, d := range [][2]string{{"nfc", h.NFC.Driver}, {"printer", h.Printer.Driver}, {"display", h.Display.Driver}, {"scanner", h.Scanner.Driver}} {
+		if d[1] != "sim" {
+			return nil, fmt.Errorf("hardware.%s.driver = %q: tpe-sim emulates every peripheral: set it to sim (or leave it out); real devices run in tpe", d[0], d[1])
+		}
+	}
 	w := &world{cfg: cfg, log: log, net: &network{inner: http.DefaultTransport.(*http.Transport).Clone()}}
 	ctx, w.cancel = context.WithCancel(ctx)
 	defer func() {
@@ -67,19 +79,15 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	host, port, _ := net.SplitHostPort(w.mail.Addr())
 	w.cfg.SMTP.Host, w.cfg.SMTP.StartTLS, w.cfg.SMTP.From = host, false, "caisse@simulateur.example"
 	w.cfg.SMTP.Port, _ = strconv.Atoi(port)
-	if w.nfc, err = sim.NewNFC(ctx, &sim.NFCOpts{Baud: cfg.Hardware.NFC.Baud, Pace: f.pace, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated NFC reader: %w", err)
+	// The sim factory keeps the chips in w, which closes them: there are
+	// no buses to close.
+	hw, _, err := hardware.Open(ctx, w.cfg.Hardware, &hardware.Opts{
+		Factories: map[string]hardware.Factory{"sim": w.simFactory(f.pace)}, Logger: log,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if w.printer, err = sim.NewPrinter(&sim.PrinterOpts{Width: cfg.Hardware.Printer.Width, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated printer: %w", err)
-	}
-	if w.display, err = sim.NewDisplay(&sim.DisplayOpts{Width: cfg.Hardware.Display.Width, Height: cfg.Hardware.Display.Height, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated display: %w", err)
-	}
-	if w.scanner, err = sim.NewScanner(&sim.ScannerOpts{Baud: cfg.Hardware.Scanner.Baud, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated scanner: %w", err)
-	}
-	dev := terminal.Devices{Reader: w.nfc.Reader(), Printer: w.printer, Screen: w.display, Scanner: w.scanner.Scanner()}
+	dev := terminal.Devices(hw)
 	w.term, err = terminal.Open(ctx, w.cfg, dev, terminal.Opts{
 		CAKeys: cardsim.CAKeys(), HTTPClient: &http.Client{Transport: w.net},
 		APIRoutes: apisim.Routes(w), CreateKey: true, AllowNoToken: loopbackListen(cfg.API.Listen), Logger: log,
@@ -89,6 +97,45 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	}
 	go w.takeCardsAway(ctx)
 	return w, nil
+}
+
+// simFactory opens the emulated chips for the "sim" driver and keeps them:
+// the world owns and closes them (hardware.Open gets no closer).
+func (w *world) simFactory(pace bool) hardware.Factory {
+	return hardware.Factory{
+		NFC: func(ctx context.Context, c config.NFC, log *slog.Logger) (nfc.Reader, io.Closer, error) {
+			n, err := sim.NewNFC(ctx, &sim.NFCOpts{Baud: c.Baud, Pace: pace, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated NFC reader: %w", err)
+			}
+			w.nfc = n
+			return n.Reader(), nil, nil
+		},
+		Printer: func(_ context.Context, c config.Printer, log *slog.Logger) (printer.Printer, io.Closer, error) {
+			p, err := sim.NewPrinter(&sim.PrinterOpts{Width: c.Width, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated printer: %w", err)
+			}
+			w.printer = p
+			return p, nil, nil
+		},
+		Display: func(_ context.Context, c config.Display, log *slog.Logger) (display.Screen, io.Closer, error) {
+			d, err := sim.NewDisplay(&sim.DisplayOpts{Width: c.Width, Height: c.Height, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated display: %w", err)
+			}
+			w.display = d
+			return d, nil, nil
+		},
+		Scanner: func(_ context.Context, c config.Scanner, log *slog.Logger) (scanner.Scanner, io.Closer, error) {
+			s, err := sim.NewScanner(&sim.ScannerOpts{Baud: c.Baud, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated scanner: %w", err)
+			}
+			w.scanner = s
+			return s.Scanner(), nil, nil
+		},
+	}
 }
 
 // takeCardsAway plays the customer: a tapped card leaves the field once the
