@@ -41,6 +41,10 @@ type Opts struct {
 	// serial (which they may not replace).
 	Factories map[string]Factory
 	Logger    *slog.Logger
+	// Partial, when set, is told about each device that does not open
+	// (its key, "hardware.printer", and why), which Open then leaves nil
+	// instead of failing: tpectl diag reports every device.
+	Partial func(key string, err error)
 }
 
 // Open opens every configured peripheral: the real drivers (pn532, escpos,
@@ -49,12 +53,12 @@ type Opts struct {
 // device that does not answer — is an error naming its config key and the
 // fix: a terminal never starts with a device silently missing. The closer
 // closes the buses (after the caller halted the drivers); on error what was
-// opened is closed already.
+// opened is closed already. With o.Partial set, such a device is reported
+// to it instead and left nil, and Open goes on (tpectl diag).
 func Open(ctx context.Context, c config.Hardware, o *Opts) (_ Devices, _ io.Closer, err error) {
 	if o == nil {
 		o = &Opts{}
 	}
-	log := o.Logger
 	var d Devices
 	var cl closers
 	defer func() {
@@ -62,105 +66,127 @@ func Open(ctx context.Context, c config.Hardware, o *Opts) (_ Devices, _ io.Clos
 			cl.Close()
 		}
 	}()
-	keep := func(c io.Closer) {
-		if c != nil {
-			cl = append(cl, c)
+	// fail reports a device that did not open: the error, or Partial.
+	fail := func(key string, err error) error {
+		if o.Partial != nil {
+			o.Partial(key, err)
+			return nil
 		}
+		return err
 	}
 
-	switch c.NFC.Driver {
-	case "pn532":
-		r, bus, err := OpenNFC(ctx, c.NFC, log)
-		if err != nil {
-			return Devices{}, nil, fmt.Errorf("hardware.nfc (%s %s): %w", c.NFC.Bus, c.NFC.Port, err)
-		}
-		d.Reader = r
-		keep(bus)
-	default:
-		f, err := factory(o, "nfc", c.NFC.Driver, "pn532", o.Factories[c.NFC.Driver].NFC != nil)
-		if err != nil {
+	if r, bus, err := openNFC(ctx, c.NFC, o); err != nil {
+		if err := fail("hardware.nfc", err); err != nil {
 			return Devices{}, nil, err
 		}
-		if f == nil {
-			return Devices{}, nil, errors.New("hardware.nfc.driver = none: the terminal needs a card reader (pn532)")
-		}
-		r, c2, err := f.NFC(ctx, c.NFC, log)
-		if err != nil {
-			return Devices{}, nil, fmt.Errorf("hardware.nfc (%s): %w", c.NFC.Driver, err)
-		}
+	} else {
 		d.Reader = r
-		keep(c2)
+		cl.keep(bus)
 	}
-
-	switch c.Printer.Driver {
-	case "escpos":
-		p, bus, err := OpenPrinter(c.Printer, log)
-		if err != nil {
-			return Devices{}, nil, fmt.Errorf("hardware.printer (%s): %w", c.Printer.Port, err)
+	if p, bus, err := openPrinter(ctx, c.Printer, o); err != nil {
+		if err := fail("hardware.printer", err); err != nil {
+			return Devices{}, nil, err
 		}
+	} else {
 		d.Printer = p
-		keep(bus)
-	default:
-		f, err := factory(o, "printer", c.Printer.Driver, "escpos", o.Factories[c.Printer.Driver].Printer != nil)
-		if err != nil {
+		cl.keep(bus)
+	}
+	if s, bus, err := openDisplay(ctx, c.Display, o); err != nil {
+		if err := fail("hardware.display", err); err != nil {
 			return Devices{}, nil, err
 		}
-		if f != nil {
-			p, c2, err := f.Printer(ctx, c.Printer, log)
-			if err != nil {
-				return Devices{}, nil, fmt.Errorf("hardware.printer (%s): %w", c.Printer.Driver, err)
-			}
-			d.Printer = p
-			keep(c2)
-		}
-	}
-
-	switch c.Display.Driver {
-	case "st7789":
-		s, bus, err := OpenDisplay(c.Display, log)
-		if err != nil {
-			return Devices{}, nil, fmt.Errorf("hardware.display (%s): %w", c.Display.SPIPort, err)
-		}
+	} else {
 		d.Screen = s
-		keep(bus)
-	default:
-		f, err := factory(o, "display", c.Display.Driver, "st7789", o.Factories[c.Display.Driver].Display != nil)
-		if err != nil {
-			return Devices{}, nil, err
-		}
-		if f != nil {
-			s, c2, err := f.Display(ctx, c.Display, log)
-			if err != nil {
-				return Devices{}, nil, fmt.Errorf("hardware.display (%s): %w", c.Display.Driver, err)
-			}
-			d.Screen = s
-			keep(c2)
-		}
+		cl.keep(bus)
 	}
-
-	switch c.Scanner.Driver {
-	case "serial":
-		s, bus, err := OpenScanner(c.Scanner, log)
-		if err != nil {
-			return Devices{}, nil, fmt.Errorf("hardware.scanner (%s): %w", c.Scanner.Port, err)
-		}
-		d.Scanner = s
-		keep(bus)
-	default:
-		f, err := factory(o, "scanner", c.Scanner.Driver, "serial", o.Factories[c.Scanner.Driver].Scanner != nil)
-		if err != nil {
+	if s, bus, err := openScanner(ctx, c.Scanner, o); err != nil {
+		if err := fail("hardware.scanner", err); err != nil {
 			return Devices{}, nil, err
 		}
-		if f != nil {
-			s, c2, err := f.Scanner(ctx, c.Scanner, log)
-			if err != nil {
-				return Devices{}, nil, fmt.Errorf("hardware.scanner (%s): %w", c.Scanner.Driver, err)
-			}
-			d.Scanner = s
-			keep(c2)
-		}
+	} else {
+		d.Scanner = s
+		cl.keep(bus)
 	}
 	return d, cl, nil
+}
+
+func openNFC(ctx context.Context, c config.NFC, o *Opts) (nfc.Reader, io.Closer, error) {
+	if c.Driver == "pn532" {
+		r, bus, err := OpenNFC(ctx, c, o.Logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("hardware.nfc (%s %s): %w", c.Bus, c.Port, err)
+		}
+		return r, bus, nil
+	}
+	f, err := factory(o, "nfc", c.Driver, "pn532", o.Factories[c.Driver].NFC != nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f == nil {
+		return nil, nil, errors.New("hardware.nfc.driver = none: the terminal needs a card reader (pn532)")
+	}
+	r, bus, err := f.NFC(ctx, c, o.Logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hardware.nfc (%s): %w", c.Driver, err)
+	}
+	return r, bus, nil
+}
+
+func openPrinter(ctx context.Context, c config.Printer, o *Opts) (printer.Printer, io.Closer, error) {
+	if c.Driver == "escpos" {
+		p, bus, err := OpenPrinter(c, o.Logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("hardware.printer (%s): %w", c.Port, err)
+		}
+		return p, bus, nil
+	}
+	f, err := factory(o, "printer", c.Driver, "escpos", o.Factories[c.Driver].Printer != nil)
+	if err != nil || f == nil {
+		return nil, nil, err
+	}
+	p, bus, err := f.Printer(ctx, c, o.Logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hardware.printer (%s): %w", c.Driver, err)
+	}
+	return p, bus, nil
+}
+
+func openDisplay(ctx context.Context, c config.Display, o *Opts) (display.Screen, io.Closer, error) {
+	if c.Driver == "st7789" {
+		s, bus, err := OpenDisplay(c, o.Logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("hardware.display (%s): %w", c.SPIPort, err)
+		}
+		return s, bus, nil
+	}
+	f, err := factory(o, "display", c.Driver, "st7789", o.Factories[c.Driver].Display != nil)
+	if err != nil || f == nil {
+		return nil, nil, err
+	}
+	s, bus, err := f.Display(ctx, c, o.Logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hardware.display (%s): %w", c.Driver, err)
+	}
+	return s, bus, nil
+}
+
+func openScanner(ctx context.Context, c config.Scanner, o *Opts) (scanner.Scanner, io.Closer, error) {
+	if c.Driver == "serial" {
+		s, bus, err := OpenScanner(c, o.Logger)
+		if err != nil {
+			return nil, nil, fmt.Errorf("hardware.scanner (%s): %w", c.Port, err)
+		}
+		return s, bus, nil
+	}
+	f, err := factory(o, "scanner", c.Driver, "serial", o.Factories[c.Driver].Scanner != nil)
+	if err != nil || f == nil {
+		return nil, nil, err
+	}
+	s, bus, err := f.Scanner(ctx, c, o.Logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hardware.scanner (%s): %w", c.Driver, err)
+	}
+	return s, bus, nil
 }
 
 // factory finds the factory of a driver that is not a real one: nil for
@@ -199,6 +225,12 @@ func factory(o *Opts, dev, driver, real string, has bool) (*Factory, error) {
 
 // closers closes in reverse order of opening.
 type closers []io.Closer
+
+func (cs *closers) keep(c io.Closer) {
+	if c != nil {
+		*cs = append(*cs, c)
+	}
+}
 
 func (cs closers) Close() error {
 	var err error
