@@ -83,9 +83,17 @@ done
 for p in $(pkgs ./ui/...); do
   forbid_deps "$p" "$bolt|^$mod/(drivers|offline)(/|\$)" "UI calls payment.Service, never drivers or the journal"
 done
+forbid_deps "$mod/ui/simctl" '.' "the simulator contract uses the standard library only"
+forbid_deps "$mod/ui/api" 'sim(/|$)|/simulator(/|$)|/simctl(/|$)' "the production API server compiles no simulator (tpe-sim mounts ui/api/apisim)"
 for p in $(pkgs ./config/...); do
   forbid_deps "$p" "^$mod/|$fyne|$bolt|$periph|$serial" "config imports the standard library and its TOML parser only"
 done
+
+# The production binary carries no simulator: no package whose path has an
+# element ending in "sim" (device/sim, pn532sim, gatewaysim, ptysim…), no
+# ui/simulator or simulator contract, no creack/pty (cmd/tpe/deps_test.go
+# checks the cgo and cross builds too).
+forbid_deps "$mod/cmd/tpe" 'sim(/|$)|/simulator(/|$)|/simctl(/|$)|^github\.com/creack/pty' "the production build has no simulator inside (tpe-sim mounts it)"
 
 # Only cmd/* (and the build tools in scripts/) own the process: app.New, host.Init,
 # os.Exit, signal.NotifyContext.

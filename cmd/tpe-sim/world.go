@@ -16,15 +16,20 @@ import (
 	"strings"
 	"time"
 
+	"tpe/cmd/internal/hardware"
 	"tpe/cmd/internal/terminal"
 	"tpe/config"
+	"tpe/device/display"
 	"tpe/device/nfc"
+	"tpe/device/printer"
+	"tpe/device/scanner"
 	"tpe/device/sim"
 	"tpe/payment"
 	"tpe/payment/emv/cardsim"
 	"tpe/payment/gateway/gatewaysim"
 	"tpe/payment/notify/smtpsim"
-	"tpe/ui/api"
+	"tpe/ui/api/apisim"
+	"tpe/ui/simctl"
 )
 
 // world is the simulated shop: the emulated chips, the embedded gateway, the
@@ -45,9 +50,17 @@ type world struct {
 	cancel  context.CancelFunc
 }
 
-var _ api.SimControl = (*world)(nil)
+var _ simctl.World = (*world)(nil)
 
 func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger) (_ *world, err error) {
+	// The world drives every peripheral (cards, paper, display, scanner):
+	// each must be emulated.
+	h := cfg.Hardware
+	for _, d := range [][2]string{{"nfc", h.NFC.Driver}, {"printer", h.Printer.Driver}, {"display", h.Display.Driver}, {"scanner", h.Scanner.Driver}} {
+		if d[1] != "sim" {
+			return nil, fmt.Errorf("hardware.%s.driver = %q: tpe-sim emulates every peripheral: set it to sim (or leave it out); real devices run in tpe", d[0], d[1])
+		}
+	}
 	w := &world{cfg: cfg, log: log, net: &network{inner: http.DefaultTransport.(*http.Transport).Clone()}}
 	ctx, w.cancel = context.WithCancel(ctx)
 	defer func() {
@@ -66,28 +79,63 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	host, port, _ := net.SplitHostPort(w.mail.Addr())
 	w.cfg.SMTP.Host, w.cfg.SMTP.StartTLS, w.cfg.SMTP.From = host, false, "caisse@simulateur.example"
 	w.cfg.SMTP.Port, _ = strconv.Atoi(port)
-	if w.nfc, err = sim.NewNFC(ctx, &sim.NFCOpts{Baud: cfg.Hardware.NFC.Baud, Pace: f.pace, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated NFC reader: %w", err)
+	// The sim factory keeps the chips in w, which closes them: there are
+	// no buses to close.
+	hw, _, err := hardware.Open(ctx, w.cfg.Hardware, &hardware.Opts{
+		Factories: map[string]hardware.Factory{"sim": w.simFactory(f.pace)}, Logger: log,
+	})
+	if err != nil {
+		return nil, err
 	}
-	if w.printer, err = sim.NewPrinter(&sim.PrinterOpts{Width: cfg.Hardware.Printer.Width, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated printer: %w", err)
-	}
-	if w.display, err = sim.NewDisplay(&sim.DisplayOpts{Width: cfg.Hardware.Display.Width, Height: cfg.Hardware.Display.Height, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated display: %w", err)
-	}
-	if w.scanner, err = sim.NewScanner(&sim.ScannerOpts{Baud: cfg.Hardware.Scanner.Baud, Logger: log}); err != nil {
-		return nil, fmt.Errorf("emulated scanner: %w", err)
-	}
-	dev := terminal.Devices{Reader: w.nfc.Reader(), Printer: w.printer, Screen: w.display, Scanner: w.scanner.Scanner()}
+	dev := terminal.Devices(hw)
 	w.term, err = terminal.Open(ctx, w.cfg, dev, terminal.Opts{
 		CAKeys: cardsim.CAKeys(), HTTPClient: &http.Client{Transport: w.net},
-		Sim: w, AllowNoToken: loopbackListen(cfg.API.Listen), Logger: log,
+		APIRoutes: apisim.Routes(w), CreateKey: true, AllowNoToken: loopbackListen(cfg.API.Listen), Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	go w.takeCardsAway(ctx)
 	return w, nil
+}
+
+// simFactory opens the emulated chips for the "sim" driver and keeps them:
+// the world owns and closes them (hardware.Open gets no closer).
+func (w *world) simFactory(pace bool) hardware.Factory {
+	return hardware.Factory{
+		NFC: func(ctx context.Context, c config.NFC, log *slog.Logger) (nfc.Reader, io.Closer, error) {
+			n, err := sim.NewNFC(ctx, &sim.NFCOpts{Baud: c.Baud, Pace: pace, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated NFC reader: %w", err)
+			}
+			w.nfc = n
+			return n.Reader(), nil, nil
+		},
+		Printer: func(_ context.Context, c config.Printer, log *slog.Logger) (printer.Printer, io.Closer, error) {
+			p, err := sim.NewPrinter(&sim.PrinterOpts{Width: c.Width, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated printer: %w", err)
+			}
+			w.printer = p
+			return p, nil, nil
+		},
+		Display: func(_ context.Context, c config.Display, log *slog.Logger) (display.Screen, io.Closer, error) {
+			d, err := sim.NewDisplay(&sim.DisplayOpts{Width: c.Width, Height: c.Height, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated display: %w", err)
+			}
+			w.display = d
+			return d, nil, nil
+		},
+		Scanner: func(_ context.Context, c config.Scanner, log *slog.Logger) (scanner.Scanner, io.Closer, error) {
+			s, err := sim.NewScanner(&sim.ScannerOpts{Baud: c.Baud, Logger: log})
+			if err != nil {
+				return nil, nil, fmt.Errorf("emulated scanner: %w", err)
+			}
+			w.scanner = s
+			return s.Scanner(), nil, nil
+		},
+	}
 }
 
 // takeCardsAway plays the customer: a tapped card leaves the field once the
@@ -166,7 +214,7 @@ func (w *world) PresentCard(_ context.Context, profile string, script []byte) er
 	}
 	card, err := cardsim.New(profile)
 	if err != nil {
-		return fmt.Errorf("%w: %v (GET /v1/sim/cards lists them)", api.ErrNotFoundSim, err)
+		return fmt.Errorf("%w: %v (GET /v1/sim/cards lists them)", simctl.ErrNotFound, err)
 	}
 	w.tap(card)
 	return nil
@@ -178,10 +226,10 @@ func (w *world) tap(card nfc.Card) {
 	w.nfc.Present(card)
 }
 
-func (w *world) Cards() []api.SimCard {
-	var out []api.SimCard
+func (w *world) Cards() []simctl.Card {
+	var out []simctl.Card
 	for _, p := range cardsim.Profiles() {
-		out = append(out, api.SimCard{Name: p.Name, Description: p.Description, PANMasked: payment.NewPAN(p.PAN).Masked()})
+		out = append(out, simctl.Card{Name: p.Name, Description: p.Description, PANMasked: payment.NewPAN(p.PAN).Masked()})
 	}
 	return out
 }
@@ -202,7 +250,7 @@ func (w *world) Scan(ctx context.Context, code string) error {
 func (w *world) Wallet(ctx context.Context, paymentID, wallet, action string) error {
 	t, err := w.term.Service.Get(ctx, paymentID)
 	if err != nil {
-		return fmt.Errorf("%w: payment %s", api.ErrNotFoundSim, paymentID)
+		return fmt.Errorf("%w: payment %s", simctl.ErrNotFound, paymentID)
 	}
 	if w.gw != nil {
 		return w.gw.WalletAction(t.OrderID, wallet, action)
@@ -231,15 +279,6 @@ func (w *world) SetNetwork(online bool) error {
 	return nil
 }
 
-func (w *world) PrinterPNG() ([]byte, error) {
-	if w.printer.Last() == nil {
-		return nil, fmt.Errorf("%w: nothing printed yet", api.ErrNotFoundSim)
-	}
-	return w.printer.LastPNG()
-}
-
-func (w *world) DisplayPNG() ([]byte, error) { return w.display.PNG() }
-
 // The simulator window's views of the world.
 
 func (w *world) Network() bool              { return w.net.Online() }
@@ -247,10 +286,10 @@ func (w *world) SetLatency(d time.Duration) { w.net.SetLatency(d) }
 func (w *world) Receipts() []image.Image    { return w.printer.All() }
 func (w *world) Display() image.Image       { return w.display.Snapshot() }
 
-func (w *world) Outbox() ([]api.Mail, error) {
-	var out []api.Mail
+func (w *world) Outbox() ([]simctl.Mail, error) {
+	var out []simctl.Mail
 	for _, m := range w.mail.Messages() {
-		out = append(out, api.Mail{From: m.HeaderFrom, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, At: m.Date})
+		out = append(out, simctl.Mail{From: m.HeaderFrom, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, At: m.Date})
 	}
 	return out, nil
 }

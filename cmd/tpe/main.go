@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"tpe/cmd/internal/hardware"
 	"tpe/cmd/internal/locale"
 	"tpe/cmd/internal/sdnotify"
 	"tpe/cmd/internal/terminal"
@@ -56,12 +57,14 @@ func run(ctx context.Context, cfgPath string, headless bool) error {
 		return err
 	}
 	defer closeLog.Close()
-	dev, err := openDevices(ctx, cfg.Hardware, log)
+	// Real drivers only: a peripheral configured as "sim" (or anything
+	// else this build cannot open) is an error naming its key.
+	dev, buses, err := hardware.Open(ctx, cfg.Hardware, &hardware.Opts{Logger: log})
 	if err != nil {
 		return err
 	}
-	defer dev.Close()
-	t, err := terminal.Open(ctx, cfg, dev.Devices, terminal.Opts{Logger: log})
+	defer buses.Close()
+	t, err := terminal.Open(ctx, cfg, terminal.Devices(dev), terminal.Opts{Logger: log})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"tpe/drivers/pn532"
 	"tpe/drivers/pn532/pn532sim"
 	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 	"tpe/payment/emv/cardsim"
 )
 
@@ -128,7 +129,7 @@ card in the field.`,
 			}
 		}
 	}
-	pty, err := serialport.NewPTY()
+	pty, err := ptysim.NewPTY()
 	if err != nil {
 		return err
 	}

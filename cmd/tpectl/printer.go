@@ -13,6 +13,7 @@ import (
 	"tpe/drivers/escpos"
 	"tpe/drivers/escpos/escpossim"
 	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // runPrinter prints the test page: `printer test --port PATH [--width 58|80]
@@ -203,7 +204,7 @@ interrupted; each receipt cut is written to DIR as receipt-N.png.`,
 }
 
 func servePrinter(ctx context.Context, prof escpos.Profile, link, dir string, stdout io.Writer) error {
-	pty, err := serialport.NewPTY()
+	pty, err := ptysim.NewPTY()
 	if err != nil {
 		return err
 	}

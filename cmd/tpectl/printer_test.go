@@ -10,13 +10,13 @@ import (
 	"testing"
 
 	"tpe/drivers/escpos/escpossim"
-	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // TestPrinterTestOverPTY runs `tpectl printer test` against the virtual
 // printer on a PTY, as a technician would against a real one.
 func TestPrinterTestOverPTY(t *testing.T) {
-	pty, err := serialport.NewPTY()
+	pty, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}

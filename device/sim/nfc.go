@@ -11,6 +11,7 @@ import (
 	"tpe/drivers/pn532"
 	"tpe/drivers/pn532/pn532sim"
 	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // NFCOpts configures NewNFC. nil means defaults.
@@ -31,7 +32,7 @@ type NFCOpts struct {
 // NFC is an emulated PN532 on a PTY driven by the real pn532 driver.
 type NFC struct {
 	chip   *pn532sim.Chip
-	pty    *serialport.PTY
+	pty    *ptysim.PTY
 	port   *serialport.Port
 	dev    *pn532.Dev
 	cancel context.CancelFunc
@@ -51,7 +52,7 @@ func NewNFC(ctx context.Context, o *NFCOpts) (*NFC, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	p, err := serialport.NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		return nil, fmt.Errorf("sim: nfc: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"tpe/drivers/escpos"
 	"tpe/drivers/escpos/escpossim"
 	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // PrinterOpts configures NewPrinter. nil means defaults.
@@ -39,7 +40,7 @@ type PrinterOpts struct {
 type Printer struct {
 	*escpos.Dev
 	sim    *escpossim.Printer
-	pty    *serialport.PTY
+	pty    *ptysim.PTY
 	port   *serialport.Port
 	cancel context.CancelFunc
 	done   chan error
@@ -65,7 +66,7 @@ func NewPrinter(o *PrinterOpts) (*Printer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: printer: %w", err)
 	}
-	pty, err := serialport.NewPTY()
+	pty, err := ptysim.NewPTY()
 	if err != nil {
 		return nil, fmt.Errorf("sim: printer: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	devscanner "tpe/device/scanner"
 	"tpe/drivers/scanner"
-	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // ErrBadCode means Scanner.Scan was given something no barcode holds:
@@ -42,7 +42,7 @@ type ScannerOpts struct {
 // through serialport, as from a scanner on a USB-serial adapter.
 type Scanner struct {
 	o    ScannerOpts
-	pty  *serialport.PTY
+	pty  *ptysim.PTY
 	dev  *scanner.Dev
 	mu   sync.Mutex
 	once sync.Once
@@ -60,7 +60,7 @@ func NewScanner(o *ScannerOpts) (*Scanner, error) {
 	if opts.Terminator == "" {
 		opts.Terminator = "\r\n"
 	}
-	p, err := serialport.NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		return nil, fmt.Errorf("sim: scanner: %w", err)
 	}

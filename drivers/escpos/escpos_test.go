@@ -17,6 +17,7 @@ import (
 	"tpe/drivers/escpos"
 	"tpe/drivers/escpos/escpossim"
 	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 var update = flag.Bool("update", false, "rewrite golden byte streams in testdata")
@@ -195,7 +196,7 @@ type rig struct {
 
 func newRig(t *testing.T, p escpos.Profile) *rig {
 	t.Helper()
-	pty, err := serialport.NewPTY()
+	pty, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func TestPaperOutMidPrint(t *testing.T) {
 func TestNoReply(t *testing.T) {
 	// A printer that swallows everything and never answers: Status must
 	// give up after StatusTimeout, reporting the printer offline.
-	pty, err := serialport.NewPTY()
+	pty, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"tpe/drivers/pn532"
 	"tpe/drivers/pn532/pn532sim"
 	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // cardFunc is a scripted APDU responder.
@@ -35,7 +36,7 @@ type hsuRig struct {
 	dev  *pn532.Dev
 	chip *pn532sim.Chip
 	port *serialport.Port
-	pty  *serialport.PTY
+	pty  *ptysim.PTY
 }
 
 // newHSU wires the driver to the emulator through a real PTY.
@@ -52,7 +53,7 @@ func newHSU(t testing.TB, so *pn532sim.Opts, do *pn532.Opts) *hsuRig {
 
 func startHSU(t testing.TB, so *pn532sim.Opts) *hsuRig {
 	t.Helper()
-	pty, err := serialport.NewPTY()
+	pty, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}

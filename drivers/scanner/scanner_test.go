@@ -13,19 +13,19 @@ import (
 
 	devscanner "tpe/device/scanner"
 	"tpe/drivers/scanner"
-	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // rig is a scanner driver on a real serial port: the slave of a PTY whose
 // master plays the scanner.
 type rig struct {
-	pty *serialport.PTY
+	pty *ptysim.PTY
 	dev *scanner.Dev
 }
 
 func newRig(t *testing.T, o *scanner.Opts) *rig {
 	t.Helper()
-	p, err := serialport.NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}

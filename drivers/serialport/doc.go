@@ -17,7 +17,7 @@
 // the timeout only bounds how long an idle Read blocks, which is also how long
 // Close may wait for a Read in progress.
 //
-// NewPTY makes a pseudo-terminal pair for emulators and tests: the emulator
-// speaks on the master side, the driver opens the slave by its path with Open
-// (or through a symlink), exactly like a USB-serial adapter.
+// Emulators and tests make pseudo-terminal pairs with
+// drivers/serialport/ptysim, kept apart so that the production binary does
+// not link creack/pty.
 package serialport

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"syscall"
 	"time"
 
@@ -102,7 +103,7 @@ func (p *Port) translate(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errFileClosed):
+	case errors.Is(err, os.ErrClosed):
 		return ErrClosed
 	case errors.Is(err, syscall.EIO):
 		return fmt.Errorf("%w (%s: %w)", ErrHangUp, p.name, err)

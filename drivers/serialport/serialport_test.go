@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"tpe/drivers/serialport/ptysim"
 )
 
 func TestOpenPTYRoundTrip(t *testing.T) {
-	p, err := NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,7 @@ func TestOpenPTYRoundTrip(t *testing.T) {
 }
 
 func TestIdleReadIsTimeout(t *testing.T) {
-	p, err := NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(filepath.Join(t.TempDir(), "nope"), nil); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("got %v, want ErrNotExist", err)
 	}
-	p, err := NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +106,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestPTYMasterDeadline(t *testing.T) {
-	p, err := NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +136,8 @@ func TestHangUpIsNotTimeout(t *testing.T) {
 			t.Errorf("%s: %v looks like io.EOF", what, err)
 		}
 	}
-	open := func(t *testing.T) (*PTY, *Port) {
-		p, err := NewPTY()
+	open := func(t *testing.T) (*ptysim.PTY, *Port) {
+		p, err := ptysim.NewPTY()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +183,7 @@ func TestHangUpIsNotTimeout(t *testing.T) {
 		isHangUp(t, "read", r.n, r.err)
 	})
 	t.Run("idle line stays a timeout", func(t *testing.T) {
-		p, err := NewPTY()
+		p, err := ptysim.NewPTY()
 		if err != nil {
 			t.Fatal(err)
 		}

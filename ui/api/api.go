@@ -39,8 +39,9 @@ type Opts struct {
 	// AllowedHosts are names (or name:port) the API answers to besides the
 	// address a connection arrives on (see ownHost): DNS rebinding guard.
 	AllowedHosts []string
-	// Sim, when set, serves /v1/sim/ (tpe-sim only).
-	Sim SimControl
+	// Extra are operations the program adds (tpe-sim: /v1/sim/, see
+	// ui/api/apisim).
+	Extra []Route
 	// Health reports devices and connectivity; nil reports none.
 	Health  func(ctx context.Context) Health
 	Version string
@@ -59,33 +60,24 @@ type Server struct {
 // route is one operation; the OpenAPI test walks this table.
 type route struct {
 	method, path string
-	sim          bool
 	need         role // supervisor: refunds, voids, batch close
 	h            func(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) routes() []route {
 	return []route{
-		{"GET", "/v1/health", false, cashier, s.health},
-		{"POST", "/v1/payments", false, cashier, s.createPayment},
-		{"GET", "/v1/payments", false, cashier, s.listPayments},
-		{"GET", "/v1/payments/{id}", false, cashier, s.getPayment},
-		{"POST", "/v1/payments/{id}/cancel", false, cashier, s.cancelPayment},
-		{"POST", "/v1/payments/{id}/void", false, supervisor, s.voidPayment},
-		{"POST", "/v1/payments/{id}/refunds", false, supervisor, s.refundPayment},
-		{"GET", "/v1/payments/{id}/receipt", false, cashier, s.receipt},
-		{"POST", "/v1/payments/{id}/receipt/print", false, cashier, s.printReceipt},
-		{"GET", "/v1/reports/x", false, cashier, s.reportX},
-		{"POST", "/v1/batches/close", false, supervisor, s.closeBatch},
-		{"GET", "/v1/events", false, cashier, s.events},
-		{"POST", "/v1/sim/card", true, cashier, s.simCard},
-		{"GET", "/v1/sim/cards", true, cashier, s.simCards},
-		{"POST", "/v1/sim/scan", true, cashier, s.simScan},
-		{"POST", "/v1/sim/wallet", true, cashier, s.simWallet},
-		{"POST", "/v1/sim/network", true, cashier, s.simNetwork},
-		{"GET", "/v1/sim/printer/last.png", true, cashier, s.simPrinter},
-		{"GET", "/v1/sim/display.png", true, cashier, s.simDisplay},
-		{"GET", "/v1/sim/outbox", true, cashier, s.simOutbox},
+		{"GET", "/v1/health", cashier, s.health},
+		{"POST", "/v1/payments", cashier, s.createPayment},
+		{"GET", "/v1/payments", cashier, s.listPayments},
+		{"GET", "/v1/payments/{id}", cashier, s.getPayment},
+		{"POST", "/v1/payments/{id}/cancel", cashier, s.cancelPayment},
+		{"POST", "/v1/payments/{id}/void", supervisor, s.voidPayment},
+		{"POST", "/v1/payments/{id}/refunds", supervisor, s.refundPayment},
+		{"GET", "/v1/payments/{id}/receipt", cashier, s.receipt},
+		{"POST", "/v1/payments/{id}/receipt/print", cashier, s.printReceipt},
+		{"GET", "/v1/reports/x", cashier, s.reportX},
+		{"POST", "/v1/batches/close", supervisor, s.closeBatch},
+		{"GET", "/v1/events", cashier, s.events},
 	}
 }
 
@@ -106,10 +98,17 @@ func New(o Opts) (*Server, error) {
 	}
 	s := &Server{o: o, mux: http.NewServeMux(), log: o.Logger}
 	for _, rt := range s.routes() {
-		if rt.sim && o.Sim == nil {
-			continue
-		}
 		s.mux.Handle(rt.method+" "+rt.path, s.require(rt.need, s.wrap(rt.h)))
+	}
+	for _, rt := range o.Extra {
+		if rt.Handle == nil {
+			return nil, fmt.Errorf("api: extra route %s %s has no handler", rt.Method, rt.Path)
+		}
+		need := cashier
+		if rt.Supervisor {
+			need = supervisor
+		}
+		s.mux.Handle(rt.Method+" "+rt.Path, s.require(need, s.wrap(rt.Handle)))
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path+" (see docs/api.md)")

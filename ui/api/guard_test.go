@@ -18,7 +18,7 @@ import (
 // on another origin and a DNS-rebound name are refused, a cash register
 // (no Origin) and the API's own origin pass.
 func TestOriginAndHost(t *testing.T) {
-	f := newFixtureWith(t, false, func(o *Opts) { o.AllowedHosts = []string{"tpe-0042.local", "front.example:9443"} })
+	f := newFixtureWith(t, func(o *Opts) { o.AllowedHosts = []string{"tpe-0042.local", "front.example:9443"} })
 	u, _ := url.Parse(f.srv.URL)
 	port := u.Port()
 	tests := []struct {
@@ -92,7 +92,7 @@ func TestOriginAndHost(t *testing.T) {
 // TestHostOnAnotherInterface checks the rules for a connection that arrived
 // on a LAN address (the terminal listening on 0.0.0.0).
 func TestHostOnAnotherInterface(t *testing.T) {
-	f := newFixture(t, false)
+	f := newFixture(t)
 	s, err := New(Opts{Service: f.svc, Token: token, AllowedHosts: []string{"tpe-0042.local"}})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestHostOnAnotherInterface(t *testing.T) {
 }
 
 func TestTokenRules(t *testing.T) {
-	f := newFixture(t, false)
+	f := newFixture(t)
 	tests := []struct {
 		name        string
 		o           Opts
@@ -176,7 +176,7 @@ func TestTokenRules(t *testing.T) {
 const superToken = "supervisor-0123456789"
 
 func TestSupervisorToken(t *testing.T) {
-	f := newFixtureWith(t, false, func(o *Opts) { o.SupervisorToken = superToken })
+	f := newFixtureWith(t, func(o *Opts) { o.SupervisorToken = superToken })
 	refundable := f.sale(t, 1000)["id"].(string)
 	voidable := f.sale(t, 700)["id"].(string)
 	call := func(method, path, body, tok string) (int, string) {

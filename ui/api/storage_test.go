@@ -84,7 +84,7 @@ func TestStorageErrors(t *testing.T) {
 // TestHealthStorage: a storage fault turns health degraded and is named
 // with its fix.
 func TestHealthStorage(t *testing.T) {
-	f := newFixture(t, false)
+	f := newFixture(t)
 	sf := payment.StorageFault{Code: "storage_full", Message: "full", Fix: "free space"}
 	s, err := New(Opts{Service: f.svc, AllowNoToken: true, Health: func(context.Context) Health {
 		return Health{Devices: map[string]string{"nfc": "ok"}, Storage: &sf}

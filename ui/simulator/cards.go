@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 
-	"tpe/ui/api"
+	"tpe/ui/simctl"
 )
 
 // cardWords is how the wallet names a virtual card to someone trying the
@@ -44,20 +44,20 @@ var cardOrder = []string{"visa-credit", "visa-debit", "mastercard", "maestro", "
 	"amex", "expired", "blocked", "no-ppse", "malformed-record"}
 
 // sortCards orders the wallet: cardOrder, then cards without words.
-func sortCards(cards []api.SimCard) []api.SimCard {
-	rank := func(c api.SimCard) int {
+func sortCards(cards []simctl.Card) []simctl.Card {
+	rank := func(c simctl.Card) int {
 		if i := slices.Index(cardOrder, c.Name); i >= 0 {
 			return i
 		}
 		return len(cardOrder)
 	}
 	out := slices.Clone(cards)
-	slices.SortStableFunc(out, func(a, b api.SimCard) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(out, func(a, b simctl.Card) int { return rank(a) - rank(b) })
 	return out
 }
 
 // cardText is the title and outcome the wallet shows for c in lang.
-func cardText(c api.SimCard, lang string) (title, outcome string) {
+func cardText(c simctl.Card, lang string) (title, outcome string) {
 	i := 0
 	if lang == "en" {
 		i = 1
@@ -90,7 +90,7 @@ const (
 
 // brandOf guesses a virtual card's scheme from its profile name or
 // description, for its colour in the wallet.
-func brandOf(c api.SimCard) string {
+func brandOf(c simctl.Card) string {
 	n := strings.ToLower(c.Name + " " + c.Description)
 	for _, b := range []string{"mastercard", "maestro", "amex", "cb", "visa"} {
 		if strings.Contains(n, b) {
@@ -125,7 +125,7 @@ func last4(masked string) string {
 
 // walletCard draws a virtual card: brand and last digits, then its title
 // and what it does, on the brand's colour.
-func (s *Sim) walletCard(c api.SimCard) *tappable {
+func (s *Sim) walletCard(c simctl.Card) *tappable {
 	title, outcome := cardText(c, s.o.Lang)
 	brand := brandOf(c)
 	bg := canvas.NewRectangle(cardColor(brand))

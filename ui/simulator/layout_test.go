@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 
 	"tpe/payment"
-	"tpe/ui/api"
+	"tpe/ui/simctl"
 )
 
 type rect struct {
@@ -230,7 +230,7 @@ func TestCardOrderCoversLabels(t *testing.T) {
 			t.Errorf("%s in cardOrder has no words", n)
 		}
 	}
-	got := sortCards([]api.SimCard{{Name: "zz"}, {Name: "amex"}, {Name: "visa-credit"}})
+	got := sortCards([]simctl.Card{{Name: "zz"}, {Name: "amex"}, {Name: "visa-credit"}})
 	if got[0].Name != "visa-credit" || got[1].Name != "amex" || got[2].Name != "zz" {
 		t.Errorf("sortCards: %v, want visa-credit, amex, zz", got)
 	}

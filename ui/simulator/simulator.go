@@ -21,38 +21,18 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"tpe/payment"
-	"tpe/ui/api"
 	"tpe/ui/cashier"
+	"tpe/ui/simctl"
 )
 
 // World is the emulated terminal and its surroundings, as the simulator
-// window drives and watches them. device/sim's terminal implements it; the
-// methods shared with api.SimControl have the same signatures.
-type World interface {
-	// Cards lists the virtual cards of the wallet.
-	Cards() []api.SimCard
-	// PresentCard puts a virtual card (profile name) in the reader's field.
-	PresentCard(ctx context.Context, profile string, script []byte) error
-	// Scan makes the scanner read code (a customer's payment code).
-	Scan(ctx context.Context, code string) error
-	// Wallet makes the customer's wallet pay or decline ("pay", "decline")
-	// the Alipay+ payment paymentID.
-	Wallet(ctx context.Context, paymentID, wallet, action string) error
-	SetNetwork(online bool) error
-	Network() bool
-	// Receipts are the printer's cut receipts as paper images, oldest first.
-	Receipts() []image.Image
-	// Display is the customer display's framebuffer now.
-	Display() image.Image
-	Outbox() ([]api.Mail, error)
-}
+// window drives and watches them: the one simulator contract (ui/simctl),
+// which tpe-sim's world implements and /v1/sim/ (ui/api/apisim) also drives.
+type World = simctl.World
 
-// Latency is what a World may also offer: delay every gateway exchange
-// (a slow acquirer, a poor mobile link). The network panel shows a latency
-// choice when the world has it.
-type Latency interface {
-	SetLatency(d time.Duration)
-}
+// Latency is what a World may also offer: delay every gateway exchange.
+// The network panel shows a latency choice when the world has it.
+type Latency = simctl.Latency
 
 // latencies are the choices of the network panel.
 var latencies = []time.Duration{0, 300 * time.Millisecond, time.Second, 3 * time.Second, 10 * time.Second}

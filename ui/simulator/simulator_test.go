@@ -23,9 +23,9 @@ import (
 	"tpe/device/printer"
 	"tpe/payment"
 	"tpe/payment/paymenttest"
-	"tpe/ui/api"
 	"tpe/ui/cashier"
 	"tpe/ui/customer"
+	"tpe/ui/simctl"
 )
 
 // shots is where TestScreenshots writes its captures of the headless
@@ -48,19 +48,19 @@ type fakeWorld struct {
 	presented []string
 	actions   []string
 	receipts  []printer.Receipt
-	mails     []api.Mail
+	mails     []simctl.Mail
 	frame     customer.Frame
 	latency   time.Duration
 }
 
-var testCards = []api.SimCard{
+var testCards = []simctl.Card{
 	{Name: "visa-credit", Description: "Visa credit, qVSDC with fDDA", PANMasked: "476173******0119"},
 	{Name: "mastercard", Description: "Mastercard credit, M/Chip with CDA", PANMasked: "541333******0434"},
 	{Name: "cb-visa", Description: "CB co-badged with Visa, CB priority 1", PANMasked: "497010******0014"},
 	{Name: "dev-card", Description: "a card the wallet has no words for", PANMasked: "476173******0028"},
 }
 
-func (w *fakeWorld) Cards() []api.SimCard { return testCards }
+func (w *fakeWorld) Cards() []simctl.Card { return testCards }
 
 func (w *fakeWorld) PresentCard(_ context.Context, profile string, _ []byte) error {
 	for _, c := range testCards {
@@ -72,7 +72,7 @@ func (w *fakeWorld) PresentCard(_ context.Context, profile string, _ []byte) err
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: card %q", api.ErrNotFoundSim, profile)
+	return fmt.Errorf("%w: card %q", simctl.ErrNotFound, profile)
 }
 
 func (w *fakeWorld) Scan(ctx context.Context, code string) error {
@@ -140,10 +140,10 @@ func (w *fakeWorld) Display() image.Image {
 	return customer.Render(f, image.Pt(240, 320))
 }
 
-func (w *fakeWorld) Outbox() ([]api.Mail, error) {
+func (w *fakeWorld) Outbox() ([]simctl.Mail, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]api.Mail(nil), w.mails...), nil
+	return append([]simctl.Mail(nil), w.mails...), nil
 }
 
 // Print is the world's printer.
@@ -163,7 +163,7 @@ func (w *fakeWorld) Halt() error    { return nil }
 func (w *fakeWorld) SendReceipt(_ context.Context, to string, t *payment.Transaction, text string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.mails = append(w.mails, api.Mail{From: "tpe@example.com", To: []string{to}, Subject: "Votre ticket " + t.Amount.Format("fr"), Text: text, At: "12:00:00"})
+	w.mails = append(w.mails, simctl.Mail{From: "tpe@example.com", To: []string{to}, Subject: "Votre ticket " + t.Amount.Format("fr"), Text: text, At: "12:00:00"})
 	return nil
 }
 func (w *fakeWorld) SendReport(context.Context, payment.Report, string) error { return nil }

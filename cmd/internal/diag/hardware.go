@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"time"
 
 	"tpe/cmd/internal/hardware"
 	"tpe/config"
 	"tpe/device/display"
+	"tpe/device/nfc"
 	"tpe/device/printer"
+	"tpe/device/scanner"
 	devsim "tpe/device/sim"
-	"tpe/drivers/escpos"
 	"tpe/drivers/pn532"
 	"tpe/drivers/st7789"
 	"tpe/offline"
@@ -31,9 +33,9 @@ type HardwareOpts struct {
 	Prompt func(msg string)
 }
 
-// Hardware builds a Suite from a terminal's config: real drivers for
-// pn532/escpos/st7789/serial, the emulators for peripherals configured as
-// "sim". A peripheral that does not open becomes a failing check with its
+// Hardware builds a Suite from a terminal's config through hardware.Open:
+// real drivers for pn532/escpos/st7789/serial, the emulators (its "sim"
+// factory) for peripherals configured as "sim". A peripheral that does not open becomes a failing check with its
 // fix, not an error: diag must report everything it can.
 func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func()) {
 	if o.Root == "" {
@@ -51,27 +53,61 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 	var s Suite
 	code := fmt.Sprintf("TPE-DIAG-%s-%d", c.Terminal.ID, time.Now().Unix()%100000)
 
-	// NFC.
+	// Every device through hardware.Open, the emulators as its "sim"
+	// driver; one that does not open is a failing check, not an error.
 	h := c.Hardware
+	var (
+		simNFC     *devsim.NFC
+		simDisplay *devsim.Display
+		simScanner *devsim.Scanner
+	)
+	failed := map[string]error{}
+	d, buses, _ := hardware.Open(ctx, h, &hardware.Opts{
+		Factories: map[string]hardware.Factory{"sim": {
+			NFC: func(ctx context.Context, _ config.NFC, _ *slog.Logger) (nfc.Reader, io.Closer, error) {
+				n, err := devsim.NewNFC(ctx, nil)
+				if err != nil {
+					return nil, nil, err
+				}
+				simNFC = n
+				return n.Dev(), n, nil
+			},
+			Printer: func(_ context.Context, c config.Printer, _ *slog.Logger) (printer.Printer, io.Closer, error) {
+				p, err := devsim.NewPrinter(&devsim.PrinterOpts{Width: c.Width})
+				if err != nil {
+					return nil, nil, err
+				}
+				return p, p, nil
+			},
+			Display: func(_ context.Context, c config.Display, _ *slog.Logger) (display.Screen, io.Closer, error) {
+				d, err := devsim.NewDisplay(&devsim.DisplayOpts{Width: c.Width, Height: c.Height, Rotation: st7789.Rotation(c.Rotation)})
+				if err != nil {
+					return nil, nil, err
+				}
+				simDisplay = d
+				return d, nil, nil
+			},
+			Scanner: func(_ context.Context, _ config.Scanner, _ *slog.Logger) (scanner.Scanner, io.Closer, error) {
+				s, err := devsim.NewScanner(nil)
+				if err != nil {
+					return nil, nil, err
+				}
+				simScanner = s
+				return s.Scanner(), s, nil
+			},
+		}},
+		Partial: func(key string, err error) { failed[key] = err },
+	})
+	closers = append(closers, buses) // closed last: drivers halt first
+
+	// NFC.
 	where := fmt.Sprintf("%s %s, hardware.nfc in tpe.toml", h.NFC.Bus, h.NFC.Port)
-	var dev *pn532.Dev
-	var nerr error
-	var simNFC *devsim.NFC
-	switch {
-	case h.NFC.Driver == "sim":
-		n, err := devsim.NewNFC(ctx, nil)
-		if err == nil {
-			closers = append(closers, n)
-			dev, where, simNFC = n.Dev(), "emulated PN532", n
-		}
-		nerr = err
-	default:
-		var bus io.Closer
-		if dev, bus, nerr = hardware.OpenNFC(ctx, h.NFC, nil); nerr == nil {
-			closers = append(closers, bus)
-		}
+	if simNFC != nil {
+		where = "emulated PN532"
 	}
+	dev, _ := d.Reader.(*pn532.Dev)
 	if dev == nil {
+		nerr := failed["hardware.nfc"]
 		if nerr == nil {
 			nerr = errors.New("no reader configured")
 		}
@@ -102,26 +138,13 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 
 	// Printer.
 	if h.Printer.Driver != "none" {
-		var p printer.Printer
-		var err error
+		p := d.Printer
 		where := h.Printer.Port
 		if h.Printer.Driver == "sim" {
-			var sp *devsim.Printer
-			sp, err = devsim.NewPrinter(&devsim.PrinterOpts{Width: h.Printer.Width})
-			if err == nil {
-				closers = append(closers, sp)
-				p, where = sp, "emulated printer"
-			}
-		} else {
-			var dev *escpos.Dev
-			var bus io.Closer
-			if dev, bus, err = hardware.OpenPrinter(h.Printer, nil); err == nil {
-				closers = append(closers, bus)
-				p = dev
-			}
+			where = "emulated printer"
 		}
 		if p == nil {
-			p = brokenPrinter{err}
+			p = brokenPrinter{failed["hardware.printer"]}
 		}
 		lines := []printer.Line{{Text: "terminal", Right: c.Terminal.ID}, {Text: "merchant", Right: c.Terminal.MerchantID},
 			{Text: "date", Right: time.Now().Format("2006-01-02 15:04")}}
@@ -130,57 +153,32 @@ func Hardware(ctx context.Context, c config.Config, o HardwareOpts) (Suite, func
 
 	// Display.
 	if h.Display.Driver != "none" {
-		var scr display.Screen
+		scr := d.Screen
 		var verify func(image.Image) error
-		var err error
-		if h.Display.Driver == "sim" {
-			var d *devsim.Display
-			d, err = devsim.NewDisplay(&devsim.DisplayOpts{Width: h.Display.Width, Height: h.Display.Height, Rotation: st7789.Rotation(h.Display.Rotation)})
-			if err == nil {
-				closers = append(closers, closerFunc(d.Halt))
-				scr, verify = d, func(want image.Image) error { return sameImage(d.Snapshot(), want) }
-			}
-		} else {
-			var dev *st7789.Dev
-			var bus io.Closer
-			if dev, bus, err = hardware.OpenDisplay(h.Display, nil); err == nil {
-				closers = append(closers, bus, closerFunc(dev.Halt))
-				scr = dev
-			}
-		}
 		if scr == nil {
-			scr = brokenScreen{err}
+			scr = brokenScreen{failed["hardware.display"]}
+		} else {
+			closers = append(closers, closerFunc(scr.Halt))
+		}
+		if simDisplay != nil {
+			verify = func(want image.Image) error { return sameImage(simDisplay.Snapshot(), want) }
 		}
 		s.Display = &Display{Screen: scr, Verify: verify, Where: fmt.Sprintf("SPI %s, DC %s, RESET %s", h.Display.SPIPort, h.Display.DCPin, h.Display.ResetPin)}
 	}
 
 	// Scanner.
 	if h.Scanner.Driver != "none" {
-		sc := &Scanner{Code: code, Where: h.Scanner.Port}
-		if h.Scanner.Driver == "sim" {
-			ss, err := devsim.NewScanner(nil)
-			if err == nil {
-				closers = append(closers, ss)
-				sc.Scanner = ss.Scanner()
-				sc.Feed = func(ctx context.Context) error { return ss.ScanWhenAsked(ctx, code) }
-			} else {
-				sc.Scanner = brokenScanner{err}
-				sc.Feed = func(context.Context) error { return nil }
-			}
-		} else {
-			dev, bus, err := hardware.OpenScanner(h.Scanner, nil)
-			if err == nil {
-				closers = append(closers, bus)
-				sc.Scanner = dev
-			} else {
-				sc.Scanner = brokenScanner{err}
-				sc.Feed = func(context.Context) error { return nil } // report the open error
-			}
-			if err == nil && o.Scan && o.Print {
-				sc.Feed = func(context.Context) error {
-					o.Prompt("scan the QR code at the bottom of the test page now")
-					return nil
-				}
+		sc := &Scanner{Code: code, Where: h.Scanner.Port, Scanner: d.Scanner}
+		switch {
+		case d.Scanner == nil:
+			sc.Scanner = brokenScanner{failed["hardware.scanner"]}
+			sc.Feed = func(context.Context) error { return nil } // report the open error
+		case simScanner != nil:
+			sc.Feed = func(ctx context.Context) error { return simScanner.ScanWhenAsked(ctx, code) }
+		case o.Scan && o.Print:
+			sc.Feed = func(context.Context) error {
+				o.Prompt("scan the QR code at the bottom of the test page now")
+				return nil
 			}
 		}
 		s.Scanner = sc

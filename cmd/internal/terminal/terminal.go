@@ -50,8 +50,14 @@ type Opts struct {
 	CAKeys []emv.CAKey
 	// HTTPClient reaches the gateway (the simulator's network switch wraps it).
 	HTTPClient *http.Client
-	// Sim serves /v1/sim/ when set.
-	Sim api.SimControl
+	// APIRoutes are operations added to the API server (tpe-sim mounts
+	// /v1/sim/ with ui/api/apisim); tpe adds none.
+	APIRoutes []api.Route
+	// CreateKey creates the journal's key file (and its directory) when
+	// missing: the simulator on first start. tpe leaves it false: a
+	// terminal whose key is gone must not start a new journal silently
+	// (tpectl provision makes the key).
+	CreateKey bool
 	// AllowNoToken lets the API run without a token (simulator on loopback).
 	AllowNoToken bool
 	Logger       *slog.Logger
@@ -95,14 +101,13 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	if err := config.CheckKeyFile(cfg.DataDir, keyFile); err != nil {
 		return nil, err
 	}
-	if o.Sim != nil {
-		// The simulator creates its key on first start.
+	if o.CreateKey {
 		if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
 			return nil, fmt.Errorf("offline.key_file: %w", err)
 		}
 	}
 	store, err := offline.Open(filepath.Join(cfg.DataDir, offline.FileName), &offline.Opts{
-		KeyFile: keyFile, CreateKey: o.Sim != nil, Retention: cfg.Offline.Retention, Logger: log,
+		KeyFile: keyFile, CreateKey: o.CreateKey, Retention: cfg.Offline.Retention, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
@@ -213,7 +218,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	}
 	t.API, err = api.New(api.Opts{
 		Service: svc, Token: cfg.API.Token, SupervisorToken: cfg.API.SupervisorToken, AllowNoToken: o.AllowNoToken,
-		AllowedHosts: allowedHosts(cfg.API.AllowedHosts), Sim: o.Sim,
+		AllowedHosts: allowedHosts(cfg.API.AllowedHosts), Extra: o.APIRoutes,
 		Health: t.health, Version: config.Version, Logger: log,
 	})
 	if err != nil {

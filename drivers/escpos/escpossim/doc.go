@@ -27,7 +27,7 @@
 //
 // Wiring in the simulator (device/sim) and tests:
 //
-//	pty, _ := serialport.NewPTY()
+//	pty, _ := ptysim.NewPTY()
 //	sim := escpossim.New(&escpossim.Opts{Dots: 384})
 //	go sim.Serve(ctx, pty.Master)
 //	port, _ := serialport.Open(pty.Name(), nil)

@@ -30,7 +30,7 @@
 // Host interfaces:
 //
 //	chip := pn532sim.New(&pn532sim.Opts{Pace: true})
-//	go chip.ServeHSU(ctx, pty.Master)   // HSU on a PTY (serialport.NewPTY)
+//	go chip.ServeHSU(ctx, pty.Master)   // HSU on a PTY (ptysim.NewPTY)
 //	bus := chip.I2C()                   // periph i2c.Bus, address 0x24
 //	port := chip.SPI(nil)               // periph spi.Port, mode 0 LSB first
 //

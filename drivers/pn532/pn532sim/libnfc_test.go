@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"tpe/drivers/pn532/pn532sim"
-	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 // libnfcLink runs the emulator on a PTY symlinked in a temp dir and returns
@@ -23,7 +23,7 @@ func libnfcLink(t *testing.T, tool string) (*pn532sim.Chip, []string, string) {
 	if err != nil {
 		t.Skipf("%s not installed (apt-get install libnfc-bin libnfc-examples)", tool)
 	}
-	p, err := serialport.NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"tpe/drivers/pn532"
 	"tpe/drivers/pn532/pn532sim"
 	"tpe/drivers/serialport"
+	"tpe/drivers/serialport/ptysim"
 )
 
 var visa = nfc.Target{UID: []byte{0x08, 0x34, 0xB9, 0x83}, ATQA: [2]byte{0x00, 0x04}, SAK: 0x20,
@@ -32,13 +33,13 @@ var echo = cardFunc(func(_ context.Context, c []byte) ([]byte, error) {
 type line struct {
 	t    *testing.T
 	chip *pn532sim.Chip
-	pty  *serialport.PTY
+	pty  *ptysim.PTY
 	port *serialport.Port
 }
 
 func newLine(t *testing.T, o *pn532sim.Opts) *line {
 	t.Helper()
-	p, err := serialport.NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +345,7 @@ var _ io.ReadWriter = (*serialport.Port)(nil)
 // Stopping the emulator while a command waits for a card (libnfc's
 // infinite InListPassiveTarget) must not hang.
 func TestShutdownWhileWaitingForCard(t *testing.T) {
-	p, err := serialport.NewPTY()
+	p, err := ptysim.NewPTY()
 	if err != nil {
 		t.Fatal(err)
 	}

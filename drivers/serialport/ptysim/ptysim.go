@@ -1,4 +1,9 @@
-package serialport
+// Package ptysim makes pseudo-terminal pairs for emulators and tests: the
+// emulator speaks on the master side, the driver opens the slave by its path
+// with serialport.Open (or through a symlink), exactly like a USB-serial
+// adapter. Only simulator code and tests import it, so the production binary
+// does not link creack/pty.
+package ptysim
 
 import (
 	"errors"
@@ -10,11 +15,8 @@ import (
 	"golang.org/x/term"
 )
 
-// errFileClosed is what *os.File returns once closed.
-var errFileClosed = os.ErrClosed
-
 // PTY is a pseudo-terminal pair. The emulated device reads and writes Master;
-// the driver opens Name (or a symlink to it) with Open.
+// the driver opens Name (or a symlink to it) with serialport.Open.
 //
 // The slave side is kept open and in raw mode for the life of the PTY: raw so
 // that no echo, CR/LF translation or line editing touches the bytes before
@@ -31,12 +33,12 @@ type PTY struct {
 func NewPTY() (*PTY, error) {
 	m, s, err := pty.Open()
 	if err != nil {
-		return nil, fmt.Errorf("serialport: opening pty: %w", err)
+		return nil, fmt.Errorf("ptysim: opening pty: %w", err)
 	}
 	if _, err := term.MakeRaw(int(s.Fd())); err != nil {
 		m.Close()
 		s.Close()
-		return nil, fmt.Errorf("serialport: setting pty raw: %w", err)
+		return nil, fmt.Errorf("ptysim: setting pty raw: %w", err)
 	}
 	// pty.Open called m.Fd(), which switched the master to blocking mode
 	// and out of the runtime poller: reads could then be neither
@@ -46,12 +48,12 @@ func NewPTY() (*PTY, error) {
 	m.Close()
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("serialport: dup pty master: %w", err)
+		return nil, fmt.Errorf("ptysim: dup pty master: %w", err)
 	}
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
 		s.Close()
-		return nil, fmt.Errorf("serialport: pty master non-blocking: %w", err)
+		return nil, fmt.Errorf("ptysim: pty master non-blocking: %w", err)
 	}
 	m = os.NewFile(uintptr(fd), "/dev/ptmx")
 	return &PTY{Master: m, slave: s}, nil
@@ -65,14 +67,14 @@ func (p *PTY) Name() string { return p.slave.Name() }
 func (p *PTY) Link(path string) error {
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode()&os.ModeSymlink == 0 {
-			return fmt.Errorf("serialport: %s exists and is not a symlink", path)
+			return fmt.Errorf("ptysim: %s exists and is not a symlink", path)
 		}
 		if err := os.Remove(path); err != nil {
-			return fmt.Errorf("serialport: replacing %s: %w", path, err)
+			return fmt.Errorf("ptysim: replacing %s: %w", path, err)
 		}
 	}
 	if err := os.Symlink(p.Name(), path); err != nil {
-		return fmt.Errorf("serialport: linking %s: %w", path, err)
+		return fmt.Errorf("ptysim: linking %s: %w", path, err)
 	}
 	p.link = path
 	return nil
