@@ -61,6 +61,9 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{"flash", "flash --target", []string{"target", "identity", "known-hosts", "accept-new-host-key", "force", "allow-queued", "remote-tpectl", "remote-root", "sudo"}},
 		{"logs", "logs export", []string{"root", "out", "config"}},
 		{"logs export", "logs export", []string{"root", "out", "config"}},
+		{"crypto", "crypto dukpt|pinblock", nil},
+		{"crypto dukpt", "crypto dukpt", []string{"bdk", "ksn", "key-type", "json"}},
+		{"crypto pinblock", "crypto pinblock", []string{"format", "pin", "pan", "key", "random", "decipher"}},
 	}
 	// Every command of main.go is in the table.
 	for _, c := range commands {
@@ -138,6 +141,8 @@ func TestWrongValuesListTheValidOnes(t *testing.T) {
 		{[]string{"offline", "purge"}, []string{"status", "list", "export", "forward"}},
 		{[]string{"bundle", "pack"}, []string{"build", "sign", "verify", "keygen"}},
 		{[]string{"update", "install"}, []string{"apply", "status", "confirm", "rollback", "check"}},
+		{[]string{"crypto", "hash"}, []string{"dukpt", "pinblock"}},
+		{[]string{"crypto", "dukpt", "--bdk", "00", "--ksn", "00", "--key-type", "des"}, []string{"aes128", "aes256"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
