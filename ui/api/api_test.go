@@ -566,7 +566,7 @@ func TestReasonCodesThroughTheAPI(t *testing.T) {
 		{"cancelled by the cashier", `{"amount":1000}`, nil, nil, nil, "cancelled", payment.ReasonCancelledByCashier},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, false)
+			f := newFixture(t)
 			f.gw.Err, f.gw.Next = tc.gwErr, tc.next
 			_, p := f.do(t, "POST", "/v1/payments", tc.body)
 			id := p["id"].(string)
