@@ -181,8 +181,6 @@ type exchange struct {
 	// call runs the client and returns what it made of the reply.
 	call func(context.Context, *gateway.Client) (any, error)
 	want any
-	// wantErr, when set, is the error the call must return (errors.Is).
-	wantErr error
 }
 
 func fxSale() payment.SaleRequest {
@@ -439,7 +437,7 @@ func checkRequest(t *testing.T, x exchange, r *http.Request) []string {
 // card inside with gw-sale-emv.card.json.
 func checkSealedCard(t *testing.T, body any) []string {
 	compact, _ := body.(map[string]any)["cardData"].(string)
-	obj, err := jose.ParseEncrypted(compact, []jose.KeyAlgorithm{jose.RSA_OAEP_256}, []jose.ContentEncryption{jose.A256GCM})
+	obj, err := jose.ParseEncryptedCompact(compact, []jose.KeyAlgorithm{jose.RSA_OAEP_256}, []jose.ContentEncryption{jose.A256GCM})
 	if err != nil {
 		return []string{fmt.Sprintf("cardData is not a JWE: %v", err)}
 	}

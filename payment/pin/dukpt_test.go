@@ -42,12 +42,11 @@ func TestDeriveInitialKey(t *testing.T) {
 
 func TestDeriveTransactionAndPINKeys(t *testing.T) {
 	type row struct {
-		name             string
-		ik               string
-		counter          uint32
-		txn, pin         string
-		wt               KeyType
-		wantTxn, wantPIN bool
+		name     string
+		ik       string
+		counter  uint32
+		txn, pin string
+		wt       KeyType
 	}
 	var rows []row
 	for i, c := range vecCounters {

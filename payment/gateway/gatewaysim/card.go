@@ -17,7 +17,7 @@ var errSealedCard = errors.New("gatewaysim: card data cannot be opened")
 // to the card key published at /keys/card. Nothing else is accepted.
 func openCard(priv *rsa.PrivateKey, compact string) (sealedCard, error) {
 	var sc sealedCard
-	obj, err := jose.ParseEncrypted(compact, []jose.KeyAlgorithm{jose.RSA_OAEP_256}, []jose.ContentEncryption{jose.A256GCM})
+	obj, err := jose.ParseEncryptedCompact(compact, []jose.KeyAlgorithm{jose.RSA_OAEP_256}, []jose.ContentEncryption{jose.A256GCM})
 	if err != nil {
 		return sc, fmt.Errorf("%w: %v", errSealedCard, err)
 	}
