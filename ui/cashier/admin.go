@@ -15,7 +15,7 @@ import (
 	"tpe/payment"
 )
 
-func (u *UI) goLinks() { u.show("links", u.linksScreen) }
+func (u *UI) goLinks() { u.show(funcScreen{scrLinks, u.linksScreen}) }
 
 func (u *UI) linksScreen() fyne.CanvasObject {
 	txns, err := u.svc.List(context.Background(), payment.Query{Method: payment.MethodPayLink, Limit: histLimit})
@@ -71,7 +71,7 @@ func (u *UI) refreshLinks() {
 
 func (u *UI) goReports() {
 	u.report = nil
-	u.show("reports", u.reportsScreen)
+	u.show(funcScreen{scrReports, u.reportsScreen})
 }
 
 func (u *UI) reportsScreen() fyne.CanvasObject {
@@ -201,7 +201,7 @@ func (u *UI) askClose() {
 					return
 				}
 				u.report = &z
-				u.show("reports", u.reportsScreen)
+				u.show(funcScreen{scrReports, u.reportsScreen})
 				u.say(u.T("rep.z.done", z.Batch), false)
 			})
 		}()
@@ -210,7 +210,7 @@ func (u *UI) askClose() {
 }
 
 func (u *UI) goSettings() {
-	u.requireRole(RoleTechnician, func(Cashier) { u.show("settings", u.settingsScreen) })
+	u.requireRole(RoleTechnician, func(Cashier) { u.show(funcScreen{scrSettings, u.settingsScreen}) })
 }
 
 func (u *UI) settingsScreen() fyne.CanvasObject {

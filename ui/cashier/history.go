@@ -38,7 +38,7 @@ var histMethods = []payment.Method{"", payment.MethodCard, payment.MethodAlipayP
 
 var histDays = []int{0, 1, 7, 30}
 
-func (u *UI) goHistory() { u.show("history", u.historyScreen) }
+func (u *UI) goHistory() { u.show(funcScreen{scrHistory, u.historyScreen}) }
 
 // query is the journal query of the filters (search is applied on top: it
 // matches parts of several fields, which the journal cannot).
@@ -232,7 +232,7 @@ func (r *row) CreateRenderer() fyne.WidgetRenderer {
 
 func (u *UI) openDetail(t *payment.Transaction) {
 	u.detail = t
-	u.show("detail", u.detailScreen)
+	u.show(funcScreen{scrDetail, u.detailScreen})
 }
 
 func (u *UI) detailScreen() fyne.CanvasObject {
@@ -349,7 +349,7 @@ func (u *UI) askVoid(t *payment.Transaction) {
 func (u *UI) openRefund(t *payment.Transaction) {
 	u.detail = t
 	u.refund = amountDigits{Minor: t.Refundable()}.digits()
-	u.show("refund", u.refundScreen)
+	u.show(funcScreen{scrRefund, u.refundScreen})
 }
 
 func (u *UI) refundScreen() fyne.CanvasObject {
@@ -370,7 +370,7 @@ func (u *UI) refundScreen() fyne.CanvasObject {
 			u.do(func() {
 				if errors.Is(err, payment.ErrOutcomeUnknown) {
 					// Not an error to retry: the bank's record settles it.
-					u.show("detail", u.detailScreen)
+					u.show(funcScreen{scrDetail, u.detailScreen})
 					u.say(u.T("refund.pending", a.Format(u.lang)), true)
 					return
 				}
@@ -378,7 +378,7 @@ func (u *UI) refundScreen() fyne.CanvasObject {
 					u.say(u.errText(err), true)
 					return
 				}
-				u.show("detail", u.detailScreen)
+				u.show(funcScreen{scrDetail, u.detailScreen})
 				u.say(u.T("refund.done", a.Format(u.lang)), false)
 			})
 		}()
@@ -387,7 +387,7 @@ func (u *UI) refundScreen() fyne.CanvasObject {
 	prev := u.keyFn
 	u.keyFn = func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
-			u.show("detail", u.detailScreen)
+			u.show(funcScreen{scrDetail, u.detailScreen})
 			return
 		}
 		prev(ev)
@@ -400,7 +400,7 @@ func (u *UI) refundScreen() fyne.CanvasObject {
 		panel(amt),
 		layout.NewSpacer(),
 		newTile(u.T("refund.confirm", a.Format(u.lang)), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 20, fyne.NewSize(300, 72), u.tap(do)),
-		newTile(u.T("sale.back"), "", nil, colCard, colInk, 17, fyne.NewSize(300, 56), u.tap(func() { u.show("detail", u.detailScreen) })),
+		newTile(u.T("sale.back"), "", nil, colCard, colInk, 17, fyne.NewSize(300, 56), u.tap(func() { u.show(funcScreen{scrDetail, u.detailScreen}) })),
 	)
 	return container.New(layout.NewGridLayoutWithColumns(2), left, container.NewPadded(pad))
 }

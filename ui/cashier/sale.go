@@ -63,7 +63,7 @@ func (u *UI) goSale() {
 	if u.sale.phase == phasePay && u.sale.cur != nil && u.sale.cur.State.Final() {
 		u.sale = saleState{}
 	}
-	u.show("sale", u.saleScreen)
+	u.show(funcScreen{scrSale, u.saleScreen})
 }
 
 func (u *UI) saleScreen() fyne.CanvasObject {
@@ -189,11 +189,11 @@ func (u *UI) chooseMethod(m payment.Method) {
 	switch m {
 	case payment.MethodPayLink:
 		s.phase = phaseEmail
-		u.show("sale", u.saleScreen)
+		u.show(funcScreen{scrSale, u.saleScreen})
 	case payment.MethodAlipayPlus:
 		if u.o.Scanner != nil {
 			s.phase = phaseAlipay
-			u.show("sale", u.saleScreen)
+			u.show(funcScreen{scrSale, u.saleScreen})
 			return
 		}
 		u.pay(payment.Request{Method: m})
@@ -216,7 +216,7 @@ func (u *UI) pay(r payment.Request) {
 		return
 	}
 	*s = saleState{phase: phasePay, digits: s.digits, reference: s.reference, email: s.email, cur: t, last: payment.EventCreated}
-	u.show("sale", u.saleScreen)
+	u.show(funcScreen{scrSale, u.saleScreen})
 }
 
 func (u *UI) emailScreen() fyne.CanvasObject {
@@ -564,7 +564,7 @@ func (u *UI) newSaleTile() fyne.CanvasObject {
 
 func (u *UI) newSale() {
 	u.sale = saleState{}
-	u.show("sale", u.saleScreen)
+	u.show(funcScreen{scrSale, u.saleScreen})
 }
 
 // outcomeLayout is a result: a coloured banner with the verdict, the amount
@@ -778,10 +778,10 @@ func (u *UI) onEvent(e payment.Event) {
 	// A payment started by the cash register (local API) takes the screen
 	// when the till is free: the cashier follows it and can cancel it.
 	if e.Type == payment.EventCreated && e.Payment != nil && u.user != nil && u.sign == nil && u.confirm == nil &&
-		u.screen != "refund" && (s.cur == nil && (s.phase == phaseAmount) || s.cur != nil && (s.cur.State.Final() || s.cur.State.Approved())) &&
+		u.current() != scrRefund && (s.cur == nil && (s.phase == phaseAmount) || s.cur != nil && (s.cur.State.Final() || s.cur.State.Approved())) &&
 		(s.cur == nil || s.cur.ID != e.Payment.ID) {
 		u.sale = saleState{phase: phasePay, cur: e.Payment, last: e.Type}
-		u.show("sale", u.saleScreen)
+		u.show(funcScreen{scrSale, u.saleScreen})
 		return
 	}
 	if e.Payment != nil && s.cur != nil && e.Payment.ID == s.cur.ID {
@@ -794,7 +794,7 @@ func (u *UI) onEvent(e payment.Event) {
 			// A duplicate that failed leaves the original printed.
 			s.cur.ReceiptPrinted = e.Payment.ReceiptPrinted
 			s.unprinted = !e.Payment.ReceiptPrinted && !s.printed
-			if u.screen == "sale" {
+			if u.current() == scrSale {
 				err := e.Err
 				if err == nil {
 					err = errors.New(e.Message)
@@ -808,18 +808,22 @@ func (u *UI) onEvent(e payment.Event) {
 				s.cancel = false
 			}
 		}
-		if u.screen == "sale" && u.sign == nil && u.confirm == nil {
+		if u.current() == scrSale && !u.covered() {
 			u.render()
 			return
 		}
 	}
-	switch u.screen {
-	case "history", "links", "reports":
-		if u.sign == nil && u.confirm == nil {
+	if u.cur != nil && u.cur.onEvent(e) {
+		u.render()
+		return
+	}
+	switch u.current() {
+	case scrHistory, scrLinks, scrReports:
+		if !u.covered() {
 			u.render()
 			return
 		}
-	case "detail":
+	case scrDetail:
 		if e.Payment != nil && u.detail != nil && e.Payment.ID == u.detail.ID {
 			u.detail = e.Payment
 			u.render()

@@ -128,8 +128,7 @@ type UI struct {
 	body   *fyne.Container
 	status Status
 
-	screen string
-	build  func() fyne.CanvasObject
+	cur    screen // the screen shown; nil before the first
 	keyFn  func(*fyne.KeyEvent)
 	runeFn func(rune)
 	notice string
@@ -347,7 +346,7 @@ func (u *UI) pollStatus() {
 				if st != u.status {
 					u.status = st
 					u.renderTop()
-					if u.screen == "reports" {
+					if u.current() == scrReports {
 						u.render()
 					}
 				}
@@ -356,15 +355,27 @@ func (u *UI) pollStatus() {
 	}
 }
 
-// show makes screen the current one and draws it.
-func (u *UI) show(screen string, build func() fyne.CanvasObject) {
-	if u.screen != screen {
+// show makes s the current screen and draws it; the notice stays only
+// when the same screen is shown again.
+func (u *UI) show(s screen) {
+	if u.current() != s.id() {
 		u.notice = ""
 	}
-	u.screen, u.build = screen, build
+	u.cur = s
 	u.keyFn, u.runeFn = nil, nil
 	u.render()
 }
+
+// current is the screen shown (scrNone before the first).
+func (u *UI) current() screenID {
+	if u.cur == nil {
+		return scrNone
+	}
+	return u.cur.id()
+}
+
+// covered reports whether a sign-in or a confirmation hides the screen.
+func (u *UI) covered() bool { return u.sign != nil || u.confirm != nil }
 
 func (u *UI) render() {
 	u.renderTop()
@@ -380,7 +391,7 @@ func (u *UI) render() {
 	case u.confirm != nil:
 		obj = u.confirmScreen()
 	default:
-		obj = u.build()
+		obj = u.cur.view()
 	}
 	content := container.NewBorder(nil, u.noticeBar(), nil, nil, obj)
 	u.body.Objects = []fyne.CanvasObject{container.New(layout.NewCustomPaddedLayout(12, 12, 14, 14), content)}
@@ -457,25 +468,25 @@ func (u *UI) renderNav() {
 		u.nav.Refresh()
 		return
 	}
-	item := func(screen, key string, icon fyne.Resource, f func()) fyne.CanvasObject {
+	lit := scrNone
+	if u.cur != nil {
+		lit = u.cur.nav()
+	}
+	item := func(screen screenID, key string, icon fyne.Resource, f func()) fyne.CanvasObject {
 		bg, fg := colBg, colMuted
 		var res fyne.Resource = theme.NewThemedResource(icon)
-		current := u.screen
-		if current == "detail" || current == "refund" {
-			current = "history" // a payment opened from the history
-		}
-		if current == screen {
+		if lit == screen {
 			bg, fg = colPaleBlue, colBrand
 			res = theme.NewPrimaryThemedResource(icon)
 		}
 		return newTile(u.T(key), "", res, bg, fg, 13, fyne.NewSize(92, 74), u.tap(f))
 	}
 	items := container.NewVBox(
-		item("sale", "nav.sale", theme.HomeIcon(), u.goSale),
-		item("history", "nav.history", theme.HistoryIcon(), u.goHistory),
-		item("links", "nav.links", theme.MailSendIcon(), u.goLinks),
-		item("reports", "nav.reports", theme.DocumentIcon(), u.goReports),
-		item("settings", "nav.settings", theme.SettingsIcon(), u.goSettings),
+		item(scrSale, "nav.sale", theme.HomeIcon(), u.goSale),
+		item(scrHistory, "nav.history", theme.HistoryIcon(), u.goHistory),
+		item(scrLinks, "nav.links", theme.MailSendIcon(), u.goLinks),
+		item(scrReports, "nav.reports", theme.DocumentIcon(), u.goReports),
+		item(scrSettings, "nav.settings", theme.SettingsIcon(), u.goSettings),
 	)
 	bg := canvas.NewRectangle(colCard)
 	line := canvas.NewRectangle(colLine)
