@@ -818,7 +818,7 @@ func (u *UI) onEvent(e payment.Event) {
 		return
 	}
 	switch u.current() {
-	case scrHistory, scrReports:
+	case scrHistory:
 		if !u.covered() {
 			u.render()
 			return

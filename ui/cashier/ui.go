@@ -138,7 +138,6 @@ type UI struct {
 	hist    histState
 	detail  *payment.Transaction
 	refund  string // refund amount digits
-	report  *payment.Report
 	confirm *confirmState
 	sign    *signState
 

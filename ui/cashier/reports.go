@@ -15,13 +15,24 @@ import (
 	"tpe/payment"
 )
 
-func (u *UI) goReports() {
-	u.report = nil
-	u.show(funcScreen{scrReports, u.reportsScreen})
+// reportsScreen is the X report (running totals), the Z report once the
+// day is closed, and the offline queue.
+type reportsScreen struct {
+	u      *UI
+	report *payment.Report // the Z just closed; nil: an X report, read on each view
 }
 
-func (u *UI) reportsScreen() fyne.CanvasObject {
-	r := u.report
+func (u *UI) goReports() { u.show(&reportsScreen{u: u}) }
+
+func (*reportsScreen) id() screenID  { return scrReports }
+func (*reportsScreen) nav() screenID { return scrReports }
+
+// onEvent: every payment changes the totals.
+func (s *reportsScreen) onEvent(payment.Event) bool { return !s.u.covered() }
+
+func (s *reportsScreen) view() fyne.CanvasObject {
+	u := s.u
+	r := s.report
 	if r == nil || r.Kind == "X" {
 		x, err := u.svc.Report(context.Background())
 		if err != nil {
@@ -31,27 +42,28 @@ func (u *UI) reportsScreen() fyne.CanvasObject {
 		}
 	}
 	xBtn := newTile(u.T("rep.x"), "", theme.NewThemedResource(theme.DocumentIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(func() {
-		u.report = nil
+		s.report = nil
 		u.render()
 	}))
-	zBtn := newTile(u.T("rep.z"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrandDark, colWhite, 17, fyne.NewSize(240, 60), u.tap(u.askClose))
+	zBtn := newTile(u.T("rep.z"), "", theme.NewInvertedThemedResource(theme.DocumentPrintIcon()), colBrandDark, colWhite, 17, fyne.NewSize(240, 60), u.tap(s.askClose))
 	btns := container.NewHBox(xBtn)
 	if r != nil && u.svc.CanPrint() {
 		shown := *r
-		btns.Add(newTile(u.T("rep.print"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(200, 60), u.tap(func() { u.printReport(shown) })))
+		btns.Add(newTile(u.T("rep.print"), "", theme.NewThemedResource(theme.DocumentPrintIcon()), colCard, colInk, 17, fyne.NewSize(200, 60), u.tap(func() { s.print(shown) })))
 	}
 	btns.Add(zBtn)
 	head := container.NewBorder(nil, nil, text(u.T("rep.title"), 22, colInk, true), btns)
 	body := container.NewVBox()
 	if r != nil {
-		body.Add(u.reportCard(*r))
+		body.Add(s.card(*r))
 	}
-	body.Add(u.queueCard(r))
+	body.Add(s.queueCard(r))
 	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
 }
 
-// printReport prints the report on screen, as the service lays it out.
-func (u *UI) printReport(r payment.Report) {
+// print prints the report on screen, as the service lays it out.
+func (s *reportsScreen) print(r payment.Report) {
+	u := s.u
 	go func() {
 		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
 		defer cancel()
@@ -66,7 +78,8 @@ func (u *UI) printReport(r payment.Report) {
 	}()
 }
 
-func (u *UI) reportCard(r payment.Report) fyne.CanvasObject {
+func (s *reportsScreen) card(r payment.Report) fyne.CanvasObject {
+	u := s.u
 	money := func(m int64) string { return payment.Amount{Minor: m, Currency: r.Currency}.Format(u.lang) }
 	title := u.T("rep.x")
 	if r.Kind == "Z" {
@@ -113,7 +126,8 @@ func (u *UI) reportCard(r payment.Report) fyne.CanvasObject {
 // send. Their number is the report's (the journal's queue, which the
 // printed report shows too); the status poll stands in when there is no
 // report.
-func (u *UI) queueCard(r *payment.Report) fyne.CanvasObject {
+func (s *reportsScreen) queueCard(r *payment.Report) fyne.CanvasObject {
+	u := s.u
 	st := u.status
 	queued, oldest := st.Queued, st.Oldest
 	if r != nil {
@@ -130,7 +144,8 @@ func (u *UI) queueCard(r *payment.Report) fyne.CanvasObject {
 	return panel(container.NewBorder(nil, nil, container.NewVBox(text(u.T("rep.queue"), 18, colInk, true), msg), container.NewCenter(net)))
 }
 
-func (u *UI) askClose() {
+func (s *reportsScreen) askClose() {
+	u := s.u
 	b, err := u.svc.Report(context.Background())
 	if err != nil {
 		u.say(u.errText(err), true)
@@ -146,8 +161,7 @@ func (u *UI) askClose() {
 					u.say(u.errText(err), true)
 					return
 				}
-				u.report = &z
-				u.show(funcScreen{scrReports, u.reportsScreen})
+				u.show(&reportsScreen{u: u, report: &z})
 				u.say(u.T("rep.z.done", z.Batch), false)
 			})
 		}()
