@@ -19,8 +19,10 @@ import (
 
 type colorPair struct{ bg, fg color.NRGBA }
 
-// histState is the history's filters.
-type histState struct {
+// historyScreen is the journal's payments with filters; UI keeps one, so
+// the filters stay while the cashier looks elsewhere.
+type historyScreen struct {
+	u      *UI
 	search string
 	status payment.Status // "" = all
 	method payment.Method // "" = all
@@ -38,12 +40,18 @@ var histMethods = []payment.Method{"", payment.MethodCard, payment.MethodAlipayP
 
 var histDays = []int{0, 1, 7, 30}
 
-func (u *UI) goHistory() { u.show(funcScreen{scrHistory, u.historyScreen}) }
+func (u *UI) goHistory() { u.show(u.hist) }
+
+func (*historyScreen) id() screenID  { return scrHistory }
+func (*historyScreen) nav() screenID { return scrHistory }
+
+// onEvent: any payment may be in the list; it is read again.
+func (h *historyScreen) onEvent(payment.Event) bool { return !h.u.covered() }
 
 // query is the journal query of the filters (search is applied on top: it
 // matches parts of several fields, which the journal cannot).
-func (u *UI) query() payment.Query {
-	h := u.hist
+func (h *historyScreen) query() payment.Query {
+	u := h.u
 	q := payment.Query{Status: h.status, Method: h.method, Limit: histLimit}
 	if h.days > 0 {
 		y, m, d := u.o.Now().Date()
@@ -69,9 +77,9 @@ func matchSearch(t *payment.Transaction, s string) bool {
 	return false
 }
 
-func (u *UI) historyScreen() fyne.CanvasObject {
-	h := &u.hist
-	txns, err := u.svc.List(context.Background(), u.query())
+func (h *historyScreen) view() fyne.CanvasObject {
+	u := h.u
+	txns, err := u.svc.List(context.Background(), h.query())
 	if err != nil {
 		u.notice, u.bad = u.errText(err), true
 	}
@@ -96,7 +104,7 @@ func (u *UI) historyScreen() fyne.CanvasObject {
 		u.locked(func() {
 			u.touch()
 			h.search = v
-			list.Objects = u.historyRows(txns)
+			list.Objects = h.rows(txns)
 			list.Refresh()
 			n := 0
 			for _, t := range txns {
@@ -147,7 +155,7 @@ func (u *UI) historyScreen() fyne.CanvasObject {
 			u.render()
 		})
 	}
-	list.Objects = u.historyRows(txns)
+	list.Objects = h.rows(txns)
 	head := container.NewBorder(nil, nil, text(u.T("hist.title"), 22, colInk, true), count)
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(status, method, days), search)
 	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, container.NewVScroll(list))
@@ -162,13 +170,14 @@ func indexOf[T comparable](s []T, v T) int {
 	return 0
 }
 
-func (u *UI) historyRows(txns []*payment.Transaction) []fyne.CanvasObject {
+func (h *historyScreen) rows(txns []*payment.Transaction) []fyne.CanvasObject {
+	u := h.u
 	rows := []fyne.CanvasObject{}
 	for _, t := range txns {
-		if !matchSearch(t, u.hist.search) {
+		if !matchSearch(t, h.search) {
 			continue
 		}
-		rows = append(rows, u.txnRow(t, func() { u.openDetail(t) }))
+		rows = append(rows, h.row(t, func() { u.openDetail(t) }))
 	}
 	if len(rows) == 0 {
 		l := text(u.T("hist.empty"), 18, colMuted, false)
@@ -178,10 +187,11 @@ func (u *UI) historyRows(txns []*payment.Transaction) []fyne.CanvasObject {
 	return rows
 }
 
-// txnRow is one payment in a list: when, how and who, the register's
+// row is one payment in a list: when, how and who, the register's
 // reference and the ticket's number (TRANS.), status and amount. The full
 // order ID is on the detail screen.
-func (u *UI) txnRow(t *payment.Transaction, open func()) fyne.CanvasObject {
+func (h *historyScreen) row(t *payment.Transaction, open func()) fyne.CanvasObject {
+	u := h.u
 	when := text(shortTime(u.lang, t.CreatedAt, u.o.Now()), 15, colMuted, false)
 	what := u.T("method." + string(t.Method))
 	if p := u.payerLine(t); p != "" {

@@ -818,11 +818,6 @@ func (u *UI) onEvent(e payment.Event) {
 		return
 	}
 	switch u.current() {
-	case scrHistory:
-		if !u.covered() {
-			u.render()
-			return
-		}
 	case scrDetail:
 		if e.Payment != nil && u.detail != nil && e.Payment.ID == u.detail.ID {
 			u.detail = e.Payment

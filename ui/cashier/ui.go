@@ -135,7 +135,7 @@ type UI struct {
 	bad    bool // notice is an error
 
 	sale    saleState
-	hist    histState
+	hist    *historyScreen // kept: its filters stay
 	detail  *payment.Transaction
 	refund  string // refund amount digits
 	confirm *confirmState
@@ -186,6 +186,7 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 	u := &UI{app: app, svc: svc, o: opts, log: opts.Logger, lang: normLang(opts.Lang), stopped: make(chan struct{}),
 		kick: make(chan struct{}, 1)}
 	u.lastActive = opts.Now()
+	u.hist = &historyScreen{u: u}
 	if opts.SignIn == nil {
 		c := Cashier{Name: "Caisse 1", Roles: []Role{RoleCashier}}
 		if opts.User != nil {
