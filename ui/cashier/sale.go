@@ -817,13 +817,5 @@ func (u *UI) onEvent(e payment.Event) {
 		u.render()
 		return
 	}
-	switch u.current() {
-	case scrDetail:
-		if e.Payment != nil && u.detail != nil && e.Payment.ID == u.detail.ID {
-			u.detail = e.Payment
-			u.render()
-			return
-		}
-	}
 	u.renderTop()
 }
