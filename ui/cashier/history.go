@@ -2,7 +2,6 @@ package cashier
 
 import (
 	"context"
-	"errors"
 	"image/color"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"tpe/payment"
@@ -238,63 +236,4 @@ func (r *row) CreateRenderer() fyne.WidgetRenderer {
 	bg.StrokeColor = colLine
 	bg.StrokeWidth = 1
 	return &minRenderer{WidgetRenderer: widget.NewSimpleRenderer(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(6, 6, 12, 12), r.content))), min: fyne.NewSize(0, 58)}
-}
-
-func (u *UI) openRefund(t *payment.Transaction) {
-	u.detail = t
-	u.refund = amountDigits{Minor: t.Refundable()}.digits()
-	u.show(funcScreen{scrRefund, u.refundScreen})
-}
-
-func (u *UI) refundScreen() fyne.CanvasObject {
-	t := u.detail
-	a := u.amount(u.refund)
-	a.Currency = t.Amount.Currency
-	do := func() {
-		if a.Minor <= 0 {
-			u.say(u.T("sale.enter"), true)
-			return
-		}
-		id := t.ID
-		go func() {
-			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
-			defer cancel()
-			// The service prints the refund receipt itself.
-			_, err := u.svc.Refund(ctx, id, a)
-			u.do(func() {
-				if errors.Is(err, payment.ErrOutcomeUnknown) {
-					// Not an error to retry: the bank's record settles it.
-					u.openDetail(t)
-					u.say(u.T("refund.pending", a.Format(u.lang)), true)
-					return
-				}
-				if err != nil {
-					u.say(u.errText(err), true)
-					return
-				}
-				u.openDetail(t)
-				u.say(u.T("refund.done", a.Format(u.lang)), false)
-			})
-		}()
-	}
-	pad := u.keypad(&u.refund, do)
-	prev := u.keyFn
-	u.keyFn = func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
-			u.openDetail(t)
-			return
-		}
-		prev(ev)
-	}
-	amt := text(a.Format(u.lang), 52, colInk, true)
-	amt.Alignment = fyne.TextAlignTrailing
-	left := container.NewVBox(
-		text(u.T("refund.title"), 24, colInk, true),
-		text(u.T("refund.max", payment.Amount{Minor: t.Refundable(), Currency: t.Amount.Currency}.Format(u.lang)), 16, colMuted, false),
-		panel(amt),
-		layout.NewSpacer(),
-		newTile(u.T("refund.confirm", a.Format(u.lang)), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 20, fyne.NewSize(300, 72), u.tap(do)),
-		newTile(u.T("sale.back"), "", nil, colCard, colInk, 17, fyne.NewSize(300, 56), u.tap(func() { u.openDetail(t) })),
-	)
-	return container.New(layout.NewGridLayoutWithColumns(2), left, container.NewPadded(pad))
 }

@@ -136,8 +136,6 @@ type UI struct {
 
 	sale    saleState
 	hist    *historyScreen // kept: its filters stay
-	detail  *payment.Transaction
-	refund  string // refund amount digits
 	confirm *confirmState
 	sign    *signState
 
