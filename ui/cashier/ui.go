@@ -137,7 +137,7 @@ type UI struct {
 	sale    saleState
 	hist    *historyScreen // kept: its filters stay
 	confirm *confirmState
-	sign    *signState
+	sign    *signScreen // covers the screen while someone signs in
 
 	// lastActive is the cashier's last tap or key; sessionHold keeps a
 	// session due to end open while a payment is under way; kick wakes the
@@ -385,7 +385,7 @@ func (u *UI) render() {
 	}
 	switch {
 	case u.sign != nil:
-		obj = u.signScreen()
+		obj = u.sign.view()
 	case u.confirm != nil:
 		obj = u.confirmScreen()
 	default:
