@@ -136,8 +136,8 @@ type UI struct {
 
 	sale    saleState
 	hist    *historyScreen // kept: its filters stay
-	confirm *confirmState
-	sign    *signScreen // covers the screen while someone signs in
+	confirm *confirmScreen // covers the screen until answered
+	sign    *signScreen    // covers the screen while someone signs in
 
 	// lastActive is the cashier's last tap or key; sessionHold keeps a
 	// session due to end open while a payment is under way; kick wakes the
@@ -151,12 +151,6 @@ type UI struct {
 	unsub   func()
 	stopped chan struct{}
 	win     fyne.Window
-}
-
-type confirmState struct {
-	msg   string
-	yes   func()
-	label string
 }
 
 // New builds the cashier UI on app for svc and starts following the
@@ -387,7 +381,7 @@ func (u *UI) render() {
 	case u.sign != nil:
 		obj = u.sign.view()
 	case u.confirm != nil:
-		obj = u.confirmScreen()
+		obj = u.confirm.view()
 	default:
 		obj = u.cur.view()
 	}
@@ -491,39 +485,6 @@ func (u *UI) renderNav() {
 	line.SetMinSize(fyne.NewSize(1, 0))
 	u.nav.Objects = []fyne.CanvasObject{bg, container.NewBorder(nil, nil, nil, line, container.New(layout.NewCustomPaddedLayout(8, 8, 6, 6), items))}
 	u.nav.Refresh()
-}
-
-// ask replaces the screen with a confirmation until answered.
-func (u *UI) ask(msg, label string, yes func()) {
-	u.confirm = &confirmState{msg: msg, yes: yes, label: label}
-	u.render()
-}
-
-func (u *UI) confirmScreen() fyne.CanvasObject {
-	c := u.confirm
-	q := wrapLabel(c.msg)
-	q.TextStyle.Bold = true
-	q.Alignment = fyne.TextAlignCenter
-	yes := newTile(c.label, "", nil, colBrand, colWhite, 20, fyne.NewSize(220, 64), u.tap(func() {
-		u.confirm = nil
-		c.yes()
-	}))
-	no := newTile(u.T("confirm.no"), "", nil, colCard, colInk, 20, fyne.NewSize(220, 64), u.tap(func() {
-		u.confirm = nil
-		u.render()
-	}))
-	u.keyFn = func(ev *fyne.KeyEvent) {
-		switch ev.Name {
-		case fyne.KeyEscape:
-			u.confirm = nil
-			u.render()
-		case fyne.KeyReturn, fyne.KeyEnter:
-			u.confirm = nil
-			c.yes()
-		}
-	}
-	box := container.NewVBox(q, layout.NewSpacer(), container.NewCenter(container.NewHBox(no, yes)))
-	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(560, 220)), panel(box)))
 }
 
 // Sync runs f while no screen of the UI is being changed: for a frame (the
