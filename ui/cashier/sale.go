@@ -31,7 +31,16 @@ const (
 	phasePay // following cur
 )
 
-// saleState is the sale in progress on screen.
+// saleScreen takes payments: the amount and the method (amount.go), the
+// payment under way (pay.go) and its outcome (result.go). UI keeps one: the
+// sale in progress stays while the cashier looks elsewhere and follows its
+// payment's events wherever the cashier is.
+type saleScreen struct {
+	u *UI
+	saleState
+}
+
+// saleState is the sale in progress; a new sale starts from the zero value.
 type saleState struct {
 	phase     salePhase
 	digits    string // amount in minor units, as typed
@@ -60,33 +69,79 @@ func (u *UI) amount(digits string) payment.Amount {
 }
 
 func (u *UI) goSale() {
-	if u.sale.phase == phasePay && u.sale.cur != nil && u.sale.cur.State.Final() {
-		u.sale = saleState{}
+	s := u.sale
+	if s.phase == phasePay && s.cur != nil && s.cur.State.Final() {
+		s.saleState = saleState{}
 	}
-	u.show(funcScreen{scrSale, u.saleScreen})
+	u.show(s)
 }
 
-func (u *UI) saleScreen() fyne.CanvasObject {
-	switch u.sale.phase {
+func (*saleScreen) id() screenID  { return scrSale }
+func (*saleScreen) nav() screenID { return scrSale }
+
+// onEvent follows the payment of the sale in progress; UI calls it for
+// every event, on screen or not. True when the sale is on screen, not
+// covered, and the event was its payment's.
+func (s *saleScreen) onEvent(e payment.Event) bool {
+	u := s.u
+	if e.Payment == nil || s.cur == nil || e.Payment.ID != s.cur.ID {
+		return false
+	}
+	switch e.Type {
+	case payment.EventRemoveCard:
+		s.removed = true
+	case payment.EventReceiptPrinted:
+		s.printed, s.unprinted = true, false
+	case payment.EventReceiptFailed:
+		// A duplicate that failed leaves the original printed.
+		s.cur.ReceiptPrinted = e.Payment.ReceiptPrinted
+		s.unprinted = !e.Payment.ReceiptPrinted && !s.printed
+		if u.current() == scrSale {
+			err := e.Err
+			if err == nil {
+				err = errors.New(e.Message)
+			}
+			u.notice, u.bad = u.T("result.receipt.unprint")+" — "+u.errText(err), true
+		}
+	}
+	if e.Type != payment.EventReceiptPrinted && e.Type != payment.EventReceiptFailed && e.Type != payment.EventRemoveCard {
+		s.cur, s.last = e.Payment, e.Type
+		if e.Payment.State.Final() || e.Payment.State.Approved() {
+			s.cancel = false
+		}
+	}
+	return u.current() == scrSale && !u.covered()
+}
+
+// free reports whether the till can take a payment started elsewhere (the
+// cash register, through the local API): no sale begun, or the last one
+// ended and it is not e's payment already.
+func (s *saleScreen) free(e payment.Event) bool {
+	return (s.cur == nil && s.phase == phaseAmount || s.cur != nil && (s.cur.State.Final() || s.cur.State.Approved())) &&
+		(s.cur == nil || s.cur.ID != e.Payment.ID)
+}
+
+func (s *saleScreen) view() fyne.CanvasObject {
+	switch s.phase {
 	case phaseEmail:
-		return u.emailScreen()
+		return s.emailView()
 	case phaseAlipay:
-		return u.alipayScreen()
+		return s.alipayView()
 	case phaseScan:
-		return u.scanScreen()
+		return s.scanView()
 	case phasePay:
-		if u.sale.cur != nil {
-			t := u.sale.cur
+		if s.cur != nil {
+			t := s.cur
 			switch {
 			case t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer:
-				return u.linkSentScreen()
+				return s.linkSentView()
 			case t.State.Final() || t.State.Approved():
-				return u.resultScreen()
+				return s.resultView()
 			}
 		}
-		return u.progressScreen()
+		return s.progressView()
 	}
-	return u.amountScreen()
+	return s.amountView()
 }
 
 // keypad is the 3×4 numeric pad; digits edits the amount string.
@@ -142,8 +197,8 @@ func (u *UI) keypad(digits *string, onEnter func()) fyne.CanvasObject {
 	return container.New(layout.NewGridLayoutWithColumns(3), keys...)
 }
 
-func (u *UI) amountScreen() fyne.CanvasObject {
-	s := &u.sale
+func (s *saleScreen) amountView() fyne.CanvasObject {
+	u := s.u
 	a := u.amount(s.digits)
 	amt := text(a.Format(u.lang), 56, colInk, true)
 	if s.digits == "" {
@@ -159,7 +214,7 @@ func (u *UI) amountScreen() fyne.CanvasObject {
 		if bg == colCard {
 			fg = colInk
 		}
-		return newTile(u.T(key), u.T(sub), icon, bg, fg, 22, fyne.NewSize(150, 96), u.tap(func() { u.chooseMethod(m) }))
+		return newTile(u.T(key), u.T(sub), icon, bg, fg, 22, fyne.NewSize(150, 96), u.tap(func() { s.chooseMethod(m) }))
 	}
 	methods := container.New(layout.NewGridLayoutWithColumns(3),
 		method("sale.card", "sale.card.sub", theme.NewInvertedThemedResource(theme.ConfirmIcon()), colBrand, payment.MethodCard),
@@ -171,12 +226,12 @@ func (u *UI) amountScreen() fyne.CanvasObject {
 		amt,
 	))
 	left := container.NewBorder(container.NewVBox(display, ref), container.NewVBox(text(u.T("sale.method"), 15, colMuted, true), methods), nil, nil)
-	pad := u.keypad(&s.digits, func() { u.chooseMethod(payment.MethodCard) })
+	pad := u.keypad(&s.digits, func() { s.chooseMethod(payment.MethodCard) })
 	return container.New(layout.NewGridLayoutWithColumns(2), left, container.NewPadded(pad))
 }
 
-func (u *UI) chooseMethod(m payment.Method) {
-	s := &u.sale
+func (s *saleScreen) chooseMethod(m payment.Method) {
+	u := s.u
 	a := u.amount(s.digits)
 	if a.Minor == 0 {
 		u.say(u.T("sale.enter"), true)
@@ -189,22 +244,22 @@ func (u *UI) chooseMethod(m payment.Method) {
 	switch m {
 	case payment.MethodPayLink:
 		s.phase = phaseEmail
-		u.show(funcScreen{scrSale, u.saleScreen})
+		u.show(s)
 	case payment.MethodAlipayPlus:
 		if u.o.Scanner != nil {
 			s.phase = phaseAlipay
-			u.show(funcScreen{scrSale, u.saleScreen})
+			u.show(s)
 			return
 		}
-		u.pay(payment.Request{Method: m})
+		s.pay(payment.Request{Method: m})
 	default:
-		u.pay(payment.Request{Method: m})
+		s.pay(payment.Request{Method: m})
 	}
 }
 
 // pay starts a payment of the amount on screen.
-func (u *UI) pay(r payment.Request) {
-	s := &u.sale
+func (s *saleScreen) pay(r payment.Request) {
+	u := s.u
 	r.Amount = u.amount(s.digits)
 	r.Reference = s.reference
 	if u.user != nil {
@@ -215,12 +270,12 @@ func (u *UI) pay(r payment.Request) {
 		u.say(u.errText(err), true)
 		return
 	}
-	*s = saleState{phase: phasePay, digits: s.digits, reference: s.reference, email: s.email, cur: t, last: payment.EventCreated}
-	u.show(funcScreen{scrSale, u.saleScreen})
+	s.saleState = saleState{phase: phasePay, digits: s.digits, reference: s.reference, email: s.email, cur: t, last: payment.EventCreated}
+	u.show(s)
 }
 
-func (u *UI) emailScreen() fyne.CanvasObject {
-	s := &u.sale
+func (s *saleScreen) emailView() fyne.CanvasObject {
+	u := s.u
 	e := widget.NewEntry()
 	e.SetPlaceHolder("client@example.com")
 	e.SetText(s.email)
@@ -230,7 +285,7 @@ func (u *UI) emailScreen() fyne.CanvasObject {
 			u.say(u.T("err.email"), true)
 			return
 		}
-		u.pay(payment.Request{Method: payment.MethodPayLink, Email: s.email})
+		s.pay(payment.Request{Method: payment.MethodPayLink, Email: s.email})
 	}
 	e.OnChanged = func(v string) { s.email = v }
 	e.OnSubmitted = func(string) { u.locked(send) }
@@ -256,8 +311,8 @@ func (u *UI) emailScreen() fyne.CanvasObject {
 	))
 }
 
-func (u *UI) alipayScreen() fyne.CanvasObject {
-	s := &u.sale
+func (s *saleScreen) alipayView() fyne.CanvasObject {
+	u := s.u
 	u.keyFn = func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
 			s.phase = phaseAmount
@@ -265,9 +320,9 @@ func (u *UI) alipayScreen() fyne.CanvasObject {
 		}
 	}
 	mpm := newTile(u.T("sale.alipay.mpm"), u.T("sale.alipay.mpm.sub"), theme.NewInvertedThemedResource(theme.GridIcon()), colBrand, colWhite, 22, fyne.NewSize(280, 150),
-		u.tap(func() { u.pay(payment.Request{Method: payment.MethodAlipayPlus}) }))
+		u.tap(func() { s.pay(payment.Request{Method: payment.MethodAlipayPlus}) }))
 	cpm := newTile(u.T("sale.alipay.cpm"), u.T("sale.alipay.cpm.sub"), theme.NewPrimaryThemedResource(theme.SearchIcon()), colCard, colInk, 22, fyne.NewSize(280, 150),
-		u.tap(u.startScan))
+		u.tap(s.startScan))
 	back := newTile(u.T("sale.back"), "", nil, colCard, colInk, 18, fyne.NewSize(180, 60), u.tap(func() {
 		s.phase = phaseAmount
 		u.render()
@@ -284,31 +339,31 @@ func (u *UI) alipayScreen() fyne.CanvasObject {
 
 // startScan waits for the customer's payment code on the scanner, then
 // charges it (Alipay+ CPM).
-func (u *UI) startScan() {
-	s := &u.sale
+func (s *saleScreen) startScan() {
+	u := s.u
 	ctx, cancel := context.WithCancel(u.ctx)
 	s.phase, s.scan = phaseScan, cancel
 	u.render()
 	go func() {
 		code, err := u.o.Scanner.Scan(ctx)
 		u.do(func() {
-			if u.sale.scan == nil || ctx.Err() != nil {
+			if s.scan == nil || ctx.Err() != nil {
 				return
 			}
-			u.sale.scan = nil
+			s.scan = nil
 			cancel()
 			if err != nil {
-				u.sale.phase = phaseAlipay
+				s.phase = phaseAlipay
 				u.say(u.errText(err), true)
 				return
 			}
-			u.pay(payment.Request{Method: payment.MethodAlipayPlus, BuyerCode: code})
+			s.pay(payment.Request{Method: payment.MethodAlipayPlus, BuyerCode: code})
 		})
 	}()
 }
 
-func (u *UI) scanScreen() fyne.CanvasObject {
-	s := &u.sale
+func (s *saleScreen) scanView() fyne.CanvasObject {
+	u := s.u
 	stop := func() {
 		if s.scan != nil {
 			s.scan()
@@ -322,12 +377,13 @@ func (u *UI) scanScreen() fyne.CanvasObject {
 			stop()
 		}
 	}
-	return u.waitLayout(u.amount(s.digits), u.T("progress.scan"), wrapLabel(u.T("progress.scan.sub")), u.waveIcon(), u.T("progress.cancel"), stop)
+	return s.waitLayout(u.amount(s.digits), u.T("progress.scan"), wrapLabel(u.T("progress.scan.sub")), s.waveIcon(), u.T("progress.cancel"), stop)
 }
 
 // waitLayout is every "waiting for the customer" screen: the amount big,
 // what is happening, an illustration and one big Cancel.
-func (u *UI) waitLayout(a payment.Amount, title string, sub fyne.CanvasObject, art fyne.CanvasObject, cancelLabel string, cancel func()) fyne.CanvasObject {
+func (s *saleScreen) waitLayout(a payment.Amount, title string, sub fyne.CanvasObject, art fyne.CanvasObject, cancelLabel string, cancel func()) fyne.CanvasObject {
+	u := s.u
 	amt := text(a.Format(u.lang), 52, colInk, true)
 	items := []fyne.CanvasObject{amt, layout.NewSpacer(), text(title, 28, colBrand, true)}
 	if sub != nil {
@@ -341,18 +397,18 @@ func (u *UI) waitLayout(a payment.Amount, title string, sub fyne.CanvasObject, a
 	return panel(container.New(layout.NewGridLayoutWithColumns(2), left, container.NewCenter(art)))
 }
 
-func (u *UI) progressScreen() fyne.CanvasObject {
-	s := &u.sale
+func (s *saleScreen) progressView() fyne.CanvasObject {
+	u := s.u
 	t := s.cur
 	title, sub := u.T("progress.starting"), ""
 	var subObj fyne.CanvasObject
-	var art fyne.CanvasObject = u.waveIcon()
+	var art fyne.CanvasObject = s.waveIcon()
 	cancellable := true
 	switch {
 	case t.State == payment.StateAuthorising:
 		title, sub = u.T("progress.auth"), u.T("progress.auth.sub")
 		cancellable = false
-		art = u.bankIcon()
+		art = s.bankIcon()
 	case t.State == payment.StateCardRead:
 		title, sub = u.T("progress.read"), u.T("progress.remove")
 		cancellable = false
@@ -362,14 +418,14 @@ func (u *UI) progressScreen() fyne.CanvasObject {
 		title = u.T("progress.qr")
 		if !t.ExpireAt.IsZero() {
 			s.cdText = text("", 20, colMuted, true)
-			u.showCountdown(t.ExpireAt)
+			s.showCountdown(t.ExpireAt)
 			subObj = s.cdText
 			if s.ticking != t.ID {
 				s.ticking = t.ID
-				go u.tickCountdown(t.ID, t.ExpireAt)
+				go s.tickCountdown(t.ID, t.ExpireAt)
 			}
 		}
-		art = u.qrImage(t.QR)
+		art = s.qrImage(t.QR)
 	case t.Method == payment.MethodAlipayPlus && t.Wallet != "":
 		title = u.T("progress.wallet")
 	case t.Method == payment.MethodAlipayPlus:
@@ -381,23 +437,24 @@ func (u *UI) progressScreen() fyne.CanvasObject {
 	}
 	var cancel func()
 	if cancellable {
-		cancel = u.cancelPayment
+		cancel = s.cancelPayment
 		u.keyFn = func(ev *fyne.KeyEvent) {
 			if ev.Name == fyne.KeyEscape {
-				u.cancelPayment()
+				s.cancelPayment()
 			}
 		}
 	}
 	if subObj == nil && sub != "" {
 		subObj = wrapLabel(sub)
 	}
-	return u.waitLayout(t.Amount, title, subObj, art, label, cancel)
+	return s.waitLayout(t.Amount, title, subObj, art, label, cancel)
 }
 
 // showCountdown writes the time left before expire in the QR countdown,
 // red in the last 30 s as on the customer display.
-func (u *UI) showCountdown(expire time.Time) {
-	c := u.sale.cdText
+func (s *saleScreen) showCountdown(expire time.Time) {
+	u := s.u
+	c := s.cdText
 	if c == nil {
 		return
 	}
@@ -413,7 +470,8 @@ func (u *UI) showCountdown(expire time.Time) {
 // tickCountdown keeps the QR countdown of payment id in step with its
 // real expiry: it wakes when the shown second changes, on the UI's clock,
 // and stops when the payment leaves the screen or expires.
-func (u *UI) tickCountdown(id string, expire time.Time) {
+func (s *saleScreen) tickCountdown(id string, expire time.Time) {
+	u := s.u
 	for {
 		left := expire.Sub(u.o.Now())
 		if left <= 0 {
@@ -430,11 +488,11 @@ func (u *UI) tickCountdown(id string, expire time.Time) {
 		u.do(func() {
 			// Off the QR screen (paid, covered by a sign-in): stop; the
 			// screen starts a ticker again when it shows.
-			ok := u.sale.cur != nil && u.sale.cur.ID == id && u.sale.ticking == id && u.sale.cdText != nil
+			ok := s.cur != nil && s.cur.ID == id && s.ticking == id && s.cdText != nil
 			if ok {
-				u.showCountdown(expire)
-			} else if u.sale.ticking == id {
-				u.sale.ticking = ""
+				s.showCountdown(expire)
+			} else if s.ticking == id {
+				s.ticking = ""
 			}
 			alive <- ok
 		})
@@ -451,8 +509,8 @@ func (u *UI) tickCountdown(id string, expire time.Time) {
 
 // cancelPayment asks the service to stop the payment followed; the
 // cancelled event then shows the result.
-func (u *UI) cancelPayment() {
-	s := &u.sale
+func (s *saleScreen) cancelPayment() {
+	u := s.u
 	if s.cur == nil || s.cancel {
 		return
 	}
@@ -464,24 +522,23 @@ func (u *UI) cancelPayment() {
 		defer cancel()
 		t, err := u.svc.Cancel(ctx, id)
 		u.do(func() {
-			if u.sale.cur == nil || u.sale.cur.ID != id {
+			if s.cur == nil || s.cur.ID != id {
 				return
 			}
-			u.sale.cancel = false
+			s.cancel = false
 			if err != nil {
 				u.say(u.errText(err), true)
 				return
 			}
 			if t != nil {
-				u.sale.cur = t
+				s.cur = t
 			}
 			u.render()
 		})
 	}()
 }
 
-func (u *UI) qrImage(payload string) fyne.CanvasObject {
-	s := &u.sale
+func (s *saleScreen) qrImage(payload string) fyne.CanvasObject {
 	if s.qrFor != payload {
 		s.qrFor, s.qr = payload, nil
 		if q, err := qrcode.New(payload, qrcode.Medium); err == nil {
@@ -499,14 +556,14 @@ func (u *UI) qrImage(payload string) fyne.CanvasObject {
 }
 
 // waveIcon is the contactless symbol on a pale disc.
-func (u *UI) waveIcon() fyne.CanvasObject {
+func (s *saleScreen) waveIcon() fyne.CanvasObject {
 	img := canvas.NewImageFromImage(contactless(200, colBrand, colPaleBlue))
 	img.SetMinSize(fyne.NewSquareSize(200))
 	img.FillMode = canvas.ImageFillContain
 	return img
 }
 
-func (u *UI) bankIcon() fyne.CanvasObject {
+func (s *saleScreen) bankIcon() fyne.CanvasObject {
 	c := canvas.NewCircle(colPaleBlue)
 	ic := canvas.NewImageFromResource(theme.NewPrimaryThemedResource(theme.UploadIcon()))
 	ic.SetMinSize(fyne.NewSquareSize(110))
@@ -544,32 +601,36 @@ func contactless(px int, col, bg color.NRGBA) image.Image {
 	return img
 }
 
-func (u *UI) linkSentScreen() fyne.CanvasObject {
-	t := u.sale.cur
+func (s *saleScreen) linkSentView() fyne.CanvasObject {
+	u := s.u
+	t := s.cur
 	u.keyFn = func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
-			u.newSale()
+			s.newSale()
 		}
 	}
 	info := u.T("result.link.sub", t.Email, dateTime(u.lang, t.ExpireAt))
-	cancelLink := newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 18, fyne.NewSize(200, 60), u.tap(u.cancelPayment))
-	return u.outcomeLayout(colBrand, theme.MailSendIcon(), u.T("result.link"), t.Amount, []string{info},
-		cancelLink, layout.NewSpacer(), u.newSaleTile())
+	cancelLink := newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 18, fyne.NewSize(200, 60), u.tap(s.cancelPayment))
+	return s.outcomeLayout(colBrand, theme.MailSendIcon(), u.T("result.link"), t.Amount, []string{info},
+		cancelLink, layout.NewSpacer(), s.newSaleTile())
 }
 
 // newSaleTile is the big button that ends a result: the next customer.
-func (u *UI) newSaleTile() fyne.CanvasObject {
-	return newTile(u.T("result.new"), "", theme.NewInvertedThemedResource(theme.ContentAddIcon()), colBrand, colWhite, 26, fyne.NewSize(320, 84), u.tap(u.newSale))
+func (s *saleScreen) newSaleTile() fyne.CanvasObject {
+	u := s.u
+	return newTile(u.T("result.new"), "", theme.NewInvertedThemedResource(theme.ContentAddIcon()), colBrand, colWhite, 26, fyne.NewSize(320, 84), u.tap(s.newSale))
 }
 
-func (u *UI) newSale() {
-	u.sale = saleState{}
-	u.show(funcScreen{scrSale, u.saleScreen})
+func (s *saleScreen) newSale() {
+	u := s.u
+	s.saleState = saleState{}
+	u.show(s)
 }
 
 // outcomeLayout is a result: a coloured banner with the verdict, the amount
 // big, details, and actions.
-func (u *UI) outcomeLayout(col color.NRGBA, icon fyne.Resource, title string, a payment.Amount, lines []string, actions ...fyne.CanvasObject) fyne.CanvasObject {
+func (s *saleScreen) outcomeLayout(col color.NRGBA, icon fyne.Resource, title string, a payment.Amount, lines []string, actions ...fyne.CanvasObject) fyne.CanvasObject {
+	u := s.u
 	bg := canvas.NewRectangle(col)
 	bg.CornerRadius = 14
 	disc := canvas.NewCircle(colWhite)
@@ -607,8 +668,8 @@ func colorName(c color.NRGBA) fyne.ThemeColorName {
 	return theme.ColorNamePrimary
 }
 
-func (u *UI) resultScreen() fyne.CanvasObject {
-	s := &u.sale
+func (s *saleScreen) resultView() fyne.CanvasObject {
+	u := s.u
 	t := s.cur
 	col, icon, title := colRed, theme.CancelIcon(), u.T("result.declined")
 	lines := []string{}
@@ -641,7 +702,7 @@ func (u *UI) resultScreen() fyne.CanvasObject {
 	}
 	u.keyFn = func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter || ev.Name == fyne.KeyEscape {
-			u.newSale()
+			s.newSale()
 		}
 	}
 	// What the cashier needs next: the customer's receipt (printed, to
@@ -668,8 +729,8 @@ func (u *UI) resultScreen() fyne.CanvasObject {
 			u.render()
 		})))
 	}
-	acts = append(acts, layout.NewSpacer(), u.newSaleTile())
-	out := u.outcomeLayout(col, icon, title, t.Amount, lines, acts...)
+	acts = append(acts, layout.NewSpacer(), s.newSaleTile())
+	out := s.outcomeLayout(col, icon, title, t.Amount, lines, acts...)
 	if !s.mailOpen {
 		return out
 	}
@@ -677,7 +738,7 @@ func (u *UI) resultScreen() fyne.CanvasObject {
 	e.SetPlaceHolder("client@example.com")
 	e.SetText(s.email)
 	e.OnChanged = func(v string) { s.email = v }
-	send := func() { u.emailReceipt(t.ID, strings.TrimSpace(s.email)) }
+	send := func() { s.emailReceipt(t.ID, strings.TrimSpace(s.email)) }
 	e.OnSubmitted = func(string) { u.locked(send) }
 	bar := container.NewBorder(nil, nil, text(u.T("sale.email.label"), 15, colMuted, true),
 		newTile(u.T("result.email.send"), "", nil, colBrand, colWhite, 16, fyne.NewSize(120, 44), u.tap(send)), e)
@@ -738,7 +799,8 @@ func (u *UI) reprint(id string, dup bool) {
 }
 
 // emailReceipt sends the customer copy, as plain text, through Opts.Notifier.
-func (u *UI) emailReceipt(id, to string) {
+func (s *saleScreen) emailReceipt(id, to string) {
+	u := s.u
 	if err := payment.ValidateEmail(to); err != nil {
 		u.say(u.T("err.email"), true)
 		return
@@ -763,59 +825,8 @@ func (u *UI) emailReceipt(id, to string) {
 				u.say(u.errText(errors.Join(errMail, err)), true)
 				return
 			}
-			u.sale.mailOpen = false
+			s.mailOpen = false
 			u.say(u.T("result.email.sent", to), false)
 		})
 	}()
-}
-
-// onEvent applies one service event to the screens.
-func (u *UI) onEvent(e payment.Event) {
-	if u.o.Status != nil {
-		u.status = u.o.Status()
-	}
-	s := &u.sale
-	// A payment started by the cash register (local API) takes the screen
-	// when the till is free: the cashier follows it and can cancel it.
-	if e.Type == payment.EventCreated && e.Payment != nil && u.user != nil && u.sign == nil && u.confirm == nil &&
-		u.current() != scrRefund && (s.cur == nil && (s.phase == phaseAmount) || s.cur != nil && (s.cur.State.Final() || s.cur.State.Approved())) &&
-		(s.cur == nil || s.cur.ID != e.Payment.ID) {
-		u.sale = saleState{phase: phasePay, cur: e.Payment, last: e.Type}
-		u.show(funcScreen{scrSale, u.saleScreen})
-		return
-	}
-	if e.Payment != nil && s.cur != nil && e.Payment.ID == s.cur.ID {
-		switch e.Type {
-		case payment.EventRemoveCard:
-			s.removed = true
-		case payment.EventReceiptPrinted:
-			s.printed, s.unprinted = true, false
-		case payment.EventReceiptFailed:
-			// A duplicate that failed leaves the original printed.
-			s.cur.ReceiptPrinted = e.Payment.ReceiptPrinted
-			s.unprinted = !e.Payment.ReceiptPrinted && !s.printed
-			if u.current() == scrSale {
-				err := e.Err
-				if err == nil {
-					err = errors.New(e.Message)
-				}
-				u.notice, u.bad = u.T("result.receipt.unprint")+" — "+u.errText(err), true
-			}
-		}
-		if e.Type != payment.EventReceiptPrinted && e.Type != payment.EventReceiptFailed && e.Type != payment.EventRemoveCard {
-			s.cur, s.last = e.Payment, e.Type
-			if e.Payment.State.Final() || e.Payment.State.Approved() {
-				s.cancel = false
-			}
-		}
-		if u.current() == scrSale && !u.covered() {
-			u.render()
-			return
-		}
-	}
-	if u.cur != nil && u.cur.onEvent(e) {
-		u.render()
-		return
-	}
-	u.renderTop()
 }

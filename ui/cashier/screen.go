@@ -34,20 +34,3 @@ type screen interface {
 	// nav is the rail item lit while the screen shows.
 	nav() screenID
 }
-
-// funcScreen is a screen still drawn by a UI method (not moved to its own
-// type yet): no state of its own, no events.
-type funcScreen struct {
-	sid   screenID
-	build func() fyne.CanvasObject
-}
-
-func (s funcScreen) id() screenID               { return s.sid }
-func (s funcScreen) view() fyne.CanvasObject    { return s.build() }
-func (s funcScreen) onEvent(payment.Event) bool { return false }
-func (s funcScreen) nav() screenID {
-	if s.sid == scrDetail || s.sid == scrRefund {
-		return scrHistory // a payment opened from the history
-	}
-	return s.sid
-}

@@ -101,7 +101,7 @@ func (u *UI) checkSession() {
 
 // busy reports whether a payment is under way on the sale screen.
 func (u *UI) busy() bool {
-	s := &u.sale
+	s := u.sale
 	switch s.phase {
 	case phaseScan:
 		return true
@@ -121,7 +121,7 @@ func (u *UI) endSession() {
 	}
 	u.confirm = nil
 	u.user = nil
-	u.sale = saleState{}
+	u.sale.saleState = saleState{}
 	u.sessionHold = time.Time{}
 	u.goSale()
 }

@@ -134,7 +134,7 @@ type UI struct {
 	notice string
 	bad    bool // notice is an error
 
-	sale    saleState
+	sale    *saleScreen    // kept: the sale in progress stays
 	hist    *historyScreen // kept: its filters stay
 	confirm *confirmScreen // covers the screen until answered
 	sign    *signScreen    // covers the screen while someone signs in
@@ -179,6 +179,7 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 		kick: make(chan struct{}, 1)}
 	u.lastActive = opts.Now()
 	u.hist = &historyScreen{u: u}
+	u.sale = &saleScreen{u: u}
 	if opts.SignIn == nil {
 		c := Cashier{Name: "Caisse 1", Roles: []Role{RoleCashier}}
 		if opts.User != nil {
@@ -345,6 +346,32 @@ func (u *UI) pollStatus() {
 			})
 		}
 	}
+}
+
+// onEvent fans one service event out: the sale in progress follows its
+// payment wherever the cashier is, a payment the cash register started
+// takes a free till, and the current screen redraws if its onEvent asks.
+func (u *UI) onEvent(e payment.Event) {
+	if u.o.Status != nil {
+		u.status = u.o.Status()
+	}
+	// A payment started by the cash register (local API) takes the screen
+	// when the till is free: the cashier follows it and can cancel it.
+	if e.Type == payment.EventCreated && e.Payment != nil && u.user != nil && !u.covered() &&
+		u.current() != scrRefund && u.sale.free(e) {
+		u.sale.saleState = saleState{phase: phasePay, cur: e.Payment, last: e.Type}
+		u.show(u.sale)
+		return
+	}
+	if u.sale.onEvent(e) {
+		u.render()
+		return
+	}
+	if u.cur != nil && u.cur != screen(u.sale) && u.cur.onEvent(e) {
+		u.render()
+		return
+	}
+	u.renderTop()
 }
 
 // show makes s the current screen and draws it; the notice stays only
