@@ -21,6 +21,13 @@
 // with backoff; a session ends when the sign-in expires or after
 // Opts.IdleTimeout without a tap, never during a payment.
 //
+// Layout: each screen is its own type and file behind the screen interface
+// (screen.go: view, onEvent, nav, a typed screenID): sale.go with amount.go,
+// pay.go and result.go, history.go, detail.go, refund.go, links.go,
+// reports.go, settings.go; the sign-in and confirmation overlays in
+// signin.go and confirm.go. UI (ui.go) keeps navigation, the shared
+// services, the status bar and the event fan-out.
+//
 // Wallets are named by payment.LookupWallet, as on receipts and reports.
 // Waits (countdown, retries, session end) run on Opts.Now/Opts.After, so
 // tests drive them with a fake clock.

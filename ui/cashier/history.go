@@ -2,7 +2,6 @@ package cashier
 
 import (
 	"context"
-	"errors"
 	"image/color"
 	"strings"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"tpe/payment"
@@ -19,8 +17,10 @@ import (
 
 type colorPair struct{ bg, fg color.NRGBA }
 
-// histState is the history's filters.
-type histState struct {
+// historyScreen is the journal's payments with filters; UI keeps one, so
+// the filters stay while the cashier looks elsewhere.
+type historyScreen struct {
+	u      *UI
 	search string
 	status payment.Status // "" = all
 	method payment.Method // "" = all
@@ -38,12 +38,18 @@ var histMethods = []payment.Method{"", payment.MethodCard, payment.MethodAlipayP
 
 var histDays = []int{0, 1, 7, 30}
 
-func (u *UI) goHistory() { u.show("history", u.historyScreen) }
+func (u *UI) goHistory() { u.show(u.hist) }
+
+func (*historyScreen) id() screenID  { return scrHistory }
+func (*historyScreen) nav() screenID { return scrHistory }
+
+// onEvent: any payment may be in the list; it is read again.
+func (h *historyScreen) onEvent(payment.Event) bool { return !h.u.covered() }
 
 // query is the journal query of the filters (search is applied on top: it
 // matches parts of several fields, which the journal cannot).
-func (u *UI) query() payment.Query {
-	h := u.hist
+func (h *historyScreen) query() payment.Query {
+	u := h.u
 	q := payment.Query{Status: h.status, Method: h.method, Limit: histLimit}
 	if h.days > 0 {
 		y, m, d := u.o.Now().Date()
@@ -69,9 +75,9 @@ func matchSearch(t *payment.Transaction, s string) bool {
 	return false
 }
 
-func (u *UI) historyScreen() fyne.CanvasObject {
-	h := &u.hist
-	txns, err := u.svc.List(context.Background(), u.query())
+func (h *historyScreen) view() fyne.CanvasObject {
+	u := h.u
+	txns, err := u.svc.List(context.Background(), h.query())
 	if err != nil {
 		u.notice, u.bad = u.errText(err), true
 	}
@@ -96,7 +102,7 @@ func (u *UI) historyScreen() fyne.CanvasObject {
 		u.locked(func() {
 			u.touch()
 			h.search = v
-			list.Objects = u.historyRows(txns)
+			list.Objects = h.rows(txns)
 			list.Refresh()
 			n := 0
 			for _, t := range txns {
@@ -147,7 +153,7 @@ func (u *UI) historyScreen() fyne.CanvasObject {
 			u.render()
 		})
 	}
-	list.Objects = u.historyRows(txns)
+	list.Objects = h.rows(txns)
 	head := container.NewBorder(nil, nil, text(u.T("hist.title"), 22, colInk, true), count)
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(status, method, days), search)
 	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, container.NewVScroll(list))
@@ -162,13 +168,14 @@ func indexOf[T comparable](s []T, v T) int {
 	return 0
 }
 
-func (u *UI) historyRows(txns []*payment.Transaction) []fyne.CanvasObject {
+func (h *historyScreen) rows(txns []*payment.Transaction) []fyne.CanvasObject {
+	u := h.u
 	rows := []fyne.CanvasObject{}
 	for _, t := range txns {
-		if !matchSearch(t, u.hist.search) {
+		if !matchSearch(t, h.search) {
 			continue
 		}
-		rows = append(rows, u.txnRow(t, func() { u.openDetail(t) }))
+		rows = append(rows, h.row(t, func() { u.openDetail(t) }))
 	}
 	if len(rows) == 0 {
 		l := text(u.T("hist.empty"), 18, colMuted, false)
@@ -178,10 +185,11 @@ func (u *UI) historyRows(txns []*payment.Transaction) []fyne.CanvasObject {
 	return rows
 }
 
-// txnRow is one payment in a list: when, how and who, the register's
+// row is one payment in a list: when, how and who, the register's
 // reference and the ticket's number (TRANS.), status and amount. The full
 // order ID is on the detail screen.
-func (u *UI) txnRow(t *payment.Transaction, open func()) fyne.CanvasObject {
+func (h *historyScreen) row(t *payment.Transaction, open func()) fyne.CanvasObject {
+	u := h.u
 	when := text(shortTime(u.lang, t.CreatedAt, u.o.Now()), 15, colMuted, false)
 	what := u.T("method." + string(t.Method))
 	if p := u.payerLine(t); p != "" {
@@ -228,179 +236,4 @@ func (r *row) CreateRenderer() fyne.WidgetRenderer {
 	bg.StrokeColor = colLine
 	bg.StrokeWidth = 1
 	return &minRenderer{WidgetRenderer: widget.NewSimpleRenderer(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(6, 6, 12, 12), r.content))), min: fyne.NewSize(0, 58)}
-}
-
-func (u *UI) openDetail(t *payment.Transaction) {
-	u.detail = t
-	u.show("detail", u.detailScreen)
-}
-
-func (u *UI) detailScreen() fyne.CanvasObject {
-	t := u.detail
-	if fresh, err := u.svc.Get(context.Background(), t.ID); err == nil {
-		t, u.detail = fresh, fresh
-	}
-	kv := func(k, v string) fyne.CanvasObject {
-		if v == "" {
-			return nil
-		}
-		key := text(u.T(k), 15, colMuted, false)
-		val := wrapLabel(v)
-		val.TextStyle.Bold = true
-		return container.NewBorder(nil, nil, container.New(layout.NewGridWrapLayout(fyne.NewSize(150, 30)), key), nil, val)
-	}
-	lines := container.NewVBox()
-	add := func(o fyne.CanvasObject) {
-		if o != nil {
-			lines.Add(o)
-		}
-	}
-	add(kv("detail.date", dateTime(u.lang, t.CreatedAt)))
-	add(kv("detail.method", strings.TrimSpace(u.T("method."+string(t.Method))+" "+u.payerLine(t))))
-	add(kv("detail.number", t.Number()))
-	add(kv("detail.order", t.OrderID))
-	add(kv("detail.ref", t.Reference))
-	add(kv("detail.email", t.Email))
-	if t.Refunded() > 0 {
-		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
-	}
-	if op := t.Pending; op != nil {
-		// Nothing more can be done on this payment until the bank's
-		// record settles the operation: say so instead of offering it.
-		add(kv("detail.pending", u.T("detail.pending."+string(op.Kind), op.Amount.Format(u.lang))))
-	}
-	add(kv("detail.cashier", t.Cashier))
-	if !t.State.Approved() && t.Reason != "" {
-		add(kv("detail.reason", u.reasonText(t)))
-	}
-	cp := statusColor(t)
-	head := container.NewBorder(nil, nil,
-		container.NewHBox(text(u.T("detail.title"), 22, colInk, true), container.NewCenter(pill(u.T(statusKey(t)), cp.bg, cp.fg))),
-		text(t.Amount.Format(u.lang), 34, colInk, true))
-	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(u.goHistory))}
-	acts = append(acts, layout.NewSpacer())
-	if printable(t) && u.svc.CanPrint() {
-		if tl := u.printTile(t.ID, t.ReceiptPrinted, !t.ReceiptPrinted, fyne.NewSize(150, 60)); tl != nil {
-			acts = append(acts, tl)
-		}
-	}
-	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
-		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { u.cancelLink(t.ID) })))
-	}
-	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved && t.Pending == nil {
-		acts = append(acts, newTile(u.T("detail.refund"), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 17, fyne.NewSize(170, 60), u.tap(func() {
-			u.requireRole(RoleSupervisor, func(Cashier) { u.openRefund(t) })
-		})))
-	}
-	switch t.State {
-	case payment.StateOfflineApproved, payment.StateApproved, payment.StateForwarded:
-		if len(t.Refunds) == 0 && t.Pending == nil && (t.Method == payment.MethodCard || t.State == payment.StateOfflineApproved) {
-			acts = append(acts, newTile(u.T("detail.void"), "", nil, colRed, colWhite, 17, fyne.NewSize(200, 60), u.tap(func() {
-				u.requireRole(RoleSupervisor, func(Cashier) { u.askVoid(t) })
-			})))
-		}
-	}
-	u.keyFn = func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
-			u.goHistory()
-		}
-	}
-	return container.NewBorder(nil, container.NewHBox(acts...), nil, nil, panel(container.NewBorder(head, nil, nil, nil, container.NewVScroll(lines))))
-}
-
-func (u *UI) cancelLink(id string) {
-	go func() {
-		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
-		defer cancel()
-		_, err := u.svc.Cancel(ctx, id)
-		u.do(func() {
-			if err != nil {
-				u.say(u.errText(err), true)
-				return
-			}
-			u.say(u.T("reason.linkcancelled"), false)
-		})
-	}()
-}
-
-func (u *UI) askVoid(t *payment.Transaction) {
-	u.ask(u.T("detail.void.ask", t.Amount.Format(u.lang)), u.T("confirm.yes"), func() {
-		id := t.ID
-		go func() {
-			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
-			defer cancel()
-			_, err := u.svc.Void(ctx, id)
-			u.do(func() {
-				if errors.Is(err, payment.ErrOutcomeUnknown) {
-					u.say(u.T("void.pending"), true)
-					return
-				}
-				if err != nil {
-					u.say(u.errText(err), true)
-					return
-				}
-				u.say(u.T("detail.voided"), false)
-			})
-		}()
-		u.render()
-	})
-}
-
-func (u *UI) openRefund(t *payment.Transaction) {
-	u.detail = t
-	u.refund = amountDigits{Minor: t.Refundable()}.digits()
-	u.show("refund", u.refundScreen)
-}
-
-func (u *UI) refundScreen() fyne.CanvasObject {
-	t := u.detail
-	a := u.amount(u.refund)
-	a.Currency = t.Amount.Currency
-	do := func() {
-		if a.Minor <= 0 {
-			u.say(u.T("sale.enter"), true)
-			return
-		}
-		id := t.ID
-		go func() {
-			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
-			defer cancel()
-			// The service prints the refund receipt itself.
-			_, err := u.svc.Refund(ctx, id, a)
-			u.do(func() {
-				if errors.Is(err, payment.ErrOutcomeUnknown) {
-					// Not an error to retry: the bank's record settles it.
-					u.show("detail", u.detailScreen)
-					u.say(u.T("refund.pending", a.Format(u.lang)), true)
-					return
-				}
-				if err != nil {
-					u.say(u.errText(err), true)
-					return
-				}
-				u.show("detail", u.detailScreen)
-				u.say(u.T("refund.done", a.Format(u.lang)), false)
-			})
-		}()
-	}
-	pad := u.keypad(&u.refund, do)
-	prev := u.keyFn
-	u.keyFn = func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
-			u.show("detail", u.detailScreen)
-			return
-		}
-		prev(ev)
-	}
-	amt := text(a.Format(u.lang), 52, colInk, true)
-	amt.Alignment = fyne.TextAlignTrailing
-	left := container.NewVBox(
-		text(u.T("refund.title"), 24, colInk, true),
-		text(u.T("refund.max", payment.Amount{Minor: t.Refundable(), Currency: t.Amount.Currency}.Format(u.lang)), 16, colMuted, false),
-		panel(amt),
-		layout.NewSpacer(),
-		newTile(u.T("refund.confirm", a.Format(u.lang)), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 20, fyne.NewSize(300, 72), u.tap(do)),
-		newTile(u.T("sale.back"), "", nil, colCard, colInk, 17, fyne.NewSize(300, 56), u.tap(func() { u.show("detail", u.detailScreen) })),
-	)
-	return container.New(layout.NewGridLayoutWithColumns(2), left, container.NewPadded(pad))
 }

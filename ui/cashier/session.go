@@ -87,7 +87,7 @@ func (u *UI) checkSession() {
 	if !expired && !idle {
 		return
 	}
-	if u.busy() {
+	if u.sale.busy() {
 		u.sessionHold = now.Add(holdWhileBusy)
 		return
 	}
@@ -100,8 +100,7 @@ func (u *UI) checkSession() {
 }
 
 // busy reports whether a payment is under way on the sale screen.
-func (u *UI) busy() bool {
-	s := &u.sale
+func (s *saleScreen) busy() bool {
 	switch s.phase {
 	case phaseScan:
 		return true
@@ -121,7 +120,7 @@ func (u *UI) endSession() {
 	}
 	u.confirm = nil
 	u.user = nil
-	u.sale = saleState{}
+	u.sale.saleState = saleState{}
 	u.sessionHold = time.Time{}
 	u.goSale()
 }

@@ -17,9 +17,11 @@ import (
 	"tpe/payment"
 )
 
-// signState is a device-code sign-in on screen: the cashier's own, or a
-// supervisor's or technician's approval of one action.
-type signState struct {
+// signScreen is a device-code sign-in on screen: the cashier's own, or a
+// supervisor's or technician's approval of one action. It covers the
+// current screen (UI.sign) until it ends.
+type signScreen struct {
+	u        *UI
 	role     Role
 	then     func(Cashier) // nil: the cashier signs in
 	cancel   context.CancelFunc
@@ -39,16 +41,17 @@ const (
 // startSignIn begins a device-code sign-in for role; the caller renders.
 func (u *UI) startSignIn(role Role, then func(Cashier)) {
 	ctx, cancel := context.WithCancel(u.ctx)
-	s := &signState{role: role, then: then, cancel: cancel}
+	s := &signScreen{u: u, role: role, then: then, cancel: cancel}
 	u.sign = s
-	go u.runSignIn(ctx, s)
+	go s.run(ctx)
 }
 
-// runSignIn gets a device code, shows it and waits for the approval. A
+// run gets a device code, shows it and waits for the approval. A
 // network error does not end the sign-in: the same step is tried again
 // with a growing delay (a new code once the shown one expired), the screen
 // saying so meanwhile. Any other error ends it, for the cashier to retry.
-func (u *UI) runSignIn(ctx context.Context, s *signState) {
+func (s *signScreen) run(ctx context.Context) {
+	u := s.u
 	backoff := retryFirst
 	wait := func(err error) bool {
 		u.log.Warn("sign-in: network error, retrying", "err", err, "retry_ms", backoff.Milliseconds())
@@ -120,7 +123,7 @@ func (u *UI) runSignIn(ctx context.Context, s *signState) {
 				})
 				continue
 			}
-			u.do(func() { u.signedIn(s, c, err) })
+			u.do(func() { s.done(c, err) })
 			return
 		}
 	}
@@ -134,8 +137,9 @@ func netErr(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, payment.ErrGatewayUnavailable)
 }
 
-// signedIn applies the end of a sign-in on screen.
-func (u *UI) signedIn(s *signState, c Cashier, err error) {
+// done applies the end of the sign-in on screen.
+func (s *signScreen) done(c Cashier, err error) {
+	u := s.u
 	if u.sign != s {
 		return
 	}
@@ -184,8 +188,8 @@ func (u *UI) signOut() {
 	u.endSession()
 }
 
-func (u *UI) signScreen() fyne.CanvasObject {
-	s := u.sign
+func (s *signScreen) view() fyne.CanvasObject {
+	u := s.u
 	title, sub := u.T("sign.title"), ""
 	switch s.role {
 	case RoleSupervisor:

@@ -128,20 +128,16 @@ type UI struct {
 	body   *fyne.Container
 	status Status
 
-	screen string
-	build  func() fyne.CanvasObject
+	cur    screen // the screen shown; nil before the first
 	keyFn  func(*fyne.KeyEvent)
 	runeFn func(rune)
 	notice string
 	bad    bool // notice is an error
 
-	sale    saleState
-	hist    histState
-	detail  *payment.Transaction
-	refund  string // refund amount digits
-	report  *payment.Report
-	confirm *confirmState
-	sign    *signState
+	sale    *saleScreen    // kept: the sale in progress stays
+	hist    *historyScreen // kept: its filters stay
+	confirm *confirmScreen // covers the screen until answered
+	sign    *signScreen    // covers the screen while someone signs in
 
 	// lastActive is the cashier's last tap or key; sessionHold keeps a
 	// session due to end open while a payment is under way; kick wakes the
@@ -155,12 +151,6 @@ type UI struct {
 	unsub   func()
 	stopped chan struct{}
 	win     fyne.Window
-}
-
-type confirmState struct {
-	msg   string
-	yes   func()
-	label string
 }
 
 // New builds the cashier UI on app for svc and starts following the
@@ -188,6 +178,8 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 	u := &UI{app: app, svc: svc, o: opts, log: opts.Logger, lang: normLang(opts.Lang), stopped: make(chan struct{}),
 		kick: make(chan struct{}, 1)}
 	u.lastActive = opts.Now()
+	u.hist = &historyScreen{u: u}
+	u.sale = &saleScreen{u: u}
 	if opts.SignIn == nil {
 		c := Cashier{Name: "Caisse 1", Roles: []Role{RoleCashier}}
 		if opts.User != nil {
@@ -347,7 +339,7 @@ func (u *UI) pollStatus() {
 				if st != u.status {
 					u.status = st
 					u.renderTop()
-					if u.screen == "reports" {
+					if u.current() == scrReports {
 						u.render()
 					}
 				}
@@ -356,15 +348,53 @@ func (u *UI) pollStatus() {
 	}
 }
 
-// show makes screen the current one and draws it.
-func (u *UI) show(screen string, build func() fyne.CanvasObject) {
-	if u.screen != screen {
+// onEvent fans one service event out: the sale in progress follows its
+// payment wherever the cashier is, a payment the cash register started
+// takes a free till, and the current screen redraws if its onEvent asks.
+func (u *UI) onEvent(e payment.Event) {
+	if u.o.Status != nil {
+		u.status = u.o.Status()
+	}
+	// A payment started by the cash register (local API) takes the screen
+	// when the till is free: the cashier follows it and can cancel it.
+	if e.Type == payment.EventCreated && e.Payment != nil && u.user != nil && !u.covered() &&
+		u.current() != scrRefund && u.sale.free(e) {
+		u.sale.saleState = saleState{phase: phasePay, cur: e.Payment, last: e.Type}
+		u.show(u.sale)
+		return
+	}
+	if u.sale.onEvent(e) {
+		u.render()
+		return
+	}
+	if u.cur != nil && u.cur != screen(u.sale) && u.cur.onEvent(e) {
+		u.render()
+		return
+	}
+	u.renderTop()
+}
+
+// show makes s the current screen and draws it; the notice stays only
+// when the same screen is shown again.
+func (u *UI) show(s screen) {
+	if u.current() != s.id() {
 		u.notice = ""
 	}
-	u.screen, u.build = screen, build
+	u.cur = s
 	u.keyFn, u.runeFn = nil, nil
 	u.render()
 }
+
+// current is the screen shown (scrNone before the first).
+func (u *UI) current() screenID {
+	if u.cur == nil {
+		return scrNone
+	}
+	return u.cur.id()
+}
+
+// covered reports whether a sign-in or a confirmation hides the screen.
+func (u *UI) covered() bool { return u.sign != nil || u.confirm != nil }
 
 func (u *UI) render() {
 	u.renderTop()
@@ -376,11 +406,11 @@ func (u *UI) render() {
 	}
 	switch {
 	case u.sign != nil:
-		obj = u.signScreen()
+		obj = u.sign.view()
 	case u.confirm != nil:
-		obj = u.confirmScreen()
+		obj = u.confirm.view()
 	default:
-		obj = u.build()
+		obj = u.cur.view()
 	}
 	content := container.NewBorder(nil, u.noticeBar(), nil, nil, obj)
 	u.body.Objects = []fyne.CanvasObject{container.New(layout.NewCustomPaddedLayout(12, 12, 14, 14), content)}
@@ -457,64 +487,31 @@ func (u *UI) renderNav() {
 		u.nav.Refresh()
 		return
 	}
-	item := func(screen, key string, icon fyne.Resource, f func()) fyne.CanvasObject {
+	lit := scrNone
+	if u.cur != nil {
+		lit = u.cur.nav()
+	}
+	item := func(screen screenID, key string, icon fyne.Resource, f func()) fyne.CanvasObject {
 		bg, fg := colBg, colMuted
 		var res fyne.Resource = theme.NewThemedResource(icon)
-		current := u.screen
-		if current == "detail" || current == "refund" {
-			current = "history" // a payment opened from the history
-		}
-		if current == screen {
+		if lit == screen {
 			bg, fg = colPaleBlue, colBrand
 			res = theme.NewPrimaryThemedResource(icon)
 		}
 		return newTile(u.T(key), "", res, bg, fg, 13, fyne.NewSize(92, 74), u.tap(f))
 	}
 	items := container.NewVBox(
-		item("sale", "nav.sale", theme.HomeIcon(), u.goSale),
-		item("history", "nav.history", theme.HistoryIcon(), u.goHistory),
-		item("links", "nav.links", theme.MailSendIcon(), u.goLinks),
-		item("reports", "nav.reports", theme.DocumentIcon(), u.goReports),
-		item("settings", "nav.settings", theme.SettingsIcon(), u.goSettings),
+		item(scrSale, "nav.sale", theme.HomeIcon(), u.goSale),
+		item(scrHistory, "nav.history", theme.HistoryIcon(), u.goHistory),
+		item(scrLinks, "nav.links", theme.MailSendIcon(), u.goLinks),
+		item(scrReports, "nav.reports", theme.DocumentIcon(), u.goReports),
+		item(scrSettings, "nav.settings", theme.SettingsIcon(), u.goSettings),
 	)
 	bg := canvas.NewRectangle(colCard)
 	line := canvas.NewRectangle(colLine)
 	line.SetMinSize(fyne.NewSize(1, 0))
 	u.nav.Objects = []fyne.CanvasObject{bg, container.NewBorder(nil, nil, nil, line, container.New(layout.NewCustomPaddedLayout(8, 8, 6, 6), items))}
 	u.nav.Refresh()
-}
-
-// ask replaces the screen with a confirmation until answered.
-func (u *UI) ask(msg, label string, yes func()) {
-	u.confirm = &confirmState{msg: msg, yes: yes, label: label}
-	u.render()
-}
-
-func (u *UI) confirmScreen() fyne.CanvasObject {
-	c := u.confirm
-	q := wrapLabel(c.msg)
-	q.TextStyle.Bold = true
-	q.Alignment = fyne.TextAlignCenter
-	yes := newTile(c.label, "", nil, colBrand, colWhite, 20, fyne.NewSize(220, 64), u.tap(func() {
-		u.confirm = nil
-		c.yes()
-	}))
-	no := newTile(u.T("confirm.no"), "", nil, colCard, colInk, 20, fyne.NewSize(220, 64), u.tap(func() {
-		u.confirm = nil
-		u.render()
-	}))
-	u.keyFn = func(ev *fyne.KeyEvent) {
-		switch ev.Name {
-		case fyne.KeyEscape:
-			u.confirm = nil
-			u.render()
-		case fyne.KeyReturn, fyne.KeyEnter:
-			u.confirm = nil
-			c.yes()
-		}
-	}
-	box := container.NewVBox(q, layout.NewSpacer(), container.NewCenter(container.NewHBox(no, yes)))
-	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(560, 220)), panel(box)))
 }
 
 // Sync runs f while no screen of the UI is being changed: for a frame (the

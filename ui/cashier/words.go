@@ -3,6 +3,7 @@ package cashier
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"tpe/device/printer"
 	"tpe/payment"
@@ -140,3 +141,16 @@ func (a amountDigits) digits() string {
 }
 
 type amountDigits payment.Amount
+
+// payerLine says what paid: the card (brand and last four) or the wallet.
+func (u *UI) payerLine(t *payment.Transaction) string {
+	switch {
+	case t.Card != nil:
+		return u.T("result.card", strings.ToUpper(t.Card.Brand), t.Card.PAN.Last4())
+	case t.Wallet != "" && payment.WalletCode(t.Wallet) != payment.WalletAlipayPlus:
+		return u.T("result.wallet", payment.WalletName(t.Wallet))
+	case t.Email != "":
+		return t.Email
+	}
+	return ""
+}

@@ -1,0 +1,151 @@
+package cashier
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+
+	"tpe/payment"
+)
+
+// detailScreen is one payment, opened from the history or the links: what
+// it was, and what can still be done on it (reprint, refund, void, cancel
+// a link).
+type detailScreen struct {
+	u *UI
+	t *payment.Transaction
+}
+
+func (u *UI) openDetail(t *payment.Transaction) { u.show(&detailScreen{u: u, t: t}) }
+
+func (*detailScreen) id() screenID  { return scrDetail }
+func (*detailScreen) nav() screenID { return scrHistory } // a payment opened from the history
+
+// onEvent follows the payment shown.
+func (d *detailScreen) onEvent(e payment.Event) bool {
+	if e.Payment == nil || e.Payment.ID != d.t.ID {
+		return false
+	}
+	d.t = e.Payment
+	return true
+}
+
+func (d *detailScreen) view() fyne.CanvasObject {
+	u := d.u
+	t := d.t
+	if fresh, err := u.svc.Get(context.Background(), t.ID); err == nil {
+		t, d.t = fresh, fresh
+	}
+	kv := func(k, v string) fyne.CanvasObject {
+		if v == "" {
+			return nil
+		}
+		key := text(u.T(k), 15, colMuted, false)
+		val := wrapLabel(v)
+		val.TextStyle.Bold = true
+		return container.NewBorder(nil, nil, container.New(layout.NewGridWrapLayout(fyne.NewSize(150, 30)), key), nil, val)
+	}
+	lines := container.NewVBox()
+	add := func(o fyne.CanvasObject) {
+		if o != nil {
+			lines.Add(o)
+		}
+	}
+	add(kv("detail.date", dateTime(u.lang, t.CreatedAt)))
+	add(kv("detail.method", strings.TrimSpace(u.T("method."+string(t.Method))+" "+u.payerLine(t))))
+	add(kv("detail.number", t.Number()))
+	add(kv("detail.order", t.OrderID))
+	add(kv("detail.ref", t.Reference))
+	add(kv("detail.email", t.Email))
+	if t.Refunded() > 0 {
+		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
+	}
+	if op := t.Pending; op != nil {
+		// Nothing more can be done on this payment until the bank's
+		// record settles the operation: say so instead of offering it.
+		add(kv("detail.pending", u.T("detail.pending."+string(op.Kind), op.Amount.Format(u.lang))))
+	}
+	add(kv("detail.cashier", t.Cashier))
+	if !t.State.Approved() && t.Reason != "" {
+		add(kv("detail.reason", u.reasonText(t)))
+	}
+	cp := statusColor(t)
+	head := container.NewBorder(nil, nil,
+		container.NewHBox(text(u.T("detail.title"), 22, colInk, true), container.NewCenter(pill(u.T(statusKey(t)), cp.bg, cp.fg))),
+		text(t.Amount.Format(u.lang), 34, colInk, true))
+	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(u.goHistory))}
+	acts = append(acts, layout.NewSpacer())
+	if printable(t) && u.svc.CanPrint() {
+		if tl := u.printTile(t.ID, t.ReceiptPrinted, !t.ReceiptPrinted, fyne.NewSize(150, 60)); tl != nil {
+			acts = append(acts, tl)
+		}
+	}
+	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
+		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { d.cancelLink(t.ID) })))
+	}
+	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved && t.Pending == nil {
+		acts = append(acts, newTile(u.T("detail.refund"), "", theme.NewInvertedThemedResource(theme.ContentUndoIcon()), colBrand, colWhite, 17, fyne.NewSize(170, 60), u.tap(func() {
+			u.requireRole(RoleSupervisor, func(Cashier) { u.openRefund(t) })
+		})))
+	}
+	switch t.State {
+	case payment.StateOfflineApproved, payment.StateApproved, payment.StateForwarded:
+		if len(t.Refunds) == 0 && t.Pending == nil && (t.Method == payment.MethodCard || t.State == payment.StateOfflineApproved) {
+			acts = append(acts, newTile(u.T("detail.void"), "", nil, colRed, colWhite, 17, fyne.NewSize(200, 60), u.tap(func() {
+				u.requireRole(RoleSupervisor, func(Cashier) { d.askVoid(t) })
+			})))
+		}
+	}
+	u.keyFn = func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			u.goHistory()
+		}
+	}
+	return container.NewBorder(nil, container.NewHBox(acts...), nil, nil, panel(container.NewBorder(head, nil, nil, nil, container.NewVScroll(lines))))
+}
+
+func (d *detailScreen) cancelLink(id string) {
+	u := d.u
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		_, err := u.svc.Cancel(ctx, id)
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			u.say(u.T("reason.linkcancelled"), false)
+		})
+	}()
+}
+
+func (d *detailScreen) askVoid(t *payment.Transaction) {
+	u := d.u
+	u.ask(u.T("detail.void.ask", t.Amount.Format(u.lang)), u.T("confirm.yes"), func() {
+		id := t.ID
+		go func() {
+			ctx, cancel := context.WithTimeout(u.ctx, 60*time.Second)
+			defer cancel()
+			_, err := u.svc.Void(ctx, id)
+			u.do(func() {
+				if errors.Is(err, payment.ErrOutcomeUnknown) {
+					u.say(u.T("void.pending"), true)
+					return
+				}
+				if err != nil {
+					u.say(u.errText(err), true)
+					return
+				}
+				u.say(u.T("detail.voided"), false)
+			})
+		}()
+		u.render()
+	})
+}
