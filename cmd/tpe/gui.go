@@ -1,4 +1,4 @@
-//go:build cgo || ci
+//go:build cgo && !ci
 
 package main
 
@@ -16,7 +16,12 @@ import (
 	"tpe/ui/cashier"
 )
 
-// runKiosk runs the cashier UI full screen beside the API.
+// hasUI: this build links fyne's real (GLFW/OpenGL) driver.
+const hasUI = true
+
+// runKiosk runs the cashier UI full screen beside the API. On the board it
+// runs inside the cage kiosk compositor (scripts/systemd/tpe-kiosk.service),
+// through Xwayland.
 func runKiosk(ctx context.Context, t *terminal.Terminal, ln net.Listener, log *slog.Logger) error {
 	signIn, err := till.SignIn(t.Config.OIDC)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,6 +45,11 @@ func main() {
 }
 
 func run(ctx context.Context, cfgPath string, headless bool) error {
+	if !headless && !hasUI {
+		// Before the config, the journal and the devices: a wrong build is
+		// the first thing to fix, and nothing is opened for nothing.
+		return errNoUI
+	}
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		return err
@@ -82,6 +88,11 @@ func run(ctx context.Context, cfgPath string, headless bool) error {
 	}
 	return runKiosk(ctx, t, ln, log)
 }
+
+// errNoUI is why a headless build (hasUI false) refuses to start without
+// --headless.
+var errNoUI = errors.New("this build has no cashier UI (headless: built without cgo or with -tags ci): " +
+	"run it with --headless, or install the windowed build (make cross: bin/tpe-linux-arm64)")
 
 // logger builds the slog logger of [log]. Card data never reaches it: the
 // types redact themselves.

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A headless build (CGO_ENABLED=0 or -tags ci, as the tests run) started
+// without --headless must refuse with a clear error before it opens anything,
+// not panic in fyne's test driver (issue 16).
+func TestHeadlessBuildRefusesWindow(t *testing.T) {
+	if hasUI {
+		t.Skip("this build has the real fyne driver")
+	}
+	missing := filepath.Join(t.TempDir(), "absent.toml")
+	err := run(context.Background(), missing, false)
+	if !errors.Is(err, errNoUI) {
+		t.Fatalf("run without --headless: got %v, want %v", err, errNoUI)
+	}
+	// With --headless the same build goes on to the config (and fails there).
+	err = run(context.Background(), missing, true)
+	if err == nil || errors.Is(err, errNoUI) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("run --headless with a missing config: got %v, want a missing-file error", err)
+	}
+}
