@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // A headless build (CGO_ENABLED=0 or -tags ci, as the tests run) started
@@ -24,5 +25,31 @@ func TestHeadlessBuildRefusesWindow(t *testing.T) {
 	err = run(context.Background(), missing, true)
 	if err == nil || errors.Is(err, errNoUI) || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("run --headless with a missing config: got %v, want a missing-file error", err)
+	}
+}
+
+// The watchdog's UI heartbeat: fresh at start (the window may be slow to
+// open), stale once the event loop stops beating, fresh again on a beat.
+func TestHeartbeat(t *testing.T) {
+	now := time.Unix(1000, 0)
+	h := newHeartbeat(func() time.Time { return now })
+	for _, tc := range []struct {
+		advance time.Duration
+		beat    bool
+		want    bool
+	}{
+		{0, false, true},
+		{uiStale - time.Second, false, true},
+		{2 * time.Second, false, false},
+		{0, true, true},
+		{uiStale, false, false},
+	} {
+		now = now.Add(tc.advance)
+		if tc.beat {
+			h.Beat()
+		}
+		if got := h.Fresh(uiStale); got != tc.want {
+			t.Fatalf("after %v (beat %v): got fresh %v, want %v", tc.advance, tc.beat, got, tc.want)
+		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 const hasUI = false
 
 // runKiosk is never reached (run refuses first); it stays for the wiring.
-func runKiosk(_ context.Context, _ *terminal.Terminal, ln net.Listener, _ *slog.Logger) error {
+func runKiosk(_ context.Context, _ *terminal.Terminal, ln net.Listener, _ *slog.Logger, _ *heartbeat) error {
 	ln.Close()
 	return errNoUI
 }
