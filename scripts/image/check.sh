@@ -83,8 +83,10 @@ fi
 
 if [ "${CHECK_RESOLVE:-0}" = 1 ] && command -v mmdebstrap >/dev/null; then
   m=${IMAGE_MIRROR:-http://deb.debian.org/debian}
-  mmdebstrap --simulate "${args[@]}" bookworm /dev/null "deb $m bookworm main non-free-firmware" >/tmp/image-check-resolve.log 2>&1 \
-    || problem "mmdebstrap --simulate failed: $(tail -5 /tmp/image-check-resolve.log)"
+  d=$(mktemp -d) log=$(mktemp)
+  mmdebstrap --simulate "${args[@]}" bookworm "$d/rootfs" "deb $m bookworm main non-free-firmware" >"$log" 2>&1 \
+    || problem "mmdebstrap --simulate: the package set does not resolve for arm64: $(grep -E '^E:' "$log" | tail -5)"
+  rm -rf "$d" "$log"
 fi
 [ $bad = 0 ] && echo "image-check: ok"
 exit $bad
