@@ -47,6 +47,9 @@ bash $here/binfmt.sh
 
 step "signed bundle $version"
 mkdir -p $out
+# The image tree is a whole Debian root inside the module's directory: a
+# go.mod makes it another module, so `go test ./...` never walks into it.
+printf '// Not a module: keeps `go ... ./...` out of the image build tree.\nmodule tpe-image-build-tree\n' > $out/go.mod
 CGO_ENABLED=0 $GO build -ldflags "-X tpe/config.Version=${version}" -o bin/tpectl ./cmd/tpectl
 if [ -z "$key" ]; then
   key=$out/dev-release.key
@@ -63,17 +66,23 @@ bin/tpectl bundle build --version "$version" --binary bin/tpe-linux-arm64 \
 bin/tpectl bundle sign --key "$key" "$base.tpeb"
 bin/tpectl bundle verify --pubkey "$pub" "$base.tpeb" >/dev/null
 
-step "debian bookworm arm64 (mmdebstrap)"
-if [ -d "$root" ]; then
-  # A previous run's tree; nothing may still be mounted in it.
-  for m in $(awk -v r="$(realpath "$root")" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
-  rm -rf --one-file-system "$root"
+if [ "${IMAGE_KEEP_BASE:-0}" = 1 ] && [ -d "$root/var/lib/dpkg" ] && [ ! -e "$root/opt/tpe" ]; then
+  # Recipe work: reuse a base system mmdebstrap just made (same packages.txt),
+  # not yet customized.
+  step "debian bookworm arm64: reusing $root (IMAGE_KEEP_BASE=1)"
+else
+  step "debian bookworm arm64 (mmdebstrap)"
+  if [ -d "$root" ]; then
+    # A previous run's tree; nothing may still be mounted in it.
+    for m in $(awk -v r="$(realpath "$root")" '$2 ~ "^"r {print $2}' /proc/mounts | sort -r); do umount -l "$m"; done
+    rm -rf --one-file-system "$root"
+  fi
+  mapfile -t args < <(bash $here/mmdebstrap-args.sh)
+  mmdebstrap "${args[@]}" bookworm "$root" \
+    "deb $mirror bookworm main non-free-firmware" \
+    "deb $mirror bookworm-updates main non-free-firmware" \
+    "deb ${IMAGE_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main non-free-firmware"
 fi
-mapfile -t args < <(bash $here/mmdebstrap-args.sh)
-mmdebstrap "${args[@]}" bookworm "$root" \
-  "deb $mirror bookworm main non-free-firmware" \
-  "deb $mirror bookworm-updates main non-free-firmware" \
-  "deb ${IMAGE_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main non-free-firmware"
 
 step "terminal software and configuration"
 IMAGE_VERSION=$version IMAGE_PUB=$pub IMAGE_BUNDLE=$base.tpeb bash $here/customize.sh "$root"
