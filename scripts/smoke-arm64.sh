@@ -103,7 +103,7 @@ done
 case "$status" in *approved*) ;; *) fail "the card sale did not go through ($status)" ;; esac
 case "$printed" in *true) ;; *) fail "the receipt was not printed ($printed)" ;; esac
 changed=""
-for _ in $(seq 60); do # the paper roll and the journal panel repaint slowly
+for _ in $(seq 60); do # the emulated window repaints slowly
   sleep 1
   shot "$out/arm64-after-sale.png"
   cmp -s "$out/arm64-start.png" "$out/arm64-after-sale.png" || { changed=1; break; }
@@ -111,7 +111,9 @@ done
 [ -n "$changed" ] || fail "the window did not change within 60 s after a sale"
 sleep 5 # let the rest of the repaint land in the kept picture
 shot "$out/arm64-after-sale.png"
-echo "smoke-arm64: card sale $status, receipt printed; screenshots $out/arm64-start.png, $out/arm64-after-sale.png"
+# Under emulation the window lags the API by many seconds: the repaint seen
+# here may be the customer display still filling in, not yet the receipt.
+echo "smoke-arm64: card sale $status, receipt printed (API); window repainted; screenshots $out/arm64-start.png, $out/arm64-after-sale.png"
 kill "${pids[-1]}" 2>/dev/null || true
 
 root=${IMAGE_ROOT:-bin/image/rootfs}
