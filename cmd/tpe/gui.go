@@ -1,4 +1,4 @@
-//go:build cgo || ci
+//go:build cgo && !ci
 
 package main
 
@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -16,8 +17,13 @@ import (
 	"tpe/ui/cashier"
 )
 
-// runKiosk runs the cashier UI full screen beside the API.
-func runKiosk(ctx context.Context, t *terminal.Terminal, ln net.Listener, log *slog.Logger) error {
+// hasUI: this build links fyne's real (GLFW/OpenGL) driver.
+const hasUI = true
+
+// runKiosk runs the cashier UI full screen beside the API. On the board it
+// runs inside the cage kiosk compositor (scripts/systemd/tpe-kiosk.service),
+// through Xwayland.
+func runKiosk(ctx context.Context, t *terminal.Terminal, ln net.Listener, log *slog.Logger, ui *heartbeat) error {
 	signIn, err := till.SignIn(t.Config.OIDC)
 	if err != nil {
 		return err
@@ -37,6 +43,18 @@ func runKiosk(ctx context.Context, t *terminal.Terminal, ln net.Listener, log *s
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
+	}()
+	go func() { // the watchdog's proof that the event loop runs
+		tick := time.NewTicker(uiBeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				fyne.Do(ui.Beat)
+			}
+		}
 	}()
 	win.ShowAndRun()
 	cui.Close()

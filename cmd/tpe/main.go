@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"tpe/cmd/internal/hardware"
 	"tpe/cmd/internal/locale"
@@ -47,6 +50,11 @@ func main() {
 }
 
 func run(ctx context.Context, cfgPath string, headless bool) error {
+	if !headless && !hasUI {
+		// Before the config, the journal and the devices: a wrong build is
+		// the first thing to fix, and nothing is opened for nothing.
+		return errNoUI
+	}
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		return err
@@ -75,19 +83,56 @@ func run(ctx context.Context, cfgPath string, headless bool) error {
 	}
 	log.Info("terminal ready", "terminal_id", cfg.Terminal.ID, "api", t.APIURL(ln), "version", config.Version)
 	// systemd (scripts/systemd/tpe.service, Type=notify): ready once the
-	// journal is open and recovered; the watchdog is fed while it answers.
+	// journal is open and recovered; the watchdog is fed while it answers
+	// and, with the cashier UI, while the UI's event loop runs (a frozen
+	// touchscreen is restarted like a hung terminal).
 	if err := sdnotify.Ready(); err != nil {
 		log.Warn("systemd notify", "err", err)
 	}
+	ui := newHeartbeat(time.Now)
 	go sdnotify.Watchdog(ctx, func() bool {
 		_, err := t.Store.Stats(ctx)
-		return err == nil
+		return err == nil && (headless || ui.Fresh(uiStale))
 	})
 	if headless {
 		return t.Run(ctx, ln)
 	}
-	return runKiosk(ctx, t, ln, log)
+	return runKiosk(ctx, t, ln, log, ui)
 }
+
+// uiStale is how long the UI's event loop may go without running a
+// heartbeat before the watchdog stops being fed (WatchdogSec=30s; beats
+// every uiBeat).
+const (
+	uiStale = 20 * time.Second
+	uiBeat  = 5 * time.Second
+)
+
+// heartbeat records when the UI's event loop last ran a beat.
+type heartbeat struct {
+	now  func() time.Time
+	last atomic.Int64 // unix nanoseconds
+}
+
+// newHeartbeat starts fresh: the window may take a while to open.
+func newHeartbeat(now func() time.Time) *heartbeat {
+	h := &heartbeat{now: now}
+	h.Beat()
+	return h
+}
+
+// Beat is called from the UI's event loop.
+func (h *heartbeat) Beat() { h.last.Store(h.now().UnixNano()) }
+
+// Fresh reports whether the last beat is younger than max.
+func (h *heartbeat) Fresh(max time.Duration) bool {
+	return h.now().Sub(time.Unix(0, h.last.Load())) < max
+}
+
+// errNoUI is why a headless build (hasUI false) refuses to start without
+// --headless.
+var errNoUI = errors.New("this build has no cashier UI (headless: built without cgo or with -tags ci): " +
+	"run it with --headless, or install the windowed build (make cross: bin/tpe-linux-arm64)")
 
 // logger builds the slog logger of [log]. Card data never reaches it: the
 // types redact themselves.
