@@ -459,13 +459,7 @@ func TestEveryErrorCodeDocumented(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	b, err := os.ReadFile("../../docs/openapi.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &spec); err != nil {
-		t.Fatal(err)
-	}
+	loadOpenAPI(t, &spec)
 	enum := map[string]bool{}
 	for _, c := range spec.Components.Schemas.Error.Properties.Error.Properties.Code.Enum {
 		enum[c] = true
@@ -508,13 +502,7 @@ func TestReasonCodesDocumented(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	b, err := os.ReadFile("../../docs/openapi.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &spec); err != nil {
-		t.Fatal(err)
-	}
+	loadOpenAPI(t, &spec)
 	md, err := os.ReadFile("../../docs/api.md")
 	if err != nil {
 		t.Fatal(err)
@@ -586,5 +574,18 @@ func TestReasonCodesThroughTheAPI(t *testing.T) {
 				t.Errorf("got %v %v (%v), want %s %s", got["status"], got["error_code"], got["error"], tc.status, tc.code)
 			}
 		})
+	}
+}
+
+// loadOpenAPI decodes docs/openapi.json into spec (a struct naming the
+// parts a test reads).
+func loadOpenAPI(t *testing.T, spec any) {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, spec); err != nil {
+		t.Fatal(err)
 	}
 }
