@@ -199,7 +199,7 @@ func (s *Service) settleAnswer(ctx context.Context, t *Transaction, gr GatewayRe
 		})
 	case err == nil:
 		// A clear refusal: the gateway did nothing.
-		if _, serr := s.settle(ctx, t.ID, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) }); serr != nil {
+		if serr := s.drop(ctx, t.ID, op); serr != nil {
 			return nil, serr
 		}
 		sentinel := ErrNotRefundable
@@ -208,22 +208,15 @@ func (s *Service) settleAnswer(ctx context.Context, t *Transaction, gr GatewayRe
 		}
 		return nil, fmt.Errorf("%w: the bank refused the %s (%s %s)", sentinel, op.Kind, gr.Code, gr.Message)
 	case errors.Is(err, ErrGatewayUnavailable):
-		if _, serr := s.settle(ctx, t.ID, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) }); serr != nil {
+		if serr := s.drop(ctx, t.ID, op); serr != nil {
 			return nil, serr
 		}
 		return nil, fmt.Errorf("payment: %s not sent: %w", op.Kind, err)
 	}
 	s.log.Warn("operation outcome unknown, asking the gateway's record", "txn_id", t.ID, "op_id", op.ID, "op", op.Kind, "err", err)
-	t, uerr := s.o.Journal.Update(ctx, t.ID, func(t *Transaction) error {
-		if t.Pending == nil || t.Pending.ID != op.ID {
-			return fmt.Errorf("%w: operation %s is no longer pending", ErrOperationInProgress, op.ID)
-		}
-		t.Pending.Unknown = true
-		t.UpdatedAt = s.o.Now()
-		return nil
-	})
+	t, uerr := s.markUnknown(ctx, t.ID, op)
 	if uerr != nil {
-		return nil, fmt.Errorf("payment: recording the unknown outcome of %s %s: %w", op.Kind, op.ID, uerr)
+		return nil, uerr
 	}
 	ev := EventRefundPending
 	if op.Kind == OpVoid {
@@ -244,8 +237,8 @@ func (s *Service) settleAnswer(ctx context.Context, t *Transaction, gr GatewayRe
 // subscribers.
 func (s *Service) settle(ctx context.Context, id string, op Operation, edit func(*Transaction) error) (*Transaction, error) {
 	t, err := s.o.Journal.Update(context.WithoutCancel(ctx), id, func(t *Transaction) error {
-		if t.Pending == nil || t.Pending.ID != op.ID {
-			return fmt.Errorf("%w: operation %s is no longer pending", ErrOperationInProgress, op.ID)
+		if err := stillPending(t, op); err != nil {
+			return err
 		}
 		return edit(t)
 	})
@@ -265,6 +258,37 @@ func (s *Service) settle(ctx context.Context, id string, op Operation, edit func
 		s.publish(EventOperationSettled, t, "")
 	}
 	return t, nil
+}
+
+// drop journals that op did not happen: the payment is as it was.
+func (s *Service) drop(ctx context.Context, id string, op Operation) error {
+	_, err := s.settle(ctx, id, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) })
+	return err
+}
+
+// markUnknown journals that op may have reached the gateway and no answer
+// came: from now on only the gateway's record settles it.
+func (s *Service) markUnknown(ctx context.Context, id string, op Operation) (*Transaction, error) {
+	t, err := s.o.Journal.Update(context.WithoutCancel(ctx), id, func(t *Transaction) error {
+		if err := stillPending(t, op); err != nil {
+			return err
+		}
+		t.Pending.Unknown = true
+		t.UpdatedAt = s.o.Now()
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("payment: recording the unknown outcome of %s %s: %w", op.Kind, op.ID, err)
+	}
+	return t, nil
+}
+
+// stillPending refuses to settle op on t once another write settled it.
+func stillPending(t *Transaction, op Operation) error {
+	if t.Pending == nil || t.Pending.ID != op.ID {
+		return fmt.Errorf("%w: operation %s is no longer pending", ErrOperationInProgress, op.ID)
+	}
+	return nil
 }
 
 // Resolve settles payment id's pending refund or void from the gateway's

@@ -626,7 +626,7 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 			}
 			// A cancel nobody runs any more: the link's status settles it.
 			if st.Status == "pending" {
-				if _, err := s.settle(ctx, t.ID, *op, func(t *Transaction) error { return dropOperation(t, *op, s.o.Now()) }); err != nil {
+				if err := s.drop(ctx, t.ID, *op); err != nil {
 					errs = append(errs, err)
 				}
 				continue
@@ -734,18 +734,12 @@ func (s *Service) cancelLink(ctx context.Context, id string) (*Transaction, erro
 		}
 		return t, err
 	case errors.Is(err, ErrGatewayUnavailable):
-		if _, serr := s.settle(gctx, id, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) }); serr != nil {
+		if serr := s.drop(gctx, id, op); serr != nil {
 			return nil, serr
 		}
 		return nil, fmt.Errorf("payment: cancelling the link: %w", err)
 	}
-	t, uerr := s.o.Journal.Update(gctx, id, func(t *Transaction) error {
-		if t.Pending == nil || t.Pending.ID != op.ID {
-			return fmt.Errorf("%w: operation %s is no longer pending", ErrOperationInProgress, op.ID)
-		}
-		t.Pending.Unknown = true
-		return nil
-	})
+	t, uerr := s.markUnknown(gctx, id, op)
 	if uerr != nil {
 		return nil, uerr
 	}
