@@ -38,6 +38,17 @@ type SaleRequest struct {
 	Offline    bool      // forwarding an approval the terminal gave offline
 	CapturedAt time.Time // when the card was read
 	Reference  string
+	// PIN is the cardholder's online PIN, enciphered on the terminal, when
+	// one was entered (card CVM online_pin, or after a soft decline).
+	PIN *PINBlock
+}
+
+// PINBlock is an online PIN as it travels to the gateway: an ISO 9564-1
+// format 4 block enciphered under the AES DUKPT PIN-encryption key of KSN
+// (ANSI X9.24-3-2017). The clear PIN never leaves the terminal's memory.
+type PINBlock struct {
+	Block Secret   // 16 bytes; prints and marshals redacted
+	KSN   [12]byte // initial key ID (8 bytes) + transaction counter (4)
 }
 
 // Decline classes a GatewayResult or WalletResult may carry; the cashier
@@ -51,6 +62,13 @@ const (
 	DeclineIssuerUnavailable = "issuer_unavailable"
 	DeclineDuplicate         = "duplicate"
 	DeclineFraud             = "suspected_fraud"
+	DeclineIncorrectPIN      = "incorrect_pin"      // PayXpert 055: the PIN may be tried again
+	DeclinePINTriesExceeded  = "pin_tries_exceeded" // PayXpert 075: no more PIN tries on this card
+	// DeclinePINRequired is a soft decline (PayXpert 065, 077; Mastercard 65,
+	// Visa 1A): the issuer wants the cardholder's PIN (PSD2 strong customer
+	// authentication). The terminal asks for the PIN and resubmits the same
+	// payment as a new attempt, without a second tap.
+	DeclinePINRequired = "pin_required"
 )
 
 // TxnStatus is where a transaction stands at the gateway. The zero value

@@ -19,6 +19,7 @@ const (
 	ReasonDuplicate         ReasonCode = "duplicate"
 	ReasonSuspectedFraud    ReasonCode = "suspected_fraud"
 	ReasonIncorrectPIN      ReasonCode = "incorrect_pin"
+	ReasonPINTriesExceeded  ReasonCode = "pin_tries_exceeded"
 	ReasonCardDeclined      ReasonCode = "card_declined" // the card declined offline (AAC)
 	ReasonWalletDeclined    ReasonCode = "wallet_declined"
 )
@@ -65,8 +66,8 @@ const (
 func ReasonCodes() []ReasonCode {
 	return []ReasonCode{
 		ReasonIssuerDeclined, ReasonInsufficientFunds, ReasonExpiredCard, ReasonDoNotHonour, ReasonInvalidCard,
-		ReasonIssuerUnavailable, ReasonDuplicate, ReasonSuspectedFraud, ReasonIncorrectPIN, ReasonCardDeclined,
-		ReasonWalletDeclined,
+		ReasonIssuerUnavailable, ReasonDuplicate, ReasonSuspectedFraud, ReasonIncorrectPIN, ReasonPINTriesExceeded,
+		ReasonCardDeclined, ReasonWalletDeclined,
 		ReasonGatewayUnreachable, ReasonNoAnswer, ReasonOnlineRequired, ReasonOfflineLimit, ReasonCardNotSupported,
 		ReasonTryAnotherMethod, ReasonCardReadFailed, ReasonCodeNotRead, ReasonWalletFailed, ReasonLinkNotSent,
 		ReasonStorage, ReasonInterrupted,
@@ -78,8 +79,8 @@ func ReasonCodes() []ReasonCode {
 func (c ReasonCode) IsDecline() bool {
 	switch c {
 	case ReasonIssuerDeclined, ReasonInsufficientFunds, ReasonExpiredCard, ReasonDoNotHonour, ReasonInvalidCard,
-		ReasonIssuerUnavailable, ReasonDuplicate, ReasonSuspectedFraud, ReasonIncorrectPIN, ReasonCardDeclined,
-		ReasonWalletDeclined:
+		ReasonIssuerUnavailable, ReasonDuplicate, ReasonSuspectedFraud, ReasonIncorrectPIN, ReasonPINTriesExceeded,
+		ReasonCardDeclined, ReasonWalletDeclined:
 		return true
 	}
 	return false
@@ -103,6 +104,10 @@ func DeclineCode(class string) ReasonCode {
 		return ReasonDuplicate
 	case DeclineFraud:
 		return ReasonSuspectedFraud
+	case DeclineIncorrectPIN:
+		return ReasonIncorrectPIN
+	case DeclinePINTriesExceeded:
+		return ReasonPINTriesExceeded
 	}
 	return ReasonIssuerDeclined
 }

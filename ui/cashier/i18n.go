@@ -108,6 +108,7 @@ var messages = map[string][2]string{
 	"reason.bycard":         {"Refusé par la carte", "Declined by the card"},
 	"reason.mustonline":     {"Paiement forcé hors ligne, mais cette carte exige la banque : réessayez en ligne", "Forced offline, but this card needs the bank: try again online"},
 	"reason.pin":            {"Code erroné : recommencez, ou un autre moyen de paiement", "Wrong PIN: try again, or another payment method"},
+	"reason.pin_tries":      {"Code bloqué : nombre d'essais dépassé, autre carte ou autre moyen de paiement", "PIN blocked: tries exceeded, use another card or payment method"},
 	"reason.coderead":       {"Code de paiement illisible : scannez-le à nouveau", "The payment code could not be read: scan it again"},
 	"reason.nocode":         {"Aucun code scanné ni payé à temps", "No code scanned or paid in time"},
 	"reason.storage":        {"Le terminal ne peut plus enregistrer de paiement : appelez le support", "The terminal cannot record payments: call support"},

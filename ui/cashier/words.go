@@ -67,6 +67,7 @@ func (u *UI) reasonText(t *payment.Transaction) string {
 		payment.ReasonDuplicate:          "reason.duplicate",
 		payment.ReasonSuspectedFraud:     "reason.fraud",
 		payment.ReasonIncorrectPIN:       "reason.pin",
+		payment.ReasonPINTriesExceeded:   "reason.pin_tries",
 		payment.ReasonCardDeclined:       "reason.bycard",
 		payment.ReasonWalletDeclined:     "reason.walletdeclined",
 		payment.ReasonGatewayUnreachable: "reason.unreachable",
