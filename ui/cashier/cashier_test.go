@@ -82,7 +82,7 @@ func TestDeclineInCashierWords(t *testing.T) {
 			e.wait(e.ui.T("progress.card"))
 			e.cards.Present(paymenttest.VisaOnline())
 			e.wait(e.ui.T("result.declined"))
-			e.wait(e.ui.T("reason.insufficient"))
+			e.wait(e.ui.T("reason.insufficient_funds"))
 			if e.has("insufficient_funds") {
 				t.Errorf("raw decline class on screen: %q", e.texts())
 			}
@@ -154,7 +154,7 @@ func TestCancelWhileWaitingForCard(t *testing.T) {
 	e.wait(e.ui.T("progress.card"))
 	e.tap(e.ui.T("progress.cancel"))
 	e.wait(e.ui.T("result.cancelled"))
-	e.wait(e.ui.T("reason.bycashier"))
+	e.wait(e.ui.T("reason.cancelled_by_cashier"))
 	e.svc.Wait()
 	if p := e.only(payment.Query{}); p.State != payment.StateCancelled {
 		t.Fatalf("state %s, want cancelled", p.State)

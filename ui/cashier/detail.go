@@ -121,7 +121,7 @@ func (d *detailScreen) cancelLink(id string) {
 				u.say(u.errText(err), true)
 				return
 			}
-			u.say(u.T("reason.linkcancelled"), false)
+			u.say(u.T("reason.cancelled_by_cashier.paylink"), false)
 		})
 	}()
 }

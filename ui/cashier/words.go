@@ -7,6 +7,7 @@ import (
 
 	"tpe/device/printer"
 	"tpe/payment"
+	"tpe/payment/i18n"
 )
 
 // errMail marks a failure to e-mail a receipt.
@@ -53,60 +54,23 @@ func (u *UI) errText(err error) string {
 }
 
 // reasonText is what the cashier tells the customer about a payment that
-// was not taken. It switches on the payment's reason code, never on its
-// free text (Transaction.Reason is for logs).
+// was not taken: the catalogue's words for its reason code (and method),
+// never its free text (Transaction.Reason is for logs).
 func (u *UI) reasonText(t *payment.Transaction) string {
-	link := t.Method == payment.MethodPayLink
-	key := map[payment.ReasonCode]string{
-		payment.ReasonIssuerDeclined:     "reason.generic",
-		payment.ReasonInsufficientFunds:  "reason.insufficient",
-		payment.ReasonExpiredCard:        "reason.expiredcard",
-		payment.ReasonDoNotHonour:        "reason.donothonour",
-		payment.ReasonInvalidCard:        "reason.invalidcard",
-		payment.ReasonIssuerUnavailable:  "reason.issuer",
-		payment.ReasonDuplicate:          "reason.duplicate",
-		payment.ReasonSuspectedFraud:     "reason.fraud",
-		payment.ReasonIncorrectPIN:       "reason.pin",
-		payment.ReasonPINTriesExceeded:   "reason.pin_tries",
-		payment.ReasonCardDeclined:       "reason.bycard",
-		payment.ReasonWalletDeclined:     "reason.walletdeclined",
-		payment.ReasonGatewayUnreachable: "reason.unreachable",
-		payment.ReasonNoAnswer:           "reason.noanswer",
-		payment.ReasonOnlineRequired:     "reason.mustonline",
-		payment.ReasonOfflineLimit:       "reason.offlinelimit",
-		payment.ReasonCardNotSupported:   "reason.notaccepted",
-		payment.ReasonTryAnotherMethod:   "reason.tryother",
-		payment.ReasonCardReadFailed:     "reason.cardread",
-		payment.ReasonCodeNotRead:        "reason.coderead",
-		payment.ReasonWalletFailed:       "reason.wallet",
-		payment.ReasonLinkNotSent:        "reason.linkfail",
-		payment.ReasonStorage:            "reason.storage",
-		payment.ReasonInterrupted:        "reason.interrupted",
-		payment.ReasonCancelledByCashier: "reason.bycashier",
-		payment.ReasonTimeout:            "reason.nocard",
-		payment.ReasonNotPaidInTime:      "reason.nopay",
-		payment.ReasonVoided:             "detail.voided",
-	}[t.Code]
+	if s := i18n.Reason(u.lang, string(t.Code), string(t.Method)); s != "" {
+		return s
+	}
 	switch {
-	case link && t.Code == payment.ReasonCancelledByCashier:
-		key = "reason.linkcancelled"
-	case link && t.Code == payment.ReasonNotPaidInTime:
-		key = "reason.linkexpired"
-	case t.Method == payment.MethodAlipayPlus && t.Code == payment.ReasonTimeout:
-		key = "reason.nocode"
-	case key != "":
 	case t.State == payment.StateDeclined, t.State == payment.StateForwardDeclined:
-		key = "reason.generic" // a journal written before reason codes
+		return u.T("reason.declined") // a journal written before reason codes
 	case t.State == payment.StateCancelled:
-		key = "reason.cancelled"
+		return u.T("reason.cancelled")
 	case t.State == payment.StateExpired:
-		key = "reason.nopay"
+		return u.T("reason.expired")
 	case t.Reason == "":
 		return ""
-	default:
-		return u.T("err.generic", t.Reason)
 	}
-	return u.T(key)
+	return u.T("err.generic", t.Reason)
 }
 
 // statusKey is the catalogue key of a payment's status pill.
