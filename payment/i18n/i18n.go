@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
@@ -109,6 +108,3 @@ func Reason(lang, code, method string) string {
 	}
 	return ""
 }
-
-// Upper is s in capitals, as receipts print words.
-func Upper(s string) string { return strings.ToUpper(s) }
