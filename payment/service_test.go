@@ -593,9 +593,11 @@ func (brokenReader) ReadCard(context.Context, payment.CardRequest) (payment.Card
 // brokenScanner fails every read.
 type brokenScanner struct{}
 
-func (brokenScanner) Scan(context.Context) (string, error) { return "", errors.New("scanner: read: i/o error") }
-func (brokenScanner) String() string                       { return "broken scanner" }
-func (brokenScanner) Halt() error                          { return nil }
+func (brokenScanner) Scan(context.Context) (string, error) {
+	return "", errors.New("scanner: read: i/o error")
+}
+func (brokenScanner) String() string { return "broken scanner" }
+func (brokenScanner) Halt() error    { return nil }
 
 // A device that fails is told apart from a customer who did not come: the
 // flow's own deadline is the only timeout.
