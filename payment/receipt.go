@@ -295,6 +295,12 @@ func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
 		if t.Result != "" && t.Result != "000" {
 			d.kv(d.T("receipt.resp"), t.Result)
 		}
+		switch t.Code {
+		case ReasonIncorrectPIN:
+			d.center(d.T("receipt.pin_wrong"), false)
+		case ReasonPINTriesExceeded:
+			d.center(d.T("receipt.pin_tries"), false)
+		}
 		if t.Method == MethodCard {
 			d.center(d.T("receipt.not_charged"), false)
 		} else {

@@ -30,6 +30,8 @@ var display = map[string][2]string{
 	"display.link_sent":        {"Lien de paiement envoyé", "Payment link sent"},
 	"display.link_sent.sub":    {"Consultez vos e-mails", "Check your inbox"},
 	"display.qr_unavailable":   {"Code indisponible", "Code unavailable"},
+	"display.enter_pin":        {"Saisissez votre code", "Enter your PIN"},
+	"display.enter_pin.sub":    {"sur l'écran tactile, à l'abri des regards", "on the touchscreen, shielded from view"},
 
 	"display.reason.declined":           {"Refusé par la banque", "Declined by your bank"},
 	"display.reason.insufficient_funds": {"Provision insuffisante", "Insufficient funds"},

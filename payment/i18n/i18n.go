@@ -93,14 +93,15 @@ func Source(key string) (fr, en string, ok bool) {
 }
 
 // Reason is the cashier's words for a payment that ended with reason code
-// code (payment.ReasonCode) and method (payment.Method): the method's own
-// entry when there is one (reason.timeout.alipayplus), else the code's.
-// An unknown code answers "" so that the caller falls back on the state.
-func Reason(lang, code, method string) string {
+// code (payment.ReasonCode): the refined entry reason.<code>.<refine> when
+// there is one (refine is the payment's method, or the step it ended in:
+// reason.timeout.alipayplus, reason.timeout.pin), else reason.<code>. An
+// unknown code answers "" so that the caller falls back on the state.
+func Reason(lang, code, refine string) string {
 	if code == "" {
 		return ""
 	}
-	if k := "reason." + code + "." + method; method != "" && Has(k) {
+	if k := "reason." + code + "." + refine; refine != "" && Has(k) {
 		return T(lang, k)
 	}
 	if k := "reason." + code; Has(k) {

@@ -2,7 +2,9 @@ package i18n
 
 // reasons says, for each payment reason code (payment.ReasonCode), what
 // happened and what the cashier does next: reason.<code> → {French,
-// English}. reason.<code>.<method> refines a code for one payment method.
+// English}. reason.<code>.<refinement> refines a code: for one payment
+// method (reason.timeout.alipayplus), or for the step it ended in
+// (reason.timeout.pin: the cardholder did not enter the PIN).
 // Declines say who declined; failures say nobody did ("not a decline")
 // and what to try.
 var reasons = map[string][2]string{
@@ -28,6 +30,7 @@ var reasons = map[string][2]string{
 	"reason.card_not_supported":  {"Carte non acceptée par ce terminal : un autre moyen de paiement", "Card not accepted by this terminal: another payment method"},
 	"reason.try_another_method":  {"Carte refusée en sans contact : utilisez un autre moyen", "Card not accepted contactless: use another method"},
 	"reason.card_read_failed":    {"Lecture de la carte impossible : représentez-la", "The card could not be read: tap it again"},
+	"reason.pin_unavailable":     {"Code confidentiel impossible sur ce terminal (clé PIN absente ou expirée) : autre moyen de paiement, appelez le support", "PIN entry unavailable on this terminal (PIN key missing or expired): use another payment method, call support"},
 	"reason.code_not_read":       {"Code de paiement illisible : scannez-le à nouveau", "The payment code could not be read: scan it again"},
 	"reason.wallet_failed":       {"Le paiement par portefeuille a échoué : réessayez, ou un autre moyen", "The wallet payment failed: try again, or another method"},
 	"reason.link_not_sent":       {"Le lien de paiement n'a pas pu être envoyé : vérifiez l'adresse et réessayez", "The payment link could not be sent: check the address and try again"},
@@ -37,8 +40,10 @@ var reasons = map[string][2]string{
 	// Ends without a sale that are nobody's failure.
 	"reason.cancelled_by_cashier":         {"Annulé par la caisse", "Cancelled by the cashier"},
 	"reason.cancelled_by_cashier.paylink": {"Lien annulé", "Link cancelled"},
+	"reason.pin_cancelled":                {"Saisie du code annulée par le client", "PIN entry cancelled by the customer"},
 	"reason.timeout":                      {"Aucune carte présentée à temps : recommencez", "No card presented in time: start again"},
 	"reason.timeout.alipayplus":           {"Aucun code scanné ni payé à temps : recommencez", "No code scanned or paid in time: start again"},
+	"reason.timeout.pin":                  {"Aucun code saisi à temps", "No PIN entered in time"},
 	"reason.not_paid_in_time":             {"Le client n'a pas payé à temps", "The customer did not pay in time"},
 	"reason.not_paid_in_time.paylink":     {"Le lien a expiré sans paiement", "The link expired unpaid"},
 	"reason.voided":                       {"Paiement annulé", "Payment voided"},

@@ -83,6 +83,14 @@ var till = map[string][2]string{
 	"result.exchange":        {"Taux de change %s", "Exchange rate %s"},
 	"result.receipt.unprint": {"Ticket non imprimé : réimprimez-le", "Receipt not printed: reprint it"},
 
+	// the customer's PIN pad
+	"pin.enter":    {"Saisissez votre code", "Enter your PIN"},
+	"pin.sent":     {"Code saisi, demande à la banque…", "PIN entered, asking the bank…"},
+	"pin.short":    {"Le code a au moins 4 chiffres", "A PIN has at least 4 digits"},
+	"pin.correct":  {"Corriger", "Correct"},
+	"pin.cancel":   {"Annuler", "Cancel"},
+	"pin.validate": {"Valider", "OK"},
+
 	// errors in the cashier's words
 	"err.amount":         {"Montant invalide", "Invalid amount"},
 	"err.toolarge":       {"Montant au-delà du maximum de ce terminal", "Amount above this terminal's maximum"},

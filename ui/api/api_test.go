@@ -543,6 +543,7 @@ func TestReasonCodesThroughTheAPI(t *testing.T) {
 	notAccepted = payment.CardResult{Outcome: payment.CardNotAccepted, Reason: "no aid"}
 	ended = payment.CardResult{Outcome: payment.CardEndApplication, Reason: "card removed"}
 	needsOnline.OfflineAllowed = false
+	withPIN := paymenttest.VisaOnlinePIN()
 	down := fmt.Errorf("dial: %w", payment.ErrGatewayUnavailable)
 	decline := func(code, class string) []payment.GatewayResult {
 		return []payment.GatewayResult{{Code: code, Decline: class}}
@@ -582,6 +583,7 @@ func TestReasonCodesThroughTheAPI(t *testing.T) {
 		{"card not supported", `{"amount":1000}`, &notAccepted, nil, nil, nil, "", "failed", payment.ReasonCardNotSupported},
 		{"try another method", `{"amount":1000}`, &tapAnother, nil, nil, nil, "", "failed", payment.ReasonTryAnotherMethod},
 		{"card read failed", `{"amount":1000}`, &ended, nil, nil, nil, "", "failed", payment.ReasonCardReadFailed},
+		{"PIN unavailable", `{"amount":1000}`, &withPIN, nil, nil, nil, "", "failed", payment.ReasonPINUnavailable},
 		{"code not read", `{"amount":1000,"method":"alipayplus","scan":true}`, nil, nil, nil, func(o *payment.Opts) {
 			o.Wallet = payment.WalletPorts{Wallets: &scriptedWallets{}, Scanner: brokenScanner{}}
 		}, "", "failed", payment.ReasonCodeNotRead},
@@ -593,6 +595,9 @@ func TestReasonCodesThroughTheAPI(t *testing.T) {
 			o.Journal = exposureFails{paymenttest.NewJournal()}
 		}, "", "failed", payment.ReasonStorage},
 		{"cancelled by the cashier", `{"amount":1000}`, nil, nil, nil, nil, "cancel", "cancelled", payment.ReasonCancelledByCashier},
+		{"PIN cancelled", `{"amount":1000}`, &withPIN, nil, nil, func(o *payment.Opts) {
+			o.Card.PINs = &paymenttest.PINs{}
+		}, "cancel PIN", "cancelled", payment.ReasonPINCancelled},
 		{"timeout", `{"amount":1000}`, nil, nil, nil, func(o *payment.Opts) {
 			o.CardTimeout = time.Millisecond // the service's own wait, no sleep here
 		}, "", "cancelled", payment.ReasonTimeout},
@@ -610,13 +615,17 @@ func TestReasonCodesThroughTheAPI(t *testing.T) {
 			if tc.card != nil {
 				f.cards.Present(*tc.card)
 			}
-			if tc.then == "cancel" {
-				for {
-					if _, got := f.do(t, "GET", "/v1/payments/"+id, ""); got["state"] == "awaiting_customer" {
-						break
-					}
-				}
+			switch tc.then {
+			case "cancel":
+				waitState(t, f, id, "awaiting_customer")
 				f.do(t, "POST", "/v1/payments/"+id+"/cancel", "")
+			case "cancel PIN":
+				// The customer cancels on the PIN pad (the till's, or
+				// /v1/sim/pin): the service hears it, the API reports it.
+				waitState(t, f, id, "awaiting_pin")
+				if err := f.svc.CancelPIN(id); err != nil {
+					t.Fatal(err)
+				}
 			}
 			f.svc.Wait()
 			if tc.then == "void" {
@@ -634,6 +643,16 @@ func TestReasonCodesThroughTheAPI(t *testing.T) {
 	for _, c := range payment.ReasonCodes() {
 		if !produced[c] && c != payment.ReasonInterrupted {
 			t.Errorf("reason code %s has no case through the API", c)
+		}
+	}
+}
+
+// waitState polls payment id until its state is want.
+func waitState(t *testing.T, f *fixture, id, want string) {
+	t.Helper()
+	for {
+		if _, got := f.do(t, "GET", "/v1/payments/"+id, ""); got["state"] == want {
+			return
 		}
 	}
 }

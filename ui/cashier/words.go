@@ -54,10 +54,15 @@ func (u *UI) errText(err error) string {
 }
 
 // reasonText is what the cashier tells the customer about a payment that
-// was not taken: the catalogue's words for its reason code (and method),
-// never its free text (Transaction.Reason is for logs).
+// was not taken: the catalogue's words for its reason code, refined by its
+// method or by the PIN it waited for, never its free text
+// (Transaction.Reason is for logs).
 func (u *UI) reasonText(t *payment.Transaction) string {
-	if s := i18n.Reason(u.lang, string(t.Code), string(t.Method)); s != "" {
+	refine := string(t.Method)
+	if t.Code == payment.ReasonTimeout && askedPIN(t) {
+		refine = "pin"
+	}
+	if s := i18n.Reason(u.lang, string(t.Code), refine); s != "" {
 		return s
 	}
 	switch {
@@ -71,6 +76,16 @@ func (u *UI) reasonText(t *payment.Transaction) string {
 		return ""
 	}
 	return u.T("err.generic", t.Reason)
+}
+
+// askedPIN reports whether t waited for the cardholder's PIN.
+func askedPIN(t *payment.Transaction) bool {
+	for _, h := range t.History {
+		if h.State == payment.StateAwaitingPIN {
+			return true
+		}
+	}
+	return false
 }
 
 // statusKey is the catalogue key of a payment's status pill.

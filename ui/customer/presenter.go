@@ -118,6 +118,8 @@ func (p *Presenter) FrameFor(e payment.Event) (Frame, bool) {
 		f.Screen = Amount
 	case payment.EventRemoveCard:
 		f.Screen = RemoveCard
+	case payment.EventPINRequired:
+		f.Screen = EnterPIN
 	case payment.EventAuthorising:
 		f.Screen = Processing
 	case payment.EventQR:
@@ -151,7 +153,7 @@ func reasonOf(c payment.ReasonCode) Reason {
 		return ReasonInsufficientFunds
 	case payment.ReasonInvalidCard, payment.ReasonExpiredCard, payment.ReasonCardNotSupported:
 		return ReasonCardNotSupported
-	case payment.ReasonTryAnotherMethod, payment.ReasonOnlineRequired, payment.ReasonOfflineLimit:
+	case payment.ReasonTryAnotherMethod, payment.ReasonOnlineRequired, payment.ReasonOfflineLimit, payment.ReasonPINUnavailable:
 		// Nobody declined: another method (cash, a wallet) may work.
 		return ReasonTryAnotherMethod
 	case payment.ReasonGatewayUnreachable, payment.ReasonNoAnswer, payment.ReasonIssuerUnavailable, payment.ReasonStorage,
@@ -160,10 +162,15 @@ func reasonOf(c payment.ReasonCode) Reason {
 		return ReasonError
 	case payment.ReasonTimeout, payment.ReasonNotPaidInTime:
 		return ReasonExpired
-	case payment.ReasonCancelledByCashier, payment.ReasonVoided:
+	case payment.ReasonCancelledByCashier, payment.ReasonPINCancelled, payment.ReasonVoided:
 		return ReasonCancelled
 	}
-	return ReasonDeclined
+	if c.IsDecline() {
+		return ReasonDeclined
+	}
+	// A code this switch does not know yet: nobody is known to have
+	// declined, so the customer is not told so.
+	return ReasonError
 }
 
 // walletNames is the display name of each wallet (the names of

@@ -40,6 +40,7 @@ func TestFrameFor(t *testing.T) {
 	}{
 		{payment.EventWaitingCard, "", Amount, 0, true},
 		{payment.EventRemoveCard, "", RemoveCard, 0, true},
+		{payment.EventPINRequired, "", EnterPIN, 0, true},
 		{payment.EventAuthorising, "", Processing, 0, true},
 		{payment.EventQR, "", QR, 0, true},
 		{payment.EventLinkSent, "", LinkSent, 0, true},
@@ -137,6 +138,21 @@ func TestWalletNames(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Every reason code reaches the customer as "declined" only when a bank,
+// the card or the wallet said no (or the card is not accepted here). An
+// issuer that could not be reached (issuer_unavailable, a decline class at
+// the gateway) is "try again", not a refusal.
+func TestOnlyDeclineCodesReadDeclined(t *testing.T) {
+	fr := textsFor("fr")
+	for _, c := range payment.ReasonCodes() {
+		title := fr.title(reasonOf(c))
+		want := c.IsDecline() && c != payment.ReasonIssuerUnavailable || c == payment.ReasonCardNotSupported
+		if declined := title == fr.declined; declined != want {
+			t.Errorf("%s: the customer reads %q", c, title)
+		}
 	}
 }
 

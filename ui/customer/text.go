@@ -22,6 +22,7 @@ type texts struct {
 	removeCard, removeCardSub        string
 	linkSent, linkSentSub            string
 	qrUnavailable                    string
+	enterPIN, enterPINSub            string
 }
 
 func newTexts(lang string) *texts {
@@ -38,6 +39,7 @@ func newTexts(lang string) *texts {
 		removeCard: t("display.remove_card"), removeCardSub: t("display.remove_card.sub"),
 		linkSent: t("display.link_sent"), linkSentSub: t("display.link_sent.sub"),
 		qrUnavailable: t("display.qr_unavailable"),
+		enterPIN:      t("display.enter_pin"), enterPINSub: t("display.enter_pin.sub"),
 	}
 	for i, n := range reasonNames {
 		tx.reasons[i] = t(reasonKey(n))
