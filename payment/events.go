@@ -9,13 +9,15 @@ import (
 type EventType string
 
 const (
-	EventCreated         EventType = "payment.created"
-	EventWaitingCard     EventType = "payment.waiting_card"
-	EventCardRead        EventType = "payment.card_read"
-	EventAuthorising     EventType = "payment.authorising"
-	EventQR              EventType = "payment.qr"           // a QR to show the customer
-	EventWaitingCode     EventType = "payment.waiting_code" // scan the customer's wallet code
-	EventLinkSent        EventType = "payment.link_sent"
+	EventCreated     EventType = "payment.created"
+	EventWaitingCard EventType = "payment.waiting_card"
+	EventCardRead    EventType = "payment.card_read"
+	EventAuthorising EventType = "payment.authorising"
+	EventQR          EventType = "payment.qr"           // a QR to show the customer
+	EventWaitingCode EventType = "payment.waiting_code" // scan the customer's wallet code
+	EventLinkSent    EventType = "payment.link_sent"
+	// EventLinkResent: a pending link was e-mailed again (Service.Resend).
+	EventLinkResent      EventType = "payment.link_resent"
 	EventApproved        EventType = "payment.approved"
 	EventOfflineApproved EventType = "payment.offline_approved"
 	EventDeclined        EventType = "payment.declined"
@@ -47,6 +49,9 @@ type Event struct {
 	// Err is the error behind a failure event (receipt.failed), for
 	// errors.Is; Message is its text for logs and the API.
 	Err error `json:"-"`
+	// Report is the Z report of a batch.closed event: the accounting
+	// document the merchant's notification carries.
+	Report *Report `json:"-"`
 }
 
 // bus fans events out to subscribers. A subscriber that does not keep up

@@ -633,16 +633,8 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 			}
 			t.Pending = nil
 		}
-		t.GatewayID, t.Result = st.GatewayID, st.Code
-		switch st.Status {
-		case "paid":
-			t.AuthCode = st.GatewayID
-			s.step(t, StateApproved, EventApproved, "paid by link")
-			s.emailReceipt(t)
-		case "expired":
-			s.end(t, StateExpired, EventExpired, ReasonNotPaidInTime, "link expired unpaid")
-		case "cancelled":
-			s.end(t, StateCancelled, EventCancelled, ReasonCancelledByCashier, "link cancelled")
+		if _, err := s.applyLinkState(ctx, t, st); err != nil {
+			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -800,7 +792,8 @@ func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
 	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {
 		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
 	}
-	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch)})
+	zr := r
+	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch), Report: &zr})
 	if s.o.Printer != nil {
 		if err := s.o.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang)); err != nil {
 			s.log.Warn("Z report not printed", "err", err)
