@@ -80,15 +80,15 @@ func LinkStatusOf(t *Transaction) LinkStatus {
 // customer's. A link the gateway already knows paid, expired or cancelled
 // is recorded as such and answers ErrLinkNotPending.
 func (s *Service) Resend(ctx context.Context, id, email string) (*Transaction, error) {
-	if s.o.Links == nil {
-		return nil, fmt.Errorf("%w: payment links are not configured", ErrNotSupported)
-	}
 	t, err := s.o.Journal.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if t.Method != MethodPayLink {
 		return t, fmt.Errorf("%w: %s is a %s payment", ErrNotALink, id, t.Method)
+	}
+	if s.o.Links == nil {
+		return t, fmt.Errorf("%w: payment links are not configured", ErrNotSupported)
 	}
 	if email == "" {
 		email = t.Email

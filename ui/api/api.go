@@ -264,31 +264,31 @@ func decodeOptional(r *http.Request, v any) error {
 
 // Payment is the API's view of a transaction.
 type Payment struct {
-	ID             string     `json:"id"`
-	Reference      string     `json:"reference"`
-	OrderID        string     `json:"order_id"`
-	Method         string     `json:"method"`
-	Status         string     `json:"status"`
-	State          string     `json:"state"`
-	Amount         int64      `json:"amount"`
-	Currency       string     `json:"currency"`
-	RefundedAmount int64      `json:"refunded_amount"`
-	Brand          string     `json:"brand"`
-	Wallet         string     `json:"wallet"`
-	PANMasked      string     `json:"pan_masked"`
-	AID            string     `json:"aid"`
-	AuthCode       string     `json:"auth_code"`
-	Offline        bool       `json:"offline"`
-	Forwarded      bool       `json:"forwarded"`
-	LinkURL        string     `json:"link_url"`
+	ID             string `json:"id"`
+	Reference      string `json:"reference"`
+	OrderID        string `json:"order_id"`
+	Method         string `json:"method"`
+	Status         string `json:"status"`
+	State          string `json:"state"`
+	Amount         int64  `json:"amount"`
+	Currency       string `json:"currency"`
+	RefundedAmount int64  `json:"refunded_amount"`
+	Brand          string `json:"brand"`
+	Wallet         string `json:"wallet"`
+	PANMasked      string `json:"pan_masked"`
+	AID            string `json:"aid"`
+	AuthCode       string `json:"auth_code"`
+	Offline        bool   `json:"offline"`
+	Forwarded      bool   `json:"forwarded"`
+	LinkURL        string `json:"link_url"`
 	// Email is the customer's address (receipt, or the link's recipient).
 	Email string `json:"email,omitempty"`
 	// LinkStatus is a payment link's status for the merchant: pending,
 	// paid, expired, cancelled or failed; absent for other methods.
 	LinkStatus string `json:"link_status,omitempty"`
 	// Resends counts the times a pending link was e-mailed again.
-	Resends  int        `json:"resends"`
-	ResentAt *time.Time `json:"resent_at,omitempty"`
+	Resends        int        `json:"resends"`
+	ResentAt       *time.Time `json:"resent_at,omitempty"`
 	QR             string     `json:"qr,omitempty"`
 	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
 	ReceiptPrinted bool       `json:"receipt_printed"`
