@@ -158,7 +158,9 @@ func (s *Service) RefreshLink(ctx context.Context, id string) (*Transaction, err
 // applyLinkState records a link's status at the gateway on t (pending, no
 // operation running on it) and returns the payment as journaled.
 func (s *Service) applyLinkState(ctx context.Context, t *Transaction, st LinkState) (*Transaction, error) {
-	if st.Status == string(LinkPending) {
+	switch LinkStatus(st.Status) {
+	case LinkPaid, LinkExpired, LinkCancelled:
+	default: // still pending, or a status this terminal does not know: nothing to record
 		return t, nil
 	}
 	t.GatewayID, t.Result = st.GatewayID, st.Code

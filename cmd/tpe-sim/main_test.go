@@ -300,6 +300,25 @@ func TestHeadlessSimulatorWalletsAndLinks(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The built-in settings turn the merchant's notifications on: the
+	// wallet refund above is told to the merchant, through the outbox.
+	for {
+		_, m := p.call(t, "GET", "/v1/sim/outbox", "")
+		msgs, _ := m["messages"].([]any)
+		found := false
+		for _, msg := range msgs {
+			if s := fmt.Sprint(msg); strings.Contains(s, "gerant@example.com") && strings.Contains(s, "Remboursement effectué") {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatalf("no refund notification in the outbox: %v\n%s", msgs, p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	// The link was journaled before the e-mail left.
 	if _, m := p.call(t, "GET", "/v1/payments/"+link["id"].(string), ""); m["status"] != "pending" || m["link_url"] == "" {
 		t.Errorf("link payment once its e-mail is out: %v", m)

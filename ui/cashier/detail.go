@@ -3,6 +3,7 @@ package cashier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -20,12 +21,33 @@ import (
 type detailScreen struct {
 	u *UI
 	t *payment.Transaction
+	// fromLinks: opened from the links, where Back returns.
+	fromLinks bool
 }
 
 func (u *UI) openDetail(t *payment.Transaction) { u.show(&detailScreen{u: u, t: t}) }
 
-func (*detailScreen) id() screenID  { return scrDetail }
-func (*detailScreen) nav() screenID { return scrHistory } // a payment opened from the history
+// openLinkDetail opens a link from the links screen.
+func (u *UI) openLinkDetail(t *payment.Transaction) { u.show(&detailScreen{u: u, t: t, fromLinks: true}) }
+
+func (*detailScreen) id() screenID { return scrDetail }
+
+// nav is the rail item the payment was opened from.
+func (d *detailScreen) nav() screenID {
+	if d.fromLinks {
+		return scrLinks
+	}
+	return scrHistory
+}
+
+// back returns where the payment was opened from.
+func (d *detailScreen) back() {
+	if d.fromLinks {
+		d.u.goLinks()
+		return
+	}
+	d.u.goHistory()
+}
 
 // onEvent follows the payment shown.
 func (d *detailScreen) onEvent(e payment.Event) bool {
@@ -63,6 +85,9 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	add(kv("detail.order", t.OrderID))
 	add(kv("detail.ref", t.Reference))
 	add(kv("detail.email", t.Email))
+	if t.Resends > 0 {
+		add(kv("detail.resends", fmt.Sprintf("%d — %s", t.Resends, dateTime(u.lang, t.ResentAt))))
+	}
 	if t.Refunded() > 0 {
 		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
 	}
@@ -79,7 +104,7 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	head := container.NewBorder(nil, nil,
 		container.NewHBox(text(u.T("detail.title"), 22, colInk, true), container.NewCenter(pill(u.T(statusKey(t)), cp.bg, cp.fg))),
 		text(t.Amount.Format(u.lang), 34, colInk, true))
-	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(u.goHistory))}
+	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(d.back))}
 	acts = append(acts, layout.NewSpacer())
 	if printable(t) && u.svc.CanPrint() {
 		if tl := u.printTile(t.ID, t.ReceiptPrinted, !t.ReceiptPrinted, fyne.NewSize(150, 60)); tl != nil {
@@ -87,6 +112,7 @@ func (d *detailScreen) view() fyne.CanvasObject {
 		}
 	}
 	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
+		acts = append(acts, newTile(u.T("detail.resend"), "", theme.NewThemedResource(theme.MailSendIcon()), colCard, colInk, 17, fyne.NewSize(180, 60), u.tap(func() { d.resendLink(t.ID) })))
 		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { d.cancelLink(t.ID) })))
 	}
 	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved && t.Pending == nil {
@@ -104,10 +130,28 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	}
 	u.keyFn = func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
-			u.goHistory()
+			d.back()
 		}
 	}
 	return container.NewBorder(nil, container.NewHBox(acts...), nil, nil, panel(container.NewBorder(head, nil, nil, nil, container.NewVScroll(lines))))
+}
+
+// resendLink e-mails a pending link again to the address it was sent to
+// (a corrected address goes through the API's resend).
+func (d *detailScreen) resendLink(id string) {
+	u := d.u
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		t, err := u.svc.Resend(ctx, id, "")
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			u.say(u.T("reason.linkresent", t.Email), false)
+		})
+	}()
 }
 
 func (d *detailScreen) cancelLink(id string) {

@@ -144,6 +144,8 @@ var messages = map[string][2]string{
 	"err.gateway":        {"Banque injoignable : réessayez plus tard", "Bank unreachable: try again later"},
 	"err.offline":        {"Impossible hors ligne", "Not possible offline"},
 	"err.notfound":       {"Introuvable", "Not found"},
+	"err.linknotpending": {"Ce lien n'est plus en attente de paiement", "This link is no longer awaiting payment"},
+	"err.linknotsent":    {"Le lien n'a pas pu être renvoyé : réessayez", "The link could not be sent again: try again"},
 	"err.paper":          {"Plus de papier dans l'imprimante", "The printer is out of paper"},
 	"err.printer":        {"Imprimante indisponible", "Printer unavailable"},
 	"err.generic":        {"Une erreur est survenue : %s", "Something went wrong: %s"},
@@ -208,11 +210,27 @@ var messages = map[string][2]string{
 	"st.void_pending":       {"Annul. à vérifier", "Void checking"},
 
 	// links
-	"links.title":   {"Liens de paiement", "Payment links"},
-	"links.refresh": {"Actualiser", "Refresh"},
-	"links.empty":   {"Aucun lien envoyé", "No link sent"},
-	"links.until":   {"jusqu'au %s", "until %s"},
-	"links.pending": {"%d en attente de paiement", "%d awaiting payment"},
+	"links.title":       {"Liens de paiement", "Payment links"},
+	"links.refresh":     {"Actualiser", "Refresh"},
+	"links.empty":       {"Aucun lien envoyé", "No link sent"},
+	"links.until":       {"jusqu'au %s", "until %s"},
+	"links.pending":     {"%d en attente de paiement", "%d awaiting payment"},
+	"links.count":       {"%d liens", "%d links"},
+	"links.sent":        {"envoyé %s", "sent %s"},
+	"links.resends":     {"relancé %d fois", "resent %d times"},
+	"links.search":      {"E-mail du client ou référence", "Customer's e-mail or reference"},
+	"links.f.all":       {"Tous", "All"},
+	"links.f.pending":   {"En attente", "Pending"},
+	"links.f.paid":      {"Payés", "Paid"},
+	"links.f.expired":   {"Expirés", "Expired"},
+	"links.f.cancelled": {"Annulés", "Cancelled"},
+	"links.d.any":       {"Toutes dates", "Any date"},
+	"links.d.today":     {"Aujourd'hui", "Today"},
+	"links.d.week":      {"7 jours", "7 days"},
+	"links.d.month":     {"30 jours", "30 days"},
+	"detail.resend":     {"Renvoyer le lien", "Resend the link"},
+	"detail.resends":    {"Relances", "Reminders"},
+	"reason.linkresent": {"Lien renvoyé à %s", "Link sent again to %s"},
 
 	// reports
 	"rep.title":        {"Journée de caisse", "Day at the till"},
@@ -275,6 +293,8 @@ var singular = map[string][2]string{
 	"hist.count":      {"%d paiement", "%d payment"},
 	"rep.fwddeclined": {"%d paiement hors ligne refusé après envoi : à traiter", "%d offline payment declined after sending: act on it"},
 	"links.pending":   {"%d en attente de paiement", "%d awaiting payment"},
+	"links.count":     {"%d lien", "%d link"},
+	"links.resends":   {"relancé %d fois", "resent %d time"},
 }
 
 var cat = func() catalog.Catalog {
