@@ -298,8 +298,8 @@ func TestBackoff(t *testing.T) {
 func TestNoticesFromTheService(t *testing.T) {
 	e := newNotices(t, "fr", allNotices)
 	cards := paymenttest.NewCards()
-	svc, err := payment.New(payment.Opts{Merchant: merchant, Journal: paymenttest.NewJournal(), Gateway: &paymenttest.Gateway{},
-		Cards: cards, CardTimeout: 5 * time.Second})
+	svc, err := payment.New(payment.Opts{Merchant: merchant, Journal: paymenttest.NewJournal(),
+		Card: payment.CardPorts{Reader: cards, Gateway: &paymenttest.Gateway{}}, CardTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

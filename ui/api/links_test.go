@@ -103,7 +103,8 @@ func newLinkFixture(t *testing.T) *linkFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc, err := payment.New(payment.Opts{Merchant: merchant, Journal: store, Gateway: client, Links: links, Notifier: mailer, Now: clk.Now})
+	svc, err := payment.New(payment.Opts{Merchant: merchant, Journal: store, Card: payment.CardPorts{Gateway: client}, Links: links,
+		Receipts: payment.ReceiptPorts{Notifier: mailer}, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

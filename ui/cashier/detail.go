@@ -28,7 +28,9 @@ type detailScreen struct {
 func (u *UI) openDetail(t *payment.Transaction) { u.show(&detailScreen{u: u, t: t}) }
 
 // openLinkDetail opens a link from the links screen.
-func (u *UI) openLinkDetail(t *payment.Transaction) { u.show(&detailScreen{u: u, t: t, fromLinks: true}) }
+func (u *UI) openLinkDetail(t *payment.Transaction) {
+	u.show(&detailScreen{u: u, t: t, fromLinks: true})
+}
 
 func (*detailScreen) id() screenID { return scrDetail }
 
