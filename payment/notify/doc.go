@@ -32,7 +32,10 @@
 // Wiring (cmd): notify.New(&notify.Opts{Host: cfg.SMTP.Host, Port:
 // cfg.SMTP.Port, StartTLS: cfg.SMTP.StartTLS, Username: cfg.SMTP.Username,
 // Password: cfg.SMTP.Password, From: cfg.SMTP.From, Merchant: merchant,
-// Lang: cfg.Terminal.Language, ReportTo: merchantEmail if
-// notifications.email_z_report}). The simulator's sink is
-// payment/notify/smtpsim.
+// Lang: cfg.Terminal.Language}); then, when any merchant notification is
+// on, NewOutbox(offline.OpenOutbox(dataDir/outbox.db), mailer) and
+// NewNotices(outbox, &NoticesOpts{To: terminal.merchant_email, On: the
+// [notifications] switches}), its Run fed by Service.Subscribe and the
+// outbox's Run in the errgroup (cmd/internal/terminal/notices.go). The
+// simulator's sink is payment/notify/smtpsim.
 package notify
