@@ -219,6 +219,8 @@ var messages = map[string][2]string{
 	"links.sent":        {"envoyé %s", "sent %s"},
 	"links.resends":     {"relancé %d fois", "resent %d times"},
 	"links.search":      {"E-mail du client ou référence", "Customer's e-mail or reference"},
+	"links.min":         {"Montant min.", "Min. amount"},
+	"links.max":         {"Montant max.", "Max. amount"},
 	"links.f.all":       {"Tous", "All"},
 	"links.f.pending":   {"En attente", "Pending"},
 	"links.f.paid":      {"Payés", "Paid"},

@@ -2,6 +2,9 @@ package cashier
 
 import (
 	"context"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +25,8 @@ type linksScreen struct {
 	status payment.LinkStatus // "" = all
 	days   int                // 0 = any date, 1 = today, 7, 30
 	search string
+	// min and max bound the amount as typed ("12,50"); empty: no bound.
+	min, max string
 }
 
 // linkChips are the status filters, in the order a merchant follows a link.
@@ -58,6 +63,8 @@ func (s *linksScreen) onEvent(payment.Event) bool { return !s.u.covered() }
 func (s *linksScreen) query() payment.Query {
 	u := s.u
 	q := payment.Query{Method: payment.MethodPayLink, Search: s.search, Limit: histLimit}
+	q.MinAmount, _ = parseMajor(s.min, u.svc.Currency())
+	q.MaxAmount, _ = parseMajor(s.max, u.svc.Currency())
 	if s.status != "" {
 		q.States = s.status.States()
 	}
@@ -100,21 +107,49 @@ func (s *linksScreen) view() fyne.CanvasObject {
 	search.SetText(s.search)
 	// The list follows each key without redrawing the screen, so the
 	// search box keeps the focus and the on-screen keyboard stays up.
+	relist := func() {
+		txns, err := u.svc.List(context.Background(), s.query())
+		if err != nil {
+			return
+		}
+		list.Objects = s.rows(txns)
+		list.Refresh()
+		count.Text = u.T("links.count", len(txns))
+		count.Refresh()
+	}
 	search.OnChanged = func(v string) {
 		u.locked(func() {
 			u.touch()
 			s.search = v
-			txns, err := u.svc.List(context.Background(), s.query())
-			if err != nil {
-				return
-			}
-			list.Objects = s.rows(txns)
-			list.Refresh()
-			count.Text = u.T("links.count", len(txns))
-			count.Refresh()
+			relist()
 		})
 	}
-	filters := container.NewVBox(chips, container.NewBorder(nil, nil, nil, periods, search))
+	// The amount bounds: an amount as the cashier writes it; one that is
+	// not an amount is shown in red and does not filter.
+	bound := func(ph string, v *string) fyne.CanvasObject {
+		e := widget.NewEntry()
+		e.SetPlaceHolder(ph)
+		e.SetText(*v)
+		check := func(t string) {
+			if _, ok := parseMajor(t, u.svc.Currency()); ok || t == "" {
+				e.SetValidationError(nil)
+			} else {
+				e.SetValidationError(errNotAmount)
+			}
+		}
+		check(*v)
+		e.OnChanged = func(t string) {
+			u.locked(func() {
+				u.touch()
+				*v = t
+				check(t)
+				relist()
+			})
+		}
+		return container.New(layout.NewGridWrapLayout(fyne.NewSize(120, 44)), e)
+	}
+	amounts := container.NewHBox(bound(u.T("links.min"), &s.min), bound(u.T("links.max"), &s.max))
+	filters := container.NewVBox(container.NewBorder(nil, nil, nil, amounts, chips), container.NewBorder(nil, nil, nil, periods, search))
 	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, container.NewVScroll(list))
 }
 
@@ -180,4 +215,31 @@ func (s *linksScreen) refresh() {
 			u.render()
 		})
 	}()
+}
+
+// errNotAmount marks an amount bound that is not an amount.
+var errNotAmount = errors.New("not an amount")
+
+// parseMajor reads an amount as a cashier types it — "12", "12,5",
+// "12,50" or "12.50" — in minor units of currency. Empty or not an amount:
+// 0, false.
+func parseMajor(s, currency string) (int64, bool) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "€"))
+	if s == "" {
+		return 0, false
+	}
+	exp, ok := payment.CurrencyExponent(currency)
+	if !ok {
+		return 0, false
+	}
+	whole, frac, _ := strings.Cut(strings.ReplaceAll(s, ",", "."), ".")
+	if whole == "" || len(whole) > 12 || len(frac) > exp || strings.Trim(whole+frac, "0123456789") != "" {
+		return 0, false
+	}
+	frac += strings.Repeat("0", exp-len(frac))
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return n, true
 }
