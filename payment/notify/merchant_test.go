@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"tpe/offline"
@@ -338,5 +340,84 @@ func TestNoticesFromTheService(t *testing.T) {
 			t.Logf("%s\n%s", m.Subject, m.Text)
 		}
 		t.Fatalf("got %d mails, want the refund and the Z report", len(got))
+	}
+}
+
+// flakySender refuses the first fails sends as a relay that is down, then
+// accepts; it records what it accepted.
+type flakySender struct {
+	mu    sync.Mutex
+	fails int
+	tries int
+	got   []notify.Message
+}
+
+func (s *flakySender) Send(_ context.Context, m notify.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tries++
+	if s.fails > 0 {
+		s.fails--
+		return errors.New("notify: connecting to 127.0.0.1:25: connection refused")
+	}
+	s.got = append(s.got, m)
+	return nil
+}
+
+func (s *flakySender) state() (tries int, got []notify.Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tries, append([]notify.Message(nil), s.got...)
+}
+
+// TestOutboxRunRetries runs the outbox loop on synctest's clock: a mail
+// queued while the relay is down is retried after 5 s, 10 s, 20 s and
+// delivered once; a mail queued later leaves at once.
+func TestOutboxRunRetries(t *testing.T) {
+	sp := openSpool(t, filepath.Join(t.TempDir(), offline.OutboxFileName))
+	defer sp.Close()
+	synctest.Test(t, func(t *testing.T) {
+		send := &flakySender{fails: 3}
+		out, _ := notify.NewOutbox(sp, send, &notify.OutboxOpts{MinBackoff: 5 * time.Second, MaxBackoff: time.Minute, Every: time.Hour})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- out.Run(ctx) }()
+		if err := out.Enqueue(ctx, notify.Message{To: "gerant@example.com", Subject: "one", Text: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		start := time.Now()
+		for _, want := range []struct {
+			after time.Duration
+			tries int
+		}{{0, 1}, {5 * time.Second, 2}, {15 * time.Second, 3}, {35 * time.Second, 4}} {
+			time.Sleep(start.Add(want.after).Sub(time.Now()))
+			synctest.Wait()
+			if tries, _ := send.state(); tries != want.tries {
+				t.Fatalf("after %v: %d tries, want %d", want.after, tries, want.tries)
+			}
+		}
+		if _, got := send.state(); len(got) != 1 || got[0].Subject != "one" || got[0].ID == "" {
+			t.Fatalf("delivered %+v, want the mail once with its ID", got)
+		}
+		if err := out.Enqueue(ctx, notify.Message{To: "gerant@example.com", Subject: "two", Text: "2"}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if tries, got := send.state(); tries != 5 || len(got) != 2 {
+			t.Errorf("a mail queued with the relay up: %d tries, %d delivered; want it sent at once", tries, len(got))
+		}
+		time.Sleep(2 * time.Hour) // the periodic look finds nothing to send again
+		synctest.Wait()
+		if tries, _ := send.state(); tries != 5 {
+			t.Errorf("%d tries after idle hours, want no resend", tries)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	if q, _ := sp.Pending(context.Background()); len(q) != 0 {
+		t.Errorf("%d mails left in the outbox", len(q))
 	}
 }
