@@ -9,15 +9,13 @@ import (
 type EventType string
 
 const (
-	EventCreated     EventType = "payment.created"
-	EventWaitingCard EventType = "payment.waiting_card"
-	EventCardRead    EventType = "payment.card_read"
-	EventAuthorising EventType = "payment.authorising"
-	EventQR          EventType = "payment.qr"           // a QR to show the customer
-	EventWaitingCode EventType = "payment.waiting_code" // scan the customer's wallet code
-	EventLinkSent    EventType = "payment.link_sent"
-	// EventLinkResent: a pending link was e-mailed again (Service.Resend).
-	EventLinkResent      EventType = "payment.link_resent"
+	EventCreated         EventType = "payment.created"
+	EventWaitingCard     EventType = "payment.waiting_card"
+	EventCardRead        EventType = "payment.card_read"
+	EventAuthorising     EventType = "payment.authorising"
+	EventQR              EventType = "payment.qr"           // a QR to show the customer
+	EventWaitingCode     EventType = "payment.waiting_code" // scan the customer's wallet code
+	EventLinkSent        EventType = "payment.link_sent"
 	EventApproved        EventType = "payment.approved"
 	EventOfflineApproved EventType = "payment.offline_approved"
 	EventDeclined        EventType = "payment.declined"

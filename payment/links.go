@@ -102,7 +102,7 @@ func (s *Service) Resend(ctx context.Context, id, email string) (*Transaction, e
 		// The customer may have paid (or the link lapsed) since the last
 		// refresh: the gateway's status says so, and the journal learns it.
 		if st, serr := s.o.Links.Status(ctx, t.LinkID); serr == nil && st.Status != string(LinkPending) {
-			if now, rerr := s.applyLinkState(ctx, t, st); rerr == nil {
+			if now, rerr := s.applyLinkState(ctx, t, st, ""); rerr == nil {
 				t = now
 			}
 			return t, fmt.Errorf("%w: the link is %s", ErrLinkNotPending, st.Status)
@@ -152,32 +152,65 @@ func (s *Service) RefreshLink(ctx context.Context, id string) (*Transaction, err
 	if err != nil {
 		return t, fmt.Errorf("payment: reading the link status: %w", err)
 	}
-	return s.applyLinkState(ctx, t, st)
+	return s.applyLinkState(ctx, t, st, "")
 }
 
-// applyLinkState records a link's status at the gateway on t (pending, no
-// operation running on it) and returns the payment as journaled.
-func (s *Service) applyLinkState(ctx context.Context, t *Transaction, st LinkState) (*Transaction, error) {
+// applyLinkState records a link's paid, expired or cancelled status at the
+// gateway and returns the payment as journaled. The change is made in one
+// journal transaction on the latest record, so two refreshes racing (the
+// periodic one, a cash register's GET, the cashier's screen) record it —
+// and tell of it, a receipt and a merchant notice — once. settledOp is
+// the ID of a cancel nobody runs any more that the status settles; any
+// other operation pending on the link leaves it alone.
+func (s *Service) applyLinkState(ctx context.Context, t *Transaction, st LinkState, settledOp string) (*Transaction, error) {
+	var (
+		to     State
+		ev     EventType
+		code   ReasonCode
+		reason string
+	)
 	switch LinkStatus(st.Status) {
-	case LinkPaid, LinkExpired, LinkCancelled:
+	case LinkPaid:
+		to, ev, reason = StateApproved, EventApproved, "paid by link"
+	case LinkExpired:
+		to, ev, code, reason = StateExpired, EventExpired, ReasonNotPaidInTime, "link expired unpaid"
+	case LinkCancelled:
+		to, ev, code, reason = StateCancelled, EventCancelled, ReasonCancelledByCashier, "link cancelled"
 	default: // still pending, or a status this terminal does not know: nothing to record
 		return t, nil
 	}
-	t.GatewayID, t.Result = st.GatewayID, st.Code
-	var err error
-	switch st.Status {
-	case string(LinkPaid):
-		t.AuthCode = st.GatewayID
-		if err = s.step(t, StateApproved, EventApproved, "paid by link"); err == nil {
-			s.emailReceipt(t)
+	moved := false
+	saved, err := s.o.Journal.Update(ctx, t.ID, func(cur *Transaction) error {
+		if cur.State != StateAwaitingCustomer {
+			return nil // recorded by another refresh already
 		}
-	case string(LinkExpired):
-		err = s.end(t, StateExpired, EventExpired, ReasonNotPaidInTime, "link expired unpaid")
-	case string(LinkCancelled):
-		err = s.end(t, StateCancelled, EventCancelled, ReasonCancelledByCashier, "link cancelled")
-	}
+		if cur.Pending != nil {
+			if cur.Pending.ID != settledOp {
+				return nil
+			}
+			cur.Pending = nil
+		}
+		cur.GatewayID, cur.Result = st.GatewayID, st.Code
+		if to == StateApproved {
+			cur.AuthCode = st.GatewayID
+		} else {
+			cur.Code = code
+		}
+		moved = true
+		return cur.Transition(to, s.o.Now(), reason)
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("payment: recording the link %s: %w", st.Status, err)
 	}
-	return t, nil
+	if moved {
+		s.log.Info("payment step", "txn_id", saved.ID, "state", to, "amount_minor", saved.Amount.Minor, "reason", reason)
+		s.publish(ev, saved, reason)
+		if to == StateApproved {
+			s.emailReceipt(saved)
+		}
+	}
+	return saved, nil
 }
+
+// EventLinkResent: a pending link was e-mailed again (Service.Resend).
+const EventLinkResent EventType = "payment.link_resent"

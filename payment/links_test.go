@@ -106,3 +106,48 @@ func TestResendRefusedByTheRelay(t *testing.T) {
 		t.Errorf("link paid meanwhile: %s %q, want approved", got.State, got.AuthCode)
 	}
 }
+
+// TestLinkPaidRecordedOnce: refreshes racing (the periodic one, a cash
+// register's GET, the cashier's screen) record a paid link once: one
+// event, hence one receipt and one merchant notice.
+func TestLinkPaidRecordedOnce(t *testing.T) {
+	links := &mailDownLinks{status: "pending"}
+	r := newRig(t, func(o *payment.Opts) { o.Links = links })
+	ctx := context.Background()
+	tx, err := r.svc.Pay(ctx, payment.Request{Method: payment.MethodPayLink, Amount: eur(900), Email: "a@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.svc.Wait()
+	links.mu.Lock()
+	links.status = "paid"
+	links.mu.Unlock()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				r.svc.RefreshLinks(ctx)
+			} else {
+				r.svc.RefreshLink(ctx, tx.ID)
+			}
+		}()
+	}
+	wg.Wait()
+	approved := 0
+	for done := false; !done; {
+		select {
+		case ev := <-r.events:
+			if ev.Type == payment.EventApproved {
+				approved++
+			}
+		default:
+			done = true
+		}
+	}
+	got, _ := r.svc.Get(ctx, tx.ID)
+	if approved != 1 || got.State != payment.StateApproved || len(got.History) != 3 {
+		t.Errorf("got %d approvals, state %s, %d steps; want one approval recorded once", approved, got.State, len(got.History))
+	}
+}

@@ -641,6 +641,7 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 			continue
 		}
+		settled := ""
 		if op := t.Pending; op != nil {
 			if s.isRunning(op.ID) {
 				continue
@@ -652,9 +653,9 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 				}
 				continue
 			}
-			t.Pending = nil
+			settled = op.ID
 		}
-		if _, err := s.applyLinkState(ctx, t, st); err != nil {
+		if _, err := s.applyLinkState(ctx, t, st, settled); err != nil {
 			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 		}
 	}
