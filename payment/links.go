@@ -148,6 +148,11 @@ func (s *Service) RefreshLink(ctx context.Context, id string) (*Transaction, err
 	if s.o.Links == nil || t.Method != MethodPayLink || t.State != StateAwaitingCustomer || t.Pending != nil {
 		return t, nil
 	}
+	// With the gateway known unreachable, asking would only make the
+	// caller wait: the journaled state is the answer until it is back.
+	if s.o.Online != nil && !s.o.Online() {
+		return t, nil
+	}
 	st, err := s.o.Links.Status(ctx, t.LinkID)
 	if err != nil {
 		return t, fmt.Errorf("payment: reading the link status: %w", err)

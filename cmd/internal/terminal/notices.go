@@ -33,7 +33,10 @@ func openNotices(cfg config.Config, mail *notify.Mailer, svc *payment.Service, m
 	}
 	spool, err := offline.OpenOutbox(filepath.Join(cfg.DataDir, offline.OutboxFileName), nil)
 	if err != nil {
-		return nil, fmt.Errorf("mail outbox: %w", err)
+		// Taking payments matters more than telling of them: the terminal
+		// runs, and says loudly what is off and why.
+		log.Error("merchant notifications off: the mail outbox cannot be opened", "err", err)
+		return nil, nil
 	}
 	out, err := notify.NewOutbox(spool, mail, &notify.OutboxOpts{Logger: log})
 	if err != nil {
