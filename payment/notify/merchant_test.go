@@ -391,7 +391,7 @@ func TestOutboxRunRetries(t *testing.T) {
 			after time.Duration
 			tries int
 		}{{0, 1}, {5 * time.Second, 2}, {15 * time.Second, 3}, {35 * time.Second, 4}} {
-			time.Sleep(start.Add(want.after).Sub(time.Now()))
+			time.Sleep(time.Until(start.Add(want.after)))
 			synctest.Wait()
 			if tries, _ := send.state(); tries != want.tries {
 				t.Fatalf("after %v: %d tries, want %d", want.after, tries, want.tries)
