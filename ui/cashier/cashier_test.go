@@ -520,8 +520,17 @@ func TestLinksFilters(t *testing.T) {
 	if got, _ := e.svc.Get(ctx, "pay_old"); got.Resends != 1 {
 		t.Errorf("resends: got %d, want 1", got.Resends)
 	}
+	// A mistyped address: corrected in the box, the link goes there.
+	en = e.entry(e.ui.T("sale.email.label"))
+	en.SetText("")
+	test.Type(en, "jean.dupond@example.com")
+	e.tap(e.ui.T("detail.resend"))
+	e.wait(e.ui.T("reason.linkresent", "jean.dupond@example.com"))
+	if got, _ := e.svc.Get(ctx, "pay_old"); got.Resends != 2 || got.Email != "jean.dupond@example.com" {
+		t.Errorf("resend to a corrected address: %d resends, %s", got.Resends, got.Email)
+	}
 	e.tap(e.ui.T("sale.back"))
-	e.wait(e.ui.T("links.resends", 1))
+	e.wait(e.ui.T("links.resends", 2))
 	// A paid link offers no resend.
 	e.tap("marie@example.com")
 	e.wait(e.ui.T("detail.title"))

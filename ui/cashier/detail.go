@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"tpe/payment"
 )
@@ -23,6 +24,9 @@ type detailScreen struct {
 	t *payment.Transaction
 	// fromLinks: opened from the links, where Back returns.
 	fromLinks bool
+	// resendTo is the address a pending link is re-sent to, as the
+	// cashier corrected it (kept across redraws).
+	resendTo string
 }
 
 func (u *UI) openDetail(t *payment.Transaction) { u.show(&detailScreen{u: u, t: t}) }
@@ -86,7 +90,21 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	add(kv("detail.number", t.Number()))
 	add(kv("detail.order", t.OrderID))
 	add(kv("detail.ref", t.Reference))
-	add(kv("detail.email", t.Email))
+	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
+		// The customer's address stays editable: a link sent to a
+		// mistyped address is re-sent to the right one.
+		if d.resendTo == "" {
+			d.resendTo = t.Email
+		}
+		e := widget.NewEntry()
+		e.SetText(d.resendTo)
+		e.SetPlaceHolder(u.T("sale.email.label"))
+		e.OnChanged = func(v string) { u.locked(func() { u.touch(); d.resendTo = v }) }
+		key := text(u.T("detail.email"), 15, colMuted, false)
+		add(container.NewBorder(nil, nil, container.New(layout.NewGridWrapLayout(fyne.NewSize(150, 30)), key), nil, e))
+	} else {
+		add(kv("detail.email", t.Email))
+	}
 	if t.Resends > 0 {
 		add(kv("detail.resends", fmt.Sprintf("%d — %s", t.Resends, dateTime(u.lang, t.ResentAt))))
 	}
@@ -114,7 +132,7 @@ func (d *detailScreen) view() fyne.CanvasObject {
 		}
 	}
 	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
-		acts = append(acts, newTile(u.T("detail.resend"), "", theme.NewThemedResource(theme.MailSendIcon()), colCard, colInk, 17, fyne.NewSize(180, 60), u.tap(func() { d.resendLink(t.ID) })))
+		acts = append(acts, newTile(u.T("detail.resend"), "", theme.NewThemedResource(theme.MailSendIcon()), colCard, colInk, 17, fyne.NewSize(180, 60), u.tap(func() { d.resendLink(t.ID, t.Email) })))
 		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { d.cancelLink(t.ID) })))
 	}
 	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved && t.Pending == nil {
@@ -138,14 +156,21 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	return container.NewBorder(nil, container.NewHBox(acts...), nil, nil, panel(container.NewBorder(head, nil, nil, nil, container.NewVScroll(lines))))
 }
 
-// resendLink e-mails a pending link again to the address it was sent to
-// (a corrected address goes through the API's resend).
-func (d *detailScreen) resendLink(id string) {
+// resendLink e-mails a pending link again, to the address in the box when
+// the cashier corrected it, else to the one it was sent to.
+func (d *detailScreen) resendLink(id, sentTo string) {
 	u := d.u
+	to := strings.TrimSpace(d.resendTo)
+	if to == sentTo {
+		to = ""
+	} else if err := payment.ValidateEmail(to); err != nil {
+		u.say(u.errText(err), true)
+		return
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
 		defer cancel()
-		t, err := u.svc.Resend(ctx, id, "")
+		t, err := u.svc.Resend(ctx, id, to)
 		u.do(func() {
 			if err != nil {
 				u.say(u.errText(err), true)
