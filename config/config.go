@@ -174,11 +174,28 @@ type SMTP struct {
 	From     string `toml:"from"`
 }
 
-// Notifications says what the terminal e-mails.
+// Notifications says what the terminal e-mails: the customer's receipt,
+// and the merchant's notifications to terminal.merchant_email, each on or
+// off.
 type Notifications struct {
 	EmailReceipts bool          `toml:"email_receipts"`
 	EmailZReport  bool          `toml:"email_z_report"`
 	LinkValidity  time.Duration `toml:"link_validity"`
+	// LinkPaid, LinkExpired, ForwardDeclined and RefundMade tell the
+	// merchant of a paid link, a link expired unpaid, an offline payment
+	// the issuer declined when forwarded, and a refund.
+	LinkPaid        bool `toml:"link_paid"`
+	LinkExpired     bool `toml:"link_expired"`
+	ForwardDeclined bool `toml:"forward_declined"`
+	RefundMade      bool `toml:"refund_made"`
+	// Language of the merchant's notifications (fr or en); empty: the
+	// terminal's language.
+	Language string `toml:"language"`
+}
+
+// Merchant reports whether any notification to the merchant is on.
+func (n Notifications) Merchant() bool {
+	return n.EmailZReport || n.LinkPaid || n.LinkExpired || n.ForwardDeclined || n.RefundMade
 }
 
 // Log is where and how the terminal logs.
@@ -248,8 +265,11 @@ func SimDefaults(dataDir string) Config {
 	c.Gateway = Gateway{Auth: "oauth2", ClientID: "tpe-terminal", ClientSecret: "tpe-terminal-secret", Timeout: 5 * time.Second}
 	c.Offline.KeyFile = SimKeyFile(dataDir)
 	c.API = API{Listen: "127.0.0.1:8080"}
+	// Every notification on, so developers see them in /v1/sim/outbox.
 	c.Notifications.EmailReceipts = true
 	c.Notifications.EmailZReport = true
+	c.Notifications.LinkPaid, c.Notifications.LinkExpired = true, true
+	c.Notifications.ForwardDeclined, c.Notifications.RefundMade = true, true
 	return c
 }
 

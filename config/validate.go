@@ -185,8 +185,18 @@ func (c Config) validate(sim bool) error {
 			add(keyError("smtp.from", c.SMTP.From, "is not an e-mail address", "set the sender, e.g. \"caisse@boulangerie.fr\""))
 		}
 	}
-	if c.Notifications.EmailZReport && c.Terminal.MerchantEmail == "" {
-		add(keyError("notifications.email_z_report", true, "needs terminal.merchant_email", "set the merchant's address or turn it off"))
+	n := c.Notifications
+	for _, sw := range []struct {
+		key string
+		on  bool
+	}{{"email_z_report", n.EmailZReport}, {"link_paid", n.LinkPaid}, {"link_expired", n.LinkExpired},
+		{"forward_declined", n.ForwardDeclined}, {"refund_made", n.RefundMade}} {
+		if sw.on && c.Terminal.MerchantEmail == "" {
+			add(keyError("notifications."+sw.key, true, "needs terminal.merchant_email", "set the merchant's address or turn it off"))
+		}
+	}
+	if n.Language != "" {
+		add(oneOf("notifications.language", n.Language, "fr", "en"))
 	}
 	add(oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error"))
 	add(oneOf("log.format", c.Log.Format, "text", "json"))

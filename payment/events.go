@@ -50,6 +50,9 @@ type Event struct {
 	// Err is the error behind a failure event (receipt.failed), for
 	// errors.Is; Message is its text for logs and the API.
 	Err error `json:"-"`
+	// Report is the Z report of a batch.closed event: the accounting
+	// document the merchant's notification carries.
+	Report *Report `json:"-"`
 }
 
 // bus fans events out to subscribers. A subscriber that does not keep up

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -139,10 +140,19 @@ type Query struct {
 	Status    Status
 	Method    Method
 	Reference string
-	Since     time.Time
+	Since     time.Time // created at or after
+	Until     time.Time // created before
 	Batch     int
 	States    []State
-	Limit     int
+	// Email is part of the customer's e-mail address, compared without
+	// regard to case: "dupont" finds Jean.Dupont@example.com.
+	Email string
+	// Search is part of the customer's e-mail address or of the reference,
+	// without regard to case: the cashier's one search box.
+	Search string
+	// MinAmount and MaxAmount bound the amount, minor units, inclusive.
+	MinAmount, MaxAmount int64
+	Limit                int
 }
 
 // Match reports whether t passes q's filters (Limit aside); every Journal
@@ -152,8 +162,18 @@ func (q Query) Match(t *Transaction) bool {
 		(q.Method == "" || t.Method == q.Method) &&
 		(q.Reference == "" || t.Reference == q.Reference) &&
 		(q.Since.IsZero() || !t.CreatedAt.Before(q.Since)) &&
+		(q.Until.IsZero() || t.CreatedAt.Before(q.Until)) &&
 		(q.Batch == 0 || t.Batch == q.Batch) &&
-		(len(q.States) == 0 || slices.Contains(q.States, t.State))
+		(len(q.States) == 0 || slices.Contains(q.States, t.State)) &&
+		(q.Email == "" || containsFold(t.Email, q.Email)) &&
+		(q.Search == "" || containsFold(t.Email, q.Search) || containsFold(t.Reference, q.Search)) &&
+		(q.MinAmount == 0 || t.Amount.Minor >= q.MinAmount) &&
+		(q.MaxAmount == 0 || t.Amount.Minor <= q.MaxAmount)
+}
+
+// containsFold is strings.Contains without regard to (Unicode) case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
 // Exposure is the terminal's offline risk: approvals not yet forwarded.

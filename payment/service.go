@@ -690,6 +690,7 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 			continue
 		}
+		settled := ""
 		if op := t.Pending; op != nil {
 			if s.isRunning(op.ID) {
 				continue
@@ -701,18 +702,10 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 				}
 				continue
 			}
-			t.Pending = nil
+			settled = op.ID
 		}
-		t.GatewayID, t.Result = st.GatewayID, st.Code
-		switch st.Status {
-		case "paid":
-			t.AuthCode = st.GatewayID
-			s.step(t, StateApproved, EventApproved, "paid by link")
-			s.emailReceipt(t)
-		case "expired":
-			s.end(t, StateExpired, EventExpired, ReasonNotPaidInTime, "link expired unpaid")
-		case "cancelled":
-			s.end(t, StateCancelled, EventCancelled, ReasonCancelledByCashier, "link cancelled")
+		if _, err := s.applyLinkState(ctx, t, st, settled); err != nil {
+			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -870,7 +863,8 @@ func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
 	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {
 		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
 	}
-	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch)})
+	zr := r
+	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch), Report: &zr})
 	if s.o.Receipts.Printer != nil {
 		if err := s.o.Receipts.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang)); err != nil {
 			s.log.Warn("Z report not printed", "err", err)

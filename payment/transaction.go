@@ -199,6 +199,10 @@ type Transaction struct {
 	LinkID       string    `json:"link_id,omitempty"`
 	QR           string    `json:"qr,omitempty"` // Alipay+ order code shown to the customer
 	ExpireAt     time.Time `json:"expire_at,omitzero"`
+	// Resends counts the times a pending link was e-mailed again;
+	// ResentAt is the last one.
+	Resends  int       `json:"resends,omitempty"`
+	ResentAt time.Time `json:"resent_at,omitzero"`
 
 	GatewayID string `json:"gateway_id,omitempty"`
 	AuthCode  string `json:"auth_code,omitempty"`

@@ -280,15 +280,42 @@ func TestHeadlessSimulatorWalletsAndLinks(t *testing.T) {
 	}
 	for {
 		_, m := p.call(t, "GET", "/v1/sim/outbox", "")
-		if msgs, _ := m["messages"].([]any); len(msgs) > 0 {
-			text := fmt.Sprint(msgs[0])
-			if !strings.Contains(text, "client@example.com") || !strings.Contains(text, "http") {
+		// The merchant's notifications (the refund above) share the
+		// outbox: look for the customer's mail.
+		msgs, _ := m["messages"].([]any)
+		var text string
+		for _, msg := range msgs {
+			if s := fmt.Sprint(msg); strings.Contains(s, "client@example.com") {
+				text = s
+			}
+		}
+		if text != "" {
+			if !strings.Contains(text, "http") {
 				t.Errorf("link e-mail: %s", text)
 			}
 			break
 		}
 		if time.Now().After(deadline.Add(10 * time.Second)) {
 			t.Fatalf("no e-mail in the outbox\n%s", p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The built-in settings turn the merchant's notifications on: the
+	// wallet refund above is told to the merchant, through the outbox.
+	for {
+		_, m := p.call(t, "GET", "/v1/sim/outbox", "")
+		msgs, _ := m["messages"].([]any)
+		found := false
+		for _, msg := range msgs {
+			if s := fmt.Sprint(msg); strings.Contains(s, "gerant@example.com") && strings.Contains(s, "Remboursement effectué") {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatalf("no refund notification in the outbox: %v\n%s", msgs, p.logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

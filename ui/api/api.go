@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -69,8 +68,10 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/health", cashier, s.health},
 		{"POST", "/v1/payments", cashier, s.createPayment},
 		{"GET", "/v1/payments", cashier, s.listPayments},
+		{"GET", "/v1/payments.csv", cashier, s.exportPayments},
 		{"GET", "/v1/payments/{id}", cashier, s.getPayment},
 		{"POST", "/v1/payments/{id}/cancel", cashier, s.cancelPayment},
+		{"POST", "/v1/payments/{id}/resend", cashier, s.resendLink},
 		{"POST", "/v1/payments/{id}/void", supervisor, s.voidPayment},
 		{"POST", "/v1/payments/{id}/refunds", supervisor, s.refundPayment},
 		{"GET", "/v1/payments/{id}/receipt", cashier, s.receipt},
@@ -189,7 +190,10 @@ func classify(err error) (int, string) {
 		{payment.ErrOutcomeUnknown, http.StatusAccepted, "outcome_unknown"},
 		{payment.ErrNotSupported, http.StatusNotImplemented, "not_supported"},
 		{ErrNotAvailable, http.StatusNotImplemented, "not_available"},
+		{payment.ErrNotALink, http.StatusConflict, "not_a_link"},
+		{payment.ErrLinkNotPending, http.StatusConflict, "link_not_pending"},
 		{payment.ErrGatewayUnavailable, http.StatusBadGateway, "gateway_unavailable"},
+		{payment.ErrLinkNotSent, http.StatusBadGateway, "link_not_sent"},
 	}
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge, "body_too_large"
@@ -275,11 +279,19 @@ type Payment struct {
 	AID            string `json:"aid"`
 	// CVM is how the cardholder was verified: no_cvm, cdcvm (on the
 	// phone), online_pin (PIN checked by the issuer), signature.
-	CVM            string     `json:"cvm,omitempty"`
-	AuthCode       string     `json:"auth_code"`
-	Offline        bool       `json:"offline"`
-	Forwarded      bool       `json:"forwarded"`
-	LinkURL        string     `json:"link_url"`
+	CVM       string `json:"cvm,omitempty"`
+	AuthCode  string `json:"auth_code"`
+	Offline   bool   `json:"offline"`
+	Forwarded bool   `json:"forwarded"`
+	LinkURL   string `json:"link_url"`
+	// Email is the customer's address (receipt, or the link's recipient).
+	Email string `json:"email,omitempty"`
+	// LinkStatus is a payment link's status for the merchant: pending,
+	// paid, expired, cancelled or failed; absent for other methods.
+	LinkStatus string `json:"link_status,omitempty"`
+	// Resends counts the times a pending link was e-mailed again.
+	Resends        int        `json:"resends"`
+	ResentAt       *time.Time `json:"resent_at,omitempty"`
 	QR             string     `json:"qr,omitempty"`
 	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
 	ReceiptPrinted bool       `json:"receipt_printed"`
@@ -330,6 +342,11 @@ func view(t *payment.Transaction) Payment {
 	if !t.ExpireAt.IsZero() {
 		e := t.ExpireAt
 		p.ExpiresAt = &e
+	}
+	p.Email, p.LinkStatus, p.Resends = t.Email, string(payment.LinkStatusOf(t)), t.Resends
+	if !t.ResentAt.IsZero() {
+		r := t.ResentAt
+		p.ResentAt = &r
 	}
 	if c := t.Card; c != nil {
 		p.Brand, p.PANMasked, p.AID, p.CVM = c.Brand, c.PAN.Masked(), c.AID, c.CVM
@@ -406,55 +423,11 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.o.Service.Get(r.Context(), r.PathValue("id"))
+	t, err := s.current(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, view(t))
-}
-
-func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	var query payment.Query
-	if v := q.Get("status"); v != "" {
-		st, ok := payment.ParseStatus(v)
-		if !ok {
-			return badRequest("invalid_query", "status %q: use pending, processing, approved, declined, cancelled, failed, expired, refunded or partially_refunded", v)
-		}
-		query.Status = st
-	}
-	if v := q.Get("method"); v != "" {
-		m, err := payment.ParseMethod(v)
-		if err != nil {
-			return badRequest("invalid_query", "method %q: use card, alipayplus or paylink", v)
-		}
-		query.Method = m
-	}
-	query.Reference = q.Get("reference")
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return badRequest("invalid_query", "since %q: use RFC 3339, e.g. 2026-11-26T08:00:00Z", v)
-		}
-		query.Since = t
-	}
-	query.Limit = 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return badRequest("invalid_query", "limit %q: use 1 to 500", v)
-		}
-		query.Limit = n
-	}
-	txns, err := s.o.Service.List(r.Context(), query)
-	if err != nil {
-		return err
-	}
-	out := make([]Payment, 0, len(txns))
-	for _, t := range txns {
-		out = append(out, view(t))
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"payments": out})
 }
 
 func (s *Server) cancelPayment(w http.ResponseWriter, r *http.Request) error {

@@ -34,6 +34,8 @@ func (u *UI) errText(err error) string {
 		{payment.ErrGatewayUnavailable, "err.gateway"},
 		{payment.ErrOfflineRefused, "err.offline"},
 		{payment.ErrNotFound, "err.notfound"},
+		{payment.ErrLinkNotPending, "err.linknotpending"},
+		{payment.ErrLinkNotSent, "err.linknotsent"},
 		{printer.ErrPaperOut, "err.paper"},
 		{printer.ErrCoverOpen, "err.printer"},
 		{printer.ErrFault, "err.printer"},

@@ -71,9 +71,11 @@ type Terminal struct {
 	Gateway   *gateway.Client
 	Forwarder *offline.Forwarder
 	Notifier  payment.Notifier // nil without [smtp]
-	API       *api.Server
-	Devices   Devices
-	Recovery  offline.Report
+	// notices are the merchant's notifications; nil when none is on.
+	notices  *merchantNotices
+	API      *api.Server
+	Devices  Devices
+	Recovery offline.Report
 	// Connectivity is the terminal's view of the gateway, kept by every
 	// gateway call and a probe (Run): health, the cashier's status bar and
 	// prefer_online payments read it.
@@ -191,6 +193,12 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		return nil, fmt.Errorf("terminal.currency: %w", err)
 	}
 	t.Service, t.Notifier = svc, mailer
+	if m, ok := mailer.(*notify.Mailer); ok {
+		if t.notices, err = openNotices(cfg, m, svc, merchant, log); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
 
 	// Boot recovery: resolve what a power cut interrupted before selling.
 	// Without a gateway it still settles what never reached one.
@@ -198,6 +206,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	t.Recovery, err = offline.Recover(rctx, store, gw)
 	cancel()
 	if err != nil {
+		t.notices.close()
 		store.Close()
 		return nil, fmt.Errorf("boot recovery: %w", err)
 	}
@@ -214,6 +223,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	if cfg.API.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
 		if err != nil {
+			t.notices.close()
 			store.Close()
 			return nil, fmt.Errorf("api.tls_cert/tls_key: %w", err)
 		}
@@ -225,6 +235,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		Health: t.health, Version: config.Version, Logger: log,
 	})
 	if err != nil {
+		t.notices.close()
 		store.Close()
 		return nil, err
 	}
@@ -268,15 +279,13 @@ func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchan
 	)
 	var mail *notify.Mailer // also the sender of payment links
 	if cfg.SMTP.Host != "" {
-		reportTo := ""
-		if cfg.Notifications.EmailZReport {
-			reportTo = cfg.Terminal.MerchantEmail
-		}
 		var err error
+		// No ReportTo: the Z report goes with the merchant's other
+		// notifications, through the durable outbox (openNotices).
 		mail, err = notify.New(&notify.Opts{
 			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, StartTLS: cfg.SMTP.StartTLS,
 			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From,
-			Merchant: m, Lang: cfg.Terminal.Language, ReportTo: reportTo, Logger: log,
+			Merchant: m, Lang: cfg.Terminal.Language, Logger: log,
 		})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("smtp: %w", err)
@@ -370,6 +379,9 @@ func (t *Terminal) Run(ctx context.Context, ln net.Listener) error {
 		g.Go(func() error { return t.Connectivity.Probe(ctx, t.Gateway.Ping, every) })
 	}
 	g.Go(func() error { return t.housekeeping(ctx) })
+	if t.notices != nil {
+		t.notices.run(ctx, g)
+	}
 	if t.Devices.Screen != nil {
 		events, stop := t.Service.Subscribe(64)
 		presenter := customer.NewPresenter(t.Devices.Screen, &customer.PresenterOpts{
@@ -426,7 +438,7 @@ func (t *Terminal) Close() error {
 			err = errors.Join(err, h.Halt())
 		}
 	}
-	return errors.Join(err, t.Store.Close())
+	return errors.Join(err, t.notices.close(), t.Store.Close())
 }
 
 // kernelConfig turns the [emv] and [offline] sections into the kernel's
