@@ -176,17 +176,18 @@ func ParseStatus(s string) (Status, bool) {
 type Transaction struct {
 	ID        string        `json:"id"`
 	OrderID   string        `json:"order_id"` // unique at the gateway; the key for de-duplication
-	// Sequence is the terminal's transaction number, printed as "TRANS." on
-	// receipts as French card receipts do. The journal allocates it in the
-	// write that first records the payment (1, 2, 3… per terminal, never
-	// reused, even after a purge); 0 until then.
-	Sequence uint64 `json:"sequence,omitempty"`
 	Reference string        `json:"reference,omitempty"`
 	Method    Method        `json:"method"`
 	State     State         `json:"state"`
 	Amount    Amount        `json:"amount"`
 	Policy    OfflinePolicy `json:"offline_policy"`
 	Batch     int           `json:"batch"`
+
+	// Sequence is the terminal's transaction number, printed as "TRANS." on
+	// receipts as French card receipts do. The journal allocates it in the
+	// write that first records the payment (1, 2, 3… per terminal, never
+	// reused, even after a purge); 0 until then.
+	Sequence uint64 `json:"sequence,omitempty"`
 
 	Card   *CardData `json:"card,omitempty"` // sensitive fields never marshal
 	Wallet string    `json:"wallet,omitempty"`

@@ -260,12 +260,10 @@ func decodeOptional(r *http.Request, v any) error {
 
 // Payment is the API's view of a transaction.
 type Payment struct {
-	ID        string `json:"id"`
-	Reference string `json:"reference"`
-	OrderID   string `json:"order_id"`
-	// Sequence is the terminal's transaction number, printed as TRANS. on
-	// the receipts (payment.Transaction.Sequence).
-	Sequence       uint64     `json:"sequence"`
+	ID             string     `json:"id"`
+	Reference      string     `json:"reference"`
+	OrderID        string     `json:"order_id"`
+	Sequence       uint64     `json:"sequence"` // the TRANS. number on receipts (payment.Transaction.Sequence)
 	Method         string     `json:"method"`
 	Status         string     `json:"status"`
 	State          string     `json:"state"`
