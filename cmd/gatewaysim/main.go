@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tpe/config"
+	"tpe/payment/alipayplus/cii"
 	"tpe/payment/gateway/gatewaysim"
 )
 
@@ -35,11 +36,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "127.0.0.1:8480", "address to listen on")
 	data := fs.String("data", "gatewaysim-data", "directory of the keys and the ledger")
 	issuer := fs.String("issuer", "", "fixed issuer URL (default: derived from each request's host)")
+	walletTable := fs.String("wallet-table", "", "the acquirer's wallet table (TOML, as tpe's alipayplus.wallet_table) naming the wallet of a customer's\n"+
+		"payment code (default: the published prefixes and the simulator's CIIs 281011-281015)")
 	verbose := fs.Bool("v", false, "log every operation")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [-v]\n       gatewaysim version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--wallet-table FILE] [-v]\n       gatewaysim version\n\nflags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n")
+		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n"+
+			"  gatewaysim --wallet-table /etc/tpe/wallets.toml\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -57,15 +61,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if err := serve(ctx, *listen, *data, *issuer, log, stdout); err != nil {
+	var wallets *cii.Table
+	if *walletTable != "" {
+		var err error
+		if wallets, err = cii.Load(*walletTable); err != nil {
+			fmt.Fprintf(stderr, "gatewaysim: --wallet-table: %v\n", err)
+			return 2
+		}
+	}
+	if err := serve(ctx, *listen, *data, &gatewaysim.Opts{Issuer: *issuer, Wallets: wallets, Logger: log}, stdout); err != nil {
 		fmt.Fprintf(stderr, "gatewaysim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, addr, dir, issuer string, log *slog.Logger, stdout io.Writer) error {
-	sim, err := gatewaysim.New(dir, &gatewaysim.Opts{Issuer: issuer, Logger: log})
+func serve(ctx context.Context, addr, dir string, o *gatewaysim.Opts, stdout io.Writer) error {
+	sim, err := gatewaysim.New(dir, o)
 	if err != nil {
 		return err
 	}
