@@ -3,6 +3,11 @@
 // Connect2Pay, the identity provider and the back office, for developers
 // and CI. Development credentials are in docs/gateway.md.
 //
+// --wallet-table names the acquirer's Alipay+ wallet table, the file tpe
+// reads as alipayplus.wallet_table (config/wallets.sample.toml), so that
+// the simulator names the wallets of customers' codes as the terminal does.
+//
 //	gatewaysim --listen 127.0.0.1:8480 --data ./gwdata
+//	gatewaysim --wallet-table /etc/tpe/wallets.toml
 //	gatewaysim version
 package main

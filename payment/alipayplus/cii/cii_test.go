@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"tpe/payment/alipayplus/cii"
+	"tpe/payment/gateway/gatewaysim"
 )
 
 const good = `# the acquirer's table, 2026-11
@@ -137,4 +138,23 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSampleIsTheSimulatorsTable: config/wallets.sample.toml, the file
+// merchants start from, parses and is the gateway simulator's table.
+func TestSampleIsTheSimulatorsTable(t *testing.T) {
+	sample, err := cii.Load("../../../config/wallets.sample.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := sample.Entries(), gatewaysim.WalletTable().Entries()
+	if len(got) != len(want) {
+		t.Fatalf("%d wallets, want %d", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Code != w.Code || g.Name != w.Name || strings.Join(g.Prefixes, ",") != strings.Join(w.Prefixes, ",") {
+			t.Errorf("wallet %d: %+v, want %+v", i+1, g, w)
+		}
+	}
 }
