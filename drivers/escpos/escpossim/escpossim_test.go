@@ -177,8 +177,8 @@ func TestForeignStreams(t *testing.T) {
 		replies             []byte
 	}{
 		{"python-escpos.hex", 4, 0, "https://cafe.example/r/42", "CDC-0042", oned.NewCode128Reader(), nil},
-		{"receiptline.hex", 6, 0, "receiptline-qr-01", "5901234123457", oned.NewEAN13Reader(), nil},
-		{"vendor-mix.hex", 5, 1, "", "", nil, []byte{0x12}},
+		{"receiptline.hex", 4, 0, "receiptline-qr-01", "5901234123457", oned.NewEAN13Reader(), nil},
+		{"vendor-mix.hex", 4, 1, "", "", nil, []byte{0x12}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
