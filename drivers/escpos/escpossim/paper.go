@@ -58,10 +58,15 @@ func (p *Printer) char(b byte) {
 	r := rune(b)
 	if t := escpos.Table(p.a.page); t != nil {
 		r = t.DecodeByte(b)
+	} else if p.a.page == pageKatakana {
+		r = katakanaRune(b)
 	} else if b >= 0x80 {
 		r = '?'
 	}
-	g := glyphFor(r, p.a.fontB, p.a.bold)
+	g := boxGlyph(r, p.a.fontB)
+	if g == nil {
+		g = glyphFor(r, p.a.fontB, p.a.bold)
+	}
 	// The right-side spacing (ESC SP) doubles with double width.
 	it := item{w: (g.w + p.a.charSpacing) * p.a.w, h: g.h * p.a.h, g: g, sx: p.a.w, sy: p.a.h, underline: p.a.underline, reverse: p.a.reverse}
 	if p.a.rot90 {
