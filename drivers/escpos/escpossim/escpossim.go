@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -52,6 +53,10 @@ type Stats struct {
 	Unrendered int // known commands this emulator does not draw, skipped by length
 	Cuts       int
 	Status     int // real-time status requests answered
+	// Skipped counts the unknown and unrendered commands by name ("ESC p",
+	// "GS ( E", "FS C"): which commands a stream needs that the emulator
+	// does not draw.
+	Skipped map[string]int
 }
 
 // Printer is a virtual ESC/POS receipt printer. It is safe for concurrent
@@ -91,7 +96,6 @@ type Printer struct {
 	paperLeft                           int // dots left on the roll, -1 unlimited
 
 	stats Stats
-	skips map[string]int // Skipped
 }
 
 // attrs is the character and layout state ESC @ resets.
@@ -188,7 +192,9 @@ func (p *Printer) PaperOutAfter(dots int) {
 func (p *Printer) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.stats
+	st := p.stats
+	st.Skipped = maps.Clone(p.stats.Skipped)
+	return st
 }
 
 // Write feeds stream bytes to the printer, discarding status answers.

@@ -2,7 +2,6 @@ package escpossim
 
 import (
 	"fmt"
-	"maps"
 
 	"tpe/drivers/escpos"
 )
@@ -11,7 +10,8 @@ import (
 // command table: skipped as two bytes, its parameters possibly printing
 // as text on a real printer too) or known and not rendered (skipped whole
 // by its length). Each kind is logged once per printer, with its name, so
-// that a stream that prints wrong says which command the emulator lacks.
+// that a stream that prints wrong says which command the emulator lacks;
+// Stats.Skipped has the counts.
 func (p *Printer) skipped(c []byte, unknown bool) {
 	if unknown {
 		p.stats.Unknown++
@@ -19,26 +19,17 @@ func (p *Printer) skipped(c []byte, unknown bool) {
 		p.stats.Unrendered++
 	}
 	name := cmdName(c)
-	if p.skips == nil {
-		p.skips = map[string]int{}
+	if p.stats.Skipped == nil {
+		p.stats.Skipped = map[string]int{}
 	}
-	if p.skips[name] == 0 {
+	if p.stats.Skipped[name] == 0 {
 		msg := "command not rendered"
 		if unknown {
 			msg = "unknown command"
 		}
 		p.log.Info("escpossim: "+msg, "command", name, "len", len(c))
 	}
-	p.skips[name]++
-}
-
-// Skipped returns how many times each command the printer did not draw was
-// seen, by name ("ESC p", "GS ( E", "FS C"): what `tpectl printer render`
-// reports beside Stats.
-func (p *Printer) Skipped() map[string]int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return maps.Clone(p.skips)
+	p.stats.Skipped[name]++
 }
 
 // cmdName names a command by its prefix and function byte, as the Epson
