@@ -51,6 +51,8 @@ func escLen(b []byte) int {
 		return 2
 	case ' ', '!', '%', '-', '3', '=', '?', 'E', 'G', 'J', 'K', 'M', 'R', 'T', 'U', 'V', 'a', 'd', 'e', 'r', 't', 'u', '{', 'j', 'I', 'n':
 		return 3
+	case '+', 'A': // line spacing in 1/360 and 1/60 inch (python-escpos line_spacing)
+		return 3
 	case '$', '\\', 'c', 'B':
 		return 4
 	case 'p':

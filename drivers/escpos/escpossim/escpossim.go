@@ -354,6 +354,10 @@ func (p *Printer) esc(c []byte) (cut bool) {
 		p.a.spacing = defaultSpacing
 	case '3':
 		p.a.spacing = p.vunits(int(n))
+	case '+': // n/360 inch, python-escpos line_spacing(n, divisor=360)
+		p.a.spacing = int(n) * headDPI / 360
+	case 'A': // n/60 inch, python-escpos line_spacing(n, divisor=60)
+		p.a.spacing = int(n) * headDPI / 60
 	case ' ':
 		p.a.charSpacing = p.hunits(int(n))
 	case 'd':

@@ -192,6 +192,8 @@ func TestLineSpacing(t *testing.T) {
 		{"ESC 3 then ESC 2", "\x1b3\x32\x1b2", 30},
 		{"GS P y=101, ESC 3 25", "\x1dP\x00\x65\x1b3\x19", 50},
 		{"ESC 3 0: the line's height", "\x1b3\x00", 24},
+		{"ESC + 180: half an inch", "\x1b+\xb4", 101},
+		{"ESC A 20: a third of an inch", "\x1bA\x14", 67},
 	} {
 		got := inkOf(t, init0+tt.stream+"H\nH\n")
 		want := union(placed{g: inkOf(t, init0+"H\n")}, placed{g: inkOf(t, init0+"H\n"), dy: tt.pitch})
