@@ -135,8 +135,8 @@ func TestReceiptNumberAcrossRestarts(t *testing.T) {
 		}
 		defer st.Close()
 		cards, pr := paymenttest.NewCards(), printertest.NewFake()
-		svc, err := payment.New(payment.Opts{Journal: st, Gateway: &paymenttest.Gateway{}, Cards: cards, Printer: pr,
-			Merchant: payment.Merchant{TerminalID: "T1"}, Lang: "fr"})
+		svc, err := payment.New(payment.Opts{Journal: st, Card: payment.CardPorts{Reader: cards, Gateway: &paymenttest.Gateway{}},
+			Receipts: payment.ReceiptPorts{Printer: pr}, Merchant: payment.Merchant{TerminalID: "T1"}, Lang: "fr"})
 		if err != nil {
 			t.Fatal(err)
 		}
