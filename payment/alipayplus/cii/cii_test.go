@@ -32,7 +32,7 @@ func TestParse(t *testing.T) {
 	for code, want := range map[string]string{
 		"281011021234567890123456": "gcash", "281020021234567890123456": "bpi", "281021020000000000000000": "bpi",
 		"281006020000000000125733": "", // AlipayHK: not in this table
-		"28102": "",                    // shorter than any prefix
+		"28102":                    "", // shorter than any prefix
 	} {
 		e, ok := tb.Match(code)
 		if ok != (want != "") || e.Code != want {
