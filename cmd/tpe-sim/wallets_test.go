@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -78,6 +80,18 @@ func TestCustomWalletTable(t *testing.T) {
 			got := p.waitStatus(t, pay["id"].(string), "approved", "declined", "failed")
 			if got["status"] != "approved" || got["wallet"] != "maya" {
 				t.Fatalf("Maya payment: %v\n%s", got, p.logs)
+			}
+			// The receipt names the wallet as the table does, and numbers
+			// the payment with the journal's sequence.
+			resp, err := http.Get(p.url + "/v1/payments/" + pay["id"].(string) + "/receipt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			seq := fmt.Sprintf("%06d", int(got["sequence"].(float64)))
+			if !strings.Contains(string(text), "PORTEFEUILLE MAYA") || !strings.Contains(string(text), "TRANS.") || !strings.Contains(string(text), seq) {
+				t.Errorf("receipt of the Maya payment (sequence %s):\n%s", seq, text)
 			}
 
 			_, pay = p.call(t, "POST", "/v1/payments", `{"amount":1600,"method":"alipayplus","buyer_code":"281011021234567890123456"}`)
