@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,10 +40,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	walletTable := fs.String("wallet-table", "", "the acquirer's wallet table (TOML, as tpe's alipayplus.wallet_table) naming the wallet of a customer's\n"+
 		"payment code (default: the published prefixes and the simulator's CIIs 281011-281015)")
 	verbose := fs.Bool("v", false, "log every operation")
+	pinBDK := fs.String("pin-bdk", gatewaysim.TestBDK, "AES DUKPT base derivation key of online PINs, hex (16 or 32 bytes; a test key, default the X9.24-3 test BDK)")
+	sca := fs.Bool("sca", true, "PSD2 strong customer authentication: soft-decline (065) a 6th consecutive contactless payment without PIN, or one bringing the total since the last PIN above 150,00")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--wallet-table FILE] [-v]\n       gatewaysim version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--pin-bdk HEX] [--sca=false] [--wallet-table FILE] [-v]\n       gatewaysim version\n\nflags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n"+
+		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n  gatewaysim --sca=false    # no PSD2 soft declines (load tests)\n"+
 			"  gatewaysim --wallet-table /etc/tpe/wallets.toml\n")
 	}
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +57,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "gatewaysim: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
+		return 2
+	}
+	bdk, err := hex.DecodeString(*pinBDK)
+	if err != nil || (len(bdk) != 16 && len(bdk) != 32) {
+		fmt.Fprintf(stderr, "gatewaysim: --pin-bdk: want 32 or 64 hex digits (an AES-128 or AES-256 key)\n")
 		return 2
 	}
 	level := slog.LevelWarn
@@ -69,7 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	if err := serve(ctx, *listen, *data, &gatewaysim.Opts{Issuer: *issuer, Wallets: wallets, Logger: log}, stdout); err != nil {
+	o := &gatewaysim.Opts{Issuer: *issuer, Logger: log, PINBDK: bdk, DisableSCA: !*sca, Wallets: wallets}
+	if err := serve(ctx, *listen, *data, o, stdout); err != nil {
 		fmt.Fprintf(stderr, "gatewaysim: %v\n", err)
 		return 1
 	}

@@ -78,7 +78,7 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	}
 	if f.gateway != "" {
 		w.cfg.Gateway.URL = f.gateway
-	} else if err := w.startGateway(); err != nil {
+	} else if err := w.startGateway(f.noSCA); err != nil {
 		return nil, err
 	}
 	if w.mail, err = smtpsim.Start("127.0.0.1:0", nil); err != nil {
@@ -175,9 +175,11 @@ func simWalletTable(cfg config.Config) (*cii.Table, error) {
 	return terminal.WalletTable(cfg)
 }
 
-// startGateway serves the embedded gateway simulator on a loopback port.
-func (w *world) startGateway() error {
-	gw, err := gatewaysim.New(filepath.Join(w.cfg.DataDir, "gateway"), &gatewaysim.Opts{Wallets: w.wallets})
+// startGateway serves the embedded gateway simulator on a loopback port,
+// with its PSD2 rule unless noSCA (tpe-sim --sca=false), naming customers'
+// wallets with w.wallets.
+func (w *world) startGateway(noSCA bool) error {
+	gw, err := gatewaysim.New(filepath.Join(w.cfg.DataDir, "gateway"), &gatewaysim.Opts{DisableSCA: noSCA, Wallets: w.wallets})
 	if err != nil {
 		return fmt.Errorf("embedded gateway: %w", err)
 	}
