@@ -112,6 +112,8 @@ func gsLen(b []byte) int {
 		return 2
 	case '!', '/', 'B', 'E', 'H', 'I', 'T', 'a', 'b', 'f', 'h', 'r', 'w', 'z', 'j':
 		return 3
+	case '|': // print density (python-escpos set(density=n))
+		return 3
 	case '$', 'L', 'P', 'W', '\\':
 		return 4
 	case '^':

@@ -26,6 +26,7 @@ func TestCmdLen(t *testing.T) {
 		{"GS L nL nH", []byte{0x1D, 'L', 36, 0}, 4},
 		{"GS W nL nH", []byte{0x1D, 'W', 0xF8, 1}, 4},
 		{"GS P x y", []byte{0x1D, 'P', 203, 203}, 4},
+		{"GS | n", []byte{0x1D, '|', 4}, 3},
 		{"ESC & y c1 c2", []byte{0x1B, '&', 3, 'A', 'B', 2, 1, 2, 3, 4, 5, 6, 1, 9, 9, 9}, 16},
 		{"ESC ( A pL pH", []byte{0x1B, '(', 'A', 4, 0}, 9},
 		{"GS ! n", []byte{0x1D, '!', 0x11}, 3},

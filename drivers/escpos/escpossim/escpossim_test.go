@@ -228,6 +228,7 @@ func TestSkippedParamsNeverPrint(t *testing.T) {
 		[]byte("\x1bp\x00AB"),                                           // drawer kick
 		[]byte("\x1c\x71\x01\x01\x00\x01\x00" + strings.Repeat("Z", 8)), // FS q NV image
 		[]byte("\x1dk\x04CODE39\x00"),                                   // CODE39 function A, not drawn
+		[]byte("\x1d|\x41"),                                             // print density (python-escpos), "A" as parameter
 	} {
 		with := append(append([]byte("\x1b@"), cmd...), base[2:]...)
 		a, _ := escpossim.Render(base, 384)
