@@ -56,8 +56,9 @@ func AddWallet(w Wallet, aliases ...string) {
 	if w.Code == "" {
 		return
 	}
-	keys := make([]string, 0, len(aliases))
-	for _, a := range aliases {
+	// The name is a spelling too: WalletCode(name) must give the code.
+	keys := make([]string, 0, len(aliases)+1)
+	for _, a := range append(aliases, w.Name) {
 		if k := walletKey(a); k != "" {
 			keys = append(keys, k)
 		}

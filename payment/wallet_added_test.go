@@ -17,7 +17,7 @@ func TestAddWallet(t *testing.T) {
 	}
 	payment.AddWallet(payment.Wallet{Code: "TestWallet-Maya", Name: " Maya Test "}, "PAYMAYA_TEST")
 	want := payment.Wallet{Code: "testwalletmaya", Name: "Maya Test"}
-	for _, s := range []string{"testwalletmaya", "TESTWALLET_MAYA", "paymaya_test"} {
+	for _, s := range []string{"testwalletmaya", "TESTWALLET_MAYA", "paymaya_test", "Maya Test"} {
 		if got := payment.LookupWallet(s); got != want {
 			t.Errorf("LookupWallet(%q) = %+v, want %+v", s, got, want)
 		}
