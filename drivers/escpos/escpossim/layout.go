@@ -6,8 +6,11 @@ package escpossim
 // are placed at the print position, which characters advance and ESC $
 // (absolute), ESC \ (relative) and HT (tab stops, ESC D) move; the line is
 // justified (ESC a) inside the print area, and printed rotated 180° in
-// upside-down mode (ESC {). Characters may be rotated 90° clockwise
-// (ESC V). Positions and margins are in horizontal motion units, line
+// upside-down mode (ESC {) — the whole printable width turns, so a left
+// margin lands on the right, and the encoder sends the lines last first
+// (receiptline does). Characters may be rotated 90° clockwise (ESC V).
+// Images printed as bands of their own (GS v 0, GS ( L, QR codes,
+// barcodes) are placed in the print area but not turned. Positions and margins are in horizontal motion units, line
 // spacing and feeds in vertical ones (GS P); both are one dot of the
 // 203 dpi head until GS P says otherwise (receipt-printer-encoder sets
 // GS P 203 203 for "one dot" and GS P 0 0 to restore the default).
