@@ -425,7 +425,7 @@ func (d *receiptDoc) ids(t *Transaction, m Merchant) {
 		d.kv(d.w("contract"), m.Contract)
 	}
 	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("txn"), t.Number())
+	d.kv(d.w("txn"), t.ReceiptNumber())
 	if t.Reference != "" {
 		d.kv(d.w("pos_ref"), t.Reference)
 	}
@@ -480,7 +480,7 @@ func linkRequest(d *receiptDoc, t *Transaction, m Merchant, o ReceiptOpts) print
 	d.dateTime(o.at(t.CreatedAt))
 	d.blank()
 	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("txn"), t.Number())
+	d.kv(d.w("txn"), t.ReceiptNumber())
 	d.longKV(d.w("order"), t.OrderID)
 	d.blank()
 	d.amount(d.w("amount"), t.Amount.Format(d.lang))
