@@ -18,6 +18,7 @@ type Config struct {
 	Terminal      Terminal      `toml:"terminal"`
 	Hardware      Hardware      `toml:"hardware"`
 	Gateway       Gateway       `toml:"gateway"`
+	AlipayPlus    AlipayPlus    `toml:"alipayplus"`
 	OIDC          OIDC          `toml:"oidc"`
 	Offline       Offline       `toml:"offline"`
 	EMV           EMV           `toml:"emv"`
@@ -106,6 +107,16 @@ type Gateway struct {
 	// ProbeEvery is how often the terminal pings the gateway (GET /health)
 	// to follow a network cut or return while idle; 0 means 500 ms.
 	ProbeEvery time.Duration `toml:"probe_every"`
+}
+
+// AlipayPlus is the Alipay+ wallets' set-up.
+type AlipayPlus struct {
+	// WalletTable is the acquirer's wallet table (TOML, see
+	// payment/alipayplus/cii): which wallet issued a customer's payment
+	// code, by its first digits. Empty: the built-in table, which knows
+	// only the published prefixes (Alipay, AlipayHK). Checked at start and
+	// by tpectl config check.
+	WalletTable string `toml:"wallet_table"`
 }
 
 // OIDC is the identity provider for cashier sign-in.

@@ -368,7 +368,7 @@ func (d *receiptDoc) ids(t *Transaction, m Merchant) {
 		d.kv(d.T("receipt.contract"), m.Contract)
 	}
 	d.kv(d.T("receipt.terminal"), m.TerminalID)
-	d.kv(d.T("receipt.txn"), t.Number())
+	d.kv(d.T("receipt.txn"), t.ReceiptNumber())
 	if t.Reference != "" {
 		d.kv(d.T("receipt.pos_ref"), t.Reference)
 	}
@@ -423,7 +423,7 @@ func linkRequest(d *receiptDoc, t *Transaction, m Merchant, o ReceiptOpts) print
 	d.dateTime(o.at(t.CreatedAt))
 	d.blank()
 	d.kv(d.T("receipt.terminal"), m.TerminalID)
-	d.kv(d.T("receipt.txn"), t.Number())
+	d.kv(d.T("receipt.txn"), t.ReceiptNumber())
 	d.longKV(d.T("receipt.order"), t.OrderID)
 	d.blank()
 	d.amount(d.T("receipt.amount"), t.Amount.Format(d.lang))

@@ -189,6 +189,12 @@ type Transaction struct {
 	Policy    OfflinePolicy `json:"offline_policy"`
 	Batch     int           `json:"batch"`
 
+	// Sequence is the terminal's transaction number, printed as "TRANS." on
+	// receipts as French card receipts do. The journal allocates it in the
+	// write that first records the payment (1, 2, 3… per terminal, never
+	// reused, even after a purge); 0 until then.
+	Sequence uint64 `json:"sequence,omitempty"`
+
 	Card   *CardData `json:"card,omitempty"` // sensitive fields never marshal
 	Wallet string    `json:"wallet,omitempty"`
 	// ExchangeRate is the wallet currency per terminal currency the wallet

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +79,34 @@ func TestServeAndShutdown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no graceful shutdown")
+	}
+}
+
+// TestWalletTableFlag: --wallet-table loads the acquirer's table as tpe
+// does, and a bad one stops the start with the line at fault.
+func TestWalletTableFlag(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "wallets.toml")
+	os.WriteFile(bad, []byte("[[wallet]]\ncode = \"maya\"\nname = \"\"\nprefixes = [\"281099\"]\n"), 0o644)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--wallet-table", bad}, &out, &errb)
+	if want := bad + `:1: wallet 1: wallet "maya" has no name`; code != 2 || !strings.Contains(errb.String(), want) {
+		t.Fatalf("bad table: exit %d %q, want 2 with %q", code, errb.String(), want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--wallet-table", "../../config/wallets.sample.toml"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, _ := bufio.NewReader(pr).ReadString('\n')
+	if !strings.HasPrefix(line, "listening on ") {
+		t.Fatalf("with the sample table: %q", line)
+	}
+	go io.Copy(io.Discard, pr)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
 	}
 }

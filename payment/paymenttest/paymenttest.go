@@ -31,8 +31,12 @@ func (j *Journal) Save(_ context.Context, t *payment.Transaction) error {
 	if j.Fail != nil {
 		return j.Fail
 	}
-	if _, ok := j.txns[t.ID]; !ok {
+	if old, ok := j.txns[t.ID]; ok {
+		t.Sequence = old.Sequence
+	} else {
+		// Numbered like the bbolt journal: 1, 2, 3… in the first save.
 		j.order = append(j.order, t.ID)
+		t.Sequence = uint64(len(j.order))
 	}
 	j.txns[t.ID] = t.Clone()
 	j.Saves++
@@ -50,6 +54,7 @@ func (j *Journal) Update(_ context.Context, id string, edit func(*payment.Transa
 	if err := edit(c); err != nil {
 		return nil, err
 	}
+	c.Sequence = t.Sequence
 	if j.Fail != nil {
 		return nil, j.Fail
 	}

@@ -267,6 +267,7 @@ type Payment struct {
 	ID             string `json:"id"`
 	Reference      string `json:"reference"`
 	OrderID        string `json:"order_id"`
+	Sequence       uint64 `json:"sequence"` // the TRANS. number on receipts (payment.Transaction.Sequence)
 	Method         string `json:"method"`
 	Status         string `json:"status"`
 	State          string `json:"state"`
@@ -332,7 +333,7 @@ type PendingOperation struct {
 // view builds the API object. The PAN is masked first 6 / last 4.
 func view(t *payment.Transaction) Payment {
 	p := Payment{
-		ID: t.ID, Reference: t.Reference, OrderID: t.OrderID, Method: string(t.Method),
+		ID: t.ID, Reference: t.Reference, OrderID: t.OrderID, Sequence: t.Sequence, Method: string(t.Method),
 		Status: string(t.State.Status()), State: string(t.State), Amount: t.Amount.Minor,
 		Currency: t.Amount.Currency, RefundedAmount: t.Refunded(), Wallet: t.Wallet,
 		AuthCode: t.AuthCode, Offline: t.Offline, Forwarded: t.State == payment.StateForwarded || t.Forwarded,

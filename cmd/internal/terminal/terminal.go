@@ -28,6 +28,7 @@ import (
 	"tpe/offline"
 	"tpe/payment"
 	"tpe/payment/alipayplus"
+	"tpe/payment/alipayplus/cii"
 	"tpe/payment/emv"
 	"tpe/payment/gateway"
 	"tpe/payment/notify"
@@ -60,7 +61,10 @@ type Opts struct {
 	CreateKey bool
 	// AllowNoToken lets the API run without a token (simulator on loopback).
 	AllowNoToken bool
-	Logger       *slog.Logger
+	// Wallets replaces the wallet table alipayplus.wallet_table names
+	// (tpe-sim: its gateway simulator's table when the config names none).
+	Wallets *cii.Table
+	Logger  *slog.Logger
 }
 
 // Terminal is a running terminal.
@@ -76,6 +80,8 @@ type Terminal struct {
 	API      *api.Server
 	Devices  Devices
 	Recovery offline.Report
+	// Wallets is the wallet table customers' payment codes are read with.
+	Wallets *cii.Table
 	// Connectivity is the terminal's view of the gateway, kept by every
 	// gateway call and a probe (Run): health, the cashier's status bar and
 	// prefer_online payments read it.
@@ -93,7 +99,15 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := &Terminal{Config: cfg, Devices: dev, log: log}
+	t := &Terminal{Config: cfg, Devices: dev, log: log, Wallets: o.Wallets}
+	if t.Wallets == nil {
+		// Checked before anything opens: a bad table stops the start.
+		var err error
+		if t.Wallets, err = WalletTable(cfg); err != nil {
+			return nil, err
+		}
+	}
+	nameWallets(t.Wallets)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
@@ -155,7 +169,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		ID: cfg.Terminal.MerchantID, Contract: cfg.Terminal.Contract, TerminalID: cfg.Terminal.ID,
 		MCC: cfg.Terminal.MCC, Country: cfg.Terminal.Country,
 	}
-	wallets, links, mailer, err := onlineServices(cfg, t.Gateway, merchant, log)
+	wallets, links, mailer, err := onlineServices(cfg, t.Gateway, t.Wallets, merchant, log)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -271,7 +285,7 @@ func (t *Terminal) APIURL(ln net.Listener) string {
 // onlineServices builds the e-mail sender, the Alipay+ wallets and the
 // payment links from the config; each is nil (and its payments refused as
 // not supported) when what it needs is not configured.
-func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchant, log *slog.Logger) (payment.Wallets, payment.Links, payment.Notifier, error) {
+func onlineServices(cfg config.Config, client *gateway.Client, table *cii.Table, m payment.Merchant, log *slog.Logger) (payment.Wallets, payment.Links, payment.Notifier, error) {
 	var (
 		wallets payment.Wallets
 		links   payment.Links
@@ -295,7 +309,7 @@ func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchan
 	if client == nil {
 		return nil, nil, mailer, nil
 	}
-	w, err := alipayplus.New(client, &alipayplus.Opts{Logger: log})
+	w, err := alipayplus.New(client, &alipayplus.Opts{Issuers: table, Logger: log})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("alipay+: %w", err)
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"tpe/payment/alipayplus/cii"
 )
 
 // Development credentials (documented in docs/gateway.md).
@@ -92,6 +94,9 @@ type Opts struct {
 	RequireICC bool
 	// Direct maps a lower-case wallet method ("alipay") to its processor.
 	Direct map[string]DirectProcessor
+	// Wallets is the acquirer's wallet table the default Alipay processor
+	// names customers' codes with (AlipayOpts.Wallets; WalletTable when nil).
+	Wallets *cii.Table
 	// KeyBits is the RSA size of new IdP signing keys (2048).
 	KeyBits int
 	// CardKeyBits is the RSA size of the card-encryption key made when the
@@ -200,7 +205,7 @@ func New(dataDir string, o *Opts) (*Server, error) {
 		if opts.Direct == nil {
 			opts.Direct = map[string]DirectProcessor{}
 		}
-		opts.Direct["alipay"] = NewAlipay(nil)
+		opts.Direct["alipay"] = NewAlipay(&AlipayOpts{Wallets: opts.Wallets})
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("gatewaysim: data dir: %w", err)
