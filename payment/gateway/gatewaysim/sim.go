@@ -114,6 +114,9 @@ type Opts struct {
 	// a WAN round trip on loopback (gatewaysim --latency). A timer, like
 	// the other reply delays.
 	Latency time.Duration
+	// NoAdviceBatch withholds the batched advices extension (batch.go): a
+	// gateway that takes offline advices one sale at a time.
+	NoAdviceBatch bool
 	// SyncWrites fsyncs the ledger after each change.
 	SyncWrites bool
 	// Logger receives request logs; discard by default.
@@ -257,6 +260,8 @@ func (s *Server) routes() {
 	m.Handle("GET /keys/card", s.faulty(s.cardKeySet))
 	m.Handle("POST /transaction/sale/emv", api(s.emvSale("sale")))
 	m.Handle("POST /transaction/authorize/emv", api(s.emvSale("authorize")))
+	m.Handle("POST /"+adviceBatchPath, api(s.adviceBatch)) // batch.go
+	m.Handle("GET /capabilities", api(s.capabilities))     // batch.go
 	m.Handle("POST /transaction/{id}/{op}", api(s.referral))
 	m.Handle("GET /transaction/{id}", api(s.status))
 	m.Handle("GET /transactions", api(s.export))
