@@ -1,9 +1,9 @@
 package gateway
 
 import (
-	"time"
 	"errors"
 	"fmt"
+	"time"
 
 	"tpe/payment"
 )
