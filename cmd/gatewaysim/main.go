@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,18 +41,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	walletTable := fs.String("wallet-table", "", "the acquirer's wallet table (TOML, as tpe's alipayplus.wallet_table) naming the wallet of a customer's\n"+
 		"payment code (default: the published prefixes and the simulator's CIIs 281011-281015)")
 	verbose := fs.Bool("v", false, "log every operation")
+	latency := fs.Duration("latency", 0, "added to every reply (a shop's WAN link, e.g. 50ms)")
+	cardKey := fs.String("card-key", "ec", "card-encryption key published at /keys/card: ec (P-256, ECDH-ES+A256KW) or rsa (RSA-OAEP-256)")
+	noBatch := fs.Bool("no-batch", false, "withhold the batched advices extension (one sale per offline advice)")
 	pinBDK := fs.String("pin-bdk", gatewaysim.TestBDK, "AES DUKPT base derivation key of online PINs, hex (16 or 32 bytes; a test key, default the X9.24-3 test BDK)")
 	sca := fs.Bool("sca", true, "PSD2 strong customer authentication: soft-decline (065) a 6th consecutive contactless payment without PIN, or one bringing the total since the last PIN above 150,00")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--pin-bdk HEX] [--sca=false] [--wallet-table FILE] [-v]\n       gatewaysim version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--latency D] [--card-key ec|rsa] [--no-batch] [--pin-bdk HEX] [--sca=false] [--wallet-table FILE] [-v]\n       gatewaysim version\n\nflags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n  gatewaysim --sca=false    # no PSD2 soft declines (load tests)\n"+
+		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n  gatewaysim --sca=false    # no PSD2 soft declines (load tests)\n  gatewaysim --latency 50ms --card-key rsa\n"+
 			"  gatewaysim --wallet-table /etc/tpe/wallets.toml\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	keyType := map[string]string{"ec": gatewaysim.CardKeyEC, "rsa": gatewaysim.CardKeyRSA}[strings.ToLower(*cardKey)]
+	if keyType == "" || *latency < 0 {
+		fmt.Fprintf(stderr, "gatewaysim: --card-key is ec or rsa and --latency not negative (got %q, %s)\n", *cardKey, *latency)
 		return 2
 	}
 	if fs.NArg() != 0 {
@@ -77,7 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	o := &gatewaysim.Opts{Issuer: *issuer, Logger: log, PINBDK: bdk, DisableSCA: !*sca, Wallets: wallets}
+	o := &gatewaysim.Opts{Issuer: *issuer, Logger: log, PINBDK: bdk, DisableSCA: !*sca, Wallets: wallets,
+		Latency: *latency, CardKeyType: keyType, NoAdviceBatch: *noBatch}
 	if err := serve(ctx, *listen, *data, o, stdout); err != nil {
 		fmt.Fprintf(stderr, "gatewaysim: %v\n", err)
 		return 1
