@@ -117,7 +117,9 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 		}
 		s.led.mu.Lock()
 		if _, dup := s.led.order[req.OrderID]; dup {
+			s.led.dups[req.TerminalID]++
 			s.led.mu.Unlock()
+			s.metrics.duplicates.Inc()
 			s.saleReply(w, codeDuplicate, "")
 			return
 		}
@@ -130,6 +132,7 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 			s.saleReply(w, codeSystemError, "")
 			return
 		}
+		s.metrics.recordSale(code == codeSuccess, req.Offline)
 		s.log.Info("card-present "+op, "order_id", req.OrderID, "txn_id", e.TransactionID, "amount_minor", req.Amount, "outcome", code)
 		if delay > 0 {
 			t := time.NewTimer(delay)
