@@ -31,6 +31,9 @@ type Snapshot struct {
 	Online          bool
 	Queued          int           // offline approvals waiting to be forwarded
 	OldestAge       time.Duration // age of the oldest of them; 0 when none
+	// MaxAge is the merchant's limit on OldestAge (config offline.max_age):
+	// past it the terminal refuses offline payments. 0: not reported.
+	MaxAge time.Duration
 	ForwardFailures int           // failed forwarding rounds in a row
 	ForwardDeclined int           // offline approvals the issuer declined, awaiting the merchant
 	// Devices maps a device (nfc, printer, display, scanner) to whether it
@@ -167,6 +170,8 @@ var (
 		"Offline approvals waiting to be forwarded to the gateway.", nil, nil)
 	descOldest = prometheus.NewDesc("tpe_offline_queue_oldest_age_seconds",
 		"Age of the oldest offline approval waiting; 0 when none waits.", nil, nil)
+	descMaxAge = prometheus.NewDesc("tpe_offline_max_age_seconds",
+		"The configured limit on the oldest offline approval's age (offline.max_age): past it, offline payments are refused.", nil, nil)
 	descFailures = prometheus.NewDesc("tpe_forward_consecutive_failures",
 		"Forwarding rounds that failed in a row (gateway unreachable, outcome unknown); 0 after a good one.", nil, nil)
 	descFwdDeclined = prometheus.NewDesc("tpe_offline_forward_declined",
@@ -180,7 +185,7 @@ var (
 )
 
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descGatewayUp, descQueue, descOldest, descFailures, descFwdDeclined, descDevice, descJournal, descStorage} {
+	for _, d := range []*prometheus.Desc{descGatewayUp, descQueue, descOldest, descMaxAge, descFailures, descFwdDeclined, descDevice, descJournal, descStorage} {
 		ch <- d
 	}
 }
@@ -200,6 +205,9 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descQueue, float64(s.Queued))
 	gauge(descOldest, s.OldestAge.Seconds())
+	if s.MaxAge > 0 {
+		gauge(descMaxAge, s.MaxAge.Seconds())
+	}
 	gauge(descFwdDeclined, float64(s.ForwardDeclined))
 	for name, up := range s.Devices {
 		gauge(descDevice, bool01(up), name)

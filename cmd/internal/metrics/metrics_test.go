@@ -39,7 +39,7 @@ func scrape(t *testing.T, m *Metrics) (promcheck.Families, string) {
 }
 
 func TestPaymentEventsCounted(t *testing.T) {
-	snap := Snapshot{Gateway: true, Online: true, Queued: 3, OldestAge: 90 * time.Second, ForwardFailures: 2, ForwardDeclined: 1,
+	snap := Snapshot{Gateway: true, Online: true, Queued: 3, OldestAge: 90 * time.Second, MaxAge: 72 * time.Hour, ForwardFailures: 2, ForwardDeclined: 1,
 		Devices: map[string]bool{"nfc": true, "printer": false}, JournalBytes: 65536}
 	m := New(Opts{Version: "1.2.3", Snapshot: func(context.Context) Snapshot { return snap }})
 	authorised := func(final payment.State, d time.Duration) *payment.Transaction {
@@ -87,6 +87,7 @@ func TestPaymentEventsCounted(t *testing.T) {
 		{"tpe_gateway_up", nil, 1},
 		{"tpe_offline_queue_length", nil, 3},
 		{"tpe_offline_queue_oldest_age_seconds", nil, 90},
+		{"tpe_offline_max_age_seconds", nil, 72 * 3600},
 		{"tpe_forward_consecutive_failures", nil, 2},
 		{"tpe_offline_forward_declined", nil, 1},
 		{"tpe_device_up", []string{"device", "nfc"}, 1},

@@ -339,7 +339,7 @@ func (t *Terminal) metricsSnapshot(ctx context.Context) metrics.Snapshot {
 	h := t.health(ctx)
 	s := metrics.Snapshot{
 		Gateway: t.Forwarder != nil, Online: h.Online, Queued: h.QueueLength,
-		Devices: map[string]bool{}, StorageFault: h.Storage != nil,
+		Devices: map[string]bool{}, StorageFault: h.Storage != nil, MaxAge: t.Config.Offline.MaxAge,
 	}
 	for name, state := range h.Devices {
 		s.Devices[name] = state == "ok"
