@@ -30,6 +30,30 @@ type Gateway interface {
 	Ping(ctx context.Context) error
 }
 
+// AdviceBatcher is a Gateway that also takes offline approvals in batches
+// (an extension of ours, docs/gateway.md "Batched advices"). The offline
+// forwarder uses it when AdviceBatchMax says the gateway offers batches,
+// and sends one Sale per advice otherwise.
+type AdviceBatcher interface {
+	// AdviceBatchMax is how many advices one SaleBatch may carry; 0 when
+	// the gateway offers no batches.
+	AdviceBatchMax(ctx context.Context) int
+	// SaleBatch forwards offline approvals (SaleRequest.Offline) in one
+	// request and returns one AdviceResult per request, in order. An error
+	// wrapping ErrGatewayUnavailable means no advice reached the gateway;
+	// any other error leaves every advice's outcome unknown: each order
+	// must be looked up, never resent blindly.
+	SaleBatch(ctx context.Context, reqs []SaleRequest) ([]AdviceResult, error)
+}
+
+// AdviceResult is the gateway's answer to one advice of a batch: its
+// verdict (a decline is a result), or Err when that advice's outcome is
+// unknown and its order must be looked up.
+type AdviceResult struct {
+	Result GatewayResult
+	Err    error
+}
+
 // SaleRequest is one card-present authorisation.
 type SaleRequest struct {
 	OrderID    string

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
@@ -14,24 +16,60 @@ import (
 	"tpe/payment"
 )
 
-// Card data goes to the gateway sealed with JWE (RFC 7516): RSA-OAEP-256
-// key wrap + A256GCM content encryption, to the gateway's published
-// card-encryption key (a JWKS at {base}/keys/card with use "enc"). TLS
-// protects the channel; the JWE keeps PAN and track 2 unreadable to
-// anything that terminates TLS before the gateway's card vault.
+// Card data goes to the gateway sealed with JWE (RFC 7516) to the gateway's
+// published card-encryption key (a JWKS at {base}/keys/card with use
+// "enc"): ECDH-ES+A256KW on P-256 for an EC key, RSA-OAEP-256 for an RSA
+// key, A256GCM content encryption either way. The key decides: the terminal
+// seals to whatever the gateway publishes (the first usable key of the set,
+// the gateway's preference). TLS protects the channel; the JWE keeps PAN
+// and track 2 unreadable to anything that terminates TLS before the
+// gateway's card vault. EC is the gateway simulator's default: opening an
+// ECDH-ES JWE costs a P-256 scalar multiplication, about a twentieth of an
+// RSA-2048 private operation, which decides the gateway's throughput.
 const (
-	CardKeyAlg = jose.RSA_OAEP_256
-	CardEnc    = jose.A256GCM
+	CardKeyAlg   = jose.RSA_OAEP_256 // key wrap for an RSA card key
+	CardKeyAlgEC = jose.ECDH_ES_A256KW
+	CardEnc      = jose.A256GCM
 )
 
-// SealCard encrypts card data to key. It is the one place where the clear
-// PAN and track 2 are read (Digits, Reveal).
-func SealCard(key *jose.JSONWebKey, card payment.CardData) (string, error) {
-	pub, ok := key.Key.(*rsa.PublicKey)
-	if !ok {
-		return "", fmt.Errorf("%w: not an RSA public key", ErrNoCardKey)
+// CardKeyAlgs are the key-management algorithms a card JWE may use.
+var CardKeyAlgs = []jose.KeyAlgorithm{CardKeyAlgEC, CardKeyAlg}
+
+// cardAlg returns the key-management algorithm for a published card key,
+// or an error when the key is not one the terminal seals to: an RSA key
+// (RSA-OAEP-256) or a P-256 EC key (ECDH-ES+A256KW), with an "alg" that,
+// when present, names that algorithm.
+func cardAlg(key *jose.JSONWebKey) (jose.KeyAlgorithm, any, error) {
+	if key.Use != "" && key.Use != "enc" {
+		return "", nil, fmt.Errorf("%w: key %q is for %q, not encryption", ErrNoCardKey, key.KeyID, key.Use)
 	}
-	enc, err := jose.NewEncrypter(CardEnc, jose.Recipient{Algorithm: CardKeyAlg, Key: pub, KeyID: key.KeyID},
+	var alg jose.KeyAlgorithm
+	var pub any
+	switch k := key.Key.(type) {
+	case *rsa.PublicKey:
+		alg, pub = CardKeyAlg, k
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return "", nil, fmt.Errorf("%w: EC key %q is not on P-256", ErrNoCardKey, key.KeyID)
+		}
+		alg, pub = CardKeyAlgEC, k
+	default:
+		return "", nil, fmt.Errorf("%w: key %q is neither an RSA nor an EC public key", ErrNoCardKey, key.KeyID)
+	}
+	if key.Algorithm != "" && key.Algorithm != string(alg) {
+		return "", nil, fmt.Errorf("%w: key %q is for %s, not %s", ErrNoCardKey, key.KeyID, key.Algorithm, alg)
+	}
+	return alg, pub, nil
+}
+
+// SealCard encrypts card data to key (RSA or P-256 EC, see cardAlg). It is
+// the one place where the clear PAN and track 2 are read (Digits, Reveal).
+func SealCard(key *jose.JSONWebKey, card payment.CardData) (string, error) {
+	alg, pub, err := cardAlg(key)
+	if err != nil {
+		return "", err
+	}
+	enc, err := jose.NewEncrypter(CardEnc, jose.Recipient{Algorithm: alg, Key: pub, KeyID: key.KeyID},
 		(&jose.EncrypterOptions{}).WithContentType("application/json"))
 	if err != nil {
 		return "", fmt.Errorf("gateway: sealing card: %w", err)
@@ -51,10 +89,12 @@ func SealCard(key *jose.JSONWebKey, card payment.CardData) (string, error) {
 }
 
 // OpenCard decrypts a sealed card with the gateway's private key (simulator
-// side). Only RSA-OAEP-256 + A256GCM are accepted.
-func OpenCard(priv *rsa.PrivateKey, compact string) (SealedCard, error) {
+// side): an *rsa.PrivateKey for RSA-OAEP-256, an *ecdsa.PrivateKey for
+// ECDH-ES+A256KW. Only those with A256GCM are accepted, in the compact
+// serialization.
+func OpenCard(priv any, compact string) (SealedCard, error) {
 	var sc SealedCard
-	obj, err := jose.ParseEncryptedCompact(compact, []jose.KeyAlgorithm{CardKeyAlg}, []jose.ContentEncryption{CardEnc})
+	obj, err := jose.ParseEncryptedCompact(compact, CardKeyAlgs, []jose.ContentEncryption{CardEnc})
 	if err != nil {
 		return sc, fmt.Errorf("%w: card data: %v", ErrMalformedReply, err)
 	}
@@ -94,13 +134,14 @@ func (c *Client) cardKeyFor(ctx context.Context) (*jose.JSONWebKey, error) {
 		}
 		return nil, fmt.Errorf("%w: %w", ErrNoCardKey, err)
 	}
+	// The first key the terminal can seal to wins: the gateway lists its
+	// preferred key first (during a key change, the new one).
 	for i := range set.Keys {
 		k := &set.Keys[i]
-		if _, ok := k.Key.(*rsa.PublicKey); ok && (k.Use == "" || k.Use == "enc") &&
-			(k.Algorithm == "" || k.Algorithm == string(CardKeyAlg)) {
+		if _, _, err := cardAlg(k); err == nil {
 			c.cardKey, c.keyAt = k, time.Now()
 			return k, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: no RSA encryption key in the published set", ErrNoCardKey)
+	return nil, fmt.Errorf("%w: no RSA or P-256 EC encryption key in the published set", ErrNoCardKey)
 }

@@ -27,15 +27,15 @@ import (
 type Snapshot struct {
 	// Gateway is false on a terminal without a gateway (then Online,
 	// ForwardFailures are not reported).
-	Gateway         bool
-	Online          bool
-	Queued          int           // offline approvals waiting to be forwarded
-	OldestAge       time.Duration // age of the oldest of them; 0 when none
+	Gateway   bool
+	Online    bool
+	Queued    int           // offline approvals waiting to be forwarded
+	OldestAge time.Duration // age of the oldest of them; 0 when none
 	// MaxAge is the merchant's limit on OldestAge (config offline.max_age):
 	// past it the terminal refuses offline payments. 0: not reported.
-	MaxAge time.Duration
-	ForwardFailures int           // failed forwarding rounds in a row
-	ForwardDeclined int           // offline approvals the issuer declined, awaiting the merchant
+	MaxAge          time.Duration
+	ForwardFailures int // failed forwarding rounds in a row
+	ForwardDeclined int // offline approvals the issuer declined, awaiting the merchant
 	// Devices maps a device (nfc, printer, display, scanner) to whether it
 	// works.
 	Devices      map[string]bool

@@ -2,7 +2,6 @@ package gatewaysim
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -94,10 +93,15 @@ type Opts struct {
 	Direct map[string]DirectProcessor
 	// KeyBits is the RSA size of new IdP signing keys (2048).
 	KeyBits int
-	// CardKeyBits is the RSA size of the card-encryption key made when the
-	// data dir has none (2048). Opening the JWE costs one RSA private
-	// operation per authorisation, which bounds throughput (see
-	// BenchmarkSimulatorThroughput); 1024 is accepted for load tests only.
+	// CardKeyType is the card-encryption key published at /keys/card:
+	// CardKeyEC (P-256, ECDH-ES+A256KW; the default) or CardKeyRSA
+	// (RSA-OAEP-256). A data dir holding a key of the other type gets a
+	// new one; the old one still opens card data sealed to it.
+	CardKeyType string
+	// CardKeyBits is the RSA size of an RSA card key (2048). Opening an
+	// RSA JWE costs one RSA private operation per authorisation, which
+	// bounds throughput (see BenchmarkSimulatorThroughput); 1024 is
+	// accepted for load tests only.
 	CardKeyBits int
 	// Now is the simulator's clock, read for everything dated or expiring:
 	// payment links and order codes (timeOut), access and ID tokens,
@@ -106,6 +110,13 @@ type Opts struct {
 	// SlowDelay, Faults.LatencyMS) are timers, not clock reads: they run
 	// on real time, or on a testing/synctest bubble's.
 	Now func() time.Time
+	// Latency is added to every reply but the simulator control's (/sim/):
+	// a WAN round trip on loopback (gatewaysim --latency). A timer, like
+	// the other reply delays.
+	Latency time.Duration
+	// NoAdviceBatch withholds the batched advices extension (batch.go): a
+	// gateway that takes offline advices one sale at a time.
+	NoAdviceBatch bool
 	// SyncWrites fsyncs the ledger after each change.
 	SyncWrites bool
 	// Logger receives request logs; discard by default.
@@ -128,7 +139,7 @@ type Server struct {
 
 	keyMu sync.RWMutex
 	keys  *keyFile
-	card  *rsa.PrivateKey
+	card  *cardKeys
 
 	idp     idpState
 	faults  faultState
@@ -178,6 +189,13 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if opts.KeyBits == 0 {
 		opts.KeyBits = 2048
 	}
+	switch opts.CardKeyType {
+	case "":
+		opts.CardKeyType = CardKeyEC
+	case CardKeyEC, CardKeyRSA:
+	default:
+		return nil, fmt.Errorf("gatewaysim: card key type %q: want %s or %s", opts.CardKeyType, CardKeyEC, CardKeyRSA)
+	}
 	if opts.CardKeyBits == 0 {
 		opts.CardKeyBits = 2048
 	}
@@ -197,7 +215,7 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("gatewaysim: data dir: %w", err)
 	}
-	kf, err := loadKeys(opts.Now(), dataDir, opts.KeyBits, opts.CardKeyBits)
+	kf, err := loadKeys(opts.Now(), dataDir, opts.KeyBits, opts.CardKeyType, opts.CardKeyBits)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +223,7 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, keys: kf, card: kf.Card.Key.(*rsa.PrivateKey), metrics: newMetrics()}
+	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, keys: kf, card: newCardKeys(kf), metrics: newMetrics()}
 	s.idp.init()
 	s.routes()
 	return s, nil
@@ -218,7 +236,12 @@ func (s *Server) now() time.Time { return s.o.Now() }
 func (s *Server) Close() error { return s.led.close() }
 
 // ServeHTTP serves every endpoint.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.delay(r) {
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Ledger lists every transaction the simulator recorded, in creation order.
 func (s *Server) Ledger() []Entry { return s.led.entries() }
@@ -239,6 +262,8 @@ func (s *Server) routes() {
 	m.Handle("GET /keys/card", s.faulty(s.cardKeySet))
 	m.Handle("POST /transaction/sale/emv", api(s.emvSale("sale")))
 	m.Handle("POST /transaction/authorize/emv", api(s.emvSale("authorize")))
+	m.Handle("POST /"+adviceBatchPath, api(s.adviceBatch)) // batch.go
+	m.Handle("GET /capabilities", api(s.capabilities))     // batch.go
 	m.Handle("POST /transaction/{id}/{op}", api(s.referral))
 	m.Handle("GET /transaction/{id}", api(s.status))
 	m.Handle("GET /transactions", api(s.export))
