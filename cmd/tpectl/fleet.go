@@ -51,6 +51,10 @@ not from the terminals' own counters:
   peak_rps           sales in the gateway's busiest second
   mean_rps           sales per second over drain_s
 
+Each terminal forwards as a real one does: the first forward after the
+outage waits a random part of --jitter (spreading the storm), then batches of
+advices when the gateway offers them, a few requests in flight.
+
 --gateway names a running gatewaysim (its /sim/ endpoints are needed); without
 it a simulator is started in this process. --latency is added to every
 reply of the gateway for the run (its fault injection, put back after).
@@ -67,6 +71,7 @@ payment is lost or duplicated.`,
 	password := fs.String("password", "", "gateway Basic password (default: the simulator's development one)")
 	latency := fs.Duration("latency", 0, "added to every gateway reply during the run, e.g. 50ms")
 	concurrency := fs.Int("concurrency", 0, "requests in flight per terminal (default: the terminal's, 4)")
+	jitter := fs.Duration("jitter", 30*time.Second, "window over which each terminal spreads its first forward after the outage (the terminal's default); 0 for none, everyone at t=0")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up waiting for the drain after this long (what is left counts as lost)")
 	dir := fs.String("dir", "", "directory for the journals (default: a temporary one, removed after)")
 	asJSON := fs.Bool("json", false, `print {"terminals","queued","forwarded","duplicates","lost","drain_s","peak_rps","mean_rps",…}`)
@@ -78,15 +83,16 @@ payment is lost or duplicated.`,
 	if *terminals <= 0 || *queued <= 0 {
 		return usagef("--terminals and --queued must be positive")
 	}
-	if *latency < 0 || *concurrency < 0 {
-		return usagef("--latency and --concurrency cannot be negative")
+	if *latency < 0 || *concurrency < 0 || *jitter < 0 {
+		return usagef("--latency, --concurrency and --jitter cannot be negative")
 	}
 	o := fleet.Opts{
 		Terminals: *terminals, Queued: *queued, Gateway: *gw, Originator: *originator, Password: *password,
 		Latency: *latency, Timeout: *timeout, Dir: *dir, Progress: os.Stderr,
 	}
-	if *concurrency > 0 {
-		o.Forwarder = &offline.ForwarderOpts{Concurrency: *concurrency}
+	o.Forwarder = &offline.ForwarderOpts{Concurrency: *concurrency, Jitter: *jitter}
+	if *jitter == 0 {
+		o.Forwarder.Jitter = -1 // the forwarder's "none"; 0 is its default
 	}
 	res, err := fleet.Run(ctx, o)
 	if err != nil {

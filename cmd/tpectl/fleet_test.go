@@ -24,7 +24,7 @@ func TestFleetSimAgainstStandaloneGateway(t *testing.T) {
 	defer ts.Close()
 	sim.SetFaults(gatewaysim.Faults{Rate5xx: 0}) // what was set before the run
 	code, out, errs := techRun(t, "fleet", "sim", "--terminals", "3", "--queued", "2", "--gateway", ts.URL,
-		"--latency", "5ms", "--dir", t.TempDir(), "--json")
+		"--latency", "5ms", "--jitter", "0", "--dir", t.TempDir(), "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -54,6 +54,7 @@ func TestFleetSimRefusesBadSizes(t *testing.T) {
 		{"fleet", "sim", "--terminals", "1"},
 		{"fleet", "sim", "--terminals", "-2", "--queued", "1"},
 		{"fleet", "sim", "--terminals", "1", "--queued", "1", "--latency", "-1s"},
+		{"fleet", "sim", "--terminals", "1", "--queued", "1", "--jitter", "-1s"},
 		{"fleet", "storm"},
 	} {
 		if code, _, errs := techRun(t, args...); code != 1 || !strings.Contains(errs, "usage: tpectl fleet sim") {

@@ -62,7 +62,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{"logs", "logs export", []string{"root", "out", "config"}},
 		{"logs export", "logs export", []string{"root", "out", "config"}},
 		{"fleet", "fleet sim", nil},
-		{"fleet sim", "fleet sim", []string{"terminals", "queued", "gateway", "originator", "password", "latency", "concurrency", "timeout", "dir", "json"}},
+		{"fleet sim", "fleet sim", []string{"terminals", "queued", "gateway", "originator", "password", "latency", "concurrency", "jitter", "timeout", "dir", "json"}},
 		{"crypto", "crypto dukpt|pinblock", nil},
 		{"crypto dukpt", "crypto dukpt", []string{"bdk", "ksn", "key-type", "json"}},
 		{"crypto pinblock", "crypto pinblock", []string{"format", "pin", "pan", "key", "random", "decipher"}},
