@@ -177,14 +177,17 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	svc, err := payment.New(payment.Opts{
 		Merchant: merchant,
 		Currency: cfg.Terminal.Currency, Lang: cfg.Terminal.Language, MaxAmount: cfg.Terminal.MaxAmount,
-		Journal: store, Gateway: gw, Cards: cards, Wallets: wallets, Links: links, Notifier: mailer,
-		Printer: dev.Printer, Scanner: dev.Scanner,
+		Journal:  store,
+		Card:     payment.CardPorts{Reader: cards, Gateway: gw},
+		Wallet:   payment.WalletPorts{Wallets: wallets, Scanner: dev.Scanner},
+		Links:    links,
+		Receipts: payment.ReceiptPorts{Printer: dev.Printer, Notifier: mailer, EmailCustomer: cfg.Notifications.EmailReceipts},
 		Offline: payment.OfflineLimits{
 			FloorLimits: cfg.Offline.FloorLimits, DefaultFloor: cfg.Offline.FloorLimit,
 			MaxCount: cfg.Offline.MaxCount, MaxTotal: cfg.Offline.MaxTotal, MaxAge: cfg.Offline.MaxAge,
 		},
-		CardTimeout: cfg.EMV.CardTimeout, EmailReceipts: cfg.Notifications.EmailReceipts,
-		Online: t.online, Logger: log,
+		CardTimeout: cfg.EMV.CardTimeout,
+		Online:      t.online, Logger: log,
 	})
 	if err != nil {
 		store.Close()
