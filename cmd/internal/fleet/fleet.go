@@ -317,7 +317,7 @@ func newCore(ctx context.Context, dir, id, base string, o Opts, kcfg emv.Config)
 	}
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Fleet " + id, TerminalID: id, Country: "FR"},
-		Journal:  store, Cards: payment.NewEMVReader(&tapReader{card: card}, emv.New(&kcfg)),
+		Journal:  store, Card: payment.CardPorts{Reader: payment.NewEMVReader(&tapReader{card: card}, emv.New(&kcfg))},
 		Offline: payment.OfflineLimits{
 			DefaultFloor: floorLimit, MaxCount: o.Queued, MaxTotal: int64(o.Queued) * floorLimit, MaxAge: 24 * time.Hour,
 		},
