@@ -15,7 +15,9 @@ import (
 // duplicated or declined fails the benchmark outright (a correctness fault
 // must not hide behind a median). Each run takes its 10 000 payments
 // first, untimed (about a minute on 2 cores). TPE_BENCH_TERMINALS=100
-// makes a quick run.
+// makes a quick run of the drain and the correctness checks; the busiest
+// second's budget means something at the full size only (at 100 terminals
+// a second holds a handful of batches, and chance decides the peak).
 func BenchmarkFleet1000(b *testing.B) {
 	terminals, queued := 1000, 10
 	if v, _ := strconv.Atoi(os.Getenv("TPE_BENCH_TERMINALS")); v > 0 {
