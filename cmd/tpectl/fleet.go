@@ -73,7 +73,7 @@ payment is lost or duplicated.`,
 	concurrency := fs.Int("concurrency", 0, "requests in flight per terminal (default: the terminal's, 4)")
 	jitter := fs.Duration("jitter", 30*time.Second, "window over which each terminal spreads its first forward after the outage (the terminal's default); 0 for none, everyone at t=0")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up waiting for the drain after this long (what is left counts as lost)")
-	dir := fs.String("dir", "", "directory for the journals (default: a temporary one, removed after)")
+	dir := fs.String("dir", "", "new or empty directory for the journals, kept after (default: a temporary one, removed after)")
 	asJSON := fs.Bool("json", false, `print {"terminals","queued","forwarded","duplicates","lost","drain_s","peak_rps","mean_rps",…}`)
 	if pos, err := fs.parse(args); err != nil {
 		return err

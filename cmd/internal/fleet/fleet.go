@@ -135,6 +135,13 @@ func Run(ctx context.Context, o Opts) (Result, error) {
 	}
 
 	dir := o.Dir
+	if dir != "" {
+		// Journals left by another run would add its payments to this
+		// one's queue, under terminal IDs the gateway counts elsewhere.
+		if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+			return Result{}, fmt.Errorf("fleet: %s is not empty: give a new or empty directory", dir)
+		}
+	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "tpe-fleet-")
 		if err != nil {

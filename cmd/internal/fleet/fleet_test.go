@@ -2,6 +2,8 @@ package fleet
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -33,7 +35,9 @@ func TestRunSmallFleet(t *testing.T) {
 }
 
 func TestRunRefusesBadSizes(t *testing.T) {
-	for _, o := range []Opts{{Terminals: 0, Queued: 1}, {Terminals: 1, Queued: 0}, {Terminals: -1, Queued: 5}} {
+	used := t.TempDir()
+	os.WriteFile(filepath.Join(used, "t00000"), nil, 0o600)
+	for _, o := range []Opts{{Terminals: 0, Queued: 1}, {Terminals: 1, Queued: 0}, {Terminals: -1, Queued: 5}, {Terminals: 1, Queued: 1, Dir: used}} {
 		if _, err := Run(context.Background(), o); err == nil {
 			t.Errorf("Run(%+v): no error", o)
 		}
