@@ -131,6 +131,15 @@ type Offline struct {
 	// a pulled SD card's journal) must not carry the key that opens it.
 	KeyFile      string        `toml:"key_file"`
 	ForwardEvery time.Duration `toml:"forward_every"`
+	// Forwarding after an outage (issue 19): requests in flight, advices
+	// per batch (0: one sale each), the window the first forward is
+	// spread over, the longest backoff, and the cap on gateway requests
+	// per second (0: none).
+	ForwardConcurrency int           `toml:"forward_concurrency"`
+	ForwardBatch       int           `toml:"forward_batch"`
+	ForwardJitter      time.Duration `toml:"forward_jitter"`
+	ForwardBackoffMax  time.Duration `toml:"forward_backoff_max"`
+	ForwardRate        float64       `toml:"forward_rate"`
 }
 
 // EMV is the contactless kernel's terminal data.
@@ -208,7 +217,9 @@ func Defaults() Config {
 		Offline: Offline{
 			Mode: "prefer_online", FloorLimit: 5000, MaxCount: 50, MaxTotal: 100_000,
 			MaxAge: 72 * time.Hour, Retention: 90 * 24 * time.Hour, ForwardEvery: 30 * time.Second,
-			KeyFile: DefaultKeyFile,
+			ForwardConcurrency: 4, ForwardBatch: 100, ForwardJitter: 30 * time.Second, ForwardBackoffMax: 5 * time.Minute,
+			ForwardRate: 50,
+			KeyFile:     DefaultKeyFile,
 		},
 		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second},
 		API:           API{Listen: "127.0.0.1:8080"},

@@ -3,11 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // Validate checks every key and returns all problems at once, each naming
@@ -152,6 +154,21 @@ func (c Config) validate(sim bool) error {
 	add(CheckKeyFile(c.DataDir, o.KeyFile))
 	if o.ForwardEvery <= 0 {
 		add(keyError("offline.forward_every", o.ForwardEvery, "must be positive", `use e.g. "30s"`))
+	}
+	if o.ForwardConcurrency < 1 || o.ForwardConcurrency > 16 {
+		add(keyError("offline.forward_concurrency", o.ForwardConcurrency, "must be between 1 and 16", "use 4"))
+	}
+	if o.ForwardBatch < 0 || o.ForwardBatch > 500 {
+		add(keyError("offline.forward_batch", o.ForwardBatch, "must be between 0 and 500", "use 100, or 0 to send one sale per payment"))
+	}
+	if o.ForwardJitter < 0 || o.ForwardJitter > time.Hour {
+		add(keyError("offline.forward_jitter", o.ForwardJitter, "must be between 0s and 1h", `use e.g. "30s"`))
+	}
+	if o.ForwardBackoffMax < time.Second {
+		add(keyError("offline.forward_backoff_max", o.ForwardBackoffMax, "must be at least 1s", `use e.g. "5m"`))
+	}
+	if o.ForwardRate < 0 || math.IsNaN(o.ForwardRate) || math.IsInf(o.ForwardRate, 0) {
+		add(keyError("offline.forward_rate", o.ForwardRate, "must be a number of requests per second, 0 for no cap", "use 50"))
 	}
 	e := c.EMV
 	if e.ContactlessLimit <= 0 {

@@ -138,9 +138,9 @@ func (f *Forwarder) Run(ctx context.Context) error {
 	outage := true // at start too: the terminal may have been down with the fleet
 	for {
 		if outage {
-			if !f.spread(ctx) {
+			if err := f.spread(ctx); err != nil {
 				failures++
-				f.sleep(ctx, f.backoff(failures))
+				f.sleep(ctx, f.backoff(failures)+retryAfterOf(err))
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -288,26 +288,26 @@ func (f *Forwarder) backoff(n int) time.Duration {
 // spread is the first step after an outage (or start): it checks the
 // gateway answers, then, when payments are waiting, waits a random part of
 // the Jitter window before they go — every terminal of a chain sees the
-// network come back at the same second. It reports false when the gateway
-// is still unreachable.
-func (f *Forwarder) spread(ctx context.Context) bool {
+// network come back at the same second. It fails when the gateway is
+// still unreachable.
+func (f *Forwarder) spread(ctx context.Context) error {
 	if f.gw == nil {
-		return true // ForwardNow reports it
+		return nil // ForwardNow reports it
 	}
 	if err := f.ping(ctx); err != nil {
 		f.log.Warn("gateway still unreachable", "err", err)
-		return false
+		return err
 	}
 	if f.o.Jitter <= 0 {
-		return true
+		return nil
 	}
 	if e, err := f.st.Exposure(ctx); err != nil || e.Count == 0 {
-		return true
+		return nil
 	}
 	wait := time.Duration(f.o.Rand() * float64(f.o.Jitter))
 	f.log.Info("gateway back, spreading the first forward", "wait_ms", wait.Milliseconds(), "window_ms", f.o.Jitter.Milliseconds())
 	f.sleep(ctx, wait)
-	return true
+	return nil
 }
 
 // sleep waits d or until ctx ends.
@@ -465,11 +465,18 @@ func (f *Forwarder) forwardChunk(ctx context.Context, items []QueueItem, batch i
 		case o.settled:
 			settled++
 			f.announce(o.t)
-		case o.err != nil && (first == nil || errors.Is(o.err, payment.ErrGatewayUnavailable)):
-			first = o.err // "unreachable" wins: it decides the backoff
+		case o.err != nil && (first == nil || worse(o.err, first)):
+			first = o.err
 		}
 	}
 	return settled, first
+}
+
+// worse reports whether err says more than first about when to come back:
+// "unreachable" decides the backoff, and a Retry-After the wait.
+func worse(err, first error) bool {
+	down, firstDown := errors.Is(err, payment.ErrGatewayUnavailable), errors.Is(first, payment.ErrGatewayUnavailable)
+	return down && !firstDown || retryAfterOf(err) > retryAfterOf(first)
 }
 
 // fanOut runs do(0…n-1) in order, at most Concurrency at once. Once halted

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,15 +37,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "gatewaysim-data", "directory of the keys and the ledger")
 	issuer := fs.String("issuer", "", "fixed issuer URL (default: derived from each request's host)")
 	verbose := fs.Bool("v", false, "log every operation")
+	latency := fs.Duration("latency", 0, "added to every reply (a shop's WAN link, e.g. 50ms)")
+	cardKey := fs.String("card-key", "ec", "card-encryption key published at /keys/card: ec (P-256, ECDH-ES+A256KW) or rsa (RSA-OAEP-256)")
+	noBatch := fs.Bool("no-batch", false, "withhold the batched advices extension (one sale per offline advice)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [-v]\n       gatewaysim version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--latency D] [--card-key ec|rsa] [--no-batch] [-v]\n       gatewaysim version\n\nflags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n")
+		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n  gatewaysim --latency 50ms --card-key rsa\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	keyType := map[string]string{"ec": gatewaysim.CardKeyEC, "rsa": gatewaysim.CardKeyRSA}[strings.ToLower(*cardKey)]
+	if keyType == "" || *latency < 0 {
+		fmt.Fprintf(stderr, "gatewaysim: --card-key is ec or rsa and --latency not negative (got %q, %s)\n", *cardKey, *latency)
 		return 2
 	}
 	if fs.NArg() != 0 {
@@ -57,15 +66,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if err := serve(ctx, *listen, *data, *issuer, log, stdout); err != nil {
+	o := &gatewaysim.Opts{Issuer: *issuer, Logger: log, Latency: *latency, CardKeyType: keyType, NoAdviceBatch: *noBatch}
+	if err := serve(ctx, *listen, *data, o, stdout); err != nil {
 		fmt.Fprintf(stderr, "gatewaysim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, addr, dir, issuer string, log *slog.Logger, stdout io.Writer) error {
-	sim, err := gatewaysim.New(dir, &gatewaysim.Opts{Issuer: issuer, Logger: log})
+func serve(ctx context.Context, addr, dir string, o *gatewaysim.Opts, stdout io.Writer) error {
+	sim, err := gatewaysim.New(dir, o)
 	if err != nil {
 		return err
 	}

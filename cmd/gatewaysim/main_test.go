@@ -29,6 +29,12 @@ func TestVersionAndHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"--bogus"}, &out, &errb); code != 2 {
 		t.Fatalf("bad flag: exit %d, want 2", code)
 	}
+	for _, bad := range [][]string{{"--card-key", "dsa"}, {"--latency", "-5ms"}} {
+		errb.Reset()
+		if code := run(context.Background(), bad, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--card-key is ec or rsa") {
+			t.Errorf("%v: exit %d %q, want 2 and the reason", bad, code, errb.String())
+		}
+	}
 }
 
 func TestServeAndShutdown(t *testing.T) {
@@ -36,7 +42,7 @@ func TestServeAndShutdown(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--data", t.TempDir()}, pw, io.Discard)
+		done <- run(ctx, []string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--card-key", "rsa", "--latency", "1ms"}, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -69,6 +75,17 @@ func TestServeAndShutdown(t *testing.T) {
 	f := promcheck.Check(t, body)
 	if n, ok := f.Value("gatewaysim_http_requests_total", "route", "GET /.well-known/openid-configuration", "code", "200"); !ok || n != 1 {
 		t.Errorf("gatewaysim_http_requests_total of the discovery request = %v (present %v), want 1", n, ok)
+	}
+	// --card-key rsa: the published card key is the RSA one.
+	resp, err = http.Get(url + "/keys/card")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct{ Keys []map[string]any }
+	json.NewDecoder(resp.Body).Decode(&set)
+	resp.Body.Close()
+	if len(set.Keys) != 1 || set.Keys[0]["kty"] != "RSA" || set.Keys[0]["alg"] != "RSA-OAEP-256" {
+		t.Fatalf("card keys %v, want one RSA-OAEP-256 key", set.Keys)
 	}
 	cancel()
 	select {

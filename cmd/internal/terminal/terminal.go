@@ -207,7 +207,10 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	if gw != nil {
 		t.Forwarder = offline.NewForwarder(store, gw, &offline.ForwarderOpts{
 			Every: cfg.Offline.ForwardEvery, OnChange: func(ev payment.EventType, tx *payment.Transaction) { svc.Announce(ev, tx, "") },
-			Logger: log,
+			Logger: log, Concurrency: cfg.Offline.ForwardConcurrency, BackoffMax: cfg.Offline.ForwardBackoffMax,
+			// In the config 0 means none; in ForwarderOpts, the default.
+			BatchSize: orNone(cfg.Offline.ForwardBatch), Jitter: orNone(cfg.Offline.ForwardJitter),
+			Rate: orNone(cfg.Offline.ForwardRate),
 		})
 		// What recovery could not settle (gateway unreachable) the
 		// forwarder retries on each round.
@@ -529,4 +532,13 @@ func LoadCAKeys(path string) ([]emv.CAKey, error) {
 		out = append(out, emv.CAKey{RID: rid, Index: byte(idx), Key: &rsa.PublicKey{N: new(big.Int).SetBytes(mod), E: int(exp)}})
 	}
 	return out, nil
+}
+
+// orNone maps a config value where 0 means "none" to ForwarderOpts, where 0
+// means the default and a negative value none.
+func orNone[T int | time.Duration | float64](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }

@@ -1,9 +1,12 @@
 package gatewaysim
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
+	"sync"
 	"time"
 )
 
@@ -79,7 +82,7 @@ func (s *Server) adviceBatch(w http.ResponseWriter, r *http.Request) {
 	case len(b) > maxBatchBody:
 		err = errors.New("batch too large")
 	default:
-		err = decodeExact(b, &req)
+		err = decodeBatch(b, &req)
 	}
 	switch {
 	case err != nil:
@@ -116,3 +119,54 @@ func (s *Server) adviceBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// decodeBatch is decodeExact for a batch, cheaper: each advice is decoded
+// directly when all its keys are exact field names (what a conforming
+// client sends), through decodeExact otherwise. decodeExact's generic
+// round trip was a fifth of the simulator's time per advice.
+func decodeBatch(b []byte, req *adviceBatchRequest) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return err
+	}
+	var raw []json.RawMessage
+	for k, v := range top {
+		if k == "advices" {
+			if err := json.Unmarshal(v, &raw); err != nil {
+				return err
+			}
+		}
+	}
+	req.Advices = make([]emvSaleRequest, len(raw))
+	fields := saleFields()
+	for i, a := range raw {
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(a, &keys); err != nil {
+			return err
+		}
+		exact := true
+		for k := range keys {
+			if _, ok := fields[k]; !ok {
+				exact = false
+				break
+			}
+		}
+		var err error
+		if exact {
+			err = json.Unmarshal(a, &req.Advices[i])
+		} else {
+			err = decodeExact(a, &req.Advices[i])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saleFields are emvSaleRequest's JSON names.
+var saleFields = sync.OnceValue(func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	jsonFields(reflect.TypeOf(emvSaleRequest{}), m)
+	return m
+})

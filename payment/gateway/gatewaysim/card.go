@@ -1,6 +1,7 @@
 package gatewaysim
 
 import (
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 
@@ -34,7 +35,11 @@ func openCard(keys *cardKeys, compact string) (sealedCard, error) {
 	if obj.Header.Algorithm != k.Algorithm {
 		return sc, fmt.Errorf("%w: %s for a %s key", errSealedCard, obj.Header.Algorithm, k.Algorithm)
 	}
-	plain, err := obj.Decrypt(k.Key)
+	key := k.Key
+	if u, ok := keys.unwrap[k.KeyID]; ok {
+		key = u
+	}
+	plain, err := obj.Decrypt(key)
 	if err != nil {
 		return sc, fmt.Errorf("%w: %v", errSealedCard, err)
 	}
@@ -49,10 +54,11 @@ func openCard(keys *cardKeys, compact string) (sealedCard, error) {
 type cardKeys struct {
 	active jose.JSONWebKey
 	byID   map[string]jose.JSONWebKey
+	unwrap map[string]*ecdhesUnwrapper // the EC keys' fast path (ecdhes.go)
 }
 
-func newCardKeys(kf *keyFile) *cardKeys {
-	ck := &cardKeys{active: kf.Card, byID: map[string]jose.JSONWebKey{}}
+func newCardKeys(kf *keyFile) (*cardKeys, error) {
+	ck := &cardKeys{active: kf.Card, byID: map[string]jose.JSONWebKey{}, unwrap: map[string]*ecdhesUnwrapper{}}
 	for _, k := range append([]jose.JSONWebKey{kf.Card}, kf.CardRetired...) {
 		if k.Algorithm == "" {
 			// Key files written before the card key carried its alg
@@ -63,8 +69,15 @@ func newCardKeys(kf *keyFile) *cardKeys {
 		if k.KeyID == kf.Card.KeyID {
 			ck.active = k
 		}
+		if ec, ok := k.Key.(*ecdsa.PrivateKey); ok {
+			u, err := newECDHESUnwrapper(ec)
+			if err != nil {
+				return nil, err
+			}
+			ck.unwrap[k.KeyID] = u
+		}
 	}
-	return ck
+	return ck, nil
 }
 
 // cardKeys returns the keys that open card data.

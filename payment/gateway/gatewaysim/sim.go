@@ -223,7 +223,12 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, keys: kf, card: newCardKeys(kf), metrics: newMetrics()}
+	ck, err := newCardKeys(kf)
+	if err != nil {
+		led.close()
+		return nil, err
+	}
+	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, keys: kf, card: ck, metrics: newMetrics()}
 	s.idp.init()
 	s.routes()
 	return s, nil
