@@ -35,7 +35,7 @@ func newMetrics() *metrics {
 		// injected latency.
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gatewaysim_http_request_duration_seconds",
-			Help:    "Time from request to reply, injected latency included, by route pattern.",
+			Help:    "Time from request to reply by route pattern, Faults.LatencyMS included (Opts.Latency, the link before the gateway, is not).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .075, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route"}),
 		sales: prometheus.NewCounterVec(prometheus.CounterOpts{
