@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,10 +41,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	latency := fs.Duration("latency", 0, "added to every reply (a shop's WAN link, e.g. 50ms)")
 	cardKey := fs.String("card-key", "ec", "card-encryption key published at /keys/card: ec (P-256, ECDH-ES+A256KW) or rsa (RSA-OAEP-256)")
 	noBatch := fs.Bool("no-batch", false, "withhold the batched advices extension (one sale per offline advice)")
+	pinBDK := fs.String("pin-bdk", gatewaysim.TestBDK, "AES DUKPT base derivation key of online PINs, hex (16 or 32 bytes; a test key, default the X9.24-3 test BDK)")
+	sca := fs.Bool("sca", true, "PSD2 strong customer authentication: soft-decline (065) a 6th consecutive contactless payment without PIN, or one bringing the total since the last PIN above 150,00")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--latency D] [--card-key ec|rsa] [--no-batch] [-v]\n       gatewaysim version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--latency D] [--card-key ec|rsa] [--no-batch] [--pin-bdk HEX] [--sca=false] [-v]\n       gatewaysim version\n\nflags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n  gatewaysim --latency 50ms --card-key rsa\n")
+		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n  gatewaysim --sca=false    # no PSD2 soft declines (load tests)\n  gatewaysim --latency 50ms --card-key rsa\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -61,12 +64,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	bdk, err := hex.DecodeString(*pinBDK)
+	if err != nil || (len(bdk) != 16 && len(bdk) != 32) {
+		fmt.Fprintf(stderr, "gatewaysim: --pin-bdk: want 32 or 64 hex digits (an AES-128 or AES-256 key)\n")
+		return 2
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	o := &gatewaysim.Opts{Issuer: *issuer, Logger: log, Latency: *latency, CardKeyType: keyType, NoAdviceBatch: *noBatch}
+	o := &gatewaysim.Opts{Issuer: *issuer, Logger: log, PINBDK: bdk, DisableSCA: !*sca,
+		Latency: *latency, CardKeyType: keyType, NoAdviceBatch: *noBatch}
 	if err := serve(ctx, *listen, *data, o, stdout); err != nil {
 		fmt.Fprintf(stderr, "gatewaysim: %v\n", err)
 		return 1

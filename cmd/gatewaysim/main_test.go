@@ -35,6 +35,19 @@ func TestVersionAndHelp(t *testing.T) {
 			t.Errorf("%v: exit %d %q, want 2 and the reason", bad, code, errb.String())
 		}
 	}
+	errb.Reset()
+	for _, h := range []string{"--pin-bdk", "--sca"} {
+		run(context.Background(), []string{"--help"}, &out, &errb)
+		if !strings.Contains(errb.String(), h) {
+			t.Errorf("--help does not list %s", h)
+		}
+	}
+	for _, bad := range []string{"00112233", "zz", ""} {
+		errb.Reset()
+		if code := run(context.Background(), []string{"--pin-bdk", bad}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--pin-bdk") {
+			t.Errorf("--pin-bdk %q: exit %d %q, want 2", bad, code, errb.String())
+		}
+	}
 }
 
 func TestServeAndShutdown(t *testing.T) {

@@ -250,7 +250,11 @@ func TestBatchReplyLostThenGatewayDown(t *testing.T) {
 				return
 			}
 			if req.Method+" "+req.URL.Path == batchPath {
-				defer func() { mu.Lock(); down = true; mu.Unlock() }()
+				// Down for lookups from now on: the batch itself is
+				// processed, its reply dropped.
+				mu.Lock()
+				down = true
+				mu.Unlock()
 			}
 			drop.ServeHTTP(w, req)
 		})

@@ -465,7 +465,8 @@ func (t *Terminal) Close() error {
 }
 
 // kernelConfig turns the [emv] and [offline] sections into the kernel's
-// terminal data. The merchant's offline floor limits are the kernel's
+// terminal data, with the CVMs the terminal can collect (online PIN,
+// signature). The merchant's offline floor limits are the kernel's
 // floor limits: under them a card may approve offline.
 func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	k := emv.DefaultConfig()
@@ -479,6 +480,7 @@ func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	}
 	k.MerchantName = cfg.Terminal.MerchantName
 	k.TerminalID = fmt.Sprintf("%-8.8s", cfg.Terminal.ID)
+	k.OnlinePIN, k.Signature = cfg.EMV.OnlinePIN, cfg.EMV.Signature
 	for i := range k.Apps {
 		a := &k.Apps[i]
 		a.ContactlessLimit, a.CVMLimit = cfg.EMV.ContactlessLimit, cfg.EMV.CVMLimit
