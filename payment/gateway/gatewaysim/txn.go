@@ -111,8 +111,12 @@ func (s *Server) authorise(op string, req *emvSaleRequest) (saleResponse, time.D
 	// wrong PIN must not count as a second try.
 	s.led.mu.Lock()
 	_, dup := s.led.order[req.OrderID]
+	if dup {
+		s.led.dups[req.TerminalID]++
+	}
 	s.led.mu.Unlock()
 	if dup {
+		s.metrics.duplicates.Inc()
 		return reply(codeDuplicate, "")
 	}
 	pan := payment.NewPAN(card.PAN)
