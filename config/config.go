@@ -148,6 +148,8 @@ type EMV struct {
 	CVMLimit         int64         `toml:"cvm_limit"`         // above: CDCVM, online PIN or another method
 	CAKeysFile       string        `toml:"ca_keys_file"`      // empty: built-in test keys (sim only)
 	CardTimeout      time.Duration `toml:"card_timeout"`
+	// PINTimeout is how long the PIN pad waits for the cardholder's PIN.
+	PINTimeout time.Duration `toml:"pin_timeout"`
 	// OnlinePIN: the touchscreen PIN pad collects online PINs, so plastic
 	// cards pay above the CVM limit (advertised to the card: Visa TTQ,
 	// Mastercard CVM capability).
@@ -228,7 +230,7 @@ func Defaults() Config {
 			ForwardRate: 50,
 			KeyFile:     DefaultKeyFile,
 		},
-		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second, OnlinePIN: true},
+		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second, PINTimeout: 30 * time.Second, OnlinePIN: true},
 		API:           API{Listen: "127.0.0.1:8080"},
 		SMTP:          SMTP{Port: 587, StartTLS: true},
 		Notifications: Notifications{LinkValidity: 7 * 24 * time.Hour},

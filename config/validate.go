@@ -182,6 +182,9 @@ func (c Config) validate(sim bool) error {
 	if e.CardTimeout <= 0 {
 		add(keyError("emv.card_timeout", e.CardTimeout, "must be positive", `use e.g. "60s"`))
 	}
+	if e.PINTimeout <= 0 {
+		add(keyError("emv.pin_timeout", e.PINTimeout, "must be positive", `use e.g. "30s"`))
+	}
 	if e.Signature && strings.EqualFold(c.Terminal.Country, "FR") {
 		// CB acceptance rules: a French terminal verifies the cardholder by
 		// PIN or on the phone, never by signature.

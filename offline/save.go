@@ -166,7 +166,7 @@ func needsRecovery(t *payment.Transaction) bool {
 // inFlight is true for the states of a payment the service is running.
 func inFlight(st payment.State) bool {
 	switch st {
-	case payment.StateCreated, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising:
+	case payment.StateCreated, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAwaitingPIN, payment.StateAuthorising:
 		return true
 	}
 	return false

@@ -195,7 +195,8 @@ var words = map[string]map[string]string{
 		"refund_title": "REMBOURSEMENT", "orig": "ACHAT DU", "refund_ok": "REMBOURSEMENT ACCEPTE",
 		"pay_before": "A PAYER AVANT LE", "scan": "SCANNEZ POUR PAYER", "sent_to": "ENVOYE A",
 		"link_pending": "DEMANDE DE PAIEMENT", "paid_link": "PAYE EN LIGNE",
-		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE VERIFIE", "signature": "SIGNATURE DU PORTEUR",
+		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE CONFIDENTIEL VERIFIE",
+		"pin_wrong": "CODE CONFIDENTIEL ERRONE", "pin_tries": "NOMBRE D'ESSAIS DEPASSE", "signature": "SIGNATURE DU PORTEUR",
 		"no_cvm": "", "declines": "REFUSES", "end": "FIN DE RAPPORT", "closed": "LOT CLOTURE",
 		"count": "NB", "total": "TOTAL", "voided": "ANNULATION", "partial": "DEJA REMBOURSE",
 		"resp": "CODE REPONSE", "refund_now": "MONTANT REMBOURSE",
@@ -216,7 +217,8 @@ var words = map[string]map[string]string{
 		"refund_title": "REFUND", "orig": "PURCHASE OF", "refund_ok": "REFUND APPROVED",
 		"pay_before": "PAY BEFORE", "scan": "SCAN TO PAY", "sent_to": "SENT TO",
 		"link_pending": "PAYMENT REQUEST", "paid_link": "PAID ONLINE",
-		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED", "signature": "CARDHOLDER SIGNATURE",
+		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED",
+		"pin_wrong": "INCORRECT PIN", "pin_tries": "PIN TRIES EXCEEDED", "signature": "CARDHOLDER SIGNATURE",
 		"no_cvm": "", "declines": "DECLINED", "end": "END OF REPORT", "closed": "BATCH CLOSED",
 		"count": "NB", "total": "TOTAL", "voided": "VOID", "partial": "REFUNDED BEFORE",
 		"resp": "RESPONSE CODE", "refund_now": "AMOUNT REFUNDED",
@@ -349,6 +351,12 @@ func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
 		d.banner(d.w("declined"))
 		if t.Result != "" && t.Result != "000" {
 			d.kv(d.w("resp"), t.Result)
+		}
+		switch t.Code {
+		case ReasonIncorrectPIN:
+			d.center(d.w("pin_wrong"), false)
+		case ReasonPINTriesExceeded:
+			d.center(d.w("pin_tries"), false)
 		}
 		if t.Method == MethodCard {
 			d.center(d.w("not_charged"), false)

@@ -376,3 +376,33 @@ func lineWith(text, s string) string {
 	}
 	return ""
 }
+
+// The cardholder verification and the PIN declines as French receipts
+// print them.
+func TestReceiptPINLines(t *testing.T) {
+	pinTxn := func(state payment.State, code payment.ReasonCode, result string) *payment.Transaction {
+		t := cardTxn()
+		t.Card.CVM = payment.CVMOnlinePIN
+		t.State, t.Code, t.Result = state, code, result
+		return t
+	}
+	tests := []struct {
+		name string
+		t    *payment.Transaction
+		lang string
+		want string
+		not  string
+	}{
+		{"approved with PIN", pinTxn(payment.StateApproved, "", "000"), "fr", "CODE CONFIDENTIEL VERIFIE", "ERRONE"},
+		{"approved with PIN, en", pinTxn(payment.StateApproved, "", "000"), "en", "PIN VERIFIED", "INCORRECT"},
+		{"wrong PIN", pinTxn(payment.StateDeclined, payment.ReasonIncorrectPIN, "055"), "fr", "CODE CONFIDENTIEL ERRONE", "VERIFIE"},
+		{"tries exceeded", pinTxn(payment.StateDeclined, payment.ReasonPINTriesExceeded, "075"), "fr", "NOMBRE D'ESSAIS DEPASSE", "VERIFIE"},
+		{"tries exceeded, en", pinTxn(payment.StateDeclined, payment.ReasonPINTriesExceeded, "075"), "en", "PIN TRIES EXCEEDED", "VERIFIED"},
+	}
+	for _, tt := range tests {
+		s := receiptText(payment.BuildReceipt(tt.t, shop, payment.ReceiptOpts{Copy: payment.CustomerCopy, Lang: tt.lang}))
+		if !strings.Contains(s, tt.want) || strings.Contains(s, tt.not) {
+			t.Errorf("%s: want %q and no %q:\n%s", tt.name, tt.want, tt.not, s)
+		}
+	}
+}

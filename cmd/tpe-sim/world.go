@@ -28,6 +28,7 @@ import (
 	"tpe/payment/emv/cardsim"
 	"tpe/payment/gateway/gatewaysim"
 	"tpe/payment/notify/smtpsim"
+	"tpe/payment/pin"
 	"tpe/ui/api/apisim"
 	"tpe/ui/simctl"
 )
@@ -88,6 +89,9 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 		return nil, err
 	}
 	dev := terminal.Devices(hw)
+	if err := injectSimPINKey(w.cfg.Offline.KeyFile); err != nil {
+		return nil, err
+	}
 	w.term, err = terminal.Open(ctx, w.cfg, dev, terminal.Opts{
 		CAKeys: cardsim.CAKeys(), HTTPClient: &http.Client{Transport: w.net},
 		APIRoutes: apisim.Routes(w), CreateKey: true, AllowNoToken: loopbackListen(cfg.API.Listen), Logger: log,
@@ -300,4 +304,36 @@ func (w *world) Outbox() ([]simctl.Mail, error) {
 func loopbackListen(listen string) bool {
 	host, _, err := net.SplitHostPort(listen)
 	return err == nil && config.LoopbackHost(host)
+}
+
+var _ simctl.PINPad = (*world)(nil)
+
+// EnterPIN is the customer typing pin on the PIN pad and validating.
+func (w *world) EnterPIN(_ context.Context, digits string) (string, error) {
+	id, err := w.awaitingPIN()
+	if err != nil {
+		return "", err
+	}
+	p, err := pin.ParsePIN(digits)
+	if err != nil {
+		return "", err
+	}
+	return id, w.term.Service.EnterPIN(id, p)
+}
+
+// CancelPIN is the customer pressing Annuler on the PIN pad.
+func (w *world) CancelPIN(context.Context) (string, error) {
+	id, err := w.awaitingPIN()
+	if err != nil {
+		return "", err
+	}
+	return id, w.term.Service.CancelPIN(id)
+}
+
+func (w *world) awaitingPIN() (string, error) {
+	ids := w.term.Service.AwaitingPIN()
+	if len(ids) == 0 {
+		return "", fmt.Errorf("%w: no payment is waiting for a PIN", simctl.ErrNotFound)
+	}
+	return ids[0], nil
 }

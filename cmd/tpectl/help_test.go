@@ -43,7 +43,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{"offline forward", "offline forward", []string{"data", "key", "config", "json", "gateway", "originator", "password", "token-url", "client-id", "client-secret", "terminal-id"}},
 		{"provision", "provision --root DIR", []string{"root", "terminal-id", "merchant-id", "merchant-name", "merchant-address", "merchant-city",
 			"merchant-email", "contract", "mcc", "currency", "country", "lang", "hardware", "nfc-bus", "nfc-port", "printer-port", "scanner-port",
-			"data-dir", "gateway-url", "token-url", "client-id", "client-secret", "client-secret-file", "api-token", "api-listen", "api-tls", "hostname", "trust", "force", "export-dir"}},
+			"data-dir", "gateway-url", "token-url", "client-id", "client-secret", "client-secret-file", "api-token", "api-listen", "api-tls", "hostname", "trust", "force", "pin-key-file", "export-dir"}},
 		{"tls", "tls fingerprint", []string{"root"}},
 		{"tls fingerprint", "tls fingerprint", []string{"root"}},
 		{"diag", "diag", []string{"config", "root", "sim", "sim-fail", "json", "tap", "print", "scan", "timeout"}},

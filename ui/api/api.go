@@ -264,19 +264,22 @@ func decodeOptional(r *http.Request, v any) error {
 
 // Payment is the API's view of a transaction.
 type Payment struct {
-	ID             string     `json:"id"`
-	Reference      string     `json:"reference"`
-	OrderID        string     `json:"order_id"`
-	Method         string     `json:"method"`
-	Status         string     `json:"status"`
-	State          string     `json:"state"`
-	Amount         int64      `json:"amount"`
-	Currency       string     `json:"currency"`
-	RefundedAmount int64      `json:"refunded_amount"`
-	Brand          string     `json:"brand"`
-	Wallet         string     `json:"wallet"`
-	PANMasked      string     `json:"pan_masked"`
-	AID            string     `json:"aid"`
+	ID             string `json:"id"`
+	Reference      string `json:"reference"`
+	OrderID        string `json:"order_id"`
+	Method         string `json:"method"`
+	Status         string `json:"status"`
+	State          string `json:"state"`
+	Amount         int64  `json:"amount"`
+	Currency       string `json:"currency"`
+	RefundedAmount int64  `json:"refunded_amount"`
+	Brand          string `json:"brand"`
+	Wallet         string `json:"wallet"`
+	PANMasked      string `json:"pan_masked"`
+	AID            string `json:"aid"`
+	// CVM is how the cardholder was verified: no_cvm, cdcvm (on the
+	// phone), online_pin (PIN checked by the issuer), signature.
+	CVM            string     `json:"cvm,omitempty"`
 	AuthCode       string     `json:"auth_code"`
 	Offline        bool       `json:"offline"`
 	Forwarded      bool       `json:"forwarded"`
@@ -287,6 +290,9 @@ type Payment struct {
 	// Pending is the refund, void or cancel journaled on the payment and not
 	// yet settled; another one is refused meanwhile (operation_in_progress).
 	Pending *PendingOperation `json:"pending_operation,omitempty"`
+	// Attempts are earlier authorisations the issuer soft-declined (PSD2:
+	// PIN required) before the payment went on under a new order ID.
+	Attempts []Attempt `json:"attempts,omitempty"`
 	// ErrorCode is why the payment was declined, failed or ended without a
 	// sale (payment.ReasonCode): what a cash register switches on. Error is
 	// the detail in words, for people and logs.
@@ -294,6 +300,15 @@ type Payment struct {
 	Error     string    `json:"error"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Attempt is a soft-declined authorisation of a payment: nothing was
+// charged under its order ID.
+type Attempt struct {
+	OrderID string    `json:"order_id"`
+	Result  string    `json:"result"`  // gateway result code (065, 077)
+	Decline string    `json:"decline"` // pin_required
+	At      time.Time `json:"at"`
 }
 
 // PendingOperation is a payment's unsettled refund, void or cancel.
@@ -321,7 +336,10 @@ func view(t *payment.Transaction) Payment {
 		p.ExpiresAt = &e
 	}
 	if c := t.Card; c != nil {
-		p.Brand, p.PANMasked, p.AID = c.Brand, c.PAN.Masked(), c.AID
+		p.Brand, p.PANMasked, p.AID, p.CVM = c.Brand, c.PAN.Masked(), c.AID, c.CVM
+	}
+	for _, a := range t.Attempts {
+		p.Attempts = append(p.Attempts, Attempt{OrderID: a.OrderID, Result: a.Result, Decline: a.Decline, At: a.At})
 	}
 	if op := t.Pending; op != nil {
 		p.Pending = &PendingOperation{ID: op.ID, Kind: string(op.Kind), Amount: op.Amount.Minor, OutcomeUnknown: op.Unknown}

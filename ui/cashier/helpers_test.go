@@ -50,7 +50,7 @@ func newEnv(t *testing.T, o *Opts, ports ...func(*payment.Opts)) *env {
 		Merchant: payment.Merchant{Name: "Boulangerie Martin", City: "Lyon", ID: "M0042", TerminalID: "T0001"},
 		Currency: "EUR", Lang: "fr",
 		Journal:  e.journal,
-		Card:     payment.CardPorts{Reader: e.cards, Gateway: e.gw},
+		Card:     payment.CardPorts{Reader: e.cards, Gateway: e.gw, PINs: &paymenttest.PINs{}},
 		Wallet:   payment.WalletPorts{Wallets: e.wallets},
 		Links:    e.links,
 		Receipts: payment.ReceiptPorts{Printer: e.printer, Notifier: e.mail},

@@ -96,6 +96,17 @@ var messages = map[string][2]string{
 	"result.exchange":        {"Taux de change %s", "Exchange rate %s"},
 	"result.receipt.unprint": {"Ticket non imprimé : réimprimez-le", "Receipt not printed: reprint it"},
 
+	// the customer's PIN pad, and why a PIN payment did not go through
+	"pin.enter":              {"Saisissez votre code", "Enter your PIN"},
+	"pin.sent":               {"Code saisi, demande à la banque…", "PIN entered, asking the bank…"},
+	"pin.short":              {"Le code a au moins 4 chiffres", "A PIN has at least 4 digits"},
+	"pin.correct":            {"Corriger", "Correct"},
+	"pin.cancel":             {"Annuler", "Cancel"},
+	"pin.validate":           {"Valider", "OK"},
+	"reason.pin_cancelled":   {"Saisie du code annulée par le client", "PIN entry cancelled by the customer"},
+	"reason.pin_unavailable": {"Code confidentiel impossible sur ce terminal (clé PIN absente ou expirée) : autre moyen de paiement, appelez le support", "PIN entry unavailable on this terminal (PIN key missing or expired): use another payment method, call support"},
+	"reason.nopin":           {"Aucun code saisi à temps", "No PIN entered in time"},
+
 	// reasons in the cashier's words
 	"reason.insufficient":   {"Provision insuffisante : demandez un autre moyen de paiement", "Insufficient funds: ask for another payment method"},
 	"reason.expiredcard":    {"Carte expirée", "Card expired"},

@@ -359,8 +359,14 @@ func (u *UI) onEvent(e payment.Event) {
 		u.show(u.sale)
 		return
 	}
-	if u.sale.onEvent(e) {
+	if u.sale.onEvent(e) && e.Type != payment.EventPINRequired {
 		u.render()
+		return
+	}
+	// A payment that wants the cardholder's PIN shows the pad, whoever
+	// started it: the customer cannot pay without it.
+	if e.Type == payment.EventPINRequired && e.Payment != nil && (u.current() != scrPIN || u.cur.(*pinScreen).t.ID != e.Payment.ID) {
+		u.show(newPINScreen(u, e.Payment))
 		return
 	}
 	if u.cur != nil && u.cur != screen(u.sale) && u.cur.onEvent(e) {

@@ -110,7 +110,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		}
 	}
 	store, err := offline.Open(filepath.Join(cfg.DataDir, offline.FileName), &offline.Opts{
-		KeyFile: keyFile, CreateKey: o.CreateKey, Retention: cfg.Offline.Retention, Logger: log,
+		KeyFile: keyFile, PINKeyFile: offline.PINKeyPath(keyFile), CreateKey: o.CreateKey, Retention: cfg.Offline.Retention, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
@@ -178,7 +178,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		Merchant: merchant,
 		Currency: cfg.Terminal.Currency, Lang: cfg.Terminal.Language, MaxAmount: cfg.Terminal.MaxAmount,
 		Journal:  store,
-		Card:     payment.CardPorts{Reader: cards, Gateway: gw},
+		Card:     payment.CardPorts{Reader: cards, Gateway: gw, PINs: store},
 		Wallet:   payment.WalletPorts{Wallets: wallets, Scanner: dev.Scanner},
 		Links:    links,
 		Receipts: payment.ReceiptPorts{Printer: dev.Printer, Notifier: mailer, EmailCustomer: cfg.Notifications.EmailReceipts},
@@ -186,8 +186,8 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 			FloorLimits: cfg.Offline.FloorLimits, DefaultFloor: cfg.Offline.FloorLimit,
 			MaxCount: cfg.Offline.MaxCount, MaxTotal: cfg.Offline.MaxTotal, MaxAge: cfg.Offline.MaxAge,
 		},
-		CardTimeout: cfg.EMV.CardTimeout,
-		Online:      t.online, Logger: log,
+		CardTimeout: cfg.EMV.CardTimeout, PINTimeout: cfg.EMV.PINTimeout,
+		Online: t.online, Logger: log,
 	})
 	if err != nil {
 		store.Close()
