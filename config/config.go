@@ -286,6 +286,10 @@ func SimDefaults(dataDir string) Config {
 	// The gateway simulator's development credentials (docs/gateway.md).
 	c.Gateway = Gateway{Auth: "oauth2", ClientID: "tpe-terminal", ClientSecret: "tpe-terminal-secret", Timeout: 5 * time.Second}
 	c.Offline.KeyFile = SimKeyFile(dataDir)
+	// One terminal on a desk: nothing to spread. The network switch's
+	// "back online" forwards at once, as the walkthrough shows
+	// (tpectl fleet sim is where the reconnect window is exercised).
+	c.Offline.ForwardJitter = 0
 	c.API = API{Listen: "127.0.0.1:8080"}
 	// Every notification on, so developers see them in /v1/sim/outbox.
 	c.Notifications.EmailReceipts = true

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tpe/cmd/internal/metrics/promcheck"
 )
 
 func TestVersionAndHelp(t *testing.T) {
@@ -76,6 +78,18 @@ func TestServeAndShutdown(t *testing.T) {
 	resp.Body.Close()
 	if d["issuer"] != url {
 		t.Fatalf("issuer %v, want %s", d["issuer"], url)
+	}
+	// Its own metrics: a clean exposition (promlint, promtool when
+	// installed) that counts the request just made.
+	resp, err = http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	f := promcheck.Check(t, body)
+	if n, ok := f.Value("gatewaysim_http_requests_total", "route", "GET /.well-known/openid-configuration", "code", "200"); !ok || n != 1 {
+		t.Errorf("gatewaysim_http_requests_total of the discovery request = %v (present %v), want 1", n, ok)
 	}
 	// --card-key rsa: the published card key is the RSA one.
 	resp, err = http.Get(url + "/keys/card")

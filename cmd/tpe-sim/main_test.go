@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"tpe/cmd/internal/metrics/promcheck"
 	"tpe/offline"
 )
 
@@ -226,6 +227,7 @@ func TestHeadlessSimulatorTakesPayments(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	p.checkMetrics(t)
 	// The virtual printer printed the receipts; the customer display
 	// shows something real.
 	if _, m := p.call(t, "GET", "/v1/payments/"+pay["id"].(string), ""); m["receipt_printed"] != true {
@@ -376,4 +378,58 @@ func rssMB(pid int) float64 {
 		}
 	}
 	return 0
+}
+
+// checkMetrics reads GET /metrics after TestHeadlessSimulatorTakesPayments'
+// sales (two approved online, one offline then forwarded): a clean
+// exposition (promlint, promtool when installed) whose counts agree.
+func (p *simProc) checkMetrics(t *testing.T) {
+	t.Helper()
+	want := []struct {
+		name   string
+		labels []string
+		value  float64
+	}{
+		{"tpe_payments_total", []string{"method", "card", "outcome", "approved"}, 2},
+		{"tpe_payments_total", []string{"method", "card", "outcome", "offline_approved"}, 1},
+		{"tpe_authorization_duration_seconds", []string{"method", "card"}, 2},
+		{"tpe_forward_results_total", []string{"result", "forwarded"}, 1},
+		{"tpe_offline_queue_length", nil, 0},
+		{"tpe_gateway_up", nil, 1},
+		{"tpe_device_up", []string{"device", "nfc"}, 1},
+		{"tpe_device_up", []string{"device", "printer"}, 1},
+		{"tpe_journal_writable", nil, 1},
+		{"tpe_build_info", nil, 1},
+	}
+	// The counts follow the payment events a moment after the API shows
+	// the payment settled.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
+		}
+		f := promcheck.Check(t, body)
+		var wrong []string
+		for _, w := range want {
+			if got, ok := f.Value(w.name, w.labels...); !ok || got != w.value {
+				wrong = append(wrong, fmt.Sprintf("%s%v = %v (present %v), want %v", w.name, w.labels, got, ok, w.value))
+			}
+		}
+		if size, _ := f.Value("tpe_journal_size_bytes"); size <= 0 {
+			wrong = append(wrong, "tpe_journal_size_bytes is not positive")
+		}
+		if len(wrong) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics:\n%s\n%s", strings.Join(wrong, "\n"), body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -61,6 +61,8 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{"flash", "flash --target", []string{"target", "identity", "known-hosts", "accept-new-host-key", "force", "allow-queued", "remote-tpectl", "remote-root", "sudo"}},
 		{"logs", "logs export", []string{"root", "out", "config"}},
 		{"logs export", "logs export", []string{"root", "out", "config"}},
+		{"fleet", "fleet sim", nil},
+		{"fleet sim", "fleet sim", []string{"terminals", "queued", "gateway", "originator", "password", "latency", "concurrency", "jitter", "timeout", "dir", "json"}},
 		{"crypto", "crypto dukpt|pinblock", nil},
 		{"crypto dukpt", "crypto dukpt", []string{"bdk", "ksn", "key-type", "json"}},
 		{"crypto pinblock", "crypto pinblock", []string{"format", "pin", "pan", "key", "random", "decipher"}},

@@ -42,7 +42,10 @@ type Opts struct {
 	// ui/api/apisim).
 	Extra []Route
 	// Health reports devices and connectivity; nil reports none.
-	Health  func(ctx context.Context) Health
+	Health func(ctx context.Context) Health
+	// Metrics serves GET /metrics (Prometheus text format, behind the same
+	// token as the rest); nil answers 404.
+	Metrics http.Handler
 	Version string
 	// MaxBody bounds request bodies; default 64 KiB.
 	MaxBody int64
@@ -79,6 +82,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/reports/x", cashier, s.reportX},
 		{"POST", "/v1/batches/close", supervisor, s.closeBatch},
 		{"GET", "/v1/events", cashier, s.events},
+		{"GET", "/metrics", cashier, s.metrics},
 	}
 }
 
@@ -363,6 +367,18 @@ func view(t *payment.Transaction) Payment {
 		p.ErrorCode, p.Error = string(t.Code), t.Reason
 	}
 	return p
+}
+
+// metrics serves the program's Prometheus registry. The path is the
+// Prometheus convention, outside /v1: its format is Prometheus's, versioned
+// by the exposition format itself.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
+	if s.o.Metrics == nil {
+		writeError(w, http.StatusNotFound, "not_found", "this server exposes no metrics")
+		return nil
+	}
+	s.o.Metrics.ServeHTTP(w, r)
+	return nil
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"tpe/cmd/internal/metrics"
 	"tpe/config"
 	"tpe/device/display"
 	"tpe/device/nfc"
@@ -76,8 +77,10 @@ type Terminal struct {
 	Forwarder *offline.Forwarder
 	Notifier  payment.Notifier // nil without [smtp]
 	// notices are the merchant's notifications; nil when none is on.
-	notices  *merchantNotices
-	API      *api.Server
+	notices *merchantNotices
+	API     *api.Server
+	// Metrics is what GET /metrics exposes (docs/operations.md).
+	Metrics  *metrics.Metrics
 	Devices  Devices
 	Recovery offline.Report
 	// Wallets is the wallet table customers' payment codes are read with.
@@ -246,10 +249,11 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		}
 		t.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	t.Metrics = metrics.New(metrics.Opts{Version: config.Version, Snapshot: t.metricsSnapshot})
 	t.API, err = api.New(api.Opts{
 		Service: svc, Token: cfg.API.Token, SupervisorToken: cfg.API.SupervisorToken, AllowNoToken: o.AllowNoToken,
 		AllowedHosts: allowedHosts(cfg.API.AllowedHosts), Extra: o.APIRoutes,
-		Health: t.health, Version: config.Version, Logger: log,
+		Health: t.health, Metrics: t.Metrics.Handler(), Version: config.Version, Logger: log,
 	})
 	if err != nil {
 		t.notices.close()
@@ -358,6 +362,32 @@ func (t *Terminal) health(ctx context.Context) api.Health {
 	return h
 }
 
+// metricsSnapshot is the state GET /metrics reports: the health check's
+// devices and storage, the forwarder's queue, the journal's size.
+func (t *Terminal) metricsSnapshot(ctx context.Context) metrics.Snapshot {
+	h := t.health(ctx)
+	s := metrics.Snapshot{
+		Gateway: t.Forwarder != nil, Online: h.Online, Queued: h.QueueLength,
+		Devices: map[string]bool{}, StorageFault: h.Storage != nil, MaxAge: t.Config.Offline.MaxAge,
+	}
+	for name, state := range h.Devices {
+		s.Devices[name] = state == "ok"
+	}
+	if t.Forwarder != nil {
+		st := t.Forwarder.Status()
+		s.Queued, s.OldestAge, s.ForwardFailures, s.ForwardDeclined = st.Queued, st.OldestAge, st.Failures, st.ForwardDeclined
+	} else if st, err := t.Store.Stats(ctx); err == nil {
+		s.Queued, s.ForwardDeclined = st.Queued, st.ForwardDeclined
+		if !st.Oldest.IsZero() {
+			s.OldestAge = time.Since(st.Oldest)
+		}
+	}
+	if fi, err := os.Stat(t.Store.Path()); err == nil {
+		s.JournalBytes = fi.Size()
+	}
+	return s
+}
+
 func stateOf(err error) string {
 	if err == nil {
 		return "ok"
@@ -399,6 +429,8 @@ func (t *Terminal) Run(ctx context.Context, ln net.Listener) error {
 	if t.notices != nil {
 		t.notices.run(ctx, g)
 	}
+	events, stopEvents := t.Service.Subscribe(256)
+	g.Go(func() error { defer stopEvents(); return t.Metrics.Run(ctx, events) })
 	if t.Devices.Screen != nil {
 		events, stop := t.Service.Subscribe(64)
 		presenter := customer.NewPresenter(t.Devices.Screen, &customer.PresenterOpts{

@@ -155,8 +155,9 @@ type Server struct {
 	keys  *keyFile
 	card  *cardKeys
 
-	idp    idpState
-	faults faultState
+	idp     idpState
+	faults  faultState
+	metrics *metrics
 }
 
 // New opens (or creates) the simulator's state in dataDir: keys.json and
@@ -245,7 +246,7 @@ func New(dataDir string, o *Opts) (*Server, error) {
 		led.close()
 		return nil, err
 	}
-	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, iss: iss, keys: kf, card: ck}
+	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, iss: iss, keys: kf, card: ck, metrics: newMetrics()}
 	s.idp.init()
 	s.routes()
 	return s, nil
@@ -276,7 +277,8 @@ func (s *Server) CardKey() jose.JSONWebKey {
 }
 
 func (s *Server) routes() {
-	m := http.NewServeMux()
+	mux := http.NewServeMux()
+	m := instrumentedMux{mux, s.metrics}
 	api := func(h http.HandlerFunc) http.Handler { return s.authed(s.faulty(h)) }
 	// Gateway API (payxpert-api.md §2) and the EMV extension.
 	m.Handle("GET /health", s.faulty(s.health))
@@ -312,9 +314,24 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /sim/rotate-keys", s.postRotate)
 	m.HandleFunc("GET /sim/ledger", s.getLedger)
 	m.HandleFunc("POST /sim/device/approve", s.postApprove)
-	m.HandleFunc("POST /sim/wallet", s.postWallet) // alipay.go
-	s.mux = m
+	m.HandleFunc("POST /sim/wallet", s.postWallet)           // alipay.go
+	m.Handle("GET /sim/stats", http.HandlerFunc(s.getStats)) // stats.go
+	mux.Handle("GET /metrics", s.metrics.handler())
+	s.mux = mux
 }
+
+// instrumentedMux registers every route with its request metrics, labelled
+// by the route's pattern (bounded, unlike raw paths with IDs in them).
+type instrumentedMux struct {
+	mux *http.ServeMux
+	met *metrics
+}
+
+func (m instrumentedMux) Handle(pattern string, h http.Handler) {
+	m.mux.Handle(pattern, m.met.instrument(pattern, h))
+}
+
+func (m instrumentedMux) HandleFunc(pattern string, h http.HandlerFunc) { m.Handle(pattern, h) }
 
 // authed accepts Basic originator credentials or a valid access token.
 func (s *Server) authed(h http.Handler) http.Handler {

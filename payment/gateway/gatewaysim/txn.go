@@ -111,8 +111,12 @@ func (s *Server) authorise(op string, req *emvSaleRequest) (saleResponse, time.D
 	// wrong PIN must not count as a second try.
 	s.led.mu.Lock()
 	_, dup := s.led.order[req.OrderID]
+	if dup {
+		s.led.dups[req.TerminalID]++
+	}
 	s.led.mu.Unlock()
 	if dup {
+		s.metrics.duplicates.Inc()
 		return reply(codeDuplicate, "")
 	}
 	pan := payment.NewPAN(card.PAN)
@@ -168,7 +172,9 @@ func (s *Server) authorise(op string, req *emvSaleRequest) (saleResponse, time.D
 	}
 	s.led.mu.Lock()
 	if _, dup := s.led.order[req.OrderID]; dup {
+		s.led.dups[req.TerminalID]++
 		s.led.mu.Unlock()
+		s.metrics.duplicates.Inc()
 		return reply(codeDuplicate, "")
 	}
 	e.Seq = s.led.nextSeq()
@@ -179,6 +185,7 @@ func (s *Server) authorise(op string, req *emvSaleRequest) (saleResponse, time.D
 		s.log.Error("ledger write failed", "err", err)
 		return reply(codeSystemError, "")
 	}
+	s.metrics.recordSale(code == codeSuccess, req.Offline)
 	s.log.Info("card-present "+op, "order_id", req.OrderID, "txn_id", e.TransactionID, "amount_minor", req.Amount, "outcome", code)
 	return saleResponse{ErrorCode: code, ErrorMessage: msg,
 		TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode,
