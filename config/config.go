@@ -136,9 +136,16 @@ type Offline struct {
 // EMV is the contactless kernel's terminal data.
 type EMV struct {
 	ContactlessLimit int64         `toml:"contactless_limit"` // above: try another interface
-	CVMLimit         int64         `toml:"cvm_limit"`         // above: CDCVM or another interface
+	CVMLimit         int64         `toml:"cvm_limit"`         // above: CDCVM, online PIN or another method
 	CAKeysFile       string        `toml:"ca_keys_file"`      // empty: built-in test keys (sim only)
 	CardTimeout      time.Duration `toml:"card_timeout"`
+	// OnlinePIN: the touchscreen PIN pad collects online PINs, so plastic
+	// cards pay above the CVM limit (advertised to the card: Visa TTQ,
+	// Mastercard CVM capability).
+	OnlinePIN bool `toml:"online_pin"`
+	// Signature: the cardholder may sign the merchant receipt above the
+	// CVM limit. Not accepted in France (Config.Validate refuses it there).
+	Signature bool `toml:"signature"`
 }
 
 // API is the local terminal API for cash registers.
@@ -210,7 +217,7 @@ func Defaults() Config {
 			MaxAge: 72 * time.Hour, Retention: 90 * 24 * time.Hour, ForwardEvery: 30 * time.Second,
 			KeyFile: DefaultKeyFile,
 		},
-		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second},
+		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second, OnlinePIN: true},
 		API:           API{Listen: "127.0.0.1:8080"},
 		SMTP:          SMTP{Port: 587, StartTLS: true},
 		Notifications: Notifications{LinkValidity: 7 * 24 * time.Hour},

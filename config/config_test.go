@@ -146,6 +146,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad policy", set(`mode = "prefer_online"`, `mode = "sometimes"`), []string{"offline.mode"}},
 		{"cvm above contactless", set("cvm_limit = 5000", "cvm_limit = 500000"), []string{"emv.cvm_limit"}},
 		{"cvm zero", set("cvm_limit = 5000", "cvm_limit = 0"), []string{"emv.cvm_limit", "between 1"}},
+		{"signature in France", set("signature = false", "signature = true"), []string{"emv.signature", "not accepted in France"}},
 		{"api without token", set(`token = "change-me-to-a-random-token-of-32"`, `token = ""`), []string{"api.token", "is empty", "tpe refuses to start", "tpectl provision"}},
 		{"api short token", set(`token = "change-me-to-a-random-token-of-32"`, `token = "0123456789abcde"`), []string{"api.token", "15 characters, want at least 16"}},
 		{"short supervisor token", set(`supervisor_token = ""`, `supervisor_token = "short"`), []string{"api.supervisor_token", "want at least 16"}},

@@ -165,6 +165,11 @@ func (c Config) validate(sim bool) error {
 	if e.CardTimeout <= 0 {
 		add(keyError("emv.card_timeout", e.CardTimeout, "must be positive", `use e.g. "60s"`))
 	}
+	if e.Signature && strings.EqualFold(c.Terminal.Country, "FR") {
+		// CB acceptance rules: a French terminal verifies the cardholder by
+		// PIN or on the phone, never by signature.
+		add(keyError("emv.signature", e.Signature, "is not accepted in France", "set emv.signature = false; emv.online_pin = true verifies the cardholder"))
+	}
 
 	for _, err := range c.API.check(sim) {
 		add(err)

@@ -147,7 +147,7 @@ func TestServiceLeavesNoCardData(t *testing.T) {
 		{Approved: true, Code: "000", AuthCode: "A4"},
 	}}
 	cards := paymenttest.NewCards()
-	svc, err := payment.New(payment.Opts{Journal: st, Gateway: gw, Cards: cards, Merchant: payment.Merchant{TerminalID: "T1"},
+	svc, err := payment.New(payment.Opts{Journal: st, Card: payment.CardPorts{Reader: cards, Gateway: gw}, Merchant: payment.Merchant{TerminalID: "T1"},
 		Offline: payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 10, MaxTotal: 100_000, MaxAge: time.Hour}})
 	if err != nil {
 		t.Fatal(err)

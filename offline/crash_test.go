@@ -214,7 +214,7 @@ func crashChild(dir string) int {
 	}
 	cards := paymenttest.NewCards()
 	svc, err := payment.New(payment.Opts{
-		Journal: st, Gateway: gw, Cards: cards, Merchant: payment.Merchant{TerminalID: "T1"},
+		Journal: st, Card: payment.CardPorts{Reader: cards, Gateway: gw}, Merchant: payment.Merchant{TerminalID: "T1"},
 		Offline: payment.OfflineLimits{DefaultFloor: 1_000_000, MaxCount: 100_000, MaxTotal: 1 << 50, MaxAge: 24 * time.Hour},
 	})
 	if err != nil {

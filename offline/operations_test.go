@@ -114,7 +114,7 @@ func TestForwarderSettlesAnUnknownRefund(t *testing.T) {
 	st, _ := newStore(t)
 	inner := &paymenttest.Gateway{}
 	gw := &recordDown{Gateway: inner, down: true}
-	svc, err := payment.New(payment.Opts{Journal: st, Gateway: gw})
+	svc, err := payment.New(payment.Opts{Journal: st, Card: payment.CardPorts{Gateway: gw}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestSellThroughNetworkCut(t *testing.T) {
 		gw := newLedgerGateway()
 		gw.down = true
 		cards := paymenttest.NewCards()
-		svc, err := payment.New(payment.Opts{Journal: st, Gateway: gw, Cards: cards, Merchant: payment.Merchant{TerminalID: "T1"},
+		svc, err := payment.New(payment.Opts{Journal: st, Card: payment.CardPorts{Reader: cards, Gateway: gw}, Merchant: payment.Merchant{TerminalID: "T1"},
 			Offline: payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 10, MaxTotal: 100_000, MaxAge: time.Hour}})
 		if err != nil {
 			t.Fatal(err)

@@ -348,7 +348,7 @@ func TestSaveFailureStopsThePayment(t *testing.T) {
 			}
 			gw := &paymenttest.Gateway{}
 			cards := paymenttest.NewCards()
-			svc, err := payment.New(payment.Opts{Journal: st, Gateway: gw, Cards: cards, Merchant: payment.Merchant{TerminalID: "T1"}})
+			svc, err := payment.New(payment.Opts{Journal: st, Card: payment.CardPorts{Reader: cards, Gateway: gw}, Merchant: payment.Merchant{TerminalID: "T1"}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -87,7 +87,7 @@ func (s *Service) refund(ctx context.Context, id string, a Amount) (*Transaction
 	}
 	// The customer leaves with a refund receipt (CREDIT); a printer
 	// problem leaves it reprintable and the refund stands.
-	if s.o.Printer != nil && t.State != StateRefundPending {
+	if s.o.Receipts.Printer != nil && t.State != StateRefundPending {
 		if err := s.PrintRefund(ctx, t.ID, t.Refunds[len(t.Refunds)-1].ID, CustomerCopy); err != nil {
 			s.log.Warn("refund receipt not printed", "txn_id", t.ID, "err", err)
 		}
@@ -98,12 +98,12 @@ func (s *Service) refund(ctx context.Context, id string, a Amount) (*Transaction
 // refunder is the port that refunds payments of method m.
 func (s *Service) refunder(m Method) (func(context.Context, string, Amount) (GatewayResult, error), error) {
 	switch {
-	case m == MethodAlipayPlus && s.o.Wallets != nil:
-		return s.o.Wallets.Refund, nil
+	case m == MethodAlipayPlus && s.o.Wallet.Wallets != nil:
+		return s.o.Wallet.Wallets.Refund, nil
 	case m == MethodPayLink && s.o.Links != nil:
 		return s.o.Links.Refund, nil
-	case m == MethodCard && s.o.Gateway != nil:
-		return s.o.Gateway.Refund, nil
+	case m == MethodCard && s.o.Card.Gateway != nil:
+		return s.o.Card.Gateway.Refund, nil
 	}
 	return nil, fmt.Errorf("%w: no %s refunds on this terminal", ErrNotSupported, m)
 }
@@ -130,7 +130,7 @@ func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
 		if t.Method != MethodCard {
 			return fmt.Errorf("%w: %s payments are refunded, not voided", ErrNotCancellable, t.Method)
 		}
-		if s.o.Gateway == nil {
+		if s.o.Card.Gateway == nil {
 			return fmt.Errorf("%w: no gateway configured", ErrNotSupported)
 		}
 		return s.intend(t, OpVoid, t.Amount, StateVoidPending)
@@ -146,7 +146,7 @@ func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
 	defer s.running(t.Pending.ID, false)
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
 	defer cancel()
-	gr, err := s.o.Gateway.Void(gctx, t.GatewayID, t.Amount)
+	gr, err := s.o.Card.Gateway.Void(gctx, t.GatewayID, t.Amount)
 	return s.settleAnswer(gctx, t, gr, err)
 }
 
@@ -302,10 +302,10 @@ func (s *Service) Resolve(ctx context.Context, id string) (*Transaction, error) 
 	if t.Pending == nil || t.Pending.Kind == OpCancel {
 		return t, nil
 	}
-	if s.o.Gateway == nil {
+	if s.o.Card.Gateway == nil {
 		return t, fmt.Errorf("%w: no gateway configured", ErrGatewayUnavailable)
 	}
-	rec, err := s.o.Gateway.Record(ctx, t.GatewayID)
+	rec, err := s.o.Card.Gateway.Record(ctx, t.GatewayID)
 	if err != nil {
 		return t, fmt.Errorf("payment: reading the bank's record of %s: %w", t.ID, err)
 	}

@@ -57,7 +57,7 @@ func (g *gatedGateway) breakRecord(err error) {
 // answer: 19 refunds sent meanwhile are refused, none reaches the gateway.
 func TestConcurrentRefundsOneAtATime(t *testing.T) {
 	gw := newGated()
-	r := newRig(t, func(o *payment.Opts) { o.Gateway = gw })
+	r := newRig(t, func(o *payment.Opts) { o.Card.Gateway = gw })
 	gw.Gateway = r.gw // the rig's gateway answered the sale: keep its records
 	close(gw.release)
 	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
@@ -132,7 +132,7 @@ func TestLostRefundAnswerSettledFromRecord(t *testing.T) {
 func TestUnknownRefundStaysPendingUntilResolved(t *testing.T) {
 	gw := newGated()
 	close(gw.release)
-	r := newRig(t, func(o *payment.Opts) { o.Gateway = gw })
+	r := newRig(t, func(o *payment.Opts) { o.Card.Gateway = gw })
 	gw.Gateway = r.gw
 	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
 	ctx := context.Background()

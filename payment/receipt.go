@@ -49,7 +49,7 @@ func (s *Service) Receipt(ctx context.Context, id string, o ReceiptOpts) (printe
 // whose receipt never printed (paper out) is the original, not a duplicate;
 // once it printed, every reprint is marked DUPLICATA.
 func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
-	if s.o.Printer == nil {
+	if s.o.Receipts.Printer == nil {
 		return ErrNotSupported
 	}
 	t, err := s.o.Journal.Get(ctx, id)
@@ -57,7 +57,7 @@ func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 		return err
 	}
 	dup := t.ReceiptPrinted || c == MerchantCopy
-	if err := s.o.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang, Duplicate: dup})); err != nil {
+	if err := s.o.Receipts.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang, Duplicate: dup})); err != nil {
 		s.receiptFailed(t, err)
 		return err
 	}
@@ -72,22 +72,27 @@ func (s *Service) Reprint(ctx context.Context, id string, c Copy) error {
 
 // CanPrint reports whether the terminal has a receipt printer: without
 // one, the cashier is offered no printing.
-func (s *Service) CanPrint() bool { return s.o.Printer != nil }
+func (s *Service) CanPrint() bool { return s.o.Receipts.Printer != nil }
+
+// CanScan reports whether the terminal reads customers' wallet payment
+// codes itself (Request.ScanCode): screens offer it and follow
+// EventWaitingCode, they never read the scanner.
+func (s *Service) CanScan() bool { return s.o.Wallet.Scanner != nil && s.o.Wallet.Wallets != nil }
 
 // PrintReport prints r (an X report the cashier asked for; the Z report
 // prints itself when the batch closes).
 func (s *Service) PrintReport(ctx context.Context, r Report) error {
-	if s.o.Printer == nil {
+	if s.o.Receipts.Printer == nil {
 		return ErrNotSupported
 	}
-	return s.o.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang))
+	return s.o.Receipts.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang))
 }
 
 // PrintRefund prints the receipt of refund refundID of payment id (the
 // latest refund when refundID is empty). Call it after Refund succeeded: a
 // printer problem does not undo the refund.
 func (s *Service) PrintRefund(ctx context.Context, id, refundID string, c Copy) error {
-	if s.o.Printer == nil {
+	if s.o.Receipts.Printer == nil {
 		return ErrNotSupported
 	}
 	t, err := s.o.Journal.Get(ctx, id)
@@ -98,7 +103,7 @@ func (s *Service) PrintRefund(ctx context.Context, id, refundID string, c Copy) 
 	if !ok {
 		return fmt.Errorf("%w: refund %q of payment %q", ErrNotFound, refundID, id)
 	}
-	if err := s.o.Printer.Print(ctx, BuildRefundReceipt(t, r, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang})); err != nil {
+	if err := s.o.Receipts.Printer.Print(ctx, BuildRefundReceipt(t, r, s.o.Merchant, ReceiptOpts{Copy: c, Lang: s.o.Lang})); err != nil {
 		s.receiptFailed(t, err)
 		return err
 	}
@@ -125,12 +130,12 @@ func findRefund(t *Transaction, id string) (Refund, bool) {
 // problem never changes the payment: the receipt stays unprinted
 // (ReceiptPrinted false) and reprintable.
 func (s *Service) printReceipt(t *Transaction) {
-	if s.o.Printer == nil || !(t.State.Approved() || t.State == StateDeclined) {
+	if s.o.Receipts.Printer == nil || !(t.State.Approved() || t.State == StateDeclined) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := s.o.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: CustomerCopy, Lang: s.o.Lang}))
+	err := s.o.Receipts.Printer.Print(ctx, BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: CustomerCopy, Lang: s.o.Lang}))
 	if err != nil {
 		s.log.Warn("receipt not printed", "txn_id", t.ID, "err", err)
 		s.receiptFailed(t, err)
@@ -159,13 +164,13 @@ func (s *Service) markPrinted(ctx context.Context, id string) (*Transaction, err
 // emailReceipt sends the receipt when the merchant enabled it and the
 // customer left an address. Failure is logged: the sale stands.
 func (s *Service) emailReceipt(t *Transaction) {
-	if !s.o.EmailReceipts || s.o.Notifier == nil || t.Email == "" || !t.State.Approved() {
+	if !s.o.Receipts.EmailCustomer || s.o.Receipts.Notifier == nil || t.Email == "" || !t.State.Approved() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	text := BuildReceipt(t, s.o.Merchant, ReceiptOpts{Copy: CustomerCopy, Lang: s.o.Lang}).PlainText(42)
-	if err := s.o.Notifier.SendReceipt(ctx, t.Email, t, text); err != nil {
+	if err := s.o.Receipts.Notifier.SendReceipt(ctx, t.Email, t, text); err != nil {
 		s.log.Warn("receipt not e-mailed", "txn_id", t.ID, "err", err)
 	}
 }

@@ -244,7 +244,7 @@ func TestPaperOutKeepsPaymentApproved(t *testing.T) {
 	j := paymenttest.NewJournal()
 	cards := paymenttest.NewCards()
 	pr := printertest.NewFake()
-	s, err := payment.New(payment.Opts{Merchant: shop, Journal: j, Gateway: &paymenttest.Gateway{}, Cards: cards, Printer: pr})
+	s, err := payment.New(payment.Opts{Merchant: shop, Journal: j, Card: payment.CardPorts{Reader: cards, Gateway: &paymenttest.Gateway{}}, Receipts: payment.ReceiptPorts{Printer: pr}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestPrintRefund(t *testing.T) {
 	ctx := context.Background()
 	j := paymenttest.NewJournal()
 	pr := printertest.NewFake()
-	s, err := payment.New(payment.Opts{Merchant: shop, Journal: j, Gateway: &paymenttest.Gateway{}, Printer: pr})
+	s, err := payment.New(payment.Opts{Merchant: shop, Journal: j, Card: payment.CardPorts{Gateway: &paymenttest.Gateway{}}, Receipts: payment.ReceiptPorts{Printer: pr}})
 	if err != nil {
 		t.Fatal(err)
 	}

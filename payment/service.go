@@ -29,7 +29,8 @@ type Merchant struct {
 }
 
 // Opts configures a Service. Journal is required; every other port may be nil,
-// and the methods needing it then answer ErrNotSupported.
+// and the methods needing it then answer ErrNotSupported. The ports are
+// grouped by the flow that uses them: Card, Wallet, Links, Receipts.
 type Opts struct {
 	Merchant Merchant
 	Currency string // the terminal's currency (ISO 4217); default EUR
@@ -38,21 +39,14 @@ type Opts struct {
 	MaxAmount int64
 
 	Journal  Journal
-	Gateway  Gateway
-	Cards    CardReader
-	Wallets  Wallets
+	Card     CardPorts
+	Wallet   WalletPorts
 	Links    Links
-	Notifier Notifier
-	Printer  printer.Printer
-	// Scanner reads customers' wallet payment codes (Alipay+ CPM).
-	Scanner scanner.Scanner
+	Receipts ReceiptPorts
 
 	Offline OfflineLimits
 	// CardTimeout is how long the terminal waits for a card; default 60 s.
 	CardTimeout time.Duration
-	// EmailReceipts sends a receipt to the customer's e-mail after a payment
-	// when the payment has one.
-	EmailReceipts bool
 	// Online reports whether the gateway is believed reachable
 	// (Connectivity.Online in production); nil means always. When it is,
 	// prefer_online payments ask the card for an online cryptogram even
@@ -61,6 +55,33 @@ type Opts struct {
 
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// CardPorts take contactless card payments: the reader runs the card, the
+// gateway authorises it. The gateway also voids and refunds card payments
+// and answers its record of any payment when an operation's outcome was lost
+// (Resolve).
+type CardPorts struct {
+	Reader  CardReader
+	Gateway Gateway
+}
+
+// WalletPorts take Alipay+ payments: Wallets talks to the wallet network;
+// Scanner reads a customer's payment code (CPM). The service is the
+// scanner's only reader: screens follow EventWaitingCode.
+type WalletPorts struct {
+	Wallets Wallets
+	Scanner scanner.Scanner
+}
+
+// ReceiptPorts hand receipts and batch reports to people: Printer prints
+// them, Notifier e-mails them.
+type ReceiptPorts struct {
+	Printer  printer.Printer
+	Notifier Notifier
+	// EmailCustomer sends a receipt to the customer's e-mail after a
+	// payment when the payment has one.
+	EmailCustomer bool
 }
 
 // Service runs payments. Its methods are safe for concurrent use; each
@@ -84,7 +105,7 @@ type Service struct {
 // a Connectivity kept by every gateway call and a probe): prefer_online
 // payments go online as soon as the gateway answers again.
 func (s *Service) gatewayReachable() bool {
-	return s.o.Gateway != nil && (s.o.Online == nil || s.o.Online())
+	return s.o.Card.Gateway != nil && (s.o.Online == nil || s.o.Online())
 }
 
 // flow is one running payment.
@@ -186,15 +207,15 @@ func (s *Service) Validate(r Request) error {
 			return err
 		}
 	}
-	if r.ScanCode && (r.Method != MethodAlipayPlus || s.o.Scanner == nil || r.BuyerCode != "") {
+	if r.ScanCode && (r.Method != MethodAlipayPlus || s.o.Wallet.Scanner == nil || r.BuyerCode != "") {
 		return fmt.Errorf("%w: scanning a payment code needs an Alipay+ payment, a scanner and no buyer code", ErrInvalidRequest)
 	}
 	if r.Method != MethodCard && r.Policy == ForceOffline {
 		return fmt.Errorf("%w: %s payments are online only", ErrOfflineRefused, r.Method)
 	}
 	switch {
-	case r.Method == MethodCard && s.o.Cards == nil,
-		r.Method == MethodAlipayPlus && s.o.Wallets == nil,
+	case r.Method == MethodCard && s.o.Card.Reader == nil,
+		r.Method == MethodAlipayPlus && s.o.Wallet.Wallets == nil,
 		r.Method == MethodPayLink && s.o.Links == nil:
 		return fmt.Errorf("%w: no %s payments on this terminal", ErrNotSupported, r.Method)
 	}
@@ -365,7 +386,7 @@ func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader fun
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.o.CardTimeout)
 	forceOnline := t.Policy == RequireOnline || t.Policy == PreferOnline && s.gatewayReachable()
-	res, err := s.o.Cards.ReadCard(rctx, CardRequest{Amount: t.Amount, At: t.CreatedAt, ForceOnline: forceOnline})
+	res, err := s.o.Card.Reader.ReadCard(rctx, CardRequest{Amount: t.Amount, At: t.CreatedAt, ForceOnline: forceOnline})
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -448,7 +469,7 @@ func (s *Service) takeOffline(ctx context.Context, t *Transaction, res CardResul
 }
 
 func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult) {
-	if s.o.Gateway == nil {
+	if s.o.Card.Gateway == nil {
 		s.takeOffline(ctx, t, res, ReasonGatewayUnreachable)
 		return
 	}
@@ -460,7 +481,7 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
 	req := SaleRequest{OrderID: t.OrderID, Amount: t.Amount, Card: *t.Card, CapturedAt: t.UpdatedAt, Reference: t.Reference}
-	gr, err := s.o.Gateway.Sale(actx, req)
+	gr, err := s.o.Card.Gateway.Sale(actx, req)
 	// ambiguous: the request may have reached the gateway. Even when a
 	// lookup then finds nothing, the sale may still be processed late, so
 	// the payment keeps a reversal owed (recovery and the forwarder look it
@@ -469,7 +490,7 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 	if ambiguous {
 		// The gateway has no idempotency key: ask what it knows of the order.
 		s.log.Warn("sale outcome unknown, looking the order up", "txn_id", t.ID, "err", err)
-		gr, err = s.o.Gateway.Lookup(actx, t.OrderID)
+		gr, err = s.o.Card.Gateway.Lookup(actx, t.OrderID)
 		if errors.Is(err, ErrNotFound) {
 			err = fmt.Errorf("%w: order unknown at the gateway", ErrGatewayUnavailable)
 		}
@@ -514,7 +535,7 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 	}
 	if scan {
 		sctx, cancel := context.WithTimeout(ctx, s.o.CardTimeout)
-		code, err := s.o.Scanner.Scan(sctx)
+		code, err := s.o.Wallet.Scanner.Scan(sctx)
 		cancel()
 		switch {
 		case err != nil && ctx.Err() != nil:
@@ -530,7 +551,7 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 		buyerCode = code
 	}
 	req := WalletRequest{OrderID: t.OrderID, Amount: t.Amount, BuyerCode: buyerCode, Lang: s.o.Lang}
-	res, err := s.o.Wallets.Pay(ctx, req, func(u WalletUpdate) {
+	res, err := s.o.Wallet.Wallets.Pay(ctx, req, func(u WalletUpdate) {
 		t.QR, t.ExpireAt, t.Wallet = u.QR, u.ExpireAt, WalletCode(u.Wallet)
 		if u.GatewayID != "" {
 			t.GatewayID = u.GatewayID // what recovery asks the gateway about
@@ -801,13 +822,13 @@ func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
 		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
 	}
 	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch)})
-	if s.o.Printer != nil {
-		if err := s.o.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang)); err != nil {
+	if s.o.Receipts.Printer != nil {
+		if err := s.o.Receipts.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang)); err != nil {
 			s.log.Warn("Z report not printed", "err", err)
 		}
 	}
-	if s.o.Notifier != nil {
-		if err := s.o.Notifier.SendReport(ctx, r, ReportText(r, s.o.Merchant, s.o.Lang)); err != nil {
+	if s.o.Receipts.Notifier != nil {
+		if err := s.o.Receipts.Notifier.SendReport(ctx, r, ReportText(r, s.o.Merchant, s.o.Lang)); err != nil {
 			s.log.Warn("Z report not e-mailed", "err", err)
 		}
 	}

@@ -50,7 +50,7 @@ func newRig(t *testing.T, mod func(*payment.Opts)) *rig {
 	r := &rig{journal: paymenttest.NewJournal(), gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards(), logs: &syncBuffer{}}
 	o := payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
-		Journal:  r.journal, Gateway: r.gw, Cards: r.cards,
+		Journal:  r.journal, Card: payment.CardPorts{Reader: r.cards, Gateway: r.gw},
 		Offline:     payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 3, MaxTotal: 10000, MaxAge: time.Hour},
 		CardTimeout: 5 * time.Second,
 		Logger:      slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -242,7 +242,7 @@ func (g *ambiguousGateway) Sale(ctx context.Context, req payment.SaleRequest) (p
 
 func TestAmbiguousSaleIsResolvedByLookup(t *testing.T) {
 	gw := &ambiguousGateway{}
-	r := newRig(t, func(o *payment.Opts) { o.Gateway = gw })
+	r := newRig(t, func(o *payment.Opts) { o.Card.Gateway = gw })
 	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
 	if tx.State != payment.StateApproved || tx.AuthCode == "" {
 		t.Fatalf("got %s (%s), want approved from the lookup", tx.State, tx.Reason)
@@ -500,7 +500,7 @@ func TestConnectivityFollowsTheGateway(t *testing.T) {
 	var changes []bool
 	conn := payment.NewConnectivity(nil, func(on bool) { mu.Lock(); changes = append(changes, on); mu.Unlock() })
 	r := newRig(t, func(o *payment.Opts) {
-		o.Gateway, o.Online = payment.WatchGateway(o.Gateway, conn), conn.Online
+		o.Card.Gateway, o.Online = payment.WatchGateway(o.Card.Gateway, conn), conn.Online
 	})
 	r.gw.Err = fmt.Errorf("dial: %w", payment.ErrGatewayUnavailable)
 	r.pay(t, payment.Request{Amount: eur(1000)}, visa())
@@ -563,7 +563,7 @@ func (w *recordWallets) Refund(context.Context, string, payment.Amount) (payment
 func TestWalletPaymentCodeFromTheScanner(t *testing.T) {
 	sc := codeScanner{codes: make(chan string, 1)}
 	wallets := &recordWallets{}
-	r := newRig(t, func(o *payment.Opts) { o.Scanner, o.Wallets = sc, wallets })
+	r := newRig(t, func(o *payment.Opts) { o.Wallet = payment.WalletPorts{Wallets: wallets, Scanner: sc} })
 	tx, err := r.svc.Pay(context.Background(), payment.Request{Amount: eur(2000), Method: payment.MethodAlipayPlus, ScanCode: true})
 	if err != nil {
 		t.Fatal(err)
@@ -595,7 +595,7 @@ func (g *lostGateway) Lookup(context.Context, string) (payment.GatewayResult, er
 }
 
 func TestUnknownOutcomeKeepsAReversalOwed(t *testing.T) {
-	r := newRig(t, func(o *payment.Opts) { o.Gateway = &lostGateway{} })
+	r := newRig(t, func(o *payment.Opts) { o.Card.Gateway = &lostGateway{} })
 	tx := r.pay(t, payment.Request{Amount: eur(1000), Policy: payment.RequireOnline}, visa())
 	if tx.State != payment.StateFailed || !tx.ReversalPending {
 		t.Fatalf("got %s reversal_pending=%v, want failed with a reversal owed", tx.State, tx.ReversalPending)
@@ -604,7 +604,7 @@ func TestUnknownOutcomeKeepsAReversalOwed(t *testing.T) {
 
 func TestRefundPrintsARefundReceipt(t *testing.T) {
 	p := printertest.NewFake()
-	r := newRig(t, func(o *payment.Opts) { o.Printer = p })
+	r := newRig(t, func(o *payment.Opts) { o.Receipts.Printer = p })
 	tx := r.pay(t, payment.Request{Amount: eur(1000)}, visa())
 	before := len(p.Printed())
 	if _, err := r.svc.Refund(context.Background(), tx.ID, eur(300)); err != nil {
@@ -643,7 +643,7 @@ func (slowPrinter) Halt() error    { return nil }
 
 func TestReaderFreeWhileTheReceiptPrints(t *testing.T) {
 	p := slowPrinter{release: make(chan struct{})}
-	r := newRig(t, func(o *payment.Opts) { o.Printer = p })
+	r := newRig(t, func(o *payment.Opts) { o.Receipts.Printer = p })
 	ctx := context.Background()
 	if _, err := r.svc.Pay(ctx, payment.Request{Amount: eur(1000), Method: payment.MethodCard}); err != nil {
 		t.Fatal(err)

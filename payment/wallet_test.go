@@ -98,7 +98,7 @@ func TestReportOneLinePerWallet(t *testing.T) {
 		w.update, w.result = append(w.update, p.update), append(w.result, p.result)
 	}
 	j := paymenttest.NewJournal()
-	s, err := payment.New(payment.Opts{Merchant: shop, Currency: "EUR", Journal: j, Gateway: &paymenttest.Gateway{}, Wallets: w})
+	s, err := payment.New(payment.Opts{Merchant: shop, Currency: "EUR", Journal: j, Card: payment.CardPorts{Gateway: &paymenttest.Gateway{}}, Wallet: payment.WalletPorts{Wallets: w}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
 // Command gatewaysim serves the gateway simulator (payment/gateway/
 // gatewaysim): the PayXpert-compatible acquirer with the EMV extension,
 // Connect2Pay, the identity provider and the back office, for developers
-// and CI. Development credentials are in docs/gateway.md.
+// and CI. Development credentials, the test BDK of online PINs and the PSD2
+// rule are in docs/gateway.md.
 //
 //	gatewaysim --listen 127.0.0.1:8480 --data ./gwdata
+//	gatewaysim --pin-bdk FEDCBA9876543210F1F1F1F1F1F1F1F1 --sca=false
 //	gatewaysim version
 package main

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,10 +37,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "gatewaysim-data", "directory of the keys and the ledger")
 	issuer := fs.String("issuer", "", "fixed issuer URL (default: derived from each request's host)")
 	verbose := fs.Bool("v", false, "log every operation")
+	pinBDK := fs.String("pin-bdk", gatewaysim.TestBDK, "AES DUKPT base derivation key of online PINs, hex (16 or 32 bytes; a test key, default the X9.24-3 test BDK)")
+	sca := fs.Bool("sca", true, "PSD2 strong customer authentication: soft-decline (065) a 6th consecutive contactless payment without PIN, or one bringing the total since the last PIN above 150,00")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [-v]\n       gatewaysim version\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: gatewaysim [--listen ADDR] [--data DIR] [--issuer URL] [--pin-bdk HEX] [--sca=false] [-v]\n       gatewaysim version\n\nflags:\n")
 		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n")
+		fmt.Fprint(stderr, "\nexample:\n  gatewaysim --listen 127.0.0.1:8480 --data /tmp/gatewaysim -v\n  gatewaysim --sca=false    # no PSD2 soft declines (load tests)\n")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,20 +55,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	bdk, err := hex.DecodeString(*pinBDK)
+	if err != nil || (len(bdk) != 16 && len(bdk) != 32) {
+		fmt.Fprintf(stderr, "gatewaysim: --pin-bdk: want 32 or 64 hex digits (an AES-128 or AES-256 key)\n")
+		return 2
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if err := serve(ctx, *listen, *data, *issuer, log, stdout); err != nil {
+	o := &gatewaysim.Opts{Issuer: *issuer, Logger: log, PINBDK: bdk, DisableSCA: !*sca}
+	if err := serve(ctx, *listen, *data, o, stdout); err != nil {
 		fmt.Fprintf(stderr, "gatewaysim: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, addr, dir, issuer string, log *slog.Logger, stdout io.Writer) error {
-	sim, err := gatewaysim.New(dir, &gatewaysim.Opts{Issuer: issuer, Logger: log})
+func serve(ctx context.Context, addr, dir string, o *gatewaysim.Opts, stdout io.Writer) error {
+	sim, err := gatewaysim.New(dir, o)
 	if err != nil {
 		return err
 	}

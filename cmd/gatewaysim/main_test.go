@@ -27,6 +27,19 @@ func TestVersionAndHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"--bogus"}, &out, &errb); code != 2 {
 		t.Fatalf("bad flag: exit %d, want 2", code)
 	}
+	errb.Reset()
+	for _, h := range []string{"--pin-bdk", "--sca"} {
+		run(context.Background(), []string{"--help"}, &out, &errb)
+		if !strings.Contains(errb.String(), h) {
+			t.Errorf("--help does not list %s", h)
+		}
+	}
+	for _, bad := range []string{"00112233", "zz", ""} {
+		errb.Reset()
+		if code := run(context.Background(), []string{"--pin-bdk", bad}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--pin-bdk") {
+			t.Errorf("--pin-bdk %q: exit %d %q, want 2", bad, code, errb.String())
+		}
+	}
 }
 
 func TestServeAndShutdown(t *testing.T) {

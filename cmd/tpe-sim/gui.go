@@ -29,7 +29,7 @@ func runWindow(ctx context.Context, w *world, ln net.Listener, log *slog.Logger)
 	user := &cashier.Cashier{Name: "Caisse 1", Roles: []cashier.Role{cashier.RoleCashier, cashier.RoleSupervisor, cashier.RoleTechnician}}
 	cui := cashier.New(a, w.term.Service, &cashier.Opts{
 		Lang: lang, User: user, Status: till.Status(w.term), Notifier: w.term.Notifier,
-		Scanner: w.scanner.Scanner(), Version: config.Version, Logger: log,
+		Version: config.Version, Logger: log,
 	})
 	sim := simulator.New(a, w.term.Service, w, cui, &simulator.Opts{Lang: lang, Logger: log})
 

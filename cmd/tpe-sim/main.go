@@ -26,6 +26,9 @@ type flags struct {
 	pace     bool
 	verbose  bool
 	fresh    bool
+	// noSCA turns the embedded gateway's PSD2 rule off (--sca=false); the
+	// zero value keeps it on, as issuers apply it.
+	noSCA bool
 }
 
 func main() {
@@ -47,6 +50,9 @@ func main() {
 	fs.BoolVar(&f.pace, "pace", false, "pace the emulated PN532 at its baud rate (real timing)")
 	fs.BoolVar(&f.verbose, "v", false, "debug logging")
 	fs.BoolVar(&f.fresh, "fresh", false, "start with an empty data directory: the old one is moved aside as DIR.old-TIMESTAMP, never deleted")
+	sca := fs.Bool("sca", true, "the embedded gateway applies PSD2 strong customer authentication: a 6th consecutive contactless\n"+
+		"payment without PIN on a card, or one bringing its total since the last PIN above 150,00 €, is\n"+
+		"soft-declined and the terminal asks for the PIN (docs/gateway.md); --sca=false turns it off")
 	fs.Usage = func() { printUsage(fs) }
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
@@ -54,6 +60,7 @@ func main() {
 		}
 		os.Exit(2)
 	}
+	f.noSCA = !*sca
 	if f.token == "" {
 		f.token = os.Getenv(tokenEnv)
 	}

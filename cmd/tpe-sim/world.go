@@ -70,7 +70,7 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 	}()
 	if f.gateway != "" {
 		w.cfg.Gateway.URL = f.gateway
-	} else if err := w.startGateway(); err != nil {
+	} else if err := w.startGateway(f.noSCA); err != nil {
 		return nil, err
 	}
 	if w.mail, err = smtpsim.Start("127.0.0.1:0", nil); err != nil {
@@ -156,9 +156,10 @@ func (w *world) takeCardsAway(ctx context.Context) {
 	}
 }
 
-// startGateway serves the embedded gateway simulator on a loopback port.
-func (w *world) startGateway() error {
-	gw, err := gatewaysim.New(filepath.Join(w.cfg.DataDir, "gateway"), nil)
+// startGateway serves the embedded gateway simulator on a loopback port,
+// with its PSD2 rule unless noSCA (tpe-sim --sca=false).
+func (w *world) startGateway(noSCA bool) error {
+	gw, err := gatewaysim.New(filepath.Join(w.cfg.DataDir, "gateway"), &gatewaysim.Opts{DisableSCA: noSCA})
 	if err != nil {
 		return fmt.Errorf("embedded gateway: %w", err)
 	}

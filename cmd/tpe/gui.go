@@ -32,7 +32,7 @@ func runKiosk(ctx context.Context, t *terminal.Terminal, ln net.Listener, log *s
 	a.Settings().SetTheme(cashier.NewTheme())
 	cui := cashier.New(a, t.Service, &cashier.Opts{
 		Lang: t.Config.Terminal.Language, SignIn: signIn, Status: till.Status(t), Notifier: t.Notifier,
-		Scanner: t.Devices.Scanner, Version: config.Version, Logger: log,
+		Version: config.Version, Logger: log,
 		IdleTimeout: t.Config.OIDC.IdleTimeout,
 	})
 	win := cui.Window()

@@ -48,17 +48,22 @@ func runEMV(ctx context.Context, args []string, stdout io.Writer) error {
 		return usagef("emv: want the subcommand run")
 	}
 	fs := newTechFlags("emv run", stdout)
-	fs.about("emv run --card PROFILE|FILE --amount MINOR [--currency EUR] [--country FR] [--floor-limit MINOR] [--refund] [--json]", `
+	fs.about("emv run --card PROFILE|FILE --amount MINOR [--currency EUR] [--country FR] [--floor-limit MINOR] [--online-pin=false] [--signature] [--refund] [--json]", `
 Runs the terminal's EMV kernel against a virtual card (a profile of
 payment/emv/cardsim) or a scripted one (a *.card.json file) and prints the
-outcome, the card's masked number, the cryptogram type, the CVM and the TVR.`,
+outcome, the card's masked number, the cryptogram type, the CVM and the TVR.
+Above the CVM limit (50.00) a plastic card asks for online PIN when the
+terminal offers it (--online-pin, on by default like [emv] online_pin).`,
 		"tpectl emv run --card visa-credit --amount 1250",
-		"tpectl emv run --card mastercard --amount 800 --floor-limit 3000 --json")
+		"tpectl emv run --card mastercard --amount 800 --floor-limit 3000 --json",
+		"tpectl emv run --card visa-credit --amount 8000 --online-pin=false")
 	cardArg := fs.String("card", "", "virtual card profile ("+profileNames()+") or a *.card.json file (required)")
 	amount := fs.Int64("amount", 0, "amount in minor units, e.g. 1250 for 12.50 (required)")
 	currency := fs.String("currency", "EUR", "ISO 4217 currency code: "+strings.Join(sortedKeys(currencies), ", "))
 	country := fs.String("country", "FR", "terminal country, ISO 3166 alpha-2: "+strings.Join(sortedKeys(countries), ", "))
 	floor := fs.Int64("floor-limit", 0, "contactless floor limit in minor units (0: everything online)")
+	onlinePIN := fs.Bool("online-pin", true, "the terminal collects online PINs (the [emv] online_pin key)")
+	signature := fs.Bool("signature", false, "the terminal accepts a signature above the CVM limit (the [emv] signature key)")
 	refund := fs.Bool("refund", false, "run a refund instead of a purchase")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")
 	if pos, err := fs.parse(args[1:]); err != nil {
@@ -95,6 +100,7 @@ outcome, the card's masked number, the cryptogram type, the CVM and the TVR.`,
 	cfg := emv.DefaultConfig()
 	cfg.CountryCode = cc
 	cfg.CAKeys = cardsim.CAKeys()
+	cfg.OnlinePIN, cfg.Signature = *onlinePIN, *signature
 	for i := range cfg.Apps {
 		cfg.Apps[i].FloorLimit = *floor
 	}

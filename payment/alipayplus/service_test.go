@@ -34,8 +34,8 @@ func TestThroughService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := payment.New(payment.Opts{Journal: paymenttest.NewJournal(), Wallets: w, Notifier: mailer,
-		EmailReceipts: true, Merchant: merchant, Lang: "fr"})
+	svc, err := payment.New(payment.Opts{Journal: paymenttest.NewJournal(), Wallet: payment.WalletPorts{Wallets: w},
+		Receipts: payment.ReceiptPorts{Notifier: mailer, EmailCustomer: true}, Merchant: merchant, Lang: "fr"})
 	if err != nil {
 		t.Fatal(err)
 	}

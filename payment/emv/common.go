@@ -30,7 +30,7 @@ func (s *session) gpo(pdol tlv.DOL) (tlv.List, error) {
 	case 0x6985: // Book C-3 §5.2.2 / C-2: conditions of use not satisfied → next candidate
 		return nil, end(OutcomeSelectNext, MsgNone, "%s gpo refused (6985)", s.res.AID)
 	case 0x6984:
-		return nil, end(OutcomeTryAnotherInterface, MsgInsertCard, "gpo: card requires another interface (6984)")
+		return nil, end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "gpo: card requires another interface (6984)")
 	case 0x6986:
 		return nil, end(OutcomeEndApplication, MsgSeePhone, "gpo: card asks the cardholder to see the phone (6986)")
 	default:

@@ -69,8 +69,14 @@ type Config struct {
 	TerminalID   string // 9F1C, 8 characters
 
 	// OnlinePIN and Signature say whether this terminal can collect these
-	// CVMs (it has no PIN pad by default: above the CVM limit only CDCVM is
-	// possible, anything else is sent to the contact interface).
+	// CVMs. The kernel advertises them to the card: TTQ byte 1 bits 04
+	// (online PIN) and 02 (signature) for kernel 3 (Book C-3 §5.2.2), and
+	// for kernel 2 the CVM Capability – CVM Required (DF8118) that becomes
+	// Terminal Capabilities (9F33) byte 2 above the CVM limit (Book C-2
+	// §3.4; below it CVM Capability – No CVM Required, DF8119, "no CVM").
+	// Without either, above the CVM limit only a phone's CDCVM can pay;
+	// an offline-only terminal never offers online PIN. Signature is off
+	// in France (CB acceptance rules): the config keeps it off there.
 	OnlinePIN, Signature bool
 
 	Apps   []App
@@ -109,7 +115,8 @@ func mustHex(s string) []byte {
 
 // DefaultConfig is a French attended terminal without PIN pad: country 250,
 // contactless limit 3 000.00 (cards above the CVM limit need CDCVM), CVM
-// limit 50.00, floor limit 0 (everything online). CA keys are left empty:
+// limit 50.00, floor limit 0 (everything online). A terminal with a PIN pad
+// sets OnlinePIN (cmd/internal/terminal does from the [emv] section). CA keys are left empty:
 // the caller adds the table (cardsim.CAKeys() in the simulator).
 func DefaultConfig() Config {
 	var (
@@ -135,7 +142,7 @@ func DefaultConfig() Config {
 		CurrencyCode:     978,
 		CurrencyExponent: 2,
 		TerminalType:     0x22,
-		Capabilities:     [3]byte{0x60, 0x08, 0x08}, // contactless+manual key entry; no CVM; CDA
+		Capabilities:     [3]byte{0x60, 0x08, 0x08}, // contactless+manual key entry; no CVM (byte 2 is set per transaction); CDA
 		AddCapabilites:   [5]byte{0x60, 0x00, 0xF0, 0xA0, 0x01},
 		TTQ:              [4]byte{0x20, 0x00, 0x40, 0x80}, // EMV mode, CDCVM supported, fDDA v1.0
 		MerchantName:     "TPE SIMULATOR PARIS FR",
@@ -171,6 +178,28 @@ func (c *Config) fill() error {
 	}
 	return nil
 }
+
+// cvmCapability is the Book C-2 CVM Capability in force, which is also
+// Terminal Capabilities byte 2: CVM Required (DF8118) when the amount
+// requires a CVM, No CVM Required (DF8119) otherwise. Bits (Book 4 Annex
+// A2): 40 enciphered PIN verified online, 20 signature, 08 no CVM.
+func (c *Config) cvmCapability(cvmRequired bool) byte {
+	if !cvmRequired {
+		return 0x08
+	}
+	var b byte
+	if c.onlinePIN() {
+		b |= 0x40
+	}
+	if c.Signature {
+		b |= 0x20
+	}
+	return b
+}
+
+// onlinePIN reports whether an online PIN can be collected and sent: it
+// needs a PIN pad and a terminal that goes online.
+func (c *Config) onlinePIN() bool { return c.OnlinePIN && !c.offlineOnly() }
 
 // offlineOnly reports a terminal type without online capability (Book 4
 // Annex A1: types x3 and x6). Such a terminal decides with TAC-Default.

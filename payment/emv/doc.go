@@ -26,14 +26,32 @@
 //     terminal action analysis (TAC/IAC), CDOL1 and GENERATE AC with CDA
 //     requested when supported; a TC is accepted only with a valid CDA.
 //  4. Outcome: online_request (ARQC), approved (TC + ODA), declined (AAC or
-//     terminal decision), try_another_interface (insert card: no PPSE, no
-//     accepted application, CVM required but impossible), end_application
-//     (the card misbehaved). Reason says why; Message is the Book A user
-//     interface message identifier for the cashier.
+//     terminal decision), try_another_interface (no PPSE, no accepted
+//     application, CVM required but impossible), end_application (the card
+//     misbehaved). Reason says why; Message is the Book A user interface
+//     message identifier for the cashier.
 //
-// This terminal has no PIN pad by default: above the CVM limit only a phone
-// with CDCVM can pay contactless; a plastic card is sent to the contact
-// interface (MsgInsertCard), as French acceptance rules require.
+// Cardholder verification. The terminal has no contact reader, so
+// try_another_interface means another payment method (MsgTryAnotherMethod,
+// never "insert card"). Config.OnlinePIN (the touchscreen PIN pad) and
+// Config.Signature are advertised to the card: TTQ byte 1 bits 04 and 02
+// (Book C-3 §5.2.2), and for kernel 2 the CVM Capability – CVM Required
+// (DF8118: 40 online PIN, 20 signature) as Terminal Capabilities byte 2
+// above the CVM limit, "No CVM" (DF8119, 08) below it. Above the CVM limit:
+//   - a phone that verified its holder (CTQ byte 2 80; kernel 2 AIP on-device
+//     CVM) gives CVM cdcvm;
+//   - a Visa card that asks for online PIN (CTQ byte 1 80) with an ARQC, or
+//     a Mastercard whose CVM list reaches "enciphered PIN verified online"
+//     (02) gives online_request with CVM online_pin: the terminal collects
+//     the PIN and sends it enciphered with the authorisation. Kernel 2 then
+//     asks for an ARQC, sets TVR byte 3 "online PIN entered" and 9F34
+//     42 03 00 (result unknown: the issuer decides);
+//   - signature likewise, only when configured (not in France);
+//   - a card that verifies its holder only with a contact chip (offline
+//     PIN in its CVM list, or no CTQ CVM the reader offers) ends in
+//     try_another_interface, CVM failed, "use another payment method".
+//
+// An offline-only terminal never offers online PIN.
 //
 // Refunds: the card is asked for (kernel 2) or returns (kernel 3) an AAC,
 // and the outcome is online_request with MsgCardReadOK: the refund goes to

@@ -239,7 +239,7 @@ func (s *session) entryPoint() error {
 		}
 	}
 	if allowed == 0 {
-		return end(OutcomeTryAnotherInterface, MsgInsertCard, "amount %d at or above every contactless transaction limit", amount)
+		return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "amount %d at or above every contactless transaction limit", amount)
 	}
 
 	data, sw, err := s.transceive("select ppse", selectCmd(ppseName, false))
@@ -247,15 +247,15 @@ func (s *session) entryPoint() error {
 		return err
 	}
 	if sw != 0x9000 {
-		return end(OutcomeTryAnotherInterface, MsgInsertCard, "select ppse: status %04X (no contactless directory)", sw)
+		return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "select ppse: status %04X (no contactless directory)", sw)
 	}
 	fci, err := tlv.Parse(data)
 	if err != nil {
-		return end(OutcomeTryAnotherInterface, MsgInsertCard, "select ppse: malformed fci: %v", err)
+		return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "select ppse: malformed fci: %v", err)
 	}
 	dir, ok := fci.Find(0xBF0C)
 	if !ok {
-		return end(OutcomeTryAnotherInterface, MsgInsertCard, "select ppse: fci has no directory (BF0C)")
+		return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "select ppse: fci has no directory (BF0C)")
 	}
 
 	var cands []candidate
@@ -305,7 +305,7 @@ func (s *session) entryPoint() error {
 		if len(unsupported) > 0 {
 			why += " (" + strings.Join(unsupported, ", ") + ")"
 		}
-		return end(OutcomeTryAnotherInterface, MsgInsertCard, "%s", why)
+		return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "%s", why)
 	}
 
 	var tried []string
@@ -322,7 +322,7 @@ func (s *session) entryPoint() error {
 	if s.blocked {
 		return end(OutcomeEndApplication, MsgOtherCard, "no application could be selected: %s", strings.Join(tried, "; "))
 	}
-	return end(OutcomeTryAnotherInterface, MsgInsertCard, "no application could be selected: %s", strings.Join(tried, "; "))
+	return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "no application could be selected: %s", strings.Join(tried, "; "))
 }
 
 func (s *session) resetForNext() {
@@ -430,6 +430,17 @@ func (s *session) prepareTerminalData() error {
 	if s.res.Kernel == Kernel2 && s.app.CVMLimit != 0 && t.Amount > s.app.CVMLimit {
 		s.cvmRequired = true
 	}
+	// What this reader can verify (Book C-3 §5.2.2 TTQ byte 1; Book C-2
+	// CVM Capability in 9F33 byte 2), so a card that supports online PIN
+	// asks for it instead of failing the CVM.
+	if cfg.onlinePIN() {
+		s.ttq[0] |= 0x04
+	}
+	if cfg.Signature {
+		s.ttq[0] |= 0x02
+	}
+	caps := cfg.Capabilities
+	caps[1] = cfg.cvmCapability(s.cvmRequired)
 	date := t.Date.UTC()
 	s.term = map[tlv.Tag][]byte{
 		0x9F02: tlv.EncodeN(uint64(max(t.Amount, 0)), 6),
@@ -442,7 +453,7 @@ func (s *session) prepareTerminalData() error {
 		0x9C:   {byte(t.Type)},
 		0x9F37: s.un[:],
 		0x9F35: {cfg.TerminalType},
-		0x9F33: cfg.Capabilities[:],
+		0x9F33: caps[:],
 		0x9F40: cfg.AddCapabilites[:],
 		0x9F66: s.ttq[:],
 		0x9F4E: []byte(cfg.MerchantName),

@@ -1,6 +1,8 @@
 package emv
 
 import (
+	"strings"
+
 	"tpe/payment/emv/tlv"
 )
 
@@ -60,7 +62,8 @@ func (s *session) kernel2(pdol tlv.DOL) error {
 	case s.cfg.offlineOnly() && s.byDefault():
 		p1 = 0x00
 	case s.cfg.offlineOnly():
-	case s.online() || zeroAmount || s.txn.ForceOnline:
+	case s.online() || zeroAmount || s.txn.ForceOnline || s.res.CVM == CVMOnlinePIN:
+		// Online PIN is verified by the issuer: only an ARQC can carry it.
 		p1 = 0x80
 	}
 	if cda && p1 != 0x00 {
@@ -172,7 +175,13 @@ func (s *session) k2CVM(aip [2]byte) *outcome {
 	}
 	cvm, res := s.cvmList(s.data[0x8E])
 	s.res.CVM, s.cvmRes = cvm, res
-	if cvm != CVMFailed {
+	switch cvm {
+	case CVMOnlinePIN:
+		// Book 3 §10.5.5 / C-2: the PIN will be entered and sent online.
+		s.tvr[2] |= 0x04 // online PIN entered
+		return nil
+	case CVMFailed:
+	default:
 		return nil
 	}
 	s.tvr[2] |= 0x80
@@ -180,7 +189,40 @@ func (s *session) k2CVM(aip [2]byte) *outcome {
 		s.res.CVM = CVMNone
 		return nil
 	}
-	return end(OutcomeTryAnotherInterface, MsgInsertCard, "cvm required above %d and no cvm of the card's list is possible here: insert card", s.app.CVMLimit)
+	return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "cvm required above %d and no cvm of the card's list is possible here (%s): use another payment method", s.app.CVMLimit, describeCVMList(s.data[0x8E]))
+}
+
+// describeCVMList names the methods a CVM list offers, for the reason: a
+// list of offline PINs only says the card verifies its holder with a
+// contact chip.
+func describeCVMList(list []byte) string {
+	if len(list) < 10 || len(list)%2 != 0 {
+		return "no usable cvm list"
+	}
+	var names []string
+	seen := map[string]bool{}
+	for i := 8; i+1 < len(list); i += 2 {
+		var n string
+		switch list[i] & 0x3F {
+		case 0x01, 0x03, 0x04, 0x05:
+			n = "offline pin (contact chip)"
+		case 0x02:
+			n = "online pin"
+		case 0x1E:
+			n = "signature"
+		case 0x1F:
+			n = "no cvm"
+		case 0x00:
+			n = "fail cvm"
+		default:
+			n = "proprietary cvm"
+		}
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	return "card offers " + strings.Join(names, ", ")
 }
 
 // cvmList walks the CVM List (8E) per Book 3 §10.5 against this reader's
@@ -258,7 +300,7 @@ func (s *session) supports(method byte) bool {
 	}
 	switch method {
 	case 0x02:
-		return s.cfg.OnlinePIN
+		return s.cfg.onlinePIN()
 	case 0x1E:
 		return s.cfg.Signature
 	}

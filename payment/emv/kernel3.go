@@ -86,12 +86,15 @@ func (s *session) kernel3(pdol tlv.DOL) error {
 	case ctq != nil && ctq[0]&0x20 != 0:
 		return end(OutcomeOnlineRequest, MsgAuthorising, "fdda failed (%v), card asks to go online", err)
 	case ctq != nil && ctq[0]&0x10 != 0:
-		return end(OutcomeTryAnotherInterface, MsgInsertCard, "fdda failed (%v), card asks to switch interface", err)
+		return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "fdda failed (%v), card asks to switch interface", err)
 	}
 	return end(OutcomeDeclined, MsgNotAuthorised, "fdda failed: %v", err)
 }
 
 // k3CVM applies the reader CVM rules of Book C-3 §5.7; nil means go on.
+// The card chooses (CTQ byte 1: 80 online PIN required, 40 signature
+// required; byte 2 80 CDCVM performed) among what the TTQ offered; the
+// reader checks it can honour that choice.
 func (s *session) k3CVM(ctq []byte, ct CryptogramType) *outcome {
 	if ctq != nil && ctq[1]&0x80 != 0 {
 		s.res.CVM = CVMCDCVM
@@ -103,8 +106,9 @@ func (s *session) k3CVM(ctq []byte, ct CryptogramType) *outcome {
 		return nil
 	}
 	s.tsi[0] |= 0x40
+	pin := s.cfg.onlinePIN()
 	switch {
-	case ctq != nil && ctq[0]&0x80 != 0 && s.cfg.OnlinePIN && ct == CryptogramARQC:
+	case ctq != nil && ctq[0]&0x80 != 0 && pin && ct == CryptogramARQC:
 		s.res.CVM = CVMOnlinePIN
 		return nil
 	case ctq != nil && ctq[0]&0x40 != 0 && s.cfg.Signature:
@@ -113,13 +117,22 @@ func (s *session) k3CVM(ctq []byte, ct CryptogramType) *outcome {
 	case ctq == nil && s.cfg.Signature:
 		s.res.CVM = CVMSignature
 		return nil
-	case ctq == nil && s.cfg.OnlinePIN && ct == CryptogramARQC:
+	case ctq == nil && pin && ct == CryptogramARQC:
 		s.res.CVM = CVMOnlinePIN
 		return nil
 	}
 	s.res.CVM = CVMFailed
 	s.tvr[2] |= 0x80
-	return end(OutcomeTryAnotherInterface, MsgInsertCard, "cvm required above %d and the card offers no cvm this reader supports: insert card", s.app.CVMLimit)
+	why := "the card asks for no cvm this reader supports (it verifies its holder only with a contact chip)"
+	switch {
+	case ctq != nil && ctq[0]&0x80 != 0 && pin:
+		// Online PIN needs the issuer: a card that wants the PIN but keeps
+		// the decision offline cannot be served.
+		why = "the card requires online pin but returned " + string(ct)
+	case ctq != nil && ctq[0]&0xC0 != 0:
+		why = "the card requires a cvm this reader does not offer"
+	}
+	return end(OutcomeTryAnotherInterface, MsgTryAnotherMethod, "cvm required at or above %d and %s: use another payment method", s.app.CVMLimit, why)
 }
 
 // denied reports whether the TVR matches the denial action codes.

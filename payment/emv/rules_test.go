@@ -403,7 +403,7 @@ func TestPreProcessingLimits(t *testing.T) {
 	if res := run(t, testConfig(0), card, 5000, emv.Purchase); res.Outcome != emv.OutcomeOnlineRequest || res.CVM != emv.CVMNone {
 		t.Errorf("mastercard at CVM limit: got %s %s", res.Outcome, res.CVM)
 	}
-	if res := run(t, testConfig(0), card, 5001, emv.Purchase); res.Outcome != emv.OutcomeTryAnotherInterface || res.Message != emv.MsgInsertCard {
+	if res := run(t, testConfig(0), card, 5001, emv.Purchase); res.Outcome != emv.OutcomeTryAnotherInterface || res.Message != emv.MsgTryAnotherMethod {
 		t.Errorf("mastercard above CVM limit: got %s %s", res.Outcome, res.Message)
 	}
 }

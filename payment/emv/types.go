@@ -17,7 +17,7 @@ const (
 	OutcomeOnlineRequest       Outcome = "online_request"        // ARQC: ask the issuer
 	OutcomeApproved            Outcome = "approved"              // TC with successful ODA: offline approval
 	OutcomeDeclined            Outcome = "declined"              // AAC, or terminal decline
-	OutcomeTryAnotherInterface Outcome = "try_another_interface" // insert/swipe the card instead
+	OutcomeTryAnotherInterface Outcome = "try_another_interface" // not contactless here: another payment method
 	OutcomeEndApplication      Outcome = "end_application"       // the card could not be processed
 	OutcomeNotAccepted         Outcome = "not_accepted"          // the transaction itself is out of range (amount, currency): the card was not used
 	OutcomeSelectNext          Outcome = "select_next"           // kernel asked for the next candidate (Entry Point handles it internally)
@@ -31,12 +31,15 @@ const (
 	MsgNone          Message = 0x00
 	MsgApproved      Message = 0x03
 	MsgNotAuthorised Message = 0x07
-	MsgInsertCard    Message = 0x1C // "Insert card" (contact interface, PIN)
-	MsgAuthorising   Message = 0x1B // "Authorising, please wait"
-	MsgSeePhone      Message = 0x20
-	MsgTryAgain      Message = 0x21 // "Present card again"
-	MsgOtherCard     Message = 0x1A // "Use another card"
-	MsgCardReadOK    Message = 0x17
+	// MsgTryAnotherMethod is Book A's 1C "Insert, swipe or try another
+	// card". This terminal has neither a chip slot nor a stripe reader, so
+	// the only way on is another payment method: it never says "insert".
+	MsgTryAnotherMethod Message = 0x1C
+	MsgAuthorising      Message = 0x1B // "Authorising, please wait"
+	MsgSeePhone         Message = 0x20
+	MsgTryAgain         Message = 0x21 // "Present card again"
+	MsgOtherCard        Message = 0x1A // "Use another card"
+	MsgCardReadOK       Message = 0x17
 )
 
 // String is an English cashier text; the UI may translate by identifier.
@@ -46,8 +49,8 @@ func (m Message) String() string {
 		return "approved"
 	case MsgNotAuthorised:
 		return "not authorised"
-	case MsgInsertCard:
-		return "insert card"
+	case MsgTryAnotherMethod:
+		return "use another payment method"
 	case MsgAuthorising:
 		return "authorising, please wait"
 	case MsgSeePhone:

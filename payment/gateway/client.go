@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -351,6 +352,9 @@ func (c *Client) cardPresent(ctx context.Context, op, path string, req payment.S
 	if req.OrderID == "" {
 		return payment.GatewayResult{}, fmt.Errorf("%w: empty order ID", payment.ErrInvalidRequest)
 	}
+	if err := checkPIN(req); err != nil {
+		return payment.GatewayResult{}, err
+	}
 	body, err := c.saleBody(ctx, req)
 	if err != nil {
 		// Without the card key nothing was sent: the sale did not happen.
@@ -458,7 +462,29 @@ func (c *Client) saleBody(ctx context.Context, req payment.SaleRequest) (*EMVSal
 	if !req.CapturedAt.IsZero() {
 		b.CapturedAt = req.CapturedAt.Unix()
 	}
+	if req.PIN != nil {
+		b.PINBlock = strings.ToUpper(hex.EncodeToString(req.PIN.Block.Reveal()))
+		b.KSN = strings.ToUpper(hex.EncodeToString(req.PIN.KSN[:]))
+	}
 	return b, nil
+}
+
+// checkPIN refuses an online PIN the gateway could not use: a block that is
+// not one AES block, a KSN without counter, or a PIN on an offline forward
+// (online PIN is verified at authorisation only). The error names neither.
+func checkPIN(req payment.SaleRequest) error {
+	p := req.PIN
+	switch {
+	case p == nil:
+		return nil
+	case req.Offline:
+		return fmt.Errorf("%w: an offline forward carries no PIN", payment.ErrInvalidRequest)
+	case p.Block.Len() != 16:
+		return fmt.Errorf("%w: PIN block of %d bytes, want 16 (ISO 9564 format 4)", payment.ErrInvalidRequest, p.Block.Len())
+	case p.KSN[8]|p.KSN[9]|p.KSN[10]|p.KSN[11] == 0:
+		return fmt.Errorf("%w: PIN KSN has a zero transaction counter", payment.ErrInvalidRequest)
+	}
+	return nil
 }
 
 // Lookup finds an order through the transaction export (GET /transactions

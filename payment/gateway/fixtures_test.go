@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -188,8 +189,21 @@ func fxSale() payment.SaleRequest {
 		CapturedAt: time.Unix(1796301000, 0)}
 }
 
+// fxPINSale is the sale of gw-sale-emv-pin.request.json: 80,00 with the
+// online PIN 1234 of the card enciphered under the X9.24-3 test BDK's
+// DUKPT key of KSN 1234567890123456 00000001 (random fill 1F2E3D4C5B6A7988).
+func fxPINSale() payment.SaleRequest {
+	r := fxSale()
+	r.OrderID, r.Amount, r.Card.CVM = "T0001-20261203-0043", eur(8000), "online_pin"
+	block, _ := hex.DecodeString("2D48775BB8E67E0059D590E0CB2FB86F")
+	ksn, _ := hex.DecodeString("123456789012345600000001")
+	r.PIN = &payment.PINBlock{Block: payment.NewSecret(block), KSN: [12]byte(ksn)}
+	return r
+}
+
 func TestClientAgainstPayXpertFixtures(t *testing.T) {
 	sale := func(ctx context.Context, c *gateway.Client) (any, error) { return c.Sale(ctx, fxSale()) }
+	pinSale := func(ctx context.Context, c *gateway.Client) (any, error) { return c.Sale(ctx, fxPINSale()) }
 	refund := func(ctx context.Context, c *gateway.Client) (any, error) {
 		return c.Refund(ctx, "45956209", eur(500))
 	}
@@ -297,6 +311,22 @@ func TestClientAgainstPayXpertFixtures(t *testing.T) {
 				QRCode:        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==",
 				QRCodeURL:     "https://qr.alipay.com/bax08431example0000", ExchangeRate: 7.8945,
 				WebSocketURL: "wss://connect2.payxpert.com/wsock/payment/a1B2c3D4e5F6g7H8i9J0kQ/wait/restricted/x8la6mw44e-1ouu"}},
+		{name: "PIN sale approved", method: "POST", path: "/transaction/sale/emv", body: "gw-sale-emv-pin.request.json",
+			vary: []string{".cardData"}, reply: "gw-sale-approved.reply.json", wire: (*gateway.SaleResponse)(nil), call: pinSale,
+			want: payment.GatewayResult{Approved: true, Code: "000", Message: "Transaction successfully completed",
+				GatewayID: "45956209", AuthCode: "A1B2C3", Amount: eur(8000)}},
+		{name: "PIN sale, incorrect PIN", method: "POST", path: "/transaction/sale/emv", body: "gw-sale-emv-pin.request.json",
+			vary: []string{".cardData"}, reply: "gw-sale-incorrect-pin.reply.json", wire: (*gateway.SaleResponse)(nil), call: pinSale,
+			want: payment.GatewayResult{Code: "055", Message: "Incorrect PIN", Decline: payment.DeclineIncorrectPIN,
+				GatewayID: "45956211", Amount: eur(8000)}},
+		{name: "PIN sale, tries exceeded", method: "POST", path: "/transaction/sale/emv", body: "gw-sale-emv-pin.request.json",
+			vary: []string{".cardData"}, reply: "gw-sale-pin-tries-exceeded.reply.json", wire: (*gateway.SaleResponse)(nil), call: pinSale,
+			want: payment.GatewayResult{Code: "075", Message: "PIN entered incorrectly too often", Decline: payment.DeclinePINTriesExceeded,
+				GatewayID: "45956213", Amount: eur(8000)}},
+		{name: "sale soft-declined: PIN required", method: "POST", path: "/transaction/sale/emv", body: "gw-sale-emv.request.json",
+			vary: []string{".cardData"}, reply: "gw-sale-soft-decline.reply.json", wire: (*gateway.SaleResponse)(nil), call: sale,
+			want: payment.GatewayResult{Code: "065", Message: "Soft decline: SCA required", Decline: payment.DeclinePINRequired,
+				GatewayID: "45956212", Amount: eur(1250)}},
 		{name: "alipay app", method: "POST", path: "/payment/a1B2c3D4e5F6g7H8i9J0kQ/process/alipay/direct",
 			body: "c2p-alipay-app.request.json", reply: "c2p-alipay-app.reply.json", wire: (*gateway.DirectProcessResponse)(nil), call: alipay("app"),
 			want: gateway.DirectProcessResponse{APIVersion: "002.73", Code: "200", Message: "Request processed successfully",

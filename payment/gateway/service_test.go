@@ -44,7 +44,7 @@ func (r virtualReader) ReadCard(ctx context.Context, req payment.CardRequest) (p
 func TestServiceSaleRefundVoid(t *testing.T) {
 	e := newEnv(t, &gatewaysim.Opts{RequireICC: true}, nil)
 	svc, err := payment.New(payment.Opts{Journal: paymenttest.NewJournal(),
-		Gateway: e.client(t, nil), Cards: virtualReader{"visa-credit"}})
+		Card: payment.CardPorts{Reader: virtualReader{"visa-credit"}, Gateway: e.client(t, nil)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,11 @@ type EMVSaleRequest struct {
 	Offline        bool   `json:"offline,omitempty"`    // an offline approval forwarded
 	CapturedAt     int64  `json:"capturedAt,omitempty"` // Unix seconds the card was read
 	Reference      string `json:"reference,omitempty"`
+	// PINBlock and KSN carry an online PIN (extension, docs/gateway.md):
+	// the ISO 9564-1 format 4 block enciphered under the AES DUKPT PIN key
+	// of KSN, both upper-case hex. Never logged.
+	PINBlock string `json:"pinBlock,omitempty"`
+	KSN      string `json:"ksn,omitempty"`
 }
 
 // SealedCard is the plaintext inside EMVSaleRequest.CardData. It exists in

@@ -14,8 +14,8 @@ import (
 
 func newService(t *testing.T, e *env) *payment.Service {
 	t.Helper()
-	svc, err := payment.New(payment.Opts{Journal: paymenttest.NewJournal(), Links: e.links, Gateway: e.client,
-		Notifier: e.mailer, EmailReceipts: true, Merchant: merchant, Lang: "fr"})
+	svc, err := payment.New(payment.Opts{Journal: paymenttest.NewJournal(), Links: e.links, Card: payment.CardPorts{Gateway: e.client},
+		Receipts: payment.ReceiptPorts{Notifier: e.mailer, EmailCustomer: true}, Merchant: merchant, Lang: "fr"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func newFixtureWith(t testing.TB, edit func(*Opts)) *fixture {
 	f := &fixture{gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards()}
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
-		Journal:  paymenttest.NewJournal(), Gateway: f.gw, Cards: f.cards,
+		Journal:  paymenttest.NewJournal(), Card: payment.CardPorts{Reader: f.cards, Gateway: f.gw},
 		Offline:     payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 5, MaxTotal: 20000, MaxAge: time.Hour},
 		CardTimeout: 5 * time.Second,
 	})

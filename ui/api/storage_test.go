@@ -53,7 +53,7 @@ func TestStorageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			svc, err := payment.New(payment.Opts{Journal: failingJournal{paymenttest.NewJournal(), tt.err}, Cards: paymenttest.NewCards()})
+			svc, err := payment.New(payment.Opts{Journal: failingJournal{paymenttest.NewJournal(), tt.err}, Card: payment.CardPorts{Reader: paymenttest.NewCards()}})
 			if err != nil {
 				t.Fatal(err)
 			}

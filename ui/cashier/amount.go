@@ -1,7 +1,6 @@
 package cashier
 
 import (
-	"context"
 	"image/color"
 	"strconv"
 	"strings"
@@ -125,7 +124,7 @@ func (s *saleScreen) chooseMethod(m payment.Method) {
 		s.phase = phaseEmail
 		u.show(s)
 	case payment.MethodAlipayPlus:
-		if u.o.Scanner != nil {
+		if u.svc.CanScan() {
 			s.phase = phaseAlipay
 			u.show(s)
 			return
@@ -201,7 +200,7 @@ func (s *saleScreen) alipayView() fyne.CanvasObject {
 	mpm := newTile(u.T("sale.alipay.mpm"), u.T("sale.alipay.mpm.sub"), theme.NewInvertedThemedResource(theme.GridIcon()), colBrand, colWhite, 22, fyne.NewSize(280, 150),
 		u.tap(func() { s.pay(payment.Request{Method: payment.MethodAlipayPlus}) }))
 	cpm := newTile(u.T("sale.alipay.cpm"), u.T("sale.alipay.cpm.sub"), theme.NewPrimaryThemedResource(theme.SearchIcon()), colCard, colInk, 22, fyne.NewSize(280, 150),
-		u.tap(s.startScan))
+		u.tap(func() { s.pay(payment.Request{Method: payment.MethodAlipayPlus, ScanCode: true}) }))
 	back := newTile(u.T("sale.back"), "", nil, colCard, colInk, 18, fyne.NewSize(180, 60), u.tap(func() {
 		s.phase = phaseAmount
 		u.render()
@@ -214,47 +213,4 @@ func (s *saleScreen) alipayView() fyne.CanvasObject {
 		layout.NewSpacer(),
 		container.NewHBox(back),
 	))
-}
-
-// startScan waits for the customer's payment code on the scanner, then
-// charges it (Alipay+ CPM).
-func (s *saleScreen) startScan() {
-	u := s.u
-	ctx, cancel := context.WithCancel(u.ctx)
-	s.phase, s.scan = phaseScan, cancel
-	u.render()
-	go func() {
-		code, err := u.o.Scanner.Scan(ctx)
-		u.do(func() {
-			if s.scan == nil || ctx.Err() != nil {
-				return
-			}
-			s.scan = nil
-			cancel()
-			if err != nil {
-				s.phase = phaseAlipay
-				u.say(u.errText(err), true)
-				return
-			}
-			s.pay(payment.Request{Method: payment.MethodAlipayPlus, BuyerCode: code})
-		})
-	}()
-}
-
-func (s *saleScreen) scanView() fyne.CanvasObject {
-	u := s.u
-	stop := func() {
-		if s.scan != nil {
-			s.scan()
-			s.scan = nil
-		}
-		s.phase = phaseAlipay
-		u.render()
-	}
-	u.keyFn = func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
-			stop()
-		}
-	}
-	return s.waitLayout(u.amount(s.digits), u.T("progress.scan"), wrapLabel(u.T("progress.scan.sub")), s.waveIcon(), u.T("progress.cancel"), stop)
 }

@@ -106,6 +106,47 @@ func TestAlipaySaleMPM(t *testing.T) {
 	}
 }
 
+// The service reads the scanner and the till follows its events: the
+// screen asks for the code, the scanned code reaches the wallet provider.
+func TestAlipaySaleScannedCode(t *testing.T) {
+	sc := &fakeScanner{codes: make(chan string, 1)}
+	e := newEnv(t, nil, withScanner(sc))
+	e.typeAmount("1500")
+	e.tap(e.ui.T("sale.alipay"))
+	e.tap(e.ui.T("sale.alipay.cpm"))
+	e.wait(e.ui.T("progress.scan"))
+	sc.codes <- "281234567890123456"
+	e.waitFor(func() bool {
+		e.wallets.mu.Lock()
+		defer e.wallets.mu.Unlock()
+		return len(e.wallets.codes) == 1
+	}, "the wallet provider to be asked to charge the scanned code")
+	e.wallets.answer <- payment.WalletResult{Approved: true, Wallet: "Alipay", GatewayID: "W78", Code: "000"}
+	e.wait(e.ui.T("result.approved"))
+	e.wallets.mu.Lock()
+	defer e.wallets.mu.Unlock()
+	if got := e.wallets.codes; len(got) != 1 || got[0] != "281234567890123456" {
+		t.Fatalf("wallet charged codes %q, want the scanned one", got)
+	}
+}
+
+// Cancelling while the service waits for a code stops its scan: the
+// scanner has one reader and it lets go.
+func TestCancelWhileWaitingForCode(t *testing.T) {
+	sc := &fakeScanner{codes: make(chan string, 1)}
+	e := newEnv(t, nil, withScanner(sc))
+	e.typeAmount("1500")
+	e.tap(e.ui.T("sale.alipay"))
+	e.tap(e.ui.T("sale.alipay.cpm"))
+	e.wait(e.ui.T("progress.scan"))
+	e.tap(e.ui.T("progress.cancel"))
+	e.wait(e.ui.T("result.cancelled"))
+	e.svc.Wait()
+	if p := e.only(payment.Query{}); p.State != payment.StateCancelled || p.Code != payment.ReasonCancelledByCashier {
+		t.Fatalf("payment %s %s, want cancelled by the cashier", p.State, p.Code)
+	}
+}
+
 func TestCancelWhileWaitingForCard(t *testing.T) {
 	e := newEnv(t, nil)
 	e.typeAmount("500")

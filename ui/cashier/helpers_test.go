@@ -37,19 +37,29 @@ type env struct {
 	pump    chan func()
 }
 
-func newEnv(t *testing.T, o *Opts) *env {
+// newEnv builds the UI with o; ports, when given, change the service's
+// ports before it starts (a scanner, another gateway).
+func newEnv(t *testing.T, o *Opts, ports ...func(*payment.Opts)) *env {
 	t.Helper()
 	a := test.NewApp()
 	a.Settings().SetTheme(NewTheme())
 	e := &env{t: t, journal: paymenttest.NewJournal(), gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards(),
 		wallets: newFakeWallets(), links: &fakeLinks{status: map[string]string{}}, mail: &fakeNotifier{}, printer: &fakePrinter{},
 		pump: make(chan func(), 4096)}
-	svc, err := payment.New(payment.Opts{
+	po := payment.Opts{
 		Merchant: payment.Merchant{Name: "Boulangerie Martin", City: "Lyon", ID: "M0042", TerminalID: "T0001"},
 		Currency: "EUR", Lang: "fr",
-		Journal: e.journal, Gateway: e.gw, Cards: e.cards, Wallets: e.wallets, Links: e.links, Notifier: e.mail, Printer: e.printer,
-		Offline: payment.OfflineLimits{DefaultFloor: 10000, MaxCount: 10, MaxTotal: 100000, MaxAge: time.Hour},
-	})
+		Journal:  e.journal,
+		Card:     payment.CardPorts{Reader: e.cards, Gateway: e.gw},
+		Wallet:   payment.WalletPorts{Wallets: e.wallets},
+		Links:    e.links,
+		Receipts: payment.ReceiptPorts{Printer: e.printer, Notifier: e.mail},
+		Offline:  payment.OfflineLimits{DefaultFloor: 10000, MaxCount: 10, MaxTotal: 100000, MaxAge: time.Hour},
+	}
+	for _, p := range ports {
+		p(&po)
+	}
+	svc, err := payment.New(po)
 	if err != nil {
 		t.Fatal(err)
 	}

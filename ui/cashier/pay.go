@@ -52,6 +52,9 @@ func (s *saleScreen) progressView() fyne.CanvasObject {
 		cancellable = false
 	case t.Method == payment.MethodCard && t.State == payment.StateAwaitingCustomer:
 		title, sub = u.T("progress.card"), u.T("progress.card.sub")
+	case t.Method == payment.MethodAlipayPlus && s.last == payment.EventWaitingCode:
+		// The service reads the scanner; the screen only says so.
+		title, sub = u.T("progress.scan"), u.T("progress.scan.sub")
 	case t.Method == payment.MethodAlipayPlus && t.QR != "":
 		title = u.T("progress.qr")
 		if !t.ExpireAt.IsZero() {

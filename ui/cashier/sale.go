@@ -1,7 +1,6 @@
 package cashier
 
 import (
-	"context"
 	"errors"
 	"image"
 
@@ -17,7 +16,6 @@ const (
 	phaseAmount salePhase = iota
 	phaseEmail
 	phaseAlipay
-	phaseScan
 	phasePay // following cur
 )
 
@@ -42,7 +40,6 @@ type saleState struct {
 	printed   bool // the customer's receipt printed
 	unprinted bool // printing the customer's receipt failed
 	cancel    bool // a cancel was asked
-	scan      context.CancelFunc
 	qrFor     string
 	qr        image.Image
 	mailOpen  bool
@@ -109,8 +106,6 @@ func (s *saleScreen) view() fyne.CanvasObject {
 		return s.emailView()
 	case phaseAlipay:
 		return s.alipayView()
-	case phaseScan:
-		return s.scanView()
 	case phasePay:
 		if s.cur != nil {
 			t := s.cur

@@ -257,8 +257,8 @@ func TestScreens(t *testing.T) {
 			si := newFakeSignIn()
 			// The status reads the journal's queue, as the forwarder does.
 			var ep atomic.Pointer[env]
-			e := newEnv(t, &Opts{Lang: s.lang, SignIn: si, Scanner: &fakeScanner{}, Version: "1.0.0",
-				Status: func() Status { return ep.Load().queue() }})
+			e := newEnv(t, &Opts{Lang: s.lang, SignIn: si, Version: "1.0.0",
+				Status: func() Status { return ep.Load().queue() }}, withScanner(&fakeScanner{}))
 			ep.Store(e)
 			e.wait("WDJB-MJHT")
 			if s.name != "01-sign-in" {
@@ -353,6 +353,12 @@ func (e *env) history() {
 	e.tap(e.ui.T("result.new"))
 	e.svc.Wait()
 	e.ui.locked(func() { e.ui.notice = "" })
+}
+
+// withScanner gives the service sc: the till then offers to scan a
+// customer's payment code.
+func withScanner(sc *fakeScanner) func(*payment.Opts) {
+	return func(o *payment.Opts) { o.Wallet.Scanner = sc }
 }
 
 // fakeScanner reads the codes the test sends.

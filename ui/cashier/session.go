@@ -102,8 +102,6 @@ func (u *UI) checkSession() {
 // busy reports whether a payment is under way on the sale screen.
 func (s *saleScreen) busy() bool {
 	switch s.phase {
-	case phaseScan:
-		return true
 	case phasePay:
 		return s.cur != nil && !s.cur.State.Final() && !s.cur.State.Approved() &&
 			!(s.cur.Method == payment.MethodPayLink && s.cur.State == payment.StateAwaitingCustomer)

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 
-	"tpe/device/scanner"
 	"tpe/payment"
 )
 
@@ -80,9 +79,6 @@ type Opts struct {
 	StatusEvery time.Duration // default 2 s
 	// Notifier e-mails receipts from the result screen; nil hides the button.
 	Notifier payment.Notifier
-	// Scanner reads customers' Alipay+ payment codes (CPM); nil offers the
-	// QR code (MPM) only.
-	Scanner scanner.Scanner
 	// Version is shown in settings.
 	Version string
 	// OnLang is told when the cashier switches language (cmd can follow

@@ -238,15 +238,18 @@ func newEnvAt(t *testing.T, size fyne.Size) *env {
 		frame: customer.Frame{Screen: customer.Idle, Merchant: "Boulangerie Martin"}}
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Boulangerie Martin", City: "Lyon", TerminalID: "T0001"},
-		Journal:  paymenttest.NewJournal(), Gateway: w.gw, Cards: w.cards, Wallets: w.wallets, Printer: w, Notifier: w,
-		Offline: payment.OfflineLimits{DefaultFloor: 10000, MaxCount: 10, MaxTotal: 100000, MaxAge: time.Hour},
+		Journal:  paymenttest.NewJournal(),
+		Card:     payment.CardPorts{Reader: w.cards, Gateway: w.gw},
+		Wallet:   payment.WalletPorts{Wallets: w.wallets, Scanner: w.scanner},
+		Receipts: payment.ReceiptPorts{Printer: w, Notifier: w},
+		Offline:  payment.OfflineLimits{DefaultFloor: 10000, MaxCount: 10, MaxTotal: 100000, MaxAge: time.Hour},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pump := make(chan func(), 8192)
 	do := func(f func()) { pump <- f }
-	cui := cashier.New(a, svc, &cashier.Opts{Scanner: w.scanner, Notifier: w, Do: do,
+	cui := cashier.New(a, svc, &cashier.Opts{Notifier: w, Do: do,
 		User:   &cashier.Cashier{Name: "Léa", Roles: []cashier.Role{cashier.RoleCashier, cashier.RoleSupervisor}},
 		Status: func() cashier.Status { return cashier.Status{Online: w.Network()} }})
 	sim := New(a, svc, w, cui, &Opts{Refresh: 20 * time.Millisecond, Do: do})

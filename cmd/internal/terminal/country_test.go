@@ -91,3 +91,21 @@ func TestKernelConfigCountry(t *testing.T) {
 		t.Errorf("country QZ: CountryCode = %d, want an error", k.CountryCode)
 	}
 }
+
+// The [emv] CVM keys reach the kernel: a terminal with the PIN pad offers
+// online PIN (the default), signature only where configured.
+func TestKernelConfigCVM(t *testing.T) {
+	keys := []emv.CAKey{{RID: []byte{0xA0, 0, 0, 0, 3}, Index: 1}}
+	cfg := config.Defaults()
+	k, err := kernelConfig(cfg, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !k.OnlinePIN || k.Signature {
+		t.Errorf("defaults: OnlinePIN %v Signature %v, want true false", k.OnlinePIN, k.Signature)
+	}
+	cfg.EMV.OnlinePIN, cfg.EMV.Signature = false, true
+	if k, _ = kernelConfig(cfg, keys); k.OnlinePIN || !k.Signature {
+		t.Errorf("online_pin = false, signature = true: OnlinePIN %v Signature %v", k.OnlinePIN, k.Signature)
+	}
+}

@@ -48,7 +48,7 @@ func newStorageRig(t *testing.T, journal func(*offline.Store) payment.Journal) *
 	}
 	r.svc, err = payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
-		Journal:  j, Cards: paymenttest.NewCards(), Now: func() time.Time { return r.now },
+		Journal:  j, Card: payment.CardPorts{Reader: paymenttest.NewCards()}, Now: func() time.Time { return r.now },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -174,14 +174,17 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	svc, err := payment.New(payment.Opts{
 		Merchant: merchant,
 		Currency: cfg.Terminal.Currency, Lang: cfg.Terminal.Language, MaxAmount: cfg.Terminal.MaxAmount,
-		Journal: store, Gateway: gw, Cards: cards, Wallets: wallets, Links: links, Notifier: mailer,
-		Printer: dev.Printer, Scanner: dev.Scanner,
+		Journal:  store,
+		Card:     payment.CardPorts{Reader: cards, Gateway: gw},
+		Wallet:   payment.WalletPorts{Wallets: wallets, Scanner: dev.Scanner},
+		Links:    links,
+		Receipts: payment.ReceiptPorts{Printer: dev.Printer, Notifier: mailer, EmailCustomer: cfg.Notifications.EmailReceipts},
 		Offline: payment.OfflineLimits{
 			FloorLimits: cfg.Offline.FloorLimits, DefaultFloor: cfg.Offline.FloorLimit,
 			MaxCount: cfg.Offline.MaxCount, MaxTotal: cfg.Offline.MaxTotal, MaxAge: cfg.Offline.MaxAge,
 		},
-		CardTimeout: cfg.EMV.CardTimeout, EmailReceipts: cfg.Notifications.EmailReceipts,
-		Online: t.online, Logger: log,
+		CardTimeout: cfg.EMV.CardTimeout,
+		Online:      t.online, Logger: log,
 	})
 	if err != nil {
 		store.Close()
@@ -427,7 +430,8 @@ func (t *Terminal) Close() error {
 }
 
 // kernelConfig turns the [emv] and [offline] sections into the kernel's
-// terminal data. The merchant's offline floor limits are the kernel's
+// terminal data, with the CVMs the terminal can collect (online PIN,
+// signature). The merchant's offline floor limits are the kernel's
 // floor limits: under them a card may approve offline.
 func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	k := emv.DefaultConfig()
@@ -441,6 +445,7 @@ func kernelConfig(cfg config.Config, caKeys []emv.CAKey) (emv.Config, error) {
 	}
 	k.MerchantName = cfg.Terminal.MerchantName
 	k.TerminalID = fmt.Sprintf("%-8.8s", cfg.Terminal.ID)
+	k.OnlinePIN, k.Signature = cfg.EMV.OnlinePIN, cfg.EMV.Signature
 	for i := range k.Apps {
 		a := &k.Apps[i]
 		a.ContactlessLimit, a.CVMLimit = cfg.EMV.ContactlessLimit, cfg.EMV.CVMLimit

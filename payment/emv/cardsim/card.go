@@ -81,6 +81,9 @@ func New(profile string) (*Card, error) {
 		c.aipVisa = []byte{0x20, 0x40}
 	}
 	c.aipMC = []byte{0x19, 0x80}
+	if p.phone {
+		c.aipMC = []byte{0x1B, 0x80} // on-device cardholder verification supported
+	}
 	files, _ := fileCache.Load(p.Name)
 	if files == nil {
 		// Certificates cost RSA private operations: build once per profile.
@@ -257,7 +260,7 @@ func (c *Card) qvsdc(dol tlv.DOL) []byte {
 		ctq[1] |= 0x80 // CDCVM performed
 	} else if ttq[1]&0x40 != 0 {
 		switch {
-		case ttq[0]&0x04 != 0:
+		case ttq[0]&0x04 != 0 && !c.p.contactCVM:
 			ctq[0] |= 0x80 // online PIN required
 			cid = 0x80
 		case ttq[0]&0x02 != 0:
@@ -418,8 +421,14 @@ func (c *Card) buildRecords(beh behaviour) map[[2]byte][]byte {
 	if beh == mchip {
 		r1 = tlv.Append(r1, 0x8C, cdol1MC)
 		r1 = tlv.Append(r1, 0x8D, mustHex("910A8A0295059F37049F4C08"))
-		// X=Y=0; online PIN, then signature, then no CVM, each "if terminal supports it".
-		r1 = tlv.Append(r1, 0x8E, mustHex("0000000000000000"+"4203"+"1E03"+"1F03"))
+		// X=Y=0; online PIN, then signature, then no CVM, each "if terminal
+		// supports it". A contact-CVM card has enciphered then plaintext
+		// offline PIN (contact chip only), then no CVM.
+		cvmList := "0000000000000000" + "4203" + "1E03" + "1F03"
+		if p.contactCVM {
+			cvmList = "0000000000000000" + "4403" + "4103" + "1F03"
+		}
+		r1 = tlv.Append(r1, 0x8E, mustHex(cvmList))
 		r1 = tlv.Append(r1, 0x9F08, mustHex("0002"))
 		r1 = tlv.Append(r1, 0x9F0D, mustHex("0000000000"))
 		r1 = tlv.Append(r1, 0x9F0E, mustHex("0000000000"))

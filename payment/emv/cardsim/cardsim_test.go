@@ -16,7 +16,8 @@ import (
 )
 
 func TestProfilesAndNew(t *testing.T) {
-	want := []string{"amex", "blocked", "cb-visa", "expired", "maestro", "malformed-record", "mastercard", "no-ppse", "phone-cdcvm", "visa-credit", "visa-debit"}
+	want := []string{"amex", "blocked", "cb-visa", "expired", "maestro", "malformed-record", "mastercard", "mastercard-chip-pin",
+		"no-ppse", "phone-cdcvm", "phone-mastercard", "visa-chip-pin", "visa-credit", "visa-debit"}
 	ps := Profiles()
 	if len(ps) != len(want) {
 		t.Fatalf("got %d profiles, want %d", len(ps), len(want))

@@ -7,9 +7,17 @@
 // fails"), mastercard and maestro (M/Chip with CDA), cb-visa (CB
 // A0000000421010 priority 1 co-badged with Visa priority 2), amex (kernel
 // 4, SELECT only), phone-cdcvm (Visa token on a phone, CDCVM always
-// performed, always ARQC), expired, blocked (SELECT AID answers 6283),
-// no-ppse (6A82) and malformed-record (first record truncated). PANs are
-// test PANs.
+// performed, always ARQC), phone-mastercard (Mastercard token, AIP
+// on-device CVM), visa-chip-pin and mastercard-chip-pin (cardholder
+// verified only by offline PIN on a contact chip), expired, blocked (SELECT
+// AID answers 6283), no-ppse (6A82) and malformed-record (first record
+// truncated). PANs are test PANs; every card's PIN is PIN (1234), which the
+// gateway simulator's issuer checks.
+//
+// CVM: a plastic Visa card asks for online PIN (CTQ byte 1 bit 80, with an
+// ARQC) when the reader's TTQ says CVM required and online PIN supported,
+// else signature when supported (CTQ 40); a plastic Mastercard's CVM list
+// is online PIN, signature, no CVM, each "if the terminal supports it".
 //
 // Card behaviour: a Visa (qVSDC) card decides in GPO — AAC for a refund,
 // ARQC when TTQ byte 2 bit 80 asks for an online cryptogram or on a phone,

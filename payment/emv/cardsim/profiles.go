@@ -40,6 +40,11 @@ type Profile struct {
 	blocked   bool
 	malformed bool
 	issuer    string // issuer key name
+
+	// contactCVM: the card verifies its holder only with offline PIN on a
+	// contact chip. A qVSDC card then never sets CTQ "online PIN required";
+	// an M/Chip card's CVM list names offline PINs only.
+	contactCVM bool
 }
 
 var profiles = map[string]Profile{
@@ -57,6 +62,12 @@ var profiles = map[string]Profile{
 		psn: 0, issuer: "issuer-amex", apps: []appSpec{{"A000000025010801", "AMERICAN EXPRESS", 1, 4, amexApp}}},
 	"phone-cdcvm": {Name: "phone-cdcvm", Description: "Visa token on a phone wallet, CDCVM performed", PAN: "4895370012003478", Expiry: "281231", Expect: "online_request",
 		psn: 0, issuer: "issuer-visa", phone: true, apps: []appSpec{{"A0000000031010", "VISA", 1, 3, qvsdc}}},
+	"visa-chip-pin": {Name: "visa-chip-pin", Description: "Visa credit that verifies its holder only by offline PIN on a contact chip: above the CVM limit, another payment method", PAN: "4761739001010309", Expiry: "301231", Expect: "online_request",
+		psn: 1, issuer: "issuer-visa", contactCVM: true, apps: []appSpec{{"A0000000031010", "VISA CREDIT", 1, 3, qvsdc}}},
+	"mastercard-chip-pin": {Name: "mastercard-chip-pin", Description: "Mastercard whose CVM list has only offline PIN (contact chip) and no CVM: above the CVM limit, another payment method", PAN: "5413330089010483", Expiry: "311031", Expect: "online_request",
+		psn: 1, issuer: "issuer-mastercard", contactCVM: true, apps: []appSpec{{"A0000000041010", "MASTERCARD", 1, 2, mchip}}},
+	"phone-mastercard": {Name: "phone-mastercard", Description: "Mastercard token on a phone wallet, on-device CVM (CDCVM)", PAN: "5454545454545454", Expiry: "291231", Expect: "online_request",
+		psn: 0, issuer: "issuer-mastercard", phone: true, apps: []appSpec{{"A0000000041010", "MASTERCARD", 1, 2, mchip}}},
 	"expired": {Name: "expired", Description: "Visa credit whose application expired", PAN: "4761739001010051", Expiry: "231231", Expect: "declined",
 		psn: 1, issuer: "issuer-visa", apps: []appSpec{{"A0000000031010", "VISA CREDIT", 1, 0, qvsdc}}},
 	"blocked": {Name: "blocked", Description: "Visa with a blocked application (SELECT answers 6283)", PAN: "4761739001010044", Expiry: "301231", Expect: "end_application",
@@ -66,6 +77,10 @@ var profiles = map[string]Profile{
 	"malformed-record": {Name: "malformed-record", Description: "Visa whose first record is truncated TLV", PAN: "4761739001010028", Expiry: "301231", Expect: "end_application",
 		psn: 1, issuer: "issuer-visa", malformed: true, apps: []appSpec{{"A0000000031010", "VISA CREDIT", 1, 0, qvsdc}}},
 }
+
+// PIN is the PIN of every virtual card, held by the simulated issuer
+// (payment/gateway/gatewaysim checks online PINs against it).
+const PIN = "1234"
 
 // Profiles lists the virtual cards, sorted by name.
 func Profiles() []Profile {

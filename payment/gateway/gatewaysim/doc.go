@@ -22,6 +22,15 @@
 //   - Opts.VerifyCryptogram checks the ARQC/TC in the ICC data against the
 //     virtual cards' keys; a failure answers 097;
 //   - an order ID already used by a sale or authorisation answers 094;
+//   - online PIN (issuer.go): pinBlock/ksn (ISO 9564-1 format 4 under the
+//     AES DUKPT key of the KSN, X9.24-3-2017) are deciphered with the PIN
+//     BDK (Opts.PINBDK, default TestBDK) and checked against cardsim.PIN
+//     (1234): 055 wrong, 075 at the 3rd wrong in a row (blocked), a right
+//     PIN resets; cvm online_pin without a PIN answers 077;
+//   - PSD2 (unless Opts.DisableSCA): a contactless payment without PIN or
+//     CDCVM is soft-declined with 065 when it would be the 6th in a row on
+//     the card or bring its total since the last SCA above 150,00;
+//     card state is in memory, keyed by a hash of the PAN;
 //   - Faults (SetFaults, POST /sim/faults) inject latency, 503 before
 //     processing, 500 after processing, connections dropped before or after
 //     processing, and a "down" switch;

@@ -21,6 +21,7 @@ func FuzzSimRequests(f *testing.F) {
 		`{"customerIP":"127.0.0.1","amount":1000,"currency":"EUR","orderID":"o-1","cardData":"eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.a.b.c.d","cardMasked":"497010******0014","entryMode":"contactless","cryptogramType":"ARQC"}`,
 		`{"transactionID":"1000001","amount":100}`,
 		`{"apiVersion":"002.73","currency":"EUR","amount":100,"paymentMode":"Single","order":{"id":"o"},"timeOut":"P1D"}`,
+		`{"customerIP":"127.0.0.1","amount":8000,"currency":"EUR","orderID":"o-2","cardData":"x.y.z.w.v","entryMode":"contactless","cryptogramType":"ARQC","cvm":"online_pin","pinBlock":"2D48775BB8E67E0059D590E0CB2FB86F","ksn":"123456789012345600000001"}`,
 		`{}`, `[]`, `null`, `{"amount":-1}`,
 	} {
 		f.Add("/transaction/sale/emv", seed)

@@ -106,6 +106,14 @@ type Opts struct {
 	// SlowDelay, Faults.LatencyMS) are timers, not clock reads: they run
 	// on real time, or on a testing/synctest bubble's.
 	Now func() time.Time
+	// PINBDK is the base derivation key online PINs are enciphered under
+	// (AES DUKPT, X9.24-3-2017): 16 or 32 bytes; nil means TestBDK.
+	PINBDK []byte
+	// DisableSCA turns off the PSD2 rule (a 6th consecutive contactless
+	// payment without PIN, or one bringing the total since the last PIN
+	// above SCAMaxTotal, is soft-declined with 065). For tests that are not
+	// about it; the simulator applies it by default, as issuers do.
+	DisableSCA bool
 	// SyncWrites fsyncs the ledger after each change.
 	SyncWrites bool
 	// Logger receives request logs; discard by default.
@@ -125,6 +133,7 @@ type Server struct {
 	dir string
 	log *slog.Logger
 	led *ledger
+	iss *issuer
 
 	keyMu sync.RWMutex
 	keys  *keyFile
@@ -200,11 +209,15 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	iss, err := newIssuer(opts.PINBDK, !opts.DisableSCA)
+	if err != nil {
+		return nil, err
+	}
 	led, err := openLedger(dataDir, opts.SyncWrites)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, keys: kf, card: kf.Card.Key.(*rsa.PrivateKey)}
+	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, iss: iss, keys: kf, card: kf.Card.Key.(*rsa.PrivateKey)}
 	s.idp.init()
 	s.routes()
 	return s, nil

@@ -32,6 +32,9 @@ var TestPANs = map[string]string{
 	"4000000000000096": codeSystemError,
 }
 
+// isTrigger reports an amount of the test trigger range 990.00–990.99.
+func isTrigger(amount int64) bool { return amount >= TriggerBase && amount < TriggerBase+100 }
+
 // trigger returns the forced result code ("" = none) and the reply delay.
 func (s *Server) trigger(amount int64, pan string) (code string, delay time.Duration) {
 	if c, ok := TestPANs[pan]; ok {
@@ -73,6 +76,26 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 			s.saleReply(w, codeFormatError, "format error: card data cannot be opened")
 			return
 		}
+		pd, err := parsePINData(req.PINBlock, req.KSN)
+		if err != nil {
+			s.saleReply(w, codeFormatError, "format error: "+err.Error())
+			return
+		}
+		if pd != nil && req.Offline {
+			// Online PIN is verified at authorisation; an offline approval
+			// forwarded later has none to verify.
+			s.saleReply(w, codeFormatError, "format error: an offline forward carries no PIN")
+			return
+		}
+		// A repeated order is answered before the issuer sees it: a resent
+		// wrong PIN must not count as a second try.
+		s.led.mu.Lock()
+		_, dup := s.led.order[req.OrderID]
+		s.led.mu.Unlock()
+		if dup {
+			s.saleReply(w, codeDuplicate, "")
+			return
+		}
 		pan := payment.NewPAN(card.PAN)
 		code, delay := s.trigger(req.Amount, card.PAN)
 		now := s.now()
@@ -94,6 +117,15 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 			if err != nil {
 				code, msg = codeSecurityBreach, "cryptogram verification failed"
 				s.log.Info("cryptogram rejected", "order_id", req.OrderID, "pan", pan)
+			}
+		}
+		if code == "" {
+			// Trigger amounts (990.NN) are above the PSD2 total by nature:
+			// they test the gateway's answers, not SCA, so SCA leaves them alone.
+			sca := req.EntryMode == "contactless" && !isTrigger(req.Amount)
+			code, msg = s.iss.decide(card.PAN, req.Amount, sca, req.Offline, req.CVM, pd)
+			if code != "" {
+				s.log.Info("issuer cardholder rule", "order_id", req.OrderID, "pan", pan, "pin", pd != nil, "outcome", code)
 			}
 		}
 		if code == "" {

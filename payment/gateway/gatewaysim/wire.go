@@ -39,6 +39,11 @@ type emvSaleRequest struct {
 	Offline        bool   `json:"offline"`
 	CapturedAt     int64  `json:"capturedAt"`
 	Reference      string `json:"reference"`
+	// PINBlock and KSN are the online PIN extension (docs/gateway.md): an
+	// ISO 9564-1 format 4 block enciphered under the AES DUKPT PIN key of
+	// KSN, both in hex.
+	PINBlock string `json:"pinBlock"`
+	KSN      string `json:"ksn"`
 }
 
 // sealedCard is the JSON inside emvSaleRequest.CardData (JWE, extension).

@@ -52,7 +52,7 @@ func newServer(t *testing.T, world simctl.World) *api.Server {
 	t.Helper()
 	svc, err := payment.New(payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
-		Journal:  paymenttest.NewJournal(), Gateway: &paymenttest.Gateway{}, Cards: paymenttest.NewCards(),
+		Journal:  paymenttest.NewJournal(), Card: payment.CardPorts{Reader: paymenttest.NewCards(), Gateway: &paymenttest.Gateway{}},
 		Offline:     payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 5, MaxTotal: 20000, MaxAge: time.Hour},
 		CardTimeout: 5 * time.Second,
 	})
