@@ -81,9 +81,9 @@ install -D -m 0644 scripts/image/files/raspi-firmware "$root/etc/default/raspi-f
 install -D -m 0644 scripts/image/files/raspi-firmware-custom "$root/etc/default/raspi-firmware-custom"
 install -D -m 0644 scripts/image/files/raspi-extra-cmdline "$root/etc/default/raspi-extra-cmdline"
 # The initramfs, made once here: mmdebstrap's package install deferred it
-# (mmdebstrap-args.sh diverts update-initramfs; the kernel's postinst and the
-# initramfs-tools trigger would otherwise build it two or three times under
-# qemu). MODULES=list with the Pi's boot drivers (files/initramfs.conf says
+# (mmdebstrap-args.sh diverts update-initramfs; the kernel's postinst builds
+# one and the initramfs-tools trigger, which the packages shipping initramfs
+# hooks activate, builds it again — each under qemu). MODULES=list with the Pi's boot drivers (files/initramfs.conf says
 # why). update-initramfs then runs raspi-firmware's hook, which copies the
 # kernel, the initrd and the Pi's device trees into /boot/firmware and
 # writes config.txt and cmdline.txt from the settings above.
