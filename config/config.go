@@ -18,6 +18,7 @@ type Config struct {
 	Terminal      Terminal      `toml:"terminal"`
 	Hardware      Hardware      `toml:"hardware"`
 	Gateway       Gateway       `toml:"gateway"`
+	AlipayPlus    AlipayPlus    `toml:"alipayplus"`
 	OIDC          OIDC          `toml:"oidc"`
 	Offline       Offline       `toml:"offline"`
 	EMV           EMV           `toml:"emv"`
@@ -108,6 +109,16 @@ type Gateway struct {
 	ProbeEvery time.Duration `toml:"probe_every"`
 }
 
+// AlipayPlus is the Alipay+ wallets' set-up.
+type AlipayPlus struct {
+	// WalletTable is the acquirer's wallet table (TOML, see
+	// payment/alipayplus/cii): which wallet issued a customer's payment
+	// code, by its first digits. Empty: the built-in table, which knows
+	// only the published prefixes (Alipay, AlipayHK). Checked at start and
+	// by tpectl config check.
+	WalletTable string `toml:"wallet_table"`
+}
+
 // OIDC is the identity provider for cashier sign-in.
 type OIDC struct {
 	Issuer   string `toml:"issuer"`
@@ -131,6 +142,15 @@ type Offline struct {
 	// a pulled SD card's journal) must not carry the key that opens it.
 	KeyFile      string        `toml:"key_file"`
 	ForwardEvery time.Duration `toml:"forward_every"`
+	// Forwarding after an outage (issue 19): requests in flight, advices
+	// per batch (0: one sale each), the window the first forward is
+	// spread over, the longest backoff, and the cap on gateway requests
+	// per second (0: none).
+	ForwardConcurrency int           `toml:"forward_concurrency"`
+	ForwardBatch       int           `toml:"forward_batch"`
+	ForwardJitter      time.Duration `toml:"forward_jitter"`
+	ForwardBackoffMax  time.Duration `toml:"forward_backoff_max"`
+	ForwardRate        float64       `toml:"forward_rate"`
 }
 
 // EMV is the contactless kernel's terminal data.
@@ -139,6 +159,8 @@ type EMV struct {
 	CVMLimit         int64         `toml:"cvm_limit"`         // above: CDCVM, online PIN or another method
 	CAKeysFile       string        `toml:"ca_keys_file"`      // empty: built-in test keys (sim only)
 	CardTimeout      time.Duration `toml:"card_timeout"`
+	// PINTimeout is how long the PIN pad waits for the cardholder's PIN.
+	PINTimeout time.Duration `toml:"pin_timeout"`
 	// OnlinePIN: the touchscreen PIN pad collects online PINs, so plastic
 	// cards pay above the CVM limit (advertised to the card: Visa TTQ,
 	// Mastercard CVM capability).
@@ -172,11 +194,28 @@ type SMTP struct {
 	From     string `toml:"from"`
 }
 
-// Notifications says what the terminal e-mails.
+// Notifications says what the terminal e-mails: the customer's receipt,
+// and the merchant's notifications to terminal.merchant_email, each on or
+// off.
 type Notifications struct {
 	EmailReceipts bool          `toml:"email_receipts"`
 	EmailZReport  bool          `toml:"email_z_report"`
 	LinkValidity  time.Duration `toml:"link_validity"`
+	// LinkPaid, LinkExpired, ForwardDeclined and RefundMade tell the
+	// merchant of a paid link, a link expired unpaid, an offline payment
+	// the issuer declined when forwarded, and a refund.
+	LinkPaid        bool `toml:"link_paid"`
+	LinkExpired     bool `toml:"link_expired"`
+	ForwardDeclined bool `toml:"forward_declined"`
+	RefundMade      bool `toml:"refund_made"`
+	// Language of the merchant's notifications (fr or en); empty: the
+	// terminal's language.
+	Language string `toml:"language"`
+}
+
+// Merchant reports whether any notification to the merchant is on.
+func (n Notifications) Merchant() bool {
+	return n.EmailZReport || n.LinkPaid || n.LinkExpired || n.ForwardDeclined || n.RefundMade
 }
 
 // Log is where and how the terminal logs.
@@ -215,9 +254,11 @@ func Defaults() Config {
 		Offline: Offline{
 			Mode: "prefer_online", FloorLimit: 5000, MaxCount: 50, MaxTotal: 100_000,
 			MaxAge: 72 * time.Hour, Retention: 90 * 24 * time.Hour, ForwardEvery: 30 * time.Second,
-			KeyFile: DefaultKeyFile,
+			ForwardConcurrency: 4, ForwardBatch: 100, ForwardJitter: 30 * time.Second, ForwardBackoffMax: 5 * time.Minute,
+			ForwardRate: 50,
+			KeyFile:     DefaultKeyFile,
 		},
-		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second, OnlinePIN: true},
+		EMV:           EMV{ContactlessLimit: 100_000, CVMLimit: 5000, CardTimeout: 60 * time.Second, PINTimeout: 30 * time.Second, OnlinePIN: true},
 		API:           API{Listen: "127.0.0.1:8080"},
 		SMTP:          SMTP{Port: 587, StartTLS: true},
 		Notifications: Notifications{LinkValidity: 7 * 24 * time.Hour},
@@ -245,9 +286,16 @@ func SimDefaults(dataDir string) Config {
 	// The gateway simulator's development credentials (docs/gateway.md).
 	c.Gateway = Gateway{Auth: "oauth2", ClientID: "tpe-terminal", ClientSecret: "tpe-terminal-secret", Timeout: 5 * time.Second}
 	c.Offline.KeyFile = SimKeyFile(dataDir)
+	// One terminal on a desk: nothing to spread. The network switch's
+	// "back online" forwards at once, as the walkthrough shows
+	// (tpectl fleet sim is where the reconnect window is exercised).
+	c.Offline.ForwardJitter = 0
 	c.API = API{Listen: "127.0.0.1:8080"}
+	// Every notification on, so developers see them in /v1/sim/outbox.
 	c.Notifications.EmailReceipts = true
 	c.Notifications.EmailZReport = true
+	c.Notifications.LinkPaid, c.Notifications.LinkExpired = true, true
+	c.Notifications.ForwardDeclined, c.Notifications.RefundMade = true, true
 	return c
 }
 

@@ -155,6 +155,11 @@ func TestParseErrors(t *testing.T) {
 		{"bad allowed host", set(`allowed_hosts = []`, `allowed_hosts = ["http://tpe.local/"]`), []string{"api.allowed_hosts"}},
 		{"bad url", set(`url = "https://api.example-acquirer.com"`, `url = "api.example.com"`), []string{"gateway.url"}},
 		{"oauth2 without secret", set(`client_secret = "change-me"`, `client_secret = ""`), []string{"gateway.client_id/client_secret"}},
+		{"forward concurrency", set("forward_concurrency = 4", "forward_concurrency = 0"), []string{"offline.forward_concurrency", "between 1 and 16"}},
+		{"forward batch", set("forward_batch = 100", "forward_batch = 1000"), []string{"offline.forward_batch", "between 0 and 500"}},
+		{"forward jitter", set(`forward_jitter = "30s"`, `forward_jitter = "-1s"`), []string{"offline.forward_jitter"}},
+		{"forward backoff", set(`forward_backoff_max = "5m"`, `forward_backoff_max = "10ms"`), []string{"offline.forward_backoff_max", "at least 1s"}},
+		{"forward rate", set("forward_rate = 50", "forward_rate = -2"), []string{"offline.forward_rate", "0 for no cap"}},
 		{"syntax", base + "\n[terminal\n", []string{"line"}},
 		{"wrong type", set("max_amount = 1000000", `max_amount = "lots"`), []string{"max_amount"}},
 	}

@@ -3,11 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 )
 
 // Validate checks every key and returns all problems at once, each naming
@@ -153,6 +155,21 @@ func (c Config) validate(sim bool) error {
 	if o.ForwardEvery <= 0 {
 		add(keyError("offline.forward_every", o.ForwardEvery, "must be positive", `use e.g. "30s"`))
 	}
+	if o.ForwardConcurrency < 1 || o.ForwardConcurrency > 16 {
+		add(keyError("offline.forward_concurrency", o.ForwardConcurrency, "must be between 1 and 16", "use 4"))
+	}
+	if o.ForwardBatch < 0 || o.ForwardBatch > 500 {
+		add(keyError("offline.forward_batch", o.ForwardBatch, "must be between 0 and 500", "use 100, or 0 to send one sale per payment"))
+	}
+	if o.ForwardJitter < 0 || o.ForwardJitter > time.Hour {
+		add(keyError("offline.forward_jitter", o.ForwardJitter, "must be between 0s and 1h", `use e.g. "30s"`))
+	}
+	if o.ForwardBackoffMax < time.Second {
+		add(keyError("offline.forward_backoff_max", o.ForwardBackoffMax, "must be at least 1s", `use e.g. "5m"`))
+	}
+	if o.ForwardRate < 0 || math.IsNaN(o.ForwardRate) || math.IsInf(o.ForwardRate, 0) {
+		add(keyError("offline.forward_rate", o.ForwardRate, "must be a number of requests per second, 0 for no cap", "use 50"))
+	}
 	e := c.EMV
 	if e.ContactlessLimit <= 0 {
 		add(keyError("emv.contactless_limit", e.ContactlessLimit, "must be positive", "set the contactless transaction limit in minor units"))
@@ -164,6 +181,9 @@ func (c Config) validate(sim bool) error {
 	}
 	if e.CardTimeout <= 0 {
 		add(keyError("emv.card_timeout", e.CardTimeout, "must be positive", `use e.g. "60s"`))
+	}
+	if e.PINTimeout <= 0 {
+		add(keyError("emv.pin_timeout", e.PINTimeout, "must be positive", `use e.g. "30s"`))
 	}
 	if e.Signature && strings.EqualFold(c.Terminal.Country, "FR") {
 		// CB acceptance rules: a French terminal verifies the cardholder by
@@ -182,8 +202,18 @@ func (c Config) validate(sim bool) error {
 			add(keyError("smtp.from", c.SMTP.From, "is not an e-mail address", "set the sender, e.g. \"caisse@boulangerie.fr\""))
 		}
 	}
-	if c.Notifications.EmailZReport && c.Terminal.MerchantEmail == "" {
-		add(keyError("notifications.email_z_report", true, "needs terminal.merchant_email", "set the merchant's address or turn it off"))
+	n := c.Notifications
+	for _, sw := range []struct {
+		key string
+		on  bool
+	}{{"email_z_report", n.EmailZReport}, {"link_paid", n.LinkPaid}, {"link_expired", n.LinkExpired},
+		{"forward_declined", n.ForwardDeclined}, {"refund_made", n.RefundMade}} {
+		if sw.on && c.Terminal.MerchantEmail == "" {
+			add(keyError("notifications."+sw.key, true, "needs terminal.merchant_email", "set the merchant's address or turn it off"))
+		}
+	}
+	if n.Language != "" {
+		add(oneOf("notifications.language", n.Language, "fr", "en"))
 	}
 	add(oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error"))
 	add(oneOf("log.format", c.Log.Format, "text", "json"))

@@ -28,11 +28,7 @@ func fill(tb testing.TB, st *Store, n int, stateOf func(i int) payment.State, ed
 			for _, e := range edit {
 				e(i, t)
 			}
-			val, err := encode(st.aead, t)
-			if err != nil {
-				return err
-			}
-			if _, err := st.put(tx, t, val); err != nil {
+			if _, err := st.put(tx, t, nil); err != nil {
 				return err
 			}
 		}

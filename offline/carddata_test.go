@@ -243,6 +243,11 @@ func oldJournal(t *testing.T, states map[string][]payment.State) (dir string, id
 				t.Fatal(err)
 			}
 		}
+		// The first put numbers the payment; the second stores it sealed
+		// under that number.
+		if err := st.update(func(btx *bolt.Tx) error { _, err := st.put(btx, tx, nil); return err }); err != nil {
+			t.Fatal(err)
+		}
 		val, err := encodeRecord(st.aead, tx, true)
 		if err != nil {
 			t.Fatal(err)

@@ -51,16 +51,23 @@
 //
 // The gateway has no idempotency key (research/payxpert-api.md): the order ID
 // is the only de-duplication key. The forwarder works through the queue in
-// order, in chunks (default 64) with at most Concurrency Sales in flight: it
-// records the chunk's attempts durably before any Sale leaves, and records
-// all outcomes in one commit after — two fsyncs per chunk, not two per
-// payment. Whenever an attempt may have reached the gateway (a timeout, a
+// order, in chunks (default 64; BatchSize × Concurrency with batches) with at
+// most Concurrency requests in flight: it records the chunk's attempts
+// durably before any request leaves, and records all outcomes in one commit
+// after — two fsyncs per chunk, not two per payment. A gateway that offers
+// batched advices (payment.AdviceBatcher, docs/gateway.md) gets up to
+// BatchSize per request, a result each; others one Sale each. Whenever an
+// attempt may have reached the gateway (a timeout, a batch reply lost, a
 // crash after sending) it asks Gateway.Lookup(orderID) before sending again.
 // An approval the issuer declines later ends in payment.StateForwardDeclined
-// and stays flagged for the merchant (Store.ForwardDeclined, Status). Rounds
-// that fail back off exponentially with jitter; a new offline approval, Kick
-// or ForwardNow start one early. Each round also finishes reversals owed
-// since (a sale whose outcome was lost) once the gateway answers.
+// and stays flagged for the merchant (Store.ForwardDeclined, Status). Pacing
+// for a fleet reconnecting at once: after start and after an outage the
+// first forward of a waiting queue waits a random part of Jitter; rounds
+// that fail back off exponentially with full jitter, and a gateway's
+// Retry-After (429, 503) is waited out; at most Rate requests start per
+// second. A new offline approval, Kick or ForwardNow start a round early.
+// Each round also finishes reversals owed since (a sale whose outcome was
+// lost) once the gateway answers.
 //
 // # Recovery
 //

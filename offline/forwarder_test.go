@@ -323,8 +323,9 @@ func TestBackoffWithJitter(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-		// Waits are d/2 + 0.5·d/2 = ¾·d with d = 1, 2, 4, 8, 8 s.
-		want := []time.Duration{0, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second, 6 * time.Second, 6 * time.Second}
+		// Waits are 0.5·d (full jitter) with d = 1, 2, 4, 8, 8 s; once the
+		// gateway answers, the first forward waits 0.5 of the 30 s window.
+		want := []time.Duration{0, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second, 15 * time.Second}
 		if len(gw.at) < len(want) {
 			t.Fatalf("%d pings, want at least %d", len(gw.at), len(want))
 		}
@@ -377,8 +378,8 @@ func TestBackoffBounds(t *testing.T) {
 		for n := 1; n < 20; n++ {
 			d := f.backoff(n)
 			full := min(time.Second<<(n-1), time.Minute)
-			if d < full/2 || d > full {
-				t.Errorf("rand %v, failure %d: wait %v outside [%v, %v]", r, n, d, full/2, full)
+			if d < 0 || d > full || r == 0 && d != 0 {
+				t.Errorf("rand %v, failure %d: wait %v outside [0, %v]", r, n, d, full)
 			}
 		}
 	}

@@ -42,7 +42,7 @@ func (s *Store) getTx(tx *bolt.Tx, id string, aead cipher.AEAD) (*payment.Transa
 	if b == nil {
 		return nil, &CorruptError{Path: s.path, Reason: "index points to a missing record of " + id}
 	}
-	return decode(aead, b)
+	return decodeAt(aead, e.seq, b)
 }
 
 // List returns the transactions matching q, newest first, filtered with
@@ -54,7 +54,7 @@ func (s *Store) List(ctx context.Context, q payment.Query) ([]*payment.Transacti
 	var out []*payment.Transaction
 	err := s.view(func(tx *bolt.Tx) error {
 		txns := tx.Bucket(bucketTxn)
-		var next func() []byte
+		var next func() (key, val []byte)
 		if q.Batch > 0 {
 			c := tx.Bucket(bucketByBatch).Cursor()
 			prefix := seqKey(uint64(q.Batch))
@@ -64,37 +64,37 @@ func (s *Store) List(ctx context.Context, q payment.Query) ([]*payment.Transacti
 			} else {
 				k, _ = c.Prev()
 			}
-			next = func() []byte {
+			next = func() ([]byte, []byte) {
 				if k == nil || !bytes.HasPrefix(k, prefix) {
-					return nil
+					return nil, nil
 				}
-				v := txns.Get(k[8:])
+				key, v := k[8:], txns.Get(k[8:])
 				k, _ = c.Prev()
 				if v == nil {
-					return []byte{} // index entry without record: skipped
+					return nil, []byte{} // index entry without record: skipped
 				}
-				return v
+				return key, v
 			}
 		} else {
 			c := txns.Cursor()
 			k, v := c.Last()
-			next = func() []byte {
+			next = func() ([]byte, []byte) {
 				if k == nil {
-					return nil
+					return nil, nil
 				}
-				cur := v
+				curK, curV := k, v
 				k, v = c.Prev()
-				return cur
+				return curK, curV
 			}
 		}
-		for v := next(); v != nil; v = next() {
+		for k, v := next(); v != nil; k, v = next() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			if len(v) == 0 {
 				continue
 			}
-			t, err := decode(s.aead, v)
+			t, err := decodeAt(s.aead, u64(k), v)
 			if err != nil {
 				return err
 			}

@@ -102,6 +102,17 @@ func decode(aead cipher.AEAD, b []byte) (*payment.Transaction, error) {
 	return t, nil
 }
 
+// decodeAt is decode for the record stored under sequence seq: a record
+// written before transaction numbers were kept in it gets its number from
+// its key, which is what it always was.
+func decodeAt(aead cipher.AEAD, seq uint64, b []byte) (*payment.Transaction, error) {
+	t, err := decode(aead, b)
+	if err == nil && t.Sequence == 0 {
+		t.Sequence = seq
+	}
+	return t, err
+}
+
 // sealProbe reads only whether a record carries a seal.
 type sealProbe struct {
 	Seal json.RawMessage `json:"seal"`

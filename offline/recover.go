@@ -101,8 +101,10 @@ func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.T
 		}
 		r.Cancelled = append(r.Cancelled, t.ID)
 		return save(payment.StateCancelled, payment.ReasonInterrupted, "interrupted: the terminal restarted")
-	case payment.StateCardRead:
-		// Journalled before any request leaves: the gateway never saw it.
+	case payment.StateCardRead, payment.StateAwaitingPIN:
+		// Journalled before any request leaves: the gateway never saw it
+		// (awaiting_pin after a soft decline: the earlier attempt was
+		// declined, the new one's order ID never sent).
 		r.Failed = append(r.Failed, t.ID)
 		return save(payment.StateFailed, payment.ReasonInterrupted, "interrupted before the bank was asked")
 	case payment.StateAuthorising:

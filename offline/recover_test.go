@@ -52,6 +52,15 @@ func TestRecover(t *testing.T) {
 	printed := mk(12, payment.MethodCard, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising, payment.StateApproved)
 	printed.ReceiptPrinted = true
 	saveNew(t, st, printed)
+	// Waiting for the PIN at the power cut: the card's own PIN request, and
+	// a PSD2 soft decline whose new attempt was journaled, never sent.
+	awaitingPIN := mk(13, payment.MethodCard, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAwaitingPIN)
+	softDeclined := mk(14, payment.MethodCard, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising)
+	gw.Next = []payment.GatewayResult{{Approved: false, Code: "065", Decline: payment.DeclinePINRequired}}
+	gw.Sale(ctx, payment.SaleRequest{OrderID: softDeclined.OrderID, Amount: softDeclined.Amount})
+	softDeclined.Attempts = []payment.Attempt{{OrderID: softDeclined.OrderID, Result: "065", Decline: payment.DeclinePINRequired, At: t0}}
+	softDeclined.OrderID += "-2"
+	walk(t, st, softDeclined, payment.StateAwaitingPIN)
 
 	// What reached the gateway before the power cut.
 	gw.Sale(ctx, payment.SaleRequest{OrderID: authApproved.OrderID, Amount: authApproved.Amount})
@@ -83,7 +92,7 @@ func TestRecover(t *testing.T) {
 		{created, payment.StateCancelled}, {waiting, payment.StateCancelled}, {link, payment.StateAwaitingCustomer},
 		{cardRead, payment.StateFailed}, {authApproved, payment.StateReversed}, {authUnknown, payment.StateFailed},
 		{authDeclined, payment.StateDeclined}, {owedApproved, payment.StateFailed}, {owedUnknown, payment.StateFailed},
-		{queued, payment.StateOfflineApproved},
+		{queued, payment.StateOfflineApproved}, {awaitingPIN, payment.StateFailed}, {softDeclined, payment.StateFailed},
 	} {
 		got := state(c.tx)
 		if got.State != c.want {
@@ -95,6 +104,11 @@ func TestRecover(t *testing.T) {
 	}
 	if h := state(authApproved).History; len(h) < 2 || h[len(h)-2].State != payment.StateApproved {
 		t.Errorf("approved-then-reversed history: %+v", h)
+	}
+	for _, tx := range []*payment.Transaction{awaitingPIN, softDeclined} {
+		if got := state(tx); got.Code != payment.ReasonInterrupted {
+			t.Errorf("%s waiting for its PIN: %s, want interrupted", tx.ID, got.Code)
+		}
 	}
 	if len(gw.Sales) != sales {
 		t.Errorf("recovery sent %d sales", len(gw.Sales)-sales)

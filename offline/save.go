@@ -32,12 +32,17 @@ func (s *Store) Save(ctx context.Context, t *payment.Transaction) error {
 			return fmt.Errorf("offline: saving %s (%s): %w", t.ID, t.State, err)
 		}
 	}
-	val, err := encode(s.aead, t)
-	if err != nil {
-		return fmt.Errorf("offline: encoding %s: %w", t.ID, err)
+	// A payment already numbered is encoded before the write lock is
+	// taken; a new one is encoded by put once its number is allocated.
+	var val []byte
+	if t.Sequence != 0 {
+		var err error
+		if val, err = encode(s.aead, t); err != nil {
+			return fmt.Errorf("offline: encoding %s: %w", t.ID, err)
+		}
 	}
 	queued := false
-	err = s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		var err error
 		queued, err = s.put(tx, t, val)
 		return err
@@ -60,7 +65,10 @@ func (s *Store) wake() {
 }
 
 // put writes t and keeps the indexes in step, in the caller's transaction.
-// It reports whether t entered the queue.
+// It reports whether t entered the queue. It sets t.Sequence to the
+// record's sequence (see payment.Transaction.Sequence); val is t encoded,
+// or nil to have put encode it, and is encoded again when it was encoded
+// with another sequence.
 func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, error) {
 	ids, txns, byBatch := tx.Bucket(bucketIDs), tx.Bucket(bucketTxn), tx.Bucket(bucketByBatch)
 	var seq uint64
@@ -83,6 +91,18 @@ func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, erro
 		var err error
 		if seq, err = txns.NextSequence(); err != nil {
 			return false, err
+		}
+	}
+	if t.Sequence != seq {
+		// The record's key is the terminal's transaction number: a new
+		// payment learns it here, in the write that first records it, and
+		// the stored copy carries it. A caller's copy cannot change it.
+		t.Sequence, val = seq, nil
+	}
+	if val == nil {
+		var err error
+		if val, err = encode(s.aead, t); err != nil {
+			return false, fmt.Errorf("offline: encoding %s: %w", t.ID, err)
 		}
 	}
 	byBatch.FillPercent = 0.9
@@ -166,7 +186,7 @@ func needsRecovery(t *payment.Transaction) bool {
 // inFlight is true for the states of a payment the service is running.
 func inFlight(st payment.State) bool {
 	switch st {
-	case payment.StateCreated, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAuthorising:
+	case payment.StateCreated, payment.StateAwaitingCustomer, payment.StateCardRead, payment.StateAwaitingPIN, payment.StateAuthorising:
 		return true
 	}
 	return false

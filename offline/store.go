@@ -34,6 +34,9 @@ const (
 type Opts struct {
 	// KeyFile is the device key (see CreateKey).
 	KeyFile string
+	// PINKeyFile is the sealed AES DUKPT initial key (SavePINKey; usually
+	// PINKeyPath(KeyFile)); empty or missing: no online PIN.
+	PINKeyFile string
 	// CreateKey creates KeyFile when it is missing (simulator, tests).
 	// A provisioned terminal leaves it false, so a lost key is an error
 	// instead of a new key that cannot read the journal.
@@ -60,6 +63,7 @@ type Opts struct {
 type Store struct {
 	db   *bolt.DB
 	aead cipher.AEAD
+	pin  *pinKey // nil: no PIN key injected
 	o    Opts
 	log  *slog.Logger
 	path string
@@ -145,7 +149,12 @@ func Open(path string, o *Opts) (*Store, error) {
 		}
 		return nil, opErr("opening journal", err)
 	}
-	s := &Store{db: db, aead: aead, o: opts, log: opts.Logger, path: path, enqueued: make(chan struct{}, 1)}
+	pk, err := loadPINKey(aead, opts.PINKeyFile)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, aead: aead, pin: pk, o: opts, log: opts.Logger, path: path, enqueued: make(chan struct{}, 1)}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
@@ -251,7 +260,12 @@ func (s *Store) init() error {
 // Close releases the file. Calls after it answer ErrClosed.
 func (s *Store) Close() error {
 	var err error
-	s.closeOnce.Do(func() { err = s.db.Close() })
+	s.closeOnce.Do(func() {
+		if s.pin != nil {
+			s.pin.key.Wipe()
+		}
+		err = s.db.Close()
+	})
 	return err
 }
 

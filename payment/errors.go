@@ -76,3 +76,12 @@ var (
 // ErrAmountTooLarge is an amount above the terminal's maximum (or above
 // what minor units can hold). It matches ErrInvalidAmount too.
 var ErrAmountTooLarge = fmt.Errorf("%w: above the maximum", ErrInvalidAmount)
+
+var (
+	// ErrNotAwaitingPIN means a PIN (or a cancel at the PIN pad) was sent
+	// for a payment that is not waiting for one.
+	ErrNotAwaitingPIN = errors.New("payment: payment is not waiting for a PIN")
+	// ErrPINUnavailable means the terminal cannot encipher an online PIN:
+	// no PIN key was injected, or its key life has ended.
+	ErrPINUnavailable = errors.New("payment: online PIN not available on this terminal")
+)

@@ -9,10 +9,13 @@ import (
 type EventType string
 
 const (
-	EventCreated         EventType = "payment.created"
-	EventWaitingCard     EventType = "payment.waiting_card"
-	EventCardRead        EventType = "payment.card_read"
-	EventAuthorising     EventType = "payment.authorising"
+	EventCreated     EventType = "payment.created"
+	EventWaitingCard EventType = "payment.waiting_card"
+	EventCardRead    EventType = "payment.card_read"
+	EventAuthorising EventType = "payment.authorising"
+	// EventPINRequired: the payment waits for the cardholder's PIN
+	// (state awaiting_pin); the event carries the amount, never a PIN.
+	EventPINRequired     EventType = "payment.pin_required"
 	EventQR              EventType = "payment.qr"           // a QR to show the customer
 	EventWaitingCode     EventType = "payment.waiting_code" // scan the customer's wallet code
 	EventLinkSent        EventType = "payment.link_sent"
@@ -47,6 +50,9 @@ type Event struct {
 	// Err is the error behind a failure event (receipt.failed), for
 	// errors.Is; Message is its text for logs and the API.
 	Err error `json:"-"`
+	// Report is the Z report of a batch.closed event: the accounting
+	// document the merchant's notification carries.
+	Report *Report `json:"-"`
 }
 
 // bus fans events out to subscribers. A subscriber that does not keep up

@@ -33,6 +33,17 @@ func NewOrderID(terminalID string, now time.Time) string {
 // cashier can read out and search for. The full order ID stays the key.
 func (t *Transaction) Number() string { return txnNumber(t.OrderID) }
 
+// ReceiptNumber is the TRANS. number on receipts: the terminal's
+// transaction sequence (Transaction.Sequence) on six digits, as French card
+// receipts print it. A payment never journaled has none and keeps its
+// order ID's tail (Number), which identifies it as well.
+func (t *Transaction) ReceiptNumber() string {
+	if t.Sequence == 0 {
+		return t.Number()
+	}
+	return fmt.Sprintf("%06d", t.Sequence)
+}
+
 // txnNumber is the part of an order ID after its last dash.
 func txnNumber(orderID string) string {
 	return orderID[strings.LastIndexByte(orderID, '-')+1:]

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,30 @@ type Gateway interface {
 	Record(ctx context.Context, gatewayID string) (GatewayResult, error)
 	// Ping reports whether the gateway answers.
 	Ping(ctx context.Context) error
+}
+
+// AdviceBatcher is a Gateway that also takes offline approvals in batches
+// (an extension of ours, docs/gateway.md "Batched advices"). The offline
+// forwarder uses it when AdviceBatchMax says the gateway offers batches,
+// and sends one Sale per advice otherwise.
+type AdviceBatcher interface {
+	// AdviceBatchMax is how many advices one SaleBatch may carry; 0 when
+	// the gateway offers no batches.
+	AdviceBatchMax(ctx context.Context) int
+	// SaleBatch forwards offline approvals (SaleRequest.Offline) in one
+	// request and returns one AdviceResult per request, in order. An error
+	// wrapping ErrGatewayUnavailable means no advice reached the gateway;
+	// any other error leaves every advice's outcome unknown: each order
+	// must be looked up, never resent blindly.
+	SaleBatch(ctx context.Context, reqs []SaleRequest) ([]AdviceResult, error)
+}
+
+// AdviceResult is the gateway's answer to one advice of a batch: its
+// verdict (a decline is a result), or Err when that advice's outcome is
+// unknown and its order must be looked up.
+type AdviceResult struct {
+	Result GatewayResult
+	Err    error
 }
 
 // SaleRequest is one card-present authorisation.
@@ -139,10 +164,19 @@ type Query struct {
 	Status    Status
 	Method    Method
 	Reference string
-	Since     time.Time
+	Since     time.Time // created at or after
+	Until     time.Time // created before
 	Batch     int
 	States    []State
-	Limit     int
+	// Email is part of the customer's e-mail address, compared without
+	// regard to case: "dupont" finds Jean.Dupont@example.com.
+	Email string
+	// Search is part of the customer's e-mail address or of the reference,
+	// without regard to case: the cashier's one search box.
+	Search string
+	// MinAmount and MaxAmount bound the amount, minor units, inclusive.
+	MinAmount, MaxAmount int64
+	Limit                int
 }
 
 // Match reports whether t passes q's filters (Limit aside); every Journal
@@ -152,8 +186,18 @@ func (q Query) Match(t *Transaction) bool {
 		(q.Method == "" || t.Method == q.Method) &&
 		(q.Reference == "" || t.Reference == q.Reference) &&
 		(q.Since.IsZero() || !t.CreatedAt.Before(q.Since)) &&
+		(q.Until.IsZero() || t.CreatedAt.Before(q.Until)) &&
 		(q.Batch == 0 || t.Batch == q.Batch) &&
-		(len(q.States) == 0 || slices.Contains(q.States, t.State))
+		(len(q.States) == 0 || slices.Contains(q.States, t.State)) &&
+		(q.Email == "" || containsFold(t.Email, q.Email)) &&
+		(q.Search == "" || containsFold(t.Email, q.Search) || containsFold(t.Reference, q.Search)) &&
+		(q.MinAmount == 0 || t.Amount.Minor >= q.MinAmount) &&
+		(q.MaxAmount == 0 || t.Amount.Minor <= q.MaxAmount)
+}
+
+// containsFold is strings.Contains without regard to (Unicode) case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
 // Exposure is the terminal's offline risk: approvals not yet forwarded.

@@ -44,9 +44,13 @@ const (
 	// (another interface, a chip-only verification).
 	ReasonTryAnotherMethod ReasonCode = "try_another_method"
 	ReasonCardReadFailed   ReasonCode = "card_read_failed"
-	ReasonCodeNotRead      ReasonCode = "code_not_read"
-	ReasonWalletFailed     ReasonCode = "wallet_failed"
-	ReasonLinkNotSent      ReasonCode = "link_not_sent"
+	// ReasonPINUnavailable: the card needs an online PIN and the terminal
+	// cannot encipher one (no PIN key injected, or its DUKPT key life is
+	// over: the technician injects a new key).
+	ReasonPINUnavailable ReasonCode = "pin_unavailable"
+	ReasonCodeNotRead    ReasonCode = "code_not_read"
+	ReasonWalletFailed   ReasonCode = "wallet_failed"
+	ReasonLinkNotSent    ReasonCode = "link_not_sent"
 	// ReasonStorage: the journal could not record the payment.
 	ReasonStorage ReasonCode = "storage"
 	// ReasonInterrupted: the terminal stopped during the payment.
@@ -56,9 +60,11 @@ const (
 // Ends without a sale that are nobody's failure.
 const (
 	ReasonCancelledByCashier ReasonCode = "cancelled_by_cashier"
-	ReasonTimeout            ReasonCode = "timeout"          // no card or code presented in time
-	ReasonNotPaidInTime      ReasonCode = "not_paid_in_time" // a QR or link expired unpaid
-	ReasonVoided             ReasonCode = "voided"
+	// ReasonPINCancelled: the customer cancelled at the PIN pad.
+	ReasonPINCancelled  ReasonCode = "pin_cancelled"
+	ReasonTimeout       ReasonCode = "timeout"          // no card or code presented in time
+	ReasonNotPaidInTime ReasonCode = "not_paid_in_time" // a QR or link expired unpaid
+	ReasonVoided        ReasonCode = "voided"
 )
 
 // ReasonCodes lists every reason code, declines first: the contract the
@@ -69,9 +75,9 @@ func ReasonCodes() []ReasonCode {
 		ReasonIssuerUnavailable, ReasonDuplicate, ReasonSuspectedFraud, ReasonIncorrectPIN, ReasonPINTriesExceeded,
 		ReasonCardDeclined, ReasonWalletDeclined,
 		ReasonGatewayUnreachable, ReasonNoAnswer, ReasonOnlineRequired, ReasonOfflineLimit, ReasonCardNotSupported,
-		ReasonTryAnotherMethod, ReasonCardReadFailed, ReasonCodeNotRead, ReasonWalletFailed, ReasonLinkNotSent,
+		ReasonTryAnotherMethod, ReasonCardReadFailed, ReasonPINUnavailable, ReasonCodeNotRead, ReasonWalletFailed, ReasonLinkNotSent,
 		ReasonStorage, ReasonInterrupted,
-		ReasonCancelledByCashier, ReasonTimeout, ReasonNotPaidInTime, ReasonVoided,
+		ReasonCancelledByCashier, ReasonPINCancelled, ReasonTimeout, ReasonNotPaidInTime, ReasonVoided,
 	}
 }
 

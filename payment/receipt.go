@@ -195,7 +195,8 @@ var words = map[string]map[string]string{
 		"refund_title": "REMBOURSEMENT", "orig": "ACHAT DU", "refund_ok": "REMBOURSEMENT ACCEPTE",
 		"pay_before": "A PAYER AVANT LE", "scan": "SCANNEZ POUR PAYER", "sent_to": "ENVOYE A",
 		"link_pending": "DEMANDE DE PAIEMENT", "paid_link": "PAYE EN LIGNE",
-		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE VERIFIE", "signature": "SIGNATURE DU PORTEUR",
+		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE CONFIDENTIEL VERIFIE",
+		"pin_wrong": "CODE CONFIDENTIEL ERRONE", "pin_tries": "NOMBRE D'ESSAIS DEPASSE", "signature": "SIGNATURE DU PORTEUR",
 		"no_cvm": "", "declines": "REFUSES", "end": "FIN DE RAPPORT", "closed": "LOT CLOTURE",
 		"count": "NB", "total": "TOTAL", "voided": "ANNULATION", "partial": "DEJA REMBOURSE",
 		"resp": "CODE REPONSE", "refund_now": "MONTANT REMBOURSE",
@@ -216,7 +217,8 @@ var words = map[string]map[string]string{
 		"refund_title": "REFUND", "orig": "PURCHASE OF", "refund_ok": "REFUND APPROVED",
 		"pay_before": "PAY BEFORE", "scan": "SCAN TO PAY", "sent_to": "SENT TO",
 		"link_pending": "PAYMENT REQUEST", "paid_link": "PAID ONLINE",
-		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED", "signature": "CARDHOLDER SIGNATURE",
+		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED",
+		"pin_wrong": "INCORRECT PIN", "pin_tries": "PIN TRIES EXCEEDED", "signature": "CARDHOLDER SIGNATURE",
 		"no_cvm": "", "declines": "DECLINED", "end": "END OF REPORT", "closed": "BATCH CLOSED",
 		"count": "NB", "total": "TOTAL", "voided": "VOID", "partial": "REFUNDED BEFORE",
 		"resp": "RESPONSE CODE", "refund_now": "AMOUNT REFUNDED",
@@ -350,6 +352,12 @@ func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
 		if t.Result != "" && t.Result != "000" {
 			d.kv(d.w("resp"), t.Result)
 		}
+		switch t.Code {
+		case ReasonIncorrectPIN:
+			d.center(d.w("pin_wrong"), false)
+		case ReasonPINTriesExceeded:
+			d.center(d.w("pin_tries"), false)
+		}
 		if t.Method == MethodCard {
 			d.center(d.w("not_charged"), false)
 		} else {
@@ -417,7 +425,7 @@ func (d *receiptDoc) ids(t *Transaction, m Merchant) {
 		d.kv(d.w("contract"), m.Contract)
 	}
 	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("txn"), t.Number())
+	d.kv(d.w("txn"), t.ReceiptNumber())
 	if t.Reference != "" {
 		d.kv(d.w("pos_ref"), t.Reference)
 	}
@@ -472,7 +480,7 @@ func linkRequest(d *receiptDoc, t *Transaction, m Merchant, o ReceiptOpts) print
 	d.dateTime(o.at(t.CreatedAt))
 	d.blank()
 	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("txn"), t.Number())
+	d.kv(d.w("txn"), t.ReceiptNumber())
 	d.longKV(d.w("order"), t.OrderID)
 	d.blank()
 	d.amount(d.w("amount"), t.Amount.Format(d.lang))

@@ -35,7 +35,7 @@ func cardTxn() *payment.Transaction {
 	card := paymenttest.VisaOnline().Card
 	card.CVM = "cdcvm"
 	return &payment.Transaction{
-		ID: "pay_1", OrderID: "TPE00042-20261126130533000-3fa9c01b2e", Method: payment.MethodCard,
+		ID: "pay_1", OrderID: "TPE00042-20261126130533000-3fa9c01b2e", Sequence: 42, Method: payment.MethodCard,
 		State: payment.StateApproved, Amount: euros(1250), Batch: 7, Card: &card,
 		GatewayID: "1001", AuthCode: "A12345", Result: "000", CreatedAt: sold, UpdatedAt: sold,
 	}
@@ -74,21 +74,21 @@ func fixtures() map[string]func() (*payment.Transaction, payment.ReceiptOpts) {
 		},
 		"alipay_fr": func() (*payment.Transaction, payment.ReceiptOpts) {
 			return &payment.Transaction{
-				ID: "pay_2", OrderID: "TPE00042-20261126131002000-77c1d2e3f4", Method: payment.MethodAlipayPlus,
+				ID: "pay_2", OrderID: "TPE00042-20261126131002000-77c1d2e3f4", Sequence: 43, Method: payment.MethodAlipayPlus,
 				State: payment.StateApproved, Amount: euros(3490), Wallet: "GCash", GatewayID: "AP2026112600017",
 				AuthCode: "AP2026112600017", CreatedAt: sold.Add(5 * time.Minute),
 			}, payment.ReceiptOpts{Copy: payment.CustomerCopy, Lang: "fr"}
 		},
 		"alipay_en": func() (*payment.Transaction, payment.ReceiptOpts) {
 			return &payment.Transaction{
-				ID: "pay_2", OrderID: "TPE00042-20261126131002000-77c1d2e3f4", Method: payment.MethodAlipayPlus,
+				ID: "pay_2", OrderID: "TPE00042-20261126131002000-77c1d2e3f4", Sequence: 43, Method: payment.MethodAlipayPlus,
 				State: payment.StateApproved, Amount: euros(3490), Wallet: "Kakao Pay", GatewayID: "AP2026112600018",
 				CreatedAt: sold.Add(5 * time.Minute),
 			}, payment.ReceiptOpts{Copy: payment.CustomerCopy, Lang: "en"}
 		},
 		"link_request_fr": func() (*payment.Transaction, payment.ReceiptOpts) {
 			return &payment.Transaction{
-				ID: "pay_3", OrderID: "TPE00042-20261126132000000-0a1b2c3d4e", Method: payment.MethodPayLink,
+				ID: "pay_3", OrderID: "TPE00042-20261126132000000-0a1b2c3d4e", Sequence: 1044, Method: payment.MethodPayLink,
 				State: payment.StateAwaitingCustomer, Amount: euros(8900), Email: "jeanne.martin@example.com",
 				LinkURL: "https://pay.example.com/l/7Hq2xK9pLm", LinkID: "lnk_7Hq2xK9pLm",
 				ExpireAt: sold.Add(72 * time.Hour), CreatedAt: sold.Add(15 * time.Minute),
@@ -96,7 +96,7 @@ func fixtures() map[string]func() (*payment.Transaction, payment.ReceiptOpts) {
 		},
 		"link_paid_en": func() (*payment.Transaction, payment.ReceiptOpts) {
 			return &payment.Transaction{
-				ID: "pay_3", OrderID: "TPE00042-20261126132000000-0a1b2c3d4e", Method: payment.MethodPayLink,
+				ID: "pay_3", OrderID: "TPE00042-20261126132000000-0a1b2c3d4e", Sequence: 1044, Method: payment.MethodPayLink,
 				State: payment.StateApproved, Amount: euros(8900), Email: "jeanne.martin@example.com",
 				GatewayID: "1077", CreatedAt: sold.Add(15 * time.Minute),
 			}, payment.ReceiptOpts{Copy: payment.MerchantCopy, Lang: "en"}
@@ -199,18 +199,18 @@ func TestReceiptContent(t *testing.T) {
 		not  []string
 	}{
 		{"card_customer_fr", []string{"TICKET CLIENT", "A CONSERVER", "CONTRAT", "1234567", "TERMINAL", "TPE00042",
-			"TRANS.", "3fa9c01b2e", "SANS CONTACT", "DEBIT", "MONTANT", "12,50", "€", "************0010",
+			"TRANS.                                    000042", "SANS CONTACT", "DEBIT", "MONTANT", "12,50", "€", "************0010",
 			"VISA CREDIT", "A0000000031010", "AUTO", "A12345", "MERCI", "LE 26/11/26 A 14:05:33", "BOULANGERIE DUPONT"},
-			[]string{"DUPLICATA", "HORS LIGNE", "476173"}},
+			[]string{"DUPLICATA", "HORS LIGNE", "476173", "3fa9c01b2e"}},
 		{"card_merchant_fr", []string{"TICKET COMMERCANT", "476173******0010"}, []string{"A CONSERVER"}},
-		{"card_customer_en", []string{"CUSTOMER COPY", "PLEASE RETAIN", "CONTACTLESS", "SALE", "AMOUNT", "€12.50", "AUTH CODE", "THANK YOU"}, []string{"DEBIT"}},
+		{"card_customer_en", []string{"TXN                                       000042", "CUSTOMER COPY", "PLEASE RETAIN", "CONTACTLESS", "SALE", "AMOUNT", "€12.50", "AUTH CODE", "THANK YOU"}, []string{"DEBIT"}},
 		{"card_duplicate_fr", []string{"*** DUPLICATA ***"}, nil},
 		{"card_offline_fr", []string{"HORS LIGNE", "ACCEPTE"}, []string{"AUTO"}},
 		{"card_declined_fr", []string{"REFUSE", "CARTE NON DEBITEE", "CODE REPONSE", "051"}, []string{"ACCEPTE", "AUTO"}},
 		{"alipay_fr", []string{"ALIPAY+", "PORTEFEUILLE GCASH", "AP2026112600017", "34,90"}, []string{"SANS CONTACT"}},
 		{"alipay_en", []string{"WALLET KAKAO PAY", "APPROVED"}, nil},
 		{"link_request_fr", []string{"DEMANDE DE PAIEMENT", "[QR] https://pay.example.com/l/7Hq2xK9pLm", "A PAYER AVANT LE 29/11/26", "j***@example.com", "89,00",
-			"TRANS.", "0a1b2c3d4e", "COMMANDE", "TPE00042-\n", "20261126132000000-0a1b2c3d4e\n"},
+			"TRANS.                                    001044", "COMMANDE", "TPE00042-\n", "20261126132000000-0a1b2c3d4e\n"},
 			[]string{"jeanne.martin", "TPE00042-20261126132000000"}},
 		{"link_paid_en", []string{"PAYMENT LINK", "MERCHANT COPY", "APPROVED", "ORDER", "TPE00042-\n"}, nil},
 		{"refund_customer_fr", []string{"CREDIT - REMBOURSEMENT", "MONTANT REMBOURSE                         4,50", "ACHAT DU 26/11/26", "12,50",
@@ -375,4 +375,34 @@ func lineWith(text, s string) string {
 		}
 	}
 	return ""
+}
+
+// The cardholder verification and the PIN declines as French receipts
+// print them.
+func TestReceiptPINLines(t *testing.T) {
+	pinTxn := func(state payment.State, code payment.ReasonCode, result string) *payment.Transaction {
+		t := cardTxn()
+		t.Card.CVM = payment.CVMOnlinePIN
+		t.State, t.Code, t.Result = state, code, result
+		return t
+	}
+	tests := []struct {
+		name string
+		t    *payment.Transaction
+		lang string
+		want string
+		not  string
+	}{
+		{"approved with PIN", pinTxn(payment.StateApproved, "", "000"), "fr", "CODE CONFIDENTIEL VERIFIE", "ERRONE"},
+		{"approved with PIN, en", pinTxn(payment.StateApproved, "", "000"), "en", "PIN VERIFIED", "INCORRECT"},
+		{"wrong PIN", pinTxn(payment.StateDeclined, payment.ReasonIncorrectPIN, "055"), "fr", "CODE CONFIDENTIEL ERRONE", "VERIFIE"},
+		{"tries exceeded", pinTxn(payment.StateDeclined, payment.ReasonPINTriesExceeded, "075"), "fr", "NOMBRE D'ESSAIS DEPASSE", "VERIFIE"},
+		{"tries exceeded, en", pinTxn(payment.StateDeclined, payment.ReasonPINTriesExceeded, "075"), "en", "PIN TRIES EXCEEDED", "VERIFIED"},
+	}
+	for _, tt := range tests {
+		s := receiptText(payment.BuildReceipt(tt.t, shop, payment.ReceiptOpts{Copy: payment.CustomerCopy, Lang: tt.lang}))
+		if !strings.Contains(s, tt.want) || strings.Contains(s, tt.not) {
+			t.Errorf("%s: want %q and no %q:\n%s", tt.name, tt.want, tt.not, s)
+		}
+	}
 }

@@ -47,6 +47,9 @@ type Opts struct {
 	Offline OfflineLimits
 	// CardTimeout is how long the terminal waits for a card; default 60 s.
 	CardTimeout time.Duration
+	// PINTimeout is how long the terminal waits for the cardholder's PIN;
+	// default 30 s.
+	PINTimeout time.Duration
 	// Online reports whether the gateway is believed reachable
 	// (Connectivity.Online in production); nil means always. When it is,
 	// prefer_online payments ask the card for an online cryptogram even
@@ -64,6 +67,9 @@ type Opts struct {
 type CardPorts struct {
 	Reader  CardReader
 	Gateway Gateway
+	// PINs enciphers online PINs (the terminal's DUKPT key); nil: a card
+	// that needs an online PIN fails with pin_unavailable.
+	PINs PINCipher
 }
 
 // WalletPorts take Alipay+ payments: Wallets talks to the wallet network;
@@ -112,6 +118,7 @@ func (s *Service) gatewayReachable() bool {
 type flow struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	pin    chan pinEntry // set while the payment awaits a PIN
 }
 
 // New checks o and returns a Service ready to take payments.
@@ -133,6 +140,9 @@ func New(o Opts) (*Service, error) {
 	}
 	if o.CardTimeout == 0 {
 		o.CardTimeout = 60 * time.Second
+	}
+	if o.PINTimeout == 0 {
+		o.PINTimeout = 30 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -451,7 +461,8 @@ func cardFailure(res CardResult) (ReasonCode, string) {
 // insists on going online: why the terminal did not (gateway unreachable,
 // or the payment was forced offline).
 func (s *Service) takeOffline(ctx context.Context, t *Transaction, res CardResult, unable ReasonCode) {
-	if !res.OfflineAllowed {
+	// An online PIN is verified by the issuer only: never offline.
+	if !res.OfflineAllowed || t.Card.CVM == CVMOnlinePIN {
 		s.end(t, StateFailed, EventFailed, unable, "this card must be authorised online; offline not possible")
 		return
 	}
@@ -473,14 +484,44 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 		s.takeOffline(ctx, t, res, ReasonGatewayUnreachable)
 		return
 	}
-	if s.step(t, StateAuthorising, EventAuthorising, "") != nil {
+	var block *PINBlock
+	if t.Card.CVM == CVMOnlinePIN {
+		if block = s.askPIN(ctx, t); block == nil {
+			return
+		}
+	} else if s.step(t, StateAuthorising, EventAuthorising, "") != nil {
 		return
 	}
+	for {
+		gr, ambiguous, err := s.sale(ctx, t, block)
+		if err == nil && !gr.Approved && gr.Decline == DeclinePINRequired && block == nil {
+			// A soft decline (PSD2): the issuer wants the PIN. The declined
+			// attempt is kept and the same payment goes again under a new
+			// order ID, journaled with awaiting_pin before the PIN is asked:
+			// the first attempt charged nothing, and the gateway refuses a
+			// second sale under an order ID it has seen.
+			t.Attempts = append(t.Attempts, Attempt{OrderID: t.OrderID, GatewayID: gr.GatewayID, Result: gr.Code,
+				Decline: gr.Decline, At: s.o.Now()})
+			t.OrderID = NewOrderID(s.o.Merchant.TerminalID, s.o.Now())
+			if block = s.askPIN(ctx, t); block == nil {
+				return
+			}
+			continue
+		}
+		s.settleSale(ctx, t, res, gr, ambiguous, block != nil, err)
+		return
+	}
+}
+
+// sale sends t (in state authorising) to the gateway, with the PIN block
+// when one was entered. ambiguous: the request may have reached the
+// gateway and the order was looked up.
+func (s *Service) sale(ctx context.Context, t *Transaction, block *PINBlock) (GatewayResult, bool, error) {
 	// Once the request may have left, the payment is not cancelled any more:
 	// the answer is awaited even if the cashier cancels.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
-	req := SaleRequest{OrderID: t.OrderID, Amount: t.Amount, Card: *t.Card, CapturedAt: t.UpdatedAt, Reference: t.Reference}
+	req := SaleRequest{OrderID: t.OrderID, Amount: t.Amount, Card: *t.Card, CapturedAt: t.UpdatedAt, Reference: t.Reference, PIN: block}
 	gr, err := s.o.Card.Gateway.Sale(actx, req)
 	// ambiguous: the request may have reached the gateway. Even when a
 	// lookup then finds nothing, the sale may still be processed late, so
@@ -495,8 +536,14 @@ func (s *Service) authorise(ctx context.Context, t *Transaction, res CardResult)
 			err = fmt.Errorf("%w: order unknown at the gateway", ErrGatewayUnavailable)
 		}
 	}
+	return gr, ambiguous, err
+}
+
+// settleSale records the gateway's answer to t's sale. withPIN: a PIN
+// went with it, which only the issuer can verify, so no offline fallback.
+func (s *Service) settleSale(ctx context.Context, t *Transaction, res CardResult, gr GatewayResult, ambiguous, withPIN bool, err error) {
 	switch {
-	case errors.Is(err, ErrGatewayUnavailable) && t.Policy == PreferOnline:
+	case errors.Is(err, ErrGatewayUnavailable) && t.Policy == PreferOnline && !withPIN:
 		s.takeOffline(ctx, t, res, ReasonGatewayUnreachable)
 	case errors.Is(err, ErrGatewayUnavailable):
 		t.ReversalPending = ambiguous
@@ -641,6 +688,7 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 			continue
 		}
+		settled := ""
 		if op := t.Pending; op != nil {
 			if s.isRunning(op.ID) {
 				continue
@@ -652,18 +700,10 @@ func (s *Service) RefreshLinks(ctx context.Context) error {
 				}
 				continue
 			}
-			t.Pending = nil
+			settled = op.ID
 		}
-		t.GatewayID, t.Result = st.GatewayID, st.Code
-		switch st.Status {
-		case "paid":
-			t.AuthCode = st.GatewayID
-			s.step(t, StateApproved, EventApproved, "paid by link")
-			s.emailReceipt(t)
-		case "expired":
-			s.end(t, StateExpired, EventExpired, ReasonNotPaidInTime, "link expired unpaid")
-		case "cancelled":
-			s.end(t, StateCancelled, EventCancelled, ReasonCancelledByCashier, "link cancelled")
+		if _, err := s.applyLinkState(ctx, t, st, settled); err != nil {
+			errs = append(errs, fmt.Errorf("link of %s: %w", t.ID, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -821,7 +861,8 @@ func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
 	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {
 		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
 	}
-	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch)})
+	zr := r
+	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch), Report: &zr})
 	if s.o.Receipts.Printer != nil {
 		if err := s.o.Receipts.Printer.Print(ctx, BuildReportReceipt(r, s.o.Merchant, s.o.Lang)); err != nil {
 			s.log.Warn("Z report not printed", "err", err)

@@ -47,10 +47,13 @@ func ParseOfflinePolicy(s string) (OfflinePolicy, error) {
 type State string
 
 const (
-	StateCreated           State = "created"
-	StateAwaitingCustomer  State = "awaiting_customer" // card to tap, QR to scan, link to pay
-	StateCardRead          State = "card_read"
-	StateAuthorising       State = "authorising"
+	StateCreated          State = "created"
+	StateAwaitingCustomer State = "awaiting_customer" // card to tap, QR to scan, link to pay
+	StateCardRead         State = "card_read"
+	StateAuthorising      State = "authorising"
+	// StateAwaitingPIN: the card or the issuer (a soft decline) wants the
+	// cardholder's online PIN; the terminal waits for it on its PIN pad.
+	StateAwaitingPIN       State = "awaiting_pin"
 	StateApproved          State = "approved"
 	StateDeclined          State = "declined"
 	StateOfflineApproved   State = "offline_approved" // approved on the terminal, queued for the gateway
@@ -75,8 +78,11 @@ const (
 var transitions = map[State][]State{
 	StateCreated:          {StateAwaitingCustomer, StateCancelled, StateFailed},
 	StateAwaitingCustomer: {StateCardRead, StateAuthorising, StateApproved, StateDeclined, StateCancelled, StateFailed, StateExpired},
-	StateCardRead:         {StateAuthorising, StateOfflineApproved, StateDeclined, StateCancelled, StateFailed},
-	StateAuthorising:      {StateApproved, StateDeclined, StateOfflineApproved, StateFailed, StateCancelled, StateExpired},
+	StateCardRead:         {StateAuthorising, StateAwaitingPIN, StateOfflineApproved, StateDeclined, StateCancelled, StateFailed},
+	StateAwaitingPIN:      {StateAuthorising, StateCancelled, StateFailed},
+	// Authorising → awaiting_pin is a soft decline (PSD2): the issuer
+	// wants the PIN and the same payment is resubmitted as a new attempt.
+	StateAuthorising: {StateApproved, StateDeclined, StateOfflineApproved, StateFailed, StateCancelled, StateExpired, StateAwaitingPIN},
 	// Refunds and voids go through their pending state (journaled intent);
 	// the direct move to reversed is boot recovery's reversal of a sale the
 	// cashier never saw approved (Transaction.ReversalPending).
@@ -138,7 +144,7 @@ const (
 // Status maps the detailed state to the API status.
 func (s State) Status() Status {
 	switch s {
-	case StateCreated, StateAwaitingCustomer:
+	case StateCreated, StateAwaitingCustomer, StateAwaitingPIN:
 		return StatusPending
 	case StateCardRead, StateAuthorising:
 		return StatusProcessing
@@ -183,6 +189,12 @@ type Transaction struct {
 	Policy    OfflinePolicy `json:"offline_policy"`
 	Batch     int           `json:"batch"`
 
+	// Sequence is the terminal's transaction number, printed as "TRANS." on
+	// receipts as French card receipts do. The journal allocates it in the
+	// write that first records the payment (1, 2, 3… per terminal, never
+	// reused, even after a purge); 0 until then.
+	Sequence uint64 `json:"sequence,omitempty"`
+
 	Card   *CardData `json:"card,omitempty"` // sensitive fields never marshal
 	Wallet string    `json:"wallet,omitempty"`
 	// ExchangeRate is the wallet currency per terminal currency the wallet
@@ -193,6 +205,10 @@ type Transaction struct {
 	LinkID       string    `json:"link_id,omitempty"`
 	QR           string    `json:"qr,omitempty"` // Alipay+ order code shown to the customer
 	ExpireAt     time.Time `json:"expire_at,omitzero"`
+	// Resends counts the times a pending link was e-mailed again;
+	// ResentAt is the last one.
+	Resends  int       `json:"resends,omitempty"`
+	ResentAt time.Time `json:"resent_at,omitzero"`
 
 	GatewayID string `json:"gateway_id,omitempty"`
 	AuthCode  string `json:"auth_code,omitempty"`
@@ -203,6 +219,12 @@ type Transaction struct {
 	// (ReasonCode); Reason is the free-text detail, for logs only.
 	Code   ReasonCode `json:"reason_code,omitempty"`
 	Reason string     `json:"reason,omitempty"`
+
+	// Attempts are the earlier authorisations of this payment that the
+	// issuer soft-declined (PSD2: PIN required); OrderID is the current
+	// attempt's. Each attempt has its own order ID, journaled before the
+	// gateway hears of it.
+	Attempts []Attempt `json:"attempts,omitempty"`
 
 	Refunds []Refund `json:"refunds,omitempty"`
 	// Pending is the money-moving operation journaled on this payment and
@@ -226,6 +248,17 @@ type Step struct {
 	State  State     `json:"state"`
 	At     time.Time `json:"at"`
 	Reason string    `json:"reason,omitempty"`
+}
+
+// Attempt is one authorisation of a payment that did not end it: the
+// issuer soft-declined it and asked for the PIN (never an approval, so
+// nothing was charged under OrderID).
+type Attempt struct {
+	OrderID   string    `json:"order_id"`
+	GatewayID string    `json:"gateway_id,omitempty"`
+	Result    string    `json:"result,omitempty"` // gateway result code (065, 077…)
+	Decline   string    `json:"decline"`          // decline class, pin_required
+	At        time.Time `json:"at"`
 }
 
 // Refund is one (partial) refund of a transaction.
@@ -301,6 +334,7 @@ func (t *Transaction) Clone() *Transaction {
 		c.Card = &card
 	}
 	c.Refunds = slices.Clone(t.Refunds)
+	c.Attempts = slices.Clone(t.Attempts)
 	if t.Pending != nil {
 		op := *t.Pending
 		c.Pending = &op

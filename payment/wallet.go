@@ -2,6 +2,7 @@ package payment
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -21,10 +22,7 @@ const WalletAlipayPlus = "alipayplus"
 // wallets is the one table of wallet identities. Aliases are other
 // spellings met on the wire (Alipay+ PSP names such as ALIPAY_CN or TNG,
 // the simulator's names); they are compared like codes (walletKey).
-var wallets = []struct {
-	Wallet
-	aliases []string
-}{
+var wallets = []walletIdentity{
 	{Wallet{WalletAlipayPlus, "Alipay+"}, nil},
 	{Wallet{"alipay", "Alipay"}, []string{"alipaycn"}},
 	{Wallet{"alipayhk", "AlipayHK"}, nil},
@@ -33,6 +31,64 @@ var wallets = []struct {
 	{Wallet{"touchngo", "Touch 'n Go"}, []string{"tng", "touchngoewallet"}},
 	{Wallet{"truemoney", "TrueMoney"}, nil},
 	{Wallet{"dana", "DANA"}, nil},
+}
+
+// added are the wallets an acquirer's table names beyond the built-in
+// ones (AddWallet), and extra spellings of built-in ones.
+var added struct {
+	sync.RWMutex
+	wallets []walletIdentity
+}
+
+type walletIdentity = struct {
+	Wallet
+	aliases []string
+}
+
+// AddWallet makes w (and its other spellings) known to LookupWallet and
+// PartnerWallets, for the life of the process: the terminal adds the
+// wallets of its acquirer's table at start, so that a wallet the built-in
+// list does not know gets its name on screens, receipts and reports. A
+// code already known keeps its identity; only the aliases are added.
+func AddWallet(w Wallet, aliases ...string) {
+	w.Code = walletKey(w.Code)
+	w.Name = strings.TrimSpace(w.Name)
+	if w.Code == "" {
+		return
+	}
+	// The name is a spelling too: WalletCode(name) must give the code.
+	keys := make([]string, 0, len(aliases)+1)
+	for _, a := range append(aliases, w.Name) {
+		if k := walletKey(a); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	added.Lock()
+	defer added.Unlock()
+	if known, ok := lookupWallet(w.Code); ok {
+		w = known
+	} else if w.Name == "" {
+		w.Name = w.Code
+	}
+	added.wallets = append(added.wallets, walletIdentity{w, keys})
+}
+
+// lookupWallet finds the folded spelling k among the built-in and added
+// wallets; callers hold added's lock.
+func lookupWallet(k string) (Wallet, bool) {
+	for _, list := range [][]walletIdentity{wallets, added.wallets} {
+		for _, w := range list {
+			if k == w.Code {
+				return w.Wallet, true
+			}
+			for _, a := range w.aliases {
+				if k == a {
+					return w.Wallet, true
+				}
+			}
+		}
+	}
+	return Wallet{}, false
 }
 
 // walletKey folds a spelling to compare it: lower case, letters and digits
@@ -60,15 +116,11 @@ func LookupWallet(s string) Wallet {
 	if k == "" {
 		return Wallet{}
 	}
-	for _, w := range wallets {
-		if k == w.Code {
-			return w.Wallet
-		}
-		for _, a := range w.aliases {
-			if k == a {
-				return w.Wallet
-			}
-		}
+	added.RLock()
+	w, ok := lookupWallet(k)
+	added.RUnlock()
+	if ok {
+		return w
 	}
 	return Wallet{Code: k, Name: strings.TrimSpace(s)}
 }
@@ -83,11 +135,24 @@ func WalletName(s string) string { return LookupWallet(s).Name }
 // without the generic Alipay+ entry: the customer display lists them under
 // the QR code.
 func PartnerWallets() []Wallet {
-	out := make([]Wallet, 0, len(wallets)-1)
-	for _, w := range wallets {
-		if w.Code != WalletAlipayPlus {
-			out = append(out, w.Wallet)
+	added.RLock()
+	defer added.RUnlock()
+	out := make([]Wallet, 0, len(wallets)+len(added.wallets))
+	for _, list := range [][]walletIdentity{wallets, added.wallets} {
+		for _, w := range list {
+			if w.Code != WalletAlipayPlus && !containsWallet(out, w.Code) {
+				out = append(out, w.Wallet)
+			}
 		}
 	}
 	return out
+}
+
+func containsWallet(ws []Wallet, code string) bool {
+	for _, w := range ws {
+		if w.Code == code {
+			return true
+		}
+	}
+	return false
 }

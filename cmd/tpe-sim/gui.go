@@ -14,6 +14,7 @@ import (
 
 	"tpe/cmd/internal/till"
 	"tpe/config"
+	"tpe/payment/alipayplus/cii"
 	"tpe/ui/cashier"
 	"tpe/ui/simulator"
 )
@@ -31,7 +32,7 @@ func runWindow(ctx context.Context, w *world, ln net.Listener, log *slog.Logger)
 		Lang: lang, User: user, Status: till.Status(w.term), Notifier: w.term.Notifier,
 		Version: config.Version, Logger: log,
 	})
-	sim := simulator.New(a, w.term.Service, w, cui, &simulator.Opts{Lang: lang, Logger: log})
+	sim := simulator.New(a, w.term.Service, w, cui, &simulator.Opts{Lang: lang, Wallets: phoneWallets(w.wallets), Logger: log})
 
 	ctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
@@ -80,4 +81,21 @@ func fitWindow(win fyne.Window, env string, log *slog.Logger) (afterShow func())
 			win.Resize(simulator.WindowSize(fyne.NewSize(px.Width/sc, px.Height/sc)))
 		}
 	}
+}
+
+// phoneWallets are the customer's wallet apps for the acquirer's wallet
+// table: Alipay's 18-digit legacy code, then a 24-digit code (CII, business
+// type 02, 16 digits) for each wallet with a 6-digit prefix, so that every
+// code the phone shows is one the terminal recognises.
+func phoneWallets(t *cii.Table) []simulator.PhoneWallet {
+	out := []simulator.PhoneWallet{{Name: "Alipay", Prefix: "28", Digits: 18}}
+	for _, e := range t.Entries() {
+		for _, p := range e.Prefixes {
+			if len(p) == 6 {
+				out = append(out, simulator.PhoneWallet{Name: e.Name, Prefix: p + "02", Digits: 24})
+				break
+			}
+		}
+	}
+	return out
 }

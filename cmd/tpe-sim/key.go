@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"tpe/offline"
+	"tpe/payment/pin"
 )
 
 // moveOldKey moves the device key an older tpe-sim left inside the data
@@ -40,5 +41,40 @@ func moveOldKey(dataDir, keyFile string, log *slog.Logger) error {
 		}
 	}
 	log.Info("device key moved out of the data directory", "from", old, "to", keyFile)
+	return nil
+}
+
+// The simulator is its own key injection facility: on first start it
+// derives its AES DUKPT initial key from the gateway simulator's test base
+// derivation key (the ANSI X9.24-3-2017 test BDK, which gatewaysim holds to
+// decipher PIN blocks) and the standard's test initial key ID, and seals it
+// beside the device key as `tpectl provision --pin-key-file` does on a
+// terminal. A real terminal never holds a BDK; these are test keys only.
+var (
+	simTestBDK      = pin.Key{0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1}
+	simInitialKeyID = [8]byte{0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56}
+)
+
+// injectSimPINKey creates the device key if missing and injects the sim's
+// PIN key once; a key already injected is kept (its counter is in the
+// journal).
+func injectSimPINKey(keyFile string) error {
+	if _, err := os.Stat(offline.PINKeyPath(keyFile)); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+		return fmt.Errorf("device key: %w", err)
+	}
+	if err := offline.CreateKey(keyFile); err != nil && !errors.Is(err, offline.ErrKeyExists) {
+		return err
+	}
+	ik, err := pin.DeriveInitialKey(simTestBDK, simInitialKeyID)
+	if err != nil {
+		return err
+	}
+	defer ik.Wipe()
+	if err := offline.SavePINKey(keyFile, ik, simInitialKeyID); err != nil {
+		return fmt.Errorf("injecting the simulator's PIN key: %w", err)
+	}
 	return nil
 }

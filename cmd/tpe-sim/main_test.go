@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"tpe/cmd/internal/metrics/promcheck"
 	"tpe/offline"
 )
 
@@ -226,6 +227,7 @@ func TestHeadlessSimulatorTakesPayments(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	p.checkMetrics(t)
 	// The virtual printer printed the receipts; the customer display
 	// shows something real.
 	if _, m := p.call(t, "GET", "/v1/payments/"+pay["id"].(string), ""); m["receipt_printed"] != true {
@@ -280,15 +282,42 @@ func TestHeadlessSimulatorWalletsAndLinks(t *testing.T) {
 	}
 	for {
 		_, m := p.call(t, "GET", "/v1/sim/outbox", "")
-		if msgs, _ := m["messages"].([]any); len(msgs) > 0 {
-			text := fmt.Sprint(msgs[0])
-			if !strings.Contains(text, "client@example.com") || !strings.Contains(text, "http") {
+		// The merchant's notifications (the refund above) share the
+		// outbox: look for the customer's mail.
+		msgs, _ := m["messages"].([]any)
+		var text string
+		for _, msg := range msgs {
+			if s := fmt.Sprint(msg); strings.Contains(s, "client@example.com") {
+				text = s
+			}
+		}
+		if text != "" {
+			if !strings.Contains(text, "http") {
 				t.Errorf("link e-mail: %s", text)
 			}
 			break
 		}
 		if time.Now().After(deadline.Add(10 * time.Second)) {
 			t.Fatalf("no e-mail in the outbox\n%s", p.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The built-in settings turn the merchant's notifications on: the
+	// wallet refund above is told to the merchant, through the outbox.
+	for {
+		_, m := p.call(t, "GET", "/v1/sim/outbox", "")
+		msgs, _ := m["messages"].([]any)
+		found := false
+		for _, msg := range msgs {
+			if s := fmt.Sprint(msg); strings.Contains(s, "gerant@example.com") && strings.Contains(s, "Remboursement effectué") {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline.Add(10 * time.Second)) {
+			t.Fatalf("no refund notification in the outbox: %v\n%s", msgs, p.logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -349,4 +378,58 @@ func rssMB(pid int) float64 {
 		}
 	}
 	return 0
+}
+
+// checkMetrics reads GET /metrics after TestHeadlessSimulatorTakesPayments'
+// sales (two approved online, one offline then forwarded): a clean
+// exposition (promlint, promtool when installed) whose counts agree.
+func (p *simProc) checkMetrics(t *testing.T) {
+	t.Helper()
+	want := []struct {
+		name   string
+		labels []string
+		value  float64
+	}{
+		{"tpe_payments_total", []string{"method", "card", "outcome", "approved"}, 2},
+		{"tpe_payments_total", []string{"method", "card", "outcome", "offline_approved"}, 1},
+		{"tpe_authorization_duration_seconds", []string{"method", "card"}, 2},
+		{"tpe_forward_results_total", []string{"result", "forwarded"}, 1},
+		{"tpe_offline_queue_length", nil, 0},
+		{"tpe_gateway_up", nil, 1},
+		{"tpe_device_up", []string{"device", "nfc"}, 1},
+		{"tpe_device_up", []string{"device", "printer"}, 1},
+		{"tpe_journal_writable", nil, 1},
+		{"tpe_build_info", nil, 1},
+	}
+	// The counts follow the payment events a moment after the API shows
+	// the payment settled.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
+		}
+		f := promcheck.Check(t, body)
+		var wrong []string
+		for _, w := range want {
+			if got, ok := f.Value(w.name, w.labels...); !ok || got != w.value {
+				wrong = append(wrong, fmt.Sprintf("%s%v = %v (present %v), want %v", w.name, w.labels, got, ok, w.value))
+			}
+		}
+		if size, _ := f.Value("tpe_journal_size_bytes"); size <= 0 {
+			wrong = append(wrong, "tpe_journal_size_bytes is not positive")
+		}
+		if len(wrong) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics:\n%s\n%s", strings.Join(wrong, "\n"), body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

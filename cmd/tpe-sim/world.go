@@ -25,9 +25,11 @@ import (
 	"tpe/device/scanner"
 	"tpe/device/sim"
 	"tpe/payment"
+	"tpe/payment/alipayplus/cii"
 	"tpe/payment/emv/cardsim"
 	"tpe/payment/gateway/gatewaysim"
 	"tpe/payment/notify/smtpsim"
+	"tpe/payment/pin"
 	"tpe/ui/api/apisim"
 	"tpe/ui/simctl"
 )
@@ -44,6 +46,10 @@ type world struct {
 	display *sim.Display
 	scanner *sim.Scanner
 	gw      *gatewaysim.Server // nil with --gateway
+	// wallets is the wallet table of the shop's acquirer: the terminal
+	// reads customers' codes with it, the embedded gateway names their
+	// wallets with it, and the phone's wallet apps show codes it knows.
+	wallets *cii.Table
 	gwSrv   *http.Server
 	mail    *smtpsim.Server // the shop's mail relay: every e-mail lands in the outbox
 	net     *network
@@ -68,6 +74,9 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 			w.Close()
 		}
 	}()
+	if w.wallets, err = simWalletTable(cfg); err != nil {
+		return nil, err
+	}
 	if f.gateway != "" {
 		w.cfg.Gateway.URL = f.gateway
 	} else if err := w.startGateway(f.noSCA); err != nil {
@@ -88,9 +97,12 @@ func openWorld(ctx context.Context, cfg config.Config, f flags, log *slog.Logger
 		return nil, err
 	}
 	dev := terminal.Devices(hw)
+	if err := injectSimPINKey(w.cfg.Offline.KeyFile); err != nil {
+		return nil, err
+	}
 	w.term, err = terminal.Open(ctx, w.cfg, dev, terminal.Opts{
 		CAKeys: cardsim.CAKeys(), HTTPClient: &http.Client{Transport: w.net},
-		APIRoutes: apisim.Routes(w), CreateKey: true, AllowNoToken: loopbackListen(cfg.API.Listen), Logger: log,
+		APIRoutes: apisim.Routes(w), CreateKey: true, AllowNoToken: loopbackListen(cfg.API.Listen), Wallets: w.wallets, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -156,10 +168,22 @@ func (w *world) takeCardsAway(ctx context.Context) {
 	}
 }
 
+// simWalletTable is the wallet table the config names
+// (alipayplus.wallet_table, the same file gatewaysim --wallet-table reads),
+// or the gateway simulator's own: the published prefixes and its CIIs for
+// GCash, Kakao Pay, Touch 'n Go, TrueMoney and DANA.
+func simWalletTable(cfg config.Config) (*cii.Table, error) {
+	if cfg.AlipayPlus.WalletTable == "" {
+		return gatewaysim.WalletTable(), nil
+	}
+	return terminal.WalletTable(cfg)
+}
+
 // startGateway serves the embedded gateway simulator on a loopback port,
-// with its PSD2 rule unless noSCA (tpe-sim --sca=false).
+// with its PSD2 rule unless noSCA (tpe-sim --sca=false), naming customers'
+// wallets with w.wallets.
 func (w *world) startGateway(noSCA bool) error {
-	gw, err := gatewaysim.New(filepath.Join(w.cfg.DataDir, "gateway"), &gatewaysim.Opts{DisableSCA: noSCA})
+	gw, err := gatewaysim.New(filepath.Join(w.cfg.DataDir, "gateway"), &gatewaysim.Opts{DisableSCA: noSCA, Wallets: w.wallets})
 	if err != nil {
 		return fmt.Errorf("embedded gateway: %w", err)
 	}
@@ -300,4 +324,36 @@ func (w *world) Outbox() ([]simctl.Mail, error) {
 func loopbackListen(listen string) bool {
 	host, _, err := net.SplitHostPort(listen)
 	return err == nil && config.LoopbackHost(host)
+}
+
+var _ simctl.PINPad = (*world)(nil)
+
+// EnterPIN is the customer typing pin on the PIN pad and validating.
+func (w *world) EnterPIN(_ context.Context, digits string) (string, error) {
+	id, err := w.awaitingPIN()
+	if err != nil {
+		return "", err
+	}
+	p, err := pin.ParsePIN(digits)
+	if err != nil {
+		return "", err
+	}
+	return id, w.term.Service.EnterPIN(id, p)
+}
+
+// CancelPIN is the customer pressing Annuler on the PIN pad.
+func (w *world) CancelPIN(context.Context) (string, error) {
+	id, err := w.awaitingPIN()
+	if err != nil {
+		return "", err
+	}
+	return id, w.term.Service.CancelPIN(id)
+}
+
+func (w *world) awaitingPIN() (string, error) {
+	ids := w.term.Service.AwaitingPIN()
+	if len(ids) == 0 {
+		return "", fmt.Errorf("%w: no payment is waiting for a PIN", simctl.ErrNotFound)
+	}
+	return ids[0], nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
+	"tpe/cmd/internal/terminal"
 	"tpe/config"
 )
 
@@ -19,10 +21,12 @@ func runConfig(_ context.Context, args []string, stdout io.Writer) error {
 	}
 	fs := newTechFlags("config check", stdout)
 	fs.about("config check FILE", `
-Loads FILE exactly as tpe does at start (api.token and offline.key_file
-included) and prints every problem with its fix, or
-the terminal, currency and language it configures. Exits 1 on a problem.
-Every key is described in config/tpe.sample.toml.`,
+Loads FILE exactly as tpe does at start (api.token, offline.key_file and
+the wallet table alipayplus.wallet_table names included) and prints every
+problem with its fix, or the terminal, currency and language it configures
+and the wallets its table recognises. Exits 1 on a problem.
+Every key is described in config/tpe.sample.toml, the wallet table in
+config/wallets.sample.toml.`,
 		"tpectl config check /etc/tpe/tpe.toml",
 		"tpectl config check config/tpe.sample.toml")
 	pos, err := fs.parse(args[1:])
@@ -36,6 +40,15 @@ Every key is described in config/tpe.sample.toml.`,
 	if err != nil {
 		return err
 	}
+	table, err := terminal.WalletTable(c)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "%s: ok (terminal %s, %s, %s)\n", pos[0], c.Terminal.ID, c.Terminal.Currency, c.Terminal.Language)
+	var names []string
+	for _, e := range table.Entries() {
+		names = append(names, fmt.Sprintf("%s %s", e.Name, strings.Join(e.Prefixes, ",")))
+	}
+	fmt.Fprintf(stdout, "wallet table %s: %s\n", table.Source(), strings.Join(names, "; "))
 	return nil
 }

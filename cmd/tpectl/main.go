@@ -41,6 +41,7 @@ var commands = []command{
 	{"update", "update apply|status|confirm|rollback|check --root DIR [flags]", "A/B updates of a terminal", runUpdate},
 	{"flash", "flash --target DIR|user@host BUNDLE", "install a bundle on a device", runFlash},
 	{"logs", "logs export --root DIR --out FILE", "write the redacted support bundle", runLogs},
+	{"fleet", "fleet sim --terminals N --queued M [--gateway URL] [--latency D] [--json]", "run N terminal cores reconnecting at once against a gateway simulator", runFleet},
 	{"crypto", "crypto dukpt|pinblock [flags]", "check AES DUKPT keys and format 4 PIN blocks against test vectors", runCrypto},
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -139,7 +140,7 @@ and --client-secret (OAuth2 client credentials).`,
 }
 
 func openJournal(f offlineFlags, readOnly bool) (*offline.Store, error) {
-	st, err := offline.Open(filepath.Join(f.data, offline.FileName), &offline.Opts{KeyFile: f.key, ReadOnly: readOnly})
+	st, err := offline.Open(filepath.Join(f.data, offline.FileName), &offline.Opts{KeyFile: f.key, PINKeyFile: offline.PINKeyPath(f.key), ReadOnly: readOnly})
 	switch fault := offline.Classify(err); {
 	case fault == offline.FaultLocked:
 		return nil, fmt.Errorf("%w [%s]: the terminal is running; stop it, or ask its local API (GET /v1/health)", err, fault.Code())
@@ -166,6 +167,11 @@ type statusView struct {
 	// SealedCardRecords counts the records still holding sealed card data:
 	// the queued offline approvals only, 0 when none waits.
 	SealedCardRecords int `json:"sealed_card_records"`
+	// PINKey is the online PIN key: none (not injected), ok, or exhausted
+	// (DUKPT key life ended: inject a new one); never the key itself.
+	PINKey        string `json:"pin_key"`
+	PINKeyID      string `json:"pin_initial_key_id,omitempty"`
+	PINKeyLastKSN string `json:"pin_last_ksn,omitempty"`
 }
 
 func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
@@ -184,6 +190,19 @@ func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
 	}
 	v := statusView{Queued: s.Queued, QueuedTotal: s.QueuedTotal, Oldest: s.Oldest, ForwardDeclined: s.ForwardDeclined,
 		InFlight: s.InFlight, Batch: s.Batch, Transactions: s.Transactions, SealedCardRecords: s.SealedCardRecords}
+	pk, err := st.PINKey()
+	if err != nil {
+		return err
+	}
+	switch {
+	case !pk.Injected:
+		v.PINKey = "none"
+	case pk.Exhausted:
+		v.PINKey = "exhausted"
+	default:
+		v.PINKey = "ok"
+	}
+	v.PINKeyID, v.PINKeyLastKSN = strings.ToUpper(pk.InitialKeyID), pk.LastKSN
 	for _, it := range q {
 		v.Currency = it.Amount.Currency
 		if it.LastErr != "" {
@@ -212,6 +231,11 @@ func offlineStatus(ctx context.Context, f offlineFlags, w io.Writer) error {
 	fmt.Fprintf(tw, "open batch\t%d\n", v.Batch)
 	fmt.Fprintf(tw, "transactions\t%d\n", v.Transactions)
 	fmt.Fprintf(tw, "sealed card records\t%d\n", v.SealedCardRecords)
+	if v.PINKey == "none" {
+		fmt.Fprintf(tw, "PIN key\tnone (online PIN refused; tpectl provision --pin-key-file)\n")
+	} else {
+		fmt.Fprintf(tw, "PIN key\t%s, initial key ID %s, last KSN %s\n", v.PINKey, v.PINKeyID, v.PINKeyLastKSN)
+	}
 	return tw.Flush()
 }
 

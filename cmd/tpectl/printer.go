@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -190,6 +193,13 @@ interrupted; each receipt cut is written to DIR as receipt-N.png.`,
 		}
 		fmt.Fprintf(stdout, "%s: %d bytes, %d commands, %d cuts, %d not drawn, %d unknown → %s (%d×%d)\n",
 			pos[0], st.Bytes, st.Commands, st.Cuts, st.Unrendered, st.Unknown, pos[1], img.Bounds().Dx(), img.Bounds().Dy())
+		if len(st.Skipped) > 0 {
+			names := slices.Sorted(maps.Keys(st.Skipped))
+			for i, n := range names {
+				names[i] = fmt.Sprintf("%s ×%d", n, st.Skipped[n])
+			}
+			fmt.Fprintf(stdout, "not drawn: %s\n", strings.Join(names, ", "))
+		}
 		return nil
 	case "serve":
 		if len(pos) > 0 {

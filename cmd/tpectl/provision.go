@@ -122,6 +122,7 @@ replaced.`,
 	var trust multiFlag
 	fs.Var(&trust, "trust", "release public key (PEM) to trust for update bundles; repeatable")
 	force := fs.Bool("force", false, "replace an existing, different config (keys are always kept)")
+	pinKeyFile := fs.String("pin-key-file", "", "key injection file with the AES DUKPT initial key and initial key ID for online PIN (docs/provisioning.md); sealed beside the device key, a new one replaces the old")
 	export := fs.String("export-dir", "", "also copy the public key and the QR code there (e.g. a USB stick) as ID.pub and ID-qr.png")
 	if pos, err := fs.parse(args); err != nil {
 		return err
@@ -185,6 +186,19 @@ replaced.`,
 		c.Gateway.URL, c.Gateway.TokenURL, c.Gateway.ClientID, c.Gateway.ClientSecret = *gwURL, *tokenURL, *clientID, secret
 	}
 	req := provision.Request{Root: *root, Config: c, Trust: trust, Force: *force, APITLS: *apiTLS}
+	if *pinKeyFile != "" {
+		b, err := os.ReadFile(*pinKeyFile)
+		if err != nil {
+			return fmt.Errorf("reading --pin-key-file: %w", err)
+		}
+		k, err := provision.ParseKeyInjection(b)
+		clear(b)
+		if err != nil {
+			return fmt.Errorf("--pin-key-file %s: %w", *pinKeyFile, err)
+		}
+		defer k.InitialKey.Wipe()
+		req.PINKey = &k
+	}
 	if *apiTLS {
 		req.TLSHosts = tlsHosts(*root, *apiListen, *hostname)
 	}
@@ -219,6 +233,9 @@ replaced.`,
 			}
 		}
 		fmt.Fprintf(stdout, "exported %s.pub and %s-qr.png to %s\n", c.Terminal.ID, c.Terminal.ID, *export)
+	}
+	if req.PINKey != nil {
+		fmt.Fprintf(stdout, "online PIN key injected (initial key ID %X); destroy %s now\n", req.PINKey.InitialKeyID, *pinKeyFile)
 	}
 	if len(trust) == 0 {
 		fmt.Fprintf(stdout, "note: no --trust key given; `tpectl update apply` will refuse bundles until a release key is installed\n")

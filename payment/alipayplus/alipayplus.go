@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tpe/payment"
+	"tpe/payment/alipayplus/cii"
 	"tpe/payment/gateway"
 )
 
@@ -43,8 +44,9 @@ type Opts struct {
 	// CancelTimeout is how long a cancel is retried until the gateway
 	// confirms it; default 30 s.
 	CancelTimeout time.Duration
-	// Issuers names wallets by code prefix (DefaultIssuers when nil).
-	Issuers map[string]string
+	// Issuers is the acquirer's wallet table, naming the wallet of a
+	// customer's code by its prefix (the built-in cii.Default when nil).
+	Issuers *cii.Table
 	// Description is the order description sent with each payment.
 	Description string
 	Logger      *slog.Logger

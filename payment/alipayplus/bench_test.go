@@ -7,11 +7,13 @@ import (
 
 	"tpe/payment"
 	"tpe/payment/alipayplus"
+	"tpe/payment/gateway/gatewaysim"
 )
 
 func BenchmarkRecognise(b *testing.B) {
+	table := gatewaysim.WalletTable()
 	for b.Loop() {
-		if _, err := alipayplus.Recognise("281011021234567890123456", nil); err != nil {
+		if _, err := alipayplus.Recognise("281011021234567890123456", table); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -23,7 +25,7 @@ func BenchmarkRecognise(b *testing.B) {
 func BenchmarkWalletCPM(b *testing.B) {
 	sim := newSimB(b)
 	c, _ := inMemoryB(b, sim)
-	w, err := alipayplus.New(c, nil)
+	w, err := alipayplus.New(c, &alipayplus.Opts{Issuers: gatewaysim.WalletTable()})
 	if err != nil {
 		b.Fatal(err)
 	}

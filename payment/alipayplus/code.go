@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"tpe/payment"
+	"tpe/payment/alipayplus/cii"
 )
 
 // Code is a recognised user-presented payment code (CPM).
@@ -25,22 +26,9 @@ const (
 	FormatAlipayCN = "alipay cn"
 )
 
-// DefaultIssuers maps issuer prefixes of 24-digit codes to wallet codes
-// (payment's wallet table; an acquirer's table may spell them as names,
-// Recognise folds them); the longest matching prefix wins. 25–30 is the range of Alipay
-// (mainland) codes and 281006 AlipayHK's Code Issuer Identifier (Antom pay
-// API sample). Alipay+ does not publish the other CIIs: 281011–281015 are
-// the simulator's assignments (gatewaysim.SimWallets); a deployment sets
-// its acquirer's table in Opts.Issuers.
-var DefaultIssuers = map[string]string{
-	"25": "alipay", "26": "alipay", "27": "alipay", "29": "alipay", "30": "alipay",
-	"281006": "alipayhk",
-	"281011": "gcash",
-	"281012": "kakaopay",
-	"281013": "touchngo",
-	"281014": "truemoney",
-	"281015": "dana",
-}
+// defaultIssuers is the built-in wallet table (cii.Default): the
+// published prefixes only.
+var defaultIssuers = cii.Default()
 
 // WalletAlipayPlus is the code of a payment whose partner wallet the code
 // does not tell (legacy 19-digit Alipay+ codes, merchant-presented payments
@@ -48,14 +36,14 @@ var DefaultIssuers = map[string]string{
 const WalletAlipayPlus = payment.WalletAlipayPlus
 
 // Recognise checks a scanned or typed payment code and names its wallet
-// with issuers (nil: DefaultIssuers). Spaces and dashes people type are
+// with the acquirer's wallet table (nil: the built-in cii.Default). Spaces and dashes people type are
 // ignored. Alipay+ codes carry no check digit (Code Format Specification),
 // so the structure is what is checked: digits only, 17–32 digits outside
 // the reserved lengths, business type 02 for 24-digit codes, the legacy
 // patterns for 17–19 digits.
-func Recognise(code string, issuers map[string]string) (Code, error) {
+func Recognise(code string, issuers *cii.Table) (Code, error) {
 	if issuers == nil {
-		issuers = DefaultIssuers
+		issuers = defaultIssuers
 	}
 	d := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
@@ -80,12 +68,10 @@ func Recognise(code string, issuers map[string]string) (Code, error) {
 		if bti := d[6:8]; bti != "02" {
 			return fail(ErrCodeFormat, "business type "+bti+" is not a payment code (02)")
 		}
-		for l := 6; l >= 2; l-- {
-			if w, ok := issuers[d[:l]]; ok {
-				return Code{Digits: d, Wallet: payment.WalletCode(w), Format: FormatMainstream}, nil
-			}
+		if e, ok := issuers.Match(d); ok {
+			return Code{Digits: d, Wallet: e.Code, Format: FormatMainstream}, nil
 		}
-		return fail(ErrUnknownWallet, "no wallet known for issuer "+d[:6])
+		return fail(ErrUnknownWallet, "no wallet known for issuer "+d[:6]+" in the wallet table ("+issuers.Source()+")")
 	}
 	// 17–19 digits.
 	switch p := d[:2]; {

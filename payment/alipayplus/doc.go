@@ -20,8 +20,9 @@
 // (Recognise: 17–32 digits, reserved lengths refused, 24-digit codes are
 // CII + BTI 02 + UIN, legacy 17–19 digit codes start 28, Alipay mainland
 // barcodes 25–30; Alipay+ Code Format Specification). The wallet family
-// comes from the issuer prefix (DefaultIssuers, or the acquirer's table in
-// Opts.Issuers); an unknown issuer or a malformed code is a *CodeError and
+// comes from the issuer prefix, looked up in the acquirer's wallet table
+// (Opts.Issuers, a cii.Table loaded from the file the config names; the
+// built-in cii.Default knows only the published prefixes); an unknown issuer or a malformed code is a *CodeError and
 // never reaches the gateway. The code has no check digit in the standard,
 // so structure is what is checked. The payment runs with mode "app"; an
 // answer "in process" is polled like MPM up to Opts.CPMTimeout, then

@@ -110,9 +110,18 @@ func (r *recorder) calls() []call {
 	return append([]call(nil), r.log...)
 }
 
+// newWallets runs the flows with the gateway simulator's wallet table
+// (its customers' codes are the simulator's CIIs) unless o names one.
 func newWallets(t *testing.T, c *gateway.Client, o *alipayplus.Opts) *alipayplus.Wallets {
 	t.Helper()
-	w, err := alipayplus.New(c, o)
+	var opts alipayplus.Opts
+	if o != nil {
+		opts = *o
+	}
+	if opts.Issuers == nil {
+		opts.Issuers = gatewaysim.WalletTable()
+	}
+	w, err := alipayplus.New(c, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,11 @@ type Client struct {
 	keyMu   sync.Mutex
 	cardKey *jose.JSONWebKey
 	keyAt   time.Time
+
+	capMu     sync.Mutex // the capability document (batch.go)
+	capAt     time.Time
+	batchMax  int
+	batchPath string
 }
 
 // Opts configures a Client. Zero fields take the documented defaults.
@@ -263,15 +268,19 @@ func (c *Client) once(ctx context.Context, k call) (status int, sent bool, err e
 		return resp.StatusCode, false, fmt.Errorf("gateway: %s: %w", k.op, ErrUnauthorized)
 	case resp.StatusCode == http.StatusNotFound:
 		return resp.StatusCode, true, fmt.Errorf("gateway: %s: %w", k.op, payment.ErrNotFound)
-	case resp.StatusCode == http.StatusServiceUnavailable:
+	case resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests:
 		// Our gateway contract (docs/gateway.md): 503 means "not taken in",
-		// as a load balancer with no healthy backend answers.
-		return resp.StatusCode, false, fmt.Errorf("gateway: %s: %w: %w", k.op, payment.ErrGatewayUnavailable, &StatusError{k.op, resp.StatusCode})
+		// as a load balancer with no healthy backend answers; 429 is the
+		// gateway's rate limit, refused before processing too. Either may
+		// say when to come back (Retry-After), which callers honour.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		se := &StatusError{Op: k.op, Status: resp.StatusCode, Wait: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		return resp.StatusCode, false, fmt.Errorf("gateway: %s: %w: %w", k.op, payment.ErrGatewayUnavailable, se)
 	case resp.StatusCode >= 500:
 		// A 5xx may come from a proxy before or after processing: unknown.
-		return resp.StatusCode, true, fmt.Errorf("gateway: %s: %w: %w", k.op, ErrOutcomeUnknown, &StatusError{k.op, resp.StatusCode})
+		return resp.StatusCode, true, fmt.Errorf("gateway: %s: %w: %w", k.op, ErrOutcomeUnknown, &StatusError{Op: k.op, Status: resp.StatusCode})
 	case resp.StatusCode != http.StatusOK:
-		return resp.StatusCode, true, &StatusError{k.op, resp.StatusCode}
+		return resp.StatusCode, true, &StatusError{Op: k.op, Status: resp.StatusCode}
 	}
 	if err := DecodeReply(resp.Body, c.o.MaxReplyBytes, k.out); err != nil {
 		return resp.StatusCode, true, fmt.Errorf("gateway: %s: %w: %w", k.op, ErrOutcomeUnknown, err)
@@ -279,10 +288,18 @@ func (c *Client) once(ctx context.Context, k call) (status int, sent bool, err e
 	return resp.StatusCode, true, nil
 }
 
-// sleep waits the jittered backoff of try n (1-based) or until ctx ends.
-func (c *Client) sleep(ctx context.Context, n int) error {
+// sleep waits the jittered backoff of try n (1-based) or until ctx ends;
+// at least the Retry-After the gateway gave with last, when it did.
+func (c *Client) sleep(ctx context.Context, n int, last error) error {
 	d := c.o.Backoff << (n - 1)
 	d = d/2 + time.Duration(rand.Int64N(int64(d)))
+	if ra := RetryAfterOf(last); ra > d {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < ra {
+			// Not allowed to call again before the caller gives up.
+			return fmt.Errorf("gateway: the gateway asked to wait %s, beyond the deadline: %w", ra, context.DeadlineExceeded)
+		}
+		d = ra
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -298,7 +315,7 @@ func (c *Client) get(ctx context.Context, k call) error {
 	var err error
 	for n := 0; n < c.o.Attempts; n++ {
 		if n > 0 {
-			if e := c.sleep(ctx, n); e != nil {
+			if e := c.sleep(ctx, n, err); e != nil {
 				return errors.Join(err, e)
 			}
 		}
@@ -367,7 +384,7 @@ func (c *Client) cardPresent(ctx context.Context, op, path string, req payment.S
 	var lastErr error
 	for n := 0; n < c.o.Attempts; n++ {
 		if n > 0 {
-			if err := c.sleep(ctx, n); err != nil {
+			if err := c.sleep(ctx, n, lastErr); err != nil {
 				break
 			}
 		}
@@ -661,7 +678,7 @@ func (c *Client) referral(ctx context.Context, op, gatewayID string, a payment.A
 	var err error
 	for n := 0; n < c.o.Attempts; n++ {
 		if n > 0 {
-			if e := c.sleep(ctx, n); e != nil {
+			if e := c.sleep(ctx, n, err); e != nil {
 				return payment.GatewayResult{}, errors.Join(err, e)
 			}
 		}

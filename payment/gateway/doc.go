@@ -13,13 +13,17 @@
 // alipay/direct). Card-present authorisation is our documented extension:
 // POST /transaction/sale/emv and /transaction/authorize/emv carry the EMV
 // data, with the PAN, track 2 and ICC TLV sealed as a JWE (RFC 7516,
-// RSA-OAEP-256 + A256GCM) to the gateway's published key {base}/keys/card.
+// ECDH-ES+A256KW for a P-256 key or RSA-OAEP-256 for an RSA key, A256GCM) to
+// the gateway's published key {base}/keys/card. Offline advices may go in
+// batches (SaleBatch, POST /transaction/sale/emv/batch) when the gateway's
+// capability document GET /capabilities offers them (batch.go).
 //
 // Result codes map to payment's Decline classes (codes.go). A decline is a
 // GatewayResult, never an error; an unknown code is a generic decline. A
 // transport failure is an error: payment.ErrGatewayUnavailable when the
 // request certainly did not reach the gateway (dial failure, nothing
-// written, 503, credentials refused), ErrOutcomeUnknown otherwise.
+// written, 503 or 429 — their Retry-After in StatusError.Wait —, credentials
+// refused), ErrOutcomeUnknown otherwise.
 //
 // The gateway has no idempotency key. Client.Sale never resends a request
 // whose outcome is unknown: it looks the order up first (export filtered by

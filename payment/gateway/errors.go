@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"tpe/payment"
 )
@@ -41,11 +42,21 @@ var (
 type StatusError struct {
 	Op     string
 	Status int
+	// Wait is the gateway's Retry-After on a 429 or 503: do not call
+	// again before it has passed. 0 when the gateway gave none.
+	Wait time.Duration
 }
 
 func (e *StatusError) Error() string {
+	if e.Wait > 0 {
+		return fmt.Sprintf("gateway: %s: http status %d, retry after %s", e.Op, e.Status, e.Wait)
+	}
 	return fmt.Sprintf("gateway: %s: http status %d", e.Op, e.Status)
 }
+
+// RetryAfter is how long the gateway asked to be left alone (Retry-After);
+// callers find it with errors.As on an interface{ RetryAfter() time.Duration }.
+func (e *StatusError) RetryAfter() time.Duration { return e.Wait }
 
 // RejectedError is an API-level refusal; Unwrap gives ErrRejected.
 type RejectedError struct {

@@ -74,7 +74,12 @@ func (c *counter) get(k string) int {
 // wrap, when set, sits in front of the simulator (to inject test faults).
 func newEnv(t testing.TB, o *gatewaysim.Opts, wrap func(http.Handler) http.Handler) *env {
 	t.Helper()
-	dir := simDir(t)
+	return newEnvIn(t, simDir(t), o, wrap)
+}
+
+// newEnvIn is newEnv on the simulator data directory dir.
+func newEnvIn(t testing.TB, dir string, o *gatewaysim.Opts, wrap ...func(http.Handler) http.Handler) *env {
+	t.Helper()
 	// These tests pay many times with one card and are not about PSD2
 	// strong authentication (gatewaysim's issuer tests are): no soft
 	// declines here.
@@ -92,8 +97,10 @@ func newEnv(t testing.TB, o *gatewaysim.Opts, wrap func(http.Handler) http.Handl
 		cnt.add(r.Method + " " + r.URL.Path)
 		sim.ServeHTTP(w, r)
 	})
-	if wrap != nil {
-		h = wrap(h)
+	for _, w := range wrap {
+		if w != nil {
+			h = w(h)
+		}
 	}
 	ts := httptest.NewUnstartedServer(h)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the pin tests fail handshakes on purpose

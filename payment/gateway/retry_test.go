@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -73,4 +75,38 @@ func TestTimeoutThenLookup(t *testing.T) {
 			t.Fatalf("%d ledger entries", n)
 		}
 	})
+}
+
+// A 429 or 503 with Retry-After is "not taken in" (the sale certainly did
+// not happen) and carries the wait; the client does not call again before
+// it, and gives up rather than overrun its caller's deadline.
+func TestRetryAfterOn429And503(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+		var sales atomic.Int32
+		e := newEnv(t, nil, func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/transaction/sale/emv" {
+					sales.Add(1)
+					w.Header().Set("Retry-After", "7")
+					http.Error(w, "busy", status)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		})
+		c := e.client(t, func(o *gateway.Opts) { o.Attempts = 3 })
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		start := time.Now()
+		_, err := c.Sale(ctx, sale(orderID(t), 1250))
+		cancel()
+		if !errors.Is(err, payment.ErrGatewayUnavailable) || gateway.RetryAfterOf(err) != 7*time.Second {
+			t.Fatalf("%d: %v (retry after %s), want unavailable with 7 s", status, err, gateway.RetryAfterOf(err))
+		}
+		if n := sales.Load(); n != 1 || time.Since(start) > time.Second {
+			t.Errorf("%d: %d sales in %v: the client called again inside the Retry-After", status, n, time.Since(start))
+		}
+		if len(entriesFor(e.sim, "")) != 0 {
+			t.Errorf("%d: the simulator recorded something", status)
+		}
+	}
 }

@@ -17,10 +17,25 @@
 // sent. Failures never change a payment: the Service logs a receipt that
 // could not be mailed, and paylink fails the link it could not send.
 //
+// Notices are the merchant's notifications: they follow the payment
+// service's events (a link paid or expired, an offline payment the issuer
+// declined when forwarded, a refund, a batch closed with its Z report),
+// each switched on or off, and queue the mail — fr or en, text and HTML,
+// the masked PAN at most — in an Outbox. The Outbox writes each mail to a
+// durable Spool (offline.Outbox, a bbolt file beside the journal) before
+// sending, retries with backoff while the relay is down, and removes it
+// once the relay accepted it: nothing is lost across a restart and each
+// mail leaves once (Message.ID keeps the Message-ID of a mail re-sent after
+// a crash in between). The terminal sends the Z report this way, not with
+// SendReport.
+//
 // Wiring (cmd): notify.New(&notify.Opts{Host: cfg.SMTP.Host, Port:
 // cfg.SMTP.Port, StartTLS: cfg.SMTP.StartTLS, Username: cfg.SMTP.Username,
 // Password: cfg.SMTP.Password, From: cfg.SMTP.From, Merchant: merchant,
-// Lang: cfg.Terminal.Language, ReportTo: merchantEmail if
-// notifications.email_z_report}). The simulator's sink is
-// payment/notify/smtpsim.
+// Lang: cfg.Terminal.Language}); then, when any merchant notification is
+// on, NewOutbox(offline.OpenOutbox(dataDir/outbox.db), mailer) and
+// NewNotices(outbox, &NoticesOpts{To: terminal.merchant_email, On: the
+// [notifications] switches}), its Run fed by Service.Subscribe and the
+// outbox's Run in the errgroup (cmd/internal/terminal/notices.go). The
+// simulator's sink is payment/notify/smtpsim.
 package notify

@@ -22,6 +22,11 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// ID, when set, makes the Message-ID header <ID@sender's domain>
+	// instead of a random one: the outbox gives each queued mail its own,
+	// so a mail sent twice (the relay took it, the terminal died before
+	// recording it) carries the same Message-ID and mail clients show one.
+	ID string `json:",omitempty"`
 }
 
 // Compose renders m as an RFC 5322 message from the sender: UTF-8
@@ -40,13 +45,19 @@ func Compose(m Message, from mail.Address, now time.Time) ([]byte, error) {
 			return nil, ErrBadHeader
 		}
 	}
+	id := m.ID
+	if id == "" {
+		id = randomHex(12)
+	} else if strings.ContainsAny(id, "\r\n<>@ \t") {
+		return nil, ErrBadHeader
+	}
 	var b bytes.Buffer
 	h := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	h("From", from.String())
 	h("To", (&mail.Address{Address: m.To}).String())
 	h("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
 	h("Date", now.Format(time.RFC1123Z))
-	h("Message-ID", "<"+randomHex(12)+"@"+domainOf(from.Address)+">")
+	h("Message-ID", "<"+id+"@"+domainOf(from.Address)+">")
 	h("MIME-Version", "1.0")
 	h("Auto-Submitted", "auto-generated") // RFC 3834: no auto-replies to a terminal
 	if m.HTML == "" {

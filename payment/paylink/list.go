@@ -21,54 +21,19 @@ type Filter struct {
 	Limit  int       // at most this many, newest first; 0: all
 }
 
-// states maps a link status to the journal states it covers.
-var states = map[string][]payment.State{
-	StatusPending:   {payment.StateCreated, payment.StateAwaitingCustomer},
-	StatusPaid:      {payment.StateApproved, payment.StatePartiallyRefunded, payment.StateRefunded},
-	StatusExpired:   {payment.StateExpired},
-	StatusCancelled: {payment.StateCancelled},
-	"failed":        {payment.StateFailed},
-}
-
 // StatusOf is the link status of a pay-by-link payment in the journal.
-func StatusOf(t *payment.Transaction) string {
-	for s, sts := range states {
-		for _, st := range sts {
-			if t.State == st {
-				return s
-			}
-		}
-	}
-	return string(t.State.Status())
-}
+func StatusOf(t *payment.Transaction) string { return string(payment.LinkStatusOf(t)) }
 
-// List returns the pay-by-link payments matching f, newest first. The
-// journal filters by method, states and date; Until and Limit apply here.
+// List returns the pay-by-link payments matching f, newest first, filtered
+// by the journal (payment.Query.Match).
 func List(ctx context.Context, l Lister, f Filter) ([]*payment.Transaction, error) {
-	q := payment.Query{Method: payment.MethodPayLink, Since: f.Since}
+	q := payment.Query{Method: payment.MethodPayLink, Since: f.Since, Until: f.Until, Limit: f.Limit}
 	if f.Status != "" {
-		sts, ok := states[f.Status]
+		st, ok := payment.ParseLinkStatus(f.Status)
 		if !ok {
 			return nil, fmt.Errorf("%w: link status %q (pending, paid, expired, cancelled, failed)", payment.ErrInvalidRequest, f.Status)
 		}
-		q.States = sts
+		q.States = st.States()
 	}
-	if f.Until.IsZero() {
-		q.Limit = f.Limit
-	}
-	txns, err := l.List(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out := txns[:0]
-	for _, t := range txns {
-		if !f.Until.IsZero() && !t.CreatedAt.Before(f.Until) {
-			continue
-		}
-		out = append(out, t)
-		if f.Limit > 0 && len(out) == f.Limit {
-			break
-		}
-	}
-	return out, nil
+	return l.List(ctx, q)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tpe/payment"
+	"tpe/payment/pin"
 )
 
 // Journal is an in-memory payment.Journal. Fail, when set, makes every
@@ -30,8 +31,12 @@ func (j *Journal) Save(_ context.Context, t *payment.Transaction) error {
 	if j.Fail != nil {
 		return j.Fail
 	}
-	if _, ok := j.txns[t.ID]; !ok {
+	if old, ok := j.txns[t.ID]; ok {
+		t.Sequence = old.Sequence
+	} else {
+		// Numbered like the bbolt journal: 1, 2, 3… in the first save.
 		j.order = append(j.order, t.ID)
+		t.Sequence = uint64(len(j.order))
 	}
 	j.txns[t.ID] = t.Clone()
 	j.Saves++
@@ -49,6 +54,7 @@ func (j *Journal) Update(_ context.Context, id string, edit func(*payment.Transa
 	if err := edit(c); err != nil {
 		return nil, err
 	}
+	c.Sequence = t.Sequence
 	if j.Fail != nil {
 		return nil, j.Fail
 	}
@@ -302,4 +308,72 @@ func VisaOnline() payment.CardResult {
 			CryptogramType: "ARQC", CVM: "no_cvm", EntryMode: "contactless", ATC: 7,
 		},
 	}
+}
+
+// VisaOnlinePIN is a card result above the CVM limit: online, PIN to be
+// verified by the issuer.
+func VisaOnlinePIN() payment.CardResult {
+	r := VisaOnline()
+	r.OfflineAllowed = false
+	r.Card.CVM = payment.CVMOnlinePIN
+	return r
+}
+
+// TestBDK is the AES-128 test base derivation key of ANSI X9.24-3-2017's
+// test vectors (and of gatewaysim): tests decipher the PIN blocks the
+// service sends with it.
+var TestBDK = pin.Key{0xFE, 0xDC, 0xBA, 0x98, 0x76, 0x54, 0x32, 0x10, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1, 0xF1}
+
+// TestInitialKeyID is the initial key ID of the standard's test vectors.
+var TestInitialKeyID = [8]byte{0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0x34, 0x56}
+
+// PINs is an in-memory payment.PINCipher under the initial key derived
+// from TestBDK and TestInitialKeyID: the real derivation and block, with
+// the counter in memory. Unavailable, when set, is what PINReady answers.
+type PINs struct {
+	mu          sync.Mutex
+	ksn         pin.KSN
+	Unavailable error
+}
+
+func (p *PINs) PINReady(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.Unavailable
+}
+
+func (p *PINs) EncipherPIN(_ context.Context, pn pin.PIN, pan string) (payment.PINBlock, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ksn == (pin.KSN{}) {
+		p.ksn = pin.NewKSN(TestInitialKeyID, 0)
+	}
+	next, err := p.ksn.Next()
+	if err != nil {
+		return payment.PINBlock{}, fmt.Errorf("%w: %w", payment.ErrPINUnavailable, err)
+	}
+	p.ksn = next
+	ik, err := pin.DeriveInitialKey(TestBDK, TestInitialKeyID)
+	if err != nil {
+		return payment.PINBlock{}, err
+	}
+	defer ik.Wipe()
+	b, err := pin.Format4(ik, next, pin.AES128, pn, pan)
+	if err != nil {
+		return payment.PINBlock{}, err
+	}
+	return payment.PINBlock{Block: payment.NewSecret(b[:]), KSN: next}, nil
+}
+
+// DecipherPIN is what the issuer does with a block: the PIN it holds.
+func DecipherPIN(b payment.PINBlock, pan string) (pin.PIN, error) {
+	ik, err := pin.DeriveInitialKey(TestBDK, pin.KSN(b.KSN).InitialKeyID())
+	if err != nil {
+		return nil, err
+	}
+	k, err := pin.DerivePINKey(ik, pin.KSN(b.KSN), pin.AES128)
+	if err != nil {
+		return nil, err
+	}
+	return pin.DecipherFormat4(k, b.Block.Reveal(), pan)
 }

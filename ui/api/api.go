@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -43,7 +42,10 @@ type Opts struct {
 	// ui/api/apisim).
 	Extra []Route
 	// Health reports devices and connectivity; nil reports none.
-	Health  func(ctx context.Context) Health
+	Health func(ctx context.Context) Health
+	// Metrics serves GET /metrics (Prometheus text format, behind the same
+	// token as the rest); nil answers 404.
+	Metrics http.Handler
 	Version string
 	// MaxBody bounds request bodies; default 64 KiB.
 	MaxBody int64
@@ -69,8 +71,10 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/health", cashier, s.health},
 		{"POST", "/v1/payments", cashier, s.createPayment},
 		{"GET", "/v1/payments", cashier, s.listPayments},
+		{"GET", "/v1/payments.csv", cashier, s.exportPayments},
 		{"GET", "/v1/payments/{id}", cashier, s.getPayment},
 		{"POST", "/v1/payments/{id}/cancel", cashier, s.cancelPayment},
+		{"POST", "/v1/payments/{id}/resend", cashier, s.resendLink},
 		{"POST", "/v1/payments/{id}/void", supervisor, s.voidPayment},
 		{"POST", "/v1/payments/{id}/refunds", supervisor, s.refundPayment},
 		{"GET", "/v1/payments/{id}/receipt", cashier, s.receipt},
@@ -78,6 +82,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/reports/x", cashier, s.reportX},
 		{"POST", "/v1/batches/close", supervisor, s.closeBatch},
 		{"GET", "/v1/events", cashier, s.events},
+		{"GET", "/metrics", cashier, s.metrics},
 	}
 }
 
@@ -189,7 +194,10 @@ func classify(err error) (int, string) {
 		{payment.ErrOutcomeUnknown, http.StatusAccepted, "outcome_unknown"},
 		{payment.ErrNotSupported, http.StatusNotImplemented, "not_supported"},
 		{ErrNotAvailable, http.StatusNotImplemented, "not_available"},
+		{payment.ErrNotALink, http.StatusConflict, "not_a_link"},
+		{payment.ErrLinkNotPending, http.StatusConflict, "link_not_pending"},
 		{payment.ErrGatewayUnavailable, http.StatusBadGateway, "gateway_unavailable"},
+		{payment.ErrLinkNotSent, http.StatusBadGateway, "link_not_sent"},
 	}
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge, "body_too_large"
@@ -260,29 +268,44 @@ func decodeOptional(r *http.Request, v any) error {
 
 // Payment is the API's view of a transaction.
 type Payment struct {
-	ID             string     `json:"id"`
-	Reference      string     `json:"reference"`
-	OrderID        string     `json:"order_id"`
-	Method         string     `json:"method"`
-	Status         string     `json:"status"`
-	State          string     `json:"state"`
-	Amount         int64      `json:"amount"`
-	Currency       string     `json:"currency"`
-	RefundedAmount int64      `json:"refunded_amount"`
-	Brand          string     `json:"brand"`
-	Wallet         string     `json:"wallet"`
-	PANMasked      string     `json:"pan_masked"`
-	AID            string     `json:"aid"`
-	AuthCode       string     `json:"auth_code"`
-	Offline        bool       `json:"offline"`
-	Forwarded      bool       `json:"forwarded"`
-	LinkURL        string     `json:"link_url"`
+	ID             string `json:"id"`
+	Reference      string `json:"reference"`
+	OrderID        string `json:"order_id"`
+	Sequence       uint64 `json:"sequence"` // the TRANS. number on receipts (payment.Transaction.Sequence)
+	Method         string `json:"method"`
+	Status         string `json:"status"`
+	State          string `json:"state"`
+	Amount         int64  `json:"amount"`
+	Currency       string `json:"currency"`
+	RefundedAmount int64  `json:"refunded_amount"`
+	Brand          string `json:"brand"`
+	Wallet         string `json:"wallet"`
+	PANMasked      string `json:"pan_masked"`
+	AID            string `json:"aid"`
+	// CVM is how the cardholder was verified: no_cvm, cdcvm (on the
+	// phone), online_pin (PIN checked by the issuer), signature.
+	CVM       string `json:"cvm,omitempty"`
+	AuthCode  string `json:"auth_code"`
+	Offline   bool   `json:"offline"`
+	Forwarded bool   `json:"forwarded"`
+	LinkURL   string `json:"link_url"`
+	// Email is the customer's address (receipt, or the link's recipient).
+	Email string `json:"email,omitempty"`
+	// LinkStatus is a payment link's status for the merchant: pending,
+	// paid, expired, cancelled or failed; absent for other methods.
+	LinkStatus string `json:"link_status,omitempty"`
+	// Resends counts the times a pending link was e-mailed again.
+	Resends        int        `json:"resends"`
+	ResentAt       *time.Time `json:"resent_at,omitempty"`
 	QR             string     `json:"qr,omitempty"`
 	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
 	ReceiptPrinted bool       `json:"receipt_printed"`
 	// Pending is the refund, void or cancel journaled on the payment and not
 	// yet settled; another one is refused meanwhile (operation_in_progress).
 	Pending *PendingOperation `json:"pending_operation,omitempty"`
+	// Attempts are earlier authorisations the issuer soft-declined (PSD2:
+	// PIN required) before the payment went on under a new order ID.
+	Attempts []Attempt `json:"attempts,omitempty"`
 	// ErrorCode is why the payment was declined, failed or ended without a
 	// sale (payment.ReasonCode): what a cash register switches on. Error is
 	// the detail in words, for people and logs.
@@ -290,6 +313,15 @@ type Payment struct {
 	Error     string    `json:"error"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Attempt is a soft-declined authorisation of a payment: nothing was
+// charged under its order ID.
+type Attempt struct {
+	OrderID string    `json:"order_id"`
+	Result  string    `json:"result"`  // gateway result code (065, 077)
+	Decline string    `json:"decline"` // pin_required
+	At      time.Time `json:"at"`
 }
 
 // PendingOperation is a payment's unsettled refund, void or cancel.
@@ -305,7 +337,7 @@ type PendingOperation struct {
 // view builds the API object. The PAN is masked first 6 / last 4.
 func view(t *payment.Transaction) Payment {
 	p := Payment{
-		ID: t.ID, Reference: t.Reference, OrderID: t.OrderID, Method: string(t.Method),
+		ID: t.ID, Reference: t.Reference, OrderID: t.OrderID, Sequence: t.Sequence, Method: string(t.Method),
 		Status: string(t.State.Status()), State: string(t.State), Amount: t.Amount.Minor,
 		Currency: t.Amount.Currency, RefundedAmount: t.Refunded(), Wallet: t.Wallet,
 		AuthCode: t.AuthCode, Offline: t.Offline, Forwarded: t.State == payment.StateForwarded || t.Forwarded,
@@ -316,8 +348,16 @@ func view(t *payment.Transaction) Payment {
 		e := t.ExpireAt
 		p.ExpiresAt = &e
 	}
+	p.Email, p.LinkStatus, p.Resends = t.Email, string(payment.LinkStatusOf(t)), t.Resends
+	if !t.ResentAt.IsZero() {
+		r := t.ResentAt
+		p.ResentAt = &r
+	}
 	if c := t.Card; c != nil {
-		p.Brand, p.PANMasked, p.AID = c.Brand, c.PAN.Masked(), c.AID
+		p.Brand, p.PANMasked, p.AID, p.CVM = c.Brand, c.PAN.Masked(), c.AID, c.CVM
+	}
+	for _, a := range t.Attempts {
+		p.Attempts = append(p.Attempts, Attempt{OrderID: a.OrderID, Result: a.Result, Decline: a.Decline, At: a.At})
 	}
 	if op := t.Pending; op != nil {
 		p.Pending = &PendingOperation{ID: op.ID, Kind: string(op.Kind), Amount: op.Amount.Minor, OutcomeUnknown: op.Unknown}
@@ -327,6 +367,18 @@ func view(t *payment.Transaction) Payment {
 		p.ErrorCode, p.Error = string(t.Code), t.Reason
 	}
 	return p
+}
+
+// metrics serves the program's Prometheus registry. The path is the
+// Prometheus convention, outside /v1: its format is Prometheus's, versioned
+// by the exposition format itself.
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
+	if s.o.Metrics == nil {
+		writeError(w, http.StatusNotFound, "not_found", "this server exposes no metrics")
+		return nil
+	}
+	s.o.Metrics.ServeHTTP(w, r)
+	return nil
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
@@ -388,55 +440,11 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.o.Service.Get(r.Context(), r.PathValue("id"))
+	t, err := s.current(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, view(t))
-}
-
-func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	var query payment.Query
-	if v := q.Get("status"); v != "" {
-		st, ok := payment.ParseStatus(v)
-		if !ok {
-			return badRequest("invalid_query", "status %q: use pending, processing, approved, declined, cancelled, failed, expired, refunded or partially_refunded", v)
-		}
-		query.Status = st
-	}
-	if v := q.Get("method"); v != "" {
-		m, err := payment.ParseMethod(v)
-		if err != nil {
-			return badRequest("invalid_query", "method %q: use card, alipayplus or paylink", v)
-		}
-		query.Method = m
-	}
-	query.Reference = q.Get("reference")
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return badRequest("invalid_query", "since %q: use RFC 3339, e.g. 2026-11-26T08:00:00Z", v)
-		}
-		query.Since = t
-	}
-	query.Limit = 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return badRequest("invalid_query", "limit %q: use 1 to 500", v)
-		}
-		query.Limit = n
-	}
-	txns, err := s.o.Service.List(r.Context(), query)
-	if err != nil {
-		return err
-	}
-	out := make([]Payment, 0, len(txns))
-	for _, t := range txns {
-		out = append(out, view(t))
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"payments": out})
 }
 
 func (s *Server) cancelPayment(w http.ResponseWriter, r *http.Request) error {

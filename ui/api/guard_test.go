@@ -270,3 +270,54 @@ func TestDocsNameTheGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsBehindTheToken: GET /metrics follows the API's rules (token,
+// host, origin) like every other operation, and answers 404 when the
+// program exposes no metrics.
+func TestMetricsBehindTheToken(t *testing.T) {
+	exposition := "# HELP tpe_up x\n# TYPE tpe_up gauge\ntpe_up 1\n"
+	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		io.WriteString(w, exposition)
+	})
+	with := newFixtureWith(t, func(o *Opts) { o.Metrics = metrics })
+	without := newFixture(t)
+	tests := []struct {
+		name          string
+		f             *fixture
+		auth, origin  string
+		status        int
+		code, content string
+	}{
+		{"token", with, "Bearer " + token, "", 200, "", exposition},
+		{"no token", with, "", "", 401, "unauthorized", ""},
+		{"wrong token", with, "Bearer " + strings.Repeat("x", 20), "", 401, "unauthorized", ""},
+		{"web page", with, "Bearer " + token, "http://evil.example", 403, "forbidden_origin", ""},
+		{"no metrics", without, "Bearer " + token, "", 404, "not_found", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", tt.f.srv.URL+"/metrics", nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			var m map[string]any
+			json.Unmarshal(b, &m)
+			if resp.StatusCode != tt.status || errCode(m) != tt.code {
+				t.Fatalf("got %d %q, want %d %q (%s)", resp.StatusCode, errCode(m), tt.status, tt.code, b)
+			}
+			if tt.content != "" && string(b) != tt.content {
+				t.Errorf("body %q, want the metrics handler's %q", b, tt.content)
+			}
+		})
+	}
+}

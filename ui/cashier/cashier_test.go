@@ -1,7 +1,9 @@
 package cashier
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -422,4 +424,147 @@ func TestPendingRefundShownNotRepeatable(t *testing.T) {
 			t.Errorf("%q offered on a payment with a refund pending", action)
 		}
 	}
+}
+
+// TestLinksFilters: links of other days stay listed; the status and period
+// chips and the search box filter them; a pending link is re-sent from its
+// detail and the list shows it counted.
+func TestLinksFilters(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	now := time.Now()
+	day := func(n int) time.Time { return now.AddDate(0, 0, -n) }
+	save := func(id, email, ref string, minor int64, st payment.State, created time.Time) {
+		t.Helper()
+		tx := &payment.Transaction{ID: id, OrderID: "ord-" + id, Reference: ref, Method: payment.MethodPayLink, State: st,
+			Amount: payment.Amount{Minor: minor, Currency: "EUR"}, Email: email, LinkID: "L-" + id, LinkURL: "https://pay.example/" + id,
+			ExpireAt: created.Add(7 * 24 * time.Hour), CreatedAt: created, UpdatedAt: created}
+		if err := e.journal.Save(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+		e.links.mu.Lock()
+		e.links.status["L-"+id] = "pending"
+		e.links.mu.Unlock()
+	}
+	save("pay_old", "jean.dupont@example.com", "CMD-OLD", 1500, payment.StateAwaitingCustomer, day(5))
+	save("pay_paid", "marie@example.com", "CMD-PAID", 6400, payment.StateApproved, day(1))
+	save("pay_late", "late@example.com", "CMD-LATE", 2500, payment.StateExpired, now.Add(-time.Minute))
+	save("pay_cxl", "cxl@example.com", "CMD-CXL", 700, payment.StateCancelled, now.Add(-time.Minute))
+
+	e.tap(e.ui.T("nav.links"))
+	e.wait("jean.dupont@example.com") // five days old, still listed
+	shows := func(want ...string) {
+		t.Helper()
+		all := []string{"jean.dupont@example.com", "marie@example.com", "late@example.com", "cxl@example.com"}
+		e.waitFor(func() bool {
+			for _, a := range all {
+				if e.has(a) != slices.Contains(want, a) {
+					return false
+				}
+			}
+			return true
+		}, "the list to show %v", want)
+	}
+	shows("jean.dupont@example.com", "marie@example.com", "late@example.com", "cxl@example.com")
+	e.wait(e.ui.T("links.count", 4))
+	e.wait(e.ui.T("links.pending", 1))
+
+	e.tap(e.ui.T("links.f.paid"))
+	shows("marie@example.com")
+	e.tap(e.ui.T("links.f.pending"))
+	shows("jean.dupont@example.com")
+	e.tap(e.ui.T("links.f.expired"))
+	shows("late@example.com")
+	e.tap(e.ui.T("links.f.cancelled"))
+	shows("cxl@example.com")
+	e.tap(e.ui.T("links.f.all"))
+	e.tap(e.ui.T("links.d.today"))
+	shows("late@example.com", "cxl@example.com")
+	e.tap(e.ui.T("links.d.week"))
+	shows("jean.dupont@example.com", "marie@example.com", "late@example.com", "cxl@example.com")
+	e.tap(e.ui.T("links.d.any"))
+	// The filters stay while the cashier looks elsewhere.
+	e.tap(e.ui.T("links.f.pending"))
+	e.tap(e.ui.T("nav.history"))
+	e.wait(e.ui.T("hist.title"))
+	e.tap(e.ui.T("nav.links"))
+	shows("jean.dupont@example.com")
+	e.tap(e.ui.T("links.f.all"))
+
+	// The search box: part of the address or of the reference.
+	test.Type(e.entry(e.ui.T("links.search")), "DUPONT")
+	shows("jean.dupont@example.com")
+	en := e.entry(e.ui.T("links.search"))
+	en.SetText("")
+	test.Type(en, "cmd-paid")
+	shows("marie@example.com")
+	e.entry(e.ui.T("links.search")).SetText("")
+	shows("jean.dupont@example.com", "marie@example.com", "late@example.com", "cxl@example.com")
+
+	// The amount bounds, typed as the cashier writes amounts.
+	test.Type(e.entry(e.ui.T("links.min")), "20")
+	shows("marie@example.com", "late@example.com")
+	test.Type(e.entry(e.ui.T("links.max")), "25,00")
+	shows("late@example.com")
+	e.entry(e.ui.T("links.max")).SetText("2x")
+	shows("marie@example.com", "late@example.com") // not an amount: no bound
+	e.entry(e.ui.T("links.min")).SetText("")
+	e.entry(e.ui.T("links.max")).SetText("")
+	shows("jean.dupont@example.com", "marie@example.com", "late@example.com", "cxl@example.com")
+
+	// Resend the pending link from its detail; Back returns to the links.
+	e.tap("jean.dupont@example.com")
+	e.wait(e.ui.T("detail.resend"))
+	e.tap(e.ui.T("detail.resend"))
+	e.wait(e.ui.T("reason.linkresent", "jean.dupont@example.com"))
+	if got, _ := e.svc.Get(ctx, "pay_old"); got.Resends != 1 {
+		t.Errorf("resends: got %d, want 1", got.Resends)
+	}
+	// A mistyped address: corrected in the box, the link goes there.
+	en = e.entry(e.ui.T("sale.email.label"))
+	en.SetText("")
+	test.Type(en, "jean.dupond@example.com")
+	e.tap(e.ui.T("detail.resend"))
+	e.wait(e.ui.T("reason.linkresent", "jean.dupond@example.com"))
+	if got, _ := e.svc.Get(ctx, "pay_old"); got.Resends != 2 || got.Email != "jean.dupond@example.com" {
+		t.Errorf("resend to a corrected address: %d resends, %s", got.Resends, got.Email)
+	}
+	e.tap(e.ui.T("sale.back"))
+	e.wait(e.ui.T("links.resends", 2))
+	// A paid link offers no resend.
+	e.tap("marie@example.com")
+	e.wait(e.ui.T("detail.title"))
+	if e.has(e.ui.T("detail.resend")) {
+		t.Error("a paid link offers a resend")
+	}
+}
+
+func TestParseMajor(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		cur  string
+		want int64
+		ok   bool
+	}{
+		{"12", "EUR", 1200, true}, {"12,5", "EUR", 1250, true}, {"12.50", "EUR", 1250, true}, {" 0,01 € ", "EUR", 1, true},
+		{"500", "JPY", 500, true}, {"5,5", "JPY", 0, false}, {"12,505", "EUR", 0, false}, {"", "EUR", 0, false},
+		{"0", "EUR", 0, false}, {"-3", "EUR", 0, false}, {"1e3", "EUR", 0, false}, {",50", "EUR", 0, false},
+		{"9999999999999", "EUR", 0, false}, {"12,50", "XXX", 0, false},
+	} {
+		if got, ok := parseMajor(c.in, c.cur); got != c.want || ok != c.ok {
+			t.Errorf("parseMajor(%q, %s) = %d, %v; want %d, %v", c.in, c.cur, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func FuzzParseMajor(f *testing.F) {
+	for _, s := range []string{"12,50", "0.01", "1e3", "١٢", "99999999999,99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := parseMajor(s, "EUR")
+		if ok != (n > 0) {
+			t.Fatalf("%q: %d, %v", s, n, ok)
+		}
+	})
 }

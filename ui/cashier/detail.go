@@ -3,6 +3,7 @@ package cashier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"tpe/payment"
 )
@@ -20,12 +22,38 @@ import (
 type detailScreen struct {
 	u *UI
 	t *payment.Transaction
+	// fromLinks: opened from the links, where Back returns.
+	fromLinks bool
+	// resendTo is the address a pending link is re-sent to, as the
+	// cashier corrected it (kept across redraws).
+	resendTo string
 }
 
 func (u *UI) openDetail(t *payment.Transaction) { u.show(&detailScreen{u: u, t: t}) }
 
-func (*detailScreen) id() screenID  { return scrDetail }
-func (*detailScreen) nav() screenID { return scrHistory } // a payment opened from the history
+// openLinkDetail opens a link from the links screen.
+func (u *UI) openLinkDetail(t *payment.Transaction) {
+	u.show(&detailScreen{u: u, t: t, fromLinks: true})
+}
+
+func (*detailScreen) id() screenID { return scrDetail }
+
+// nav is the rail item the payment was opened from.
+func (d *detailScreen) nav() screenID {
+	if d.fromLinks {
+		return scrLinks
+	}
+	return scrHistory
+}
+
+// back returns where the payment was opened from.
+func (d *detailScreen) back() {
+	if d.fromLinks {
+		d.u.goLinks()
+		return
+	}
+	d.u.goHistory()
+}
 
 // onEvent follows the payment shown.
 func (d *detailScreen) onEvent(e payment.Event) bool {
@@ -62,7 +90,24 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	add(kv("detail.number", t.Number()))
 	add(kv("detail.order", t.OrderID))
 	add(kv("detail.ref", t.Reference))
-	add(kv("detail.email", t.Email))
+	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
+		// The customer's address stays editable: a link sent to a
+		// mistyped address is re-sent to the right one.
+		if d.resendTo == "" {
+			d.resendTo = t.Email
+		}
+		e := widget.NewEntry()
+		e.SetText(d.resendTo)
+		e.SetPlaceHolder(u.T("sale.email.label"))
+		e.OnChanged = func(v string) { u.locked(func() { u.touch(); d.resendTo = v }) }
+		key := text(u.T("detail.email"), 15, colMuted, false)
+		add(container.NewBorder(nil, nil, container.New(layout.NewGridWrapLayout(fyne.NewSize(150, 30)), key), nil, e))
+	} else {
+		add(kv("detail.email", t.Email))
+	}
+	if t.Resends > 0 {
+		add(kv("detail.resends", fmt.Sprintf("%d — %s", t.Resends, dateTime(u.lang, t.ResentAt))))
+	}
 	if t.Refunded() > 0 {
 		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
 	}
@@ -79,7 +124,7 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	head := container.NewBorder(nil, nil,
 		container.NewHBox(text(u.T("detail.title"), 22, colInk, true), container.NewCenter(pill(u.T(statusKey(t)), cp.bg, cp.fg))),
 		text(t.Amount.Format(u.lang), 34, colInk, true))
-	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(u.goHistory))}
+	acts := []fyne.CanvasObject{newTile(u.T("sale.back"), "", theme.NewThemedResource(theme.NavigateBackIcon()), colCard, colInk, 17, fyne.NewSize(150, 60), u.tap(d.back))}
 	acts = append(acts, layout.NewSpacer())
 	if printable(t) && u.svc.CanPrint() {
 		if tl := u.printTile(t.ID, t.ReceiptPrinted, !t.ReceiptPrinted, fyne.NewSize(150, 60)); tl != nil {
@@ -87,6 +132,7 @@ func (d *detailScreen) view() fyne.CanvasObject {
 		}
 	}
 	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {
+		acts = append(acts, newTile(u.T("detail.resend"), "", theme.NewThemedResource(theme.MailSendIcon()), colCard, colInk, 17, fyne.NewSize(180, 60), u.tap(func() { d.resendLink(t.ID, t.Email) })))
 		acts = append(acts, newTile(u.T("result.cancel.link"), "", nil, colCard, colRed, 17, fyne.NewSize(180, 60), u.tap(func() { d.cancelLink(t.ID) })))
 	}
 	if t.Refundable() > 0 && t.State != payment.StateOfflineApproved && t.Pending == nil {
@@ -104,10 +150,35 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	}
 	u.keyFn = func(ev *fyne.KeyEvent) {
 		if ev.Name == fyne.KeyEscape {
-			u.goHistory()
+			d.back()
 		}
 	}
 	return container.NewBorder(nil, container.NewHBox(acts...), nil, nil, panel(container.NewBorder(head, nil, nil, nil, container.NewVScroll(lines))))
+}
+
+// resendLink e-mails a pending link again, to the address in the box when
+// the cashier corrected it, else to the one it was sent to.
+func (d *detailScreen) resendLink(id, sentTo string) {
+	u := d.u
+	to := strings.TrimSpace(d.resendTo)
+	if to == sentTo {
+		to = ""
+	} else if err := payment.ValidateEmail(to); err != nil {
+		u.say(u.errText(err), true)
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+		defer cancel()
+		t, err := u.svc.Resend(ctx, id, to)
+		u.do(func() {
+			if err != nil {
+				u.say(u.errText(err), true)
+				return
+			}
+			u.say(u.T("reason.linkresent", t.Email), false)
+		})
+	}()
 }
 
 func (d *detailScreen) cancelLink(id string) {

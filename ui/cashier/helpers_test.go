@@ -50,7 +50,7 @@ func newEnv(t *testing.T, o *Opts, ports ...func(*payment.Opts)) *env {
 		Merchant: payment.Merchant{Name: "Boulangerie Martin", City: "Lyon", ID: "M0042", TerminalID: "T0001"},
 		Currency: "EUR", Lang: "fr",
 		Journal:  e.journal,
-		Card:     payment.CardPorts{Reader: e.cards, Gateway: e.gw},
+		Card:     payment.CardPorts{Reader: e.cards, Gateway: e.gw, PINs: &paymenttest.PINs{}},
 		Wallet:   payment.WalletPorts{Wallets: e.wallets},
 		Links:    e.links,
 		Receipts: payment.ReceiptPorts{Printer: e.printer, Notifier: e.mail},
@@ -158,21 +158,24 @@ func (e *env) waitFor(cond func() bool, what string, args ...any) {
 	}
 }
 
-// tap taps the tile or row whose text is label.
+// tap taps the tile or button labelled label or, when there is none, the
+// row whose text contains label (a filter chip "En attente" wins over a
+// row showing a pending payment).
 func (e *env) tap(label string) {
 	e.t.Helper()
 	e.drain()
 	var target fyne.Tappable
 	e.ui.locked(func() {
 		walk(e.ui.Content(), func(o fyne.CanvasObject) {
+			if v, ok := o.(*tile); ok && target == nil && v.Label == label {
+				target = v
+			}
+		})
+		walk(e.ui.Content(), func(o fyne.CanvasObject) {
 			if target != nil {
 				return
 			}
 			switch v := o.(type) {
-			case *tile:
-				if v.Label == label {
-					target = v
-				}
 			case *row:
 				walk(v.content, func(c fyne.CanvasObject) {
 					if t, ok := c.(*canvas.Text); ok && strings.Contains(t.Text, label) {

@@ -63,7 +63,8 @@ func matchSearch(t *payment.Transaction, s string) bool {
 	if s == "" {
 		return true
 	}
-	fields := []string{t.Reference, t.OrderID, t.ID, t.Email, t.Wallet, payment.WalletName(t.Wallet), t.GatewayID, t.AuthCode}
+	fields := []string{t.Reference, t.OrderID, t.ID, t.Email, t.Wallet, payment.WalletName(t.Wallet), t.GatewayID, t.AuthCode,
+		t.ReceiptNumber()} // the TRANS. a customer's receipt shows
 	if t.Card != nil {
 		fields = append(fields, t.Card.PAN.Last4(), t.Card.Brand)
 	}

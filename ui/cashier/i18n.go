@@ -96,6 +96,17 @@ var messages = map[string][2]string{
 	"result.exchange":        {"Taux de change %s", "Exchange rate %s"},
 	"result.receipt.unprint": {"Ticket non imprimé : réimprimez-le", "Receipt not printed: reprint it"},
 
+	// the customer's PIN pad, and why a PIN payment did not go through
+	"pin.enter":              {"Saisissez votre code", "Enter your PIN"},
+	"pin.sent":               {"Code saisi, demande à la banque…", "PIN entered, asking the bank…"},
+	"pin.short":              {"Le code a au moins 4 chiffres", "A PIN has at least 4 digits"},
+	"pin.correct":            {"Corriger", "Correct"},
+	"pin.cancel":             {"Annuler", "Cancel"},
+	"pin.validate":           {"Valider", "OK"},
+	"reason.pin_cancelled":   {"Saisie du code annulée par le client", "PIN entry cancelled by the customer"},
+	"reason.pin_unavailable": {"Code confidentiel impossible sur ce terminal (clé PIN absente ou expirée) : autre moyen de paiement, appelez le support", "PIN entry unavailable on this terminal (PIN key missing or expired): use another payment method, call support"},
+	"reason.nopin":           {"Aucun code saisi à temps", "No PIN entered in time"},
+
 	// reasons in the cashier's words
 	"reason.insufficient":   {"Provision insuffisante : demandez un autre moyen de paiement", "Insufficient funds: ask for another payment method"},
 	"reason.expiredcard":    {"Carte expirée", "Card expired"},
@@ -144,6 +155,8 @@ var messages = map[string][2]string{
 	"err.gateway":        {"Banque injoignable : réessayez plus tard", "Bank unreachable: try again later"},
 	"err.offline":        {"Impossible hors ligne", "Not possible offline"},
 	"err.notfound":       {"Introuvable", "Not found"},
+	"err.linknotpending": {"Ce lien n'est plus en attente de paiement", "This link is no longer awaiting payment"},
+	"err.linknotsent":    {"Le lien n'a pas pu être renvoyé : réessayez", "The link could not be sent again: try again"},
 	"err.paper":          {"Plus de papier dans l'imprimante", "The printer is out of paper"},
 	"err.printer":        {"Imprimante indisponible", "Printer unavailable"},
 	"err.generic":        {"Une erreur est survenue : %s", "Something went wrong: %s"},
@@ -208,11 +221,29 @@ var messages = map[string][2]string{
 	"st.void_pending":       {"Annul. à vérifier", "Void checking"},
 
 	// links
-	"links.title":   {"Liens de paiement", "Payment links"},
-	"links.refresh": {"Actualiser", "Refresh"},
-	"links.empty":   {"Aucun lien envoyé", "No link sent"},
-	"links.until":   {"jusqu'au %s", "until %s"},
-	"links.pending": {"%d en attente de paiement", "%d awaiting payment"},
+	"links.title":       {"Liens de paiement", "Payment links"},
+	"links.refresh":     {"Actualiser", "Refresh"},
+	"links.empty":       {"Aucun lien envoyé", "No link sent"},
+	"links.until":       {"jusqu'au %s", "until %s"},
+	"links.pending":     {"%d en attente de paiement", "%d awaiting payment"},
+	"links.count":       {"%d liens", "%d links"},
+	"links.sent":        {"envoyé %s", "sent %s"},
+	"links.resends":     {"relancé %d fois", "resent %d times"},
+	"links.search":      {"E-mail du client ou référence", "Customer's e-mail or reference"},
+	"links.min":         {"Montant min.", "Min. amount"},
+	"links.max":         {"Montant max.", "Max. amount"},
+	"links.f.all":       {"Tous", "All"},
+	"links.f.pending":   {"En attente", "Pending"},
+	"links.f.paid":      {"Payés", "Paid"},
+	"links.f.expired":   {"Expirés", "Expired"},
+	"links.f.cancelled": {"Annulés", "Cancelled"},
+	"links.d.any":       {"Toutes dates", "Any date"},
+	"links.d.today":     {"Aujourd'hui", "Today"},
+	"links.d.week":      {"7 jours", "7 days"},
+	"links.d.month":     {"30 jours", "30 days"},
+	"detail.resend":     {"Renvoyer le lien", "Resend the link"},
+	"detail.resends":    {"Relances", "Reminders"},
+	"reason.linkresent": {"Lien renvoyé à %s", "Link sent again to %s"},
 
 	// reports
 	"rep.title":        {"Journée de caisse", "Day at the till"},
@@ -275,6 +306,8 @@ var singular = map[string][2]string{
 	"hist.count":      {"%d paiement", "%d payment"},
 	"rep.fwddeclined": {"%d paiement hors ligne refusé après envoi : à traiter", "%d offline payment declined after sending: act on it"},
 	"links.pending":   {"%d en attente de paiement", "%d awaiting payment"},
+	"links.count":     {"%d lien", "%d link"},
+	"links.resends":   {"relancé %d fois", "resent %d time"},
 }
 
 var cat = func() catalog.Catalog {

@@ -47,6 +47,8 @@ func (s *saleScreen) progressView() fyne.CanvasObject {
 		title, sub = u.T("progress.auth"), u.T("progress.auth.sub")
 		cancellable = false
 		art = s.bankIcon()
+	case t.State == payment.StateAwaitingPIN:
+		title = u.T("pin.enter")
 	case t.State == payment.StateCardRead:
 		title, sub = u.T("progress.read"), u.T("progress.remove")
 		cancellable = false

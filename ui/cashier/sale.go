@@ -49,6 +49,10 @@ type saleState struct {
 
 func (u *UI) goSale() {
 	s := u.sale
+	if s.phase == phasePay && s.cur != nil && s.cur.State == payment.StateAwaitingPIN {
+		u.show(newPINScreen(u, s.cur)) // back to the customer's pad, laid out anew
+		return
+	}
 	if s.phase == phasePay && s.cur != nil && s.cur.State.Final() {
 		s.saleState = saleState{}
 	}

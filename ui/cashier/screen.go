@@ -19,6 +19,7 @@ const (
 	scrLinks
 	scrReports
 	scrSettings
+	scrPIN // the customer's PIN pad
 )
 
 // screen is one room of the cashier UI: its own type, file and state. UI

@@ -132,6 +132,7 @@ type UI struct {
 
 	sale    *saleScreen    // kept: the sale in progress stays
 	hist    *historyScreen // kept: its filters stay
+	links   *linksScreen   // kept: its filters stay
 	confirm *confirmScreen // covers the screen until answered
 	sign    *signScreen    // covers the screen while someone signs in
 
@@ -175,6 +176,7 @@ func New(app fyne.App, svc *payment.Service, o *Opts) *UI {
 		kick: make(chan struct{}, 1)}
 	u.lastActive = opts.Now()
 	u.hist = &historyScreen{u: u}
+	u.links = &linksScreen{u: u}
 	u.sale = &saleScreen{u: u}
 	if opts.SignIn == nil {
 		c := Cashier{Name: "Caisse 1", Roles: []Role{RoleCashier}}
@@ -359,8 +361,14 @@ func (u *UI) onEvent(e payment.Event) {
 		u.show(u.sale)
 		return
 	}
-	if u.sale.onEvent(e) {
+	if u.sale.onEvent(e) && e.Type != payment.EventPINRequired {
 		u.render()
+		return
+	}
+	// A payment that wants the cardholder's PIN shows the pad, whoever
+	// started it: the customer cannot pay without it.
+	if e.Type == payment.EventPINRequired && e.Payment != nil && (u.current() != scrPIN || u.cur.(*pinScreen).t.ID != e.Payment.ID) {
+		u.show(newPINScreen(u, e.Payment))
 		return
 	}
 	if u.cur != nil && u.cur != screen(u.sale) && u.cur.onEvent(e) {

@@ -33,6 +33,8 @@ func (u *UI) errText(err error) string {
 		{payment.ErrGatewayUnavailable, "err.gateway"},
 		{payment.ErrOfflineRefused, "err.offline"},
 		{payment.ErrNotFound, "err.notfound"},
+		{payment.ErrLinkNotPending, "err.linknotpending"},
+		{payment.ErrLinkNotSent, "err.linknotsent"},
 		{printer.ErrPaperOut, "err.paper"},
 		{printer.ErrCoverOpen, "err.printer"},
 		{printer.ErrFault, "err.printer"},
@@ -77,6 +79,8 @@ func (u *UI) reasonText(t *payment.Transaction) string {
 		payment.ReasonCardNotSupported:   "reason.notaccepted",
 		payment.ReasonTryAnotherMethod:   "reason.tryother",
 		payment.ReasonCardReadFailed:     "reason.cardread",
+		payment.ReasonPINUnavailable:     "reason.pin_unavailable",
+		payment.ReasonPINCancelled:       "reason.pin_cancelled",
 		payment.ReasonCodeNotRead:        "reason.coderead",
 		payment.ReasonWalletFailed:       "reason.wallet",
 		payment.ReasonLinkNotSent:        "reason.linkfail",
@@ -94,6 +98,8 @@ func (u *UI) reasonText(t *payment.Transaction) string {
 		key = "reason.linkexpired"
 	case t.Method == payment.MethodAlipayPlus && t.Code == payment.ReasonTimeout:
 		key = "reason.nocode"
+	case t.Code == payment.ReasonTimeout && askedPIN(t):
+		key = "reason.nopin"
 	case key != "":
 	case t.State == payment.StateDeclined, t.State == payment.StateForwardDeclined:
 		key = "reason.generic" // a journal written before reason codes
@@ -107,6 +113,16 @@ func (u *UI) reasonText(t *payment.Transaction) string {
 		return u.T("err.generic", t.Reason)
 	}
 	return u.T(key)
+}
+
+// askedPIN reports whether t waited for the cardholder's PIN.
+func askedPIN(t *payment.Transaction) bool {
+	for _, h := range t.History {
+		if h.State == payment.StateAwaitingPIN {
+			return true
+		}
+	}
+	return false
 }
 
 // statusKey is the catalogue key of a payment's status pill.

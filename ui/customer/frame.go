@@ -21,9 +21,10 @@ const (
 	QR                            // Alipay+ order code to scan
 	RemoveCard                    // card read, take it away
 	LinkSent                      // pay-by-email link sent
+	EnterPIN                      // amount, "Saisissez votre code" on the PIN pad
 )
 
-var screenNames = [...]string{"idle", "amount", "processing", "approved", "declined", "offline-approved", "qr", "remove-card", "link-sent"}
+var screenNames = [...]string{"idle", "amount", "processing", "approved", "declined", "offline-approved", "qr", "remove-card", "link-sent", "enter-pin"}
 
 // String is the screen's name as tpectl takes it.
 func (s Screen) String() string {

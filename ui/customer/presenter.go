@@ -118,6 +118,8 @@ func (p *Presenter) FrameFor(e payment.Event) (Frame, bool) {
 		f.Screen = Amount
 	case payment.EventRemoveCard:
 		f.Screen = RemoveCard
+	case payment.EventPINRequired:
+		f.Screen = EnterPIN
 	case payment.EventAuthorising:
 		f.Screen = Processing
 	case payment.EventQR:

@@ -40,6 +40,7 @@ func TestFrameFor(t *testing.T) {
 	}{
 		{payment.EventWaitingCard, "", Amount, 0, true},
 		{payment.EventRemoveCard, "", RemoveCard, 0, true},
+		{payment.EventPINRequired, "", EnterPIN, 0, true},
 		{payment.EventAuthorising, "", Processing, 0, true},
 		{payment.EventQR, "", QR, 0, true},
 		{payment.EventLinkSent, "", LinkSent, 0, true},

@@ -83,6 +83,22 @@ func Render(f Frame, size image.Point) *image.RGBA {
 	case QR:
 		c = newCanvas(size, white)
 		c.qrScreen(f, t)
+	case EnterPIN:
+		c = newCanvas(size, white)
+		top := c.header(f.Merchant)
+		amt := c.fit(bold, 44, c.amount(f, bold, 44), float64(c.w)-16*c.u)
+		c.stack(top, float64(c.h),
+			c.label(c.face(regular, 16), t.amountLabel, grey),
+			c.label(amt, c.amount(f, bold, 44), ink),
+			c.icon(0.22, func(cx, cy, s float64) {
+				// four masked digits, as the pad shows them
+				for i := range 4 {
+					c.circle(cx+(float64(i)-1.5)*s*0.42, cy, s*0.14, blue)
+				}
+			}),
+			c.wrapped(c.face(bold, 24), t.enterPIN, ink),
+			c.wrapped(c.face(regular, 15), t.enterPINSub, grey),
+		)
 	case RemoveCard:
 		c = newCanvas(size, blue)
 		c.stack(c.merchantLine(f.Merchant, skyBlue), float64(c.h),

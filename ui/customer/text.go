@@ -15,6 +15,7 @@ type texts struct {
 	removeCard, removeCardSub        string
 	linkSent, linkSentSub            string
 	qrUnavailable                    string
+	enterPIN, enterPINSub            string
 }
 
 var french = texts{
@@ -37,6 +38,8 @@ var french = texts{
 	scanSub:         "avec votre application de paiement",
 	expiresIn:       "Expire dans",
 	expired:         "Code expiré",
+	enterPIN:        "Saisissez votre code",
+	enterPINSub:     "sur l'écran tactile, à l'abri des regards",
 	removeCard:      "Retirez votre carte",
 	removeCardSub:   "Carte lue, merci",
 	linkSent:        "Lien de paiement envoyé",
@@ -73,6 +76,8 @@ var english = texts{
 	scanSub:         "with your payment app",
 	expiresIn:       "Expires in",
 	expired:         "Code expired",
+	enterPIN:        "Enter your PIN",
+	enterPINSub:     "on the touchscreen, shielded from view",
 	removeCard:      "Remove your card",
 	removeCardSub:   "Card read, thank you",
 	linkSent:        "Payment link sent",

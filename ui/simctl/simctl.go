@@ -58,6 +58,16 @@ type World interface {
 	Outbox() ([]Mail, error)
 }
 
+// PINPad is what a World may also offer: the customer at the terminal's
+// PIN pad, for the payment waiting for a PIN (state awaiting_pin).
+type PINPad interface {
+	// EnterPIN types pin (4 to 12 digits) and validates; it returns the
+	// payment that took it, ErrNotFound when none waits for a PIN.
+	EnterPIN(ctx context.Context, pin string) (paymentID string, err error)
+	// CancelPIN presses Annuler on the pad.
+	CancelPIN(ctx context.Context) (paymentID string, err error)
+}
+
 // Latency is what a World may also offer: delay every gateway exchange
 // (a slow acquirer, a poor mobile link).
 type Latency interface {

@@ -47,13 +47,16 @@ type PhoneWallet struct {
 }
 
 // DefaultWallets are the phone's wallet apps: Alipay's legacy 18-digit code
-// (28 + 16 digits) and 24-digit CII+BTI codes (6-digit issuer, BTI 02).
+// (28 + 16 digits) and 24-digit CII+BTI codes (6-digit issuer, BTI 02):
+// AlipayHK's published CII and the gateway simulator's CIIs for GCash,
+// Kakao Pay and Touch 'n Go (gatewaysim.WalletTable), each a wallet of its
+// own. tpe-sim builds the list from its wallet table instead.
 var DefaultWallets = []PhoneWallet{
 	{"Alipay", "28", 18},
 	{"AlipayHK", "28100602", 24},
-	{"GCash", "25100102", 24},
-	{"Kakao Pay", "25200102", 24},
-	{"Touch 'n Go", "25300102", 24},
+	{"GCash", "28101102", 24},
+	{"Kakao Pay", "28101202", 24},
+	{"Touch 'n Go", "28101302", 24},
 }
 
 // Opts configures the simulator window. Every field is optional.

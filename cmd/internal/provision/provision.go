@@ -40,6 +40,9 @@ type Request struct {
 	// valid for TLSHosts, and points api.tls_cert/tls_key at it.
 	APITLS   bool
 	TLSHosts []string
+	// PINKey, when set, is the AES DUKPT initial key to seal beside the
+	// device key (offline.SavePINKey): online PIN on this terminal.
+	PINKey *KeyInjection
 }
 
 // Result says what Run did.
@@ -143,6 +146,13 @@ func Run(req Request) (*Result, error) {
 		}
 	default:
 		return nil, err
+	}
+
+	if req.PINKey != nil {
+		if err := offline.SavePINKey(keyPath, req.PINKey.InitialKey, req.PINKey.InitialKeyID); err != nil {
+			return nil, fmt.Errorf("provision: %w", err)
+		}
+		changed(strings.TrimPrefix(filepath.ToSlash(filepath.Join(filepath.Dir(keyRel), offline.PINKeyFileName)), "/"))
 	}
 
 	if req.APITLS {

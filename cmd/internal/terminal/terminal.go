@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"tpe/cmd/internal/metrics"
 	"tpe/config"
 	"tpe/device/display"
 	"tpe/device/nfc"
@@ -28,6 +29,7 @@ import (
 	"tpe/offline"
 	"tpe/payment"
 	"tpe/payment/alipayplus"
+	"tpe/payment/alipayplus/cii"
 	"tpe/payment/emv"
 	"tpe/payment/gateway"
 	"tpe/payment/notify"
@@ -60,7 +62,10 @@ type Opts struct {
 	CreateKey bool
 	// AllowNoToken lets the API run without a token (simulator on loopback).
 	AllowNoToken bool
-	Logger       *slog.Logger
+	// Wallets replaces the wallet table alipayplus.wallet_table names
+	// (tpe-sim: its gateway simulator's table when the config names none).
+	Wallets *cii.Table
+	Logger  *slog.Logger
 }
 
 // Terminal is a running terminal.
@@ -71,9 +76,15 @@ type Terminal struct {
 	Gateway   *gateway.Client
 	Forwarder *offline.Forwarder
 	Notifier  payment.Notifier // nil without [smtp]
-	API       *api.Server
-	Devices   Devices
-	Recovery  offline.Report
+	// notices are the merchant's notifications; nil when none is on.
+	notices *merchantNotices
+	API     *api.Server
+	// Metrics is what GET /metrics exposes (docs/operations.md).
+	Metrics  *metrics.Metrics
+	Devices  Devices
+	Recovery offline.Report
+	// Wallets is the wallet table customers' payment codes are read with.
+	Wallets *cii.Table
 	// Connectivity is the terminal's view of the gateway, kept by every
 	// gateway call and a probe (Run): health, the cashier's status bar and
 	// prefer_online payments read it.
@@ -91,7 +102,15 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := &Terminal{Config: cfg, Devices: dev, log: log}
+	t := &Terminal{Config: cfg, Devices: dev, log: log, Wallets: o.Wallets}
+	if t.Wallets == nil {
+		// Checked before anything opens: a bad table stops the start.
+		var err error
+		if t.Wallets, err = WalletTable(cfg); err != nil {
+			return nil, err
+		}
+	}
+	nameWallets(t.Wallets)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
@@ -107,7 +126,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		}
 	}
 	store, err := offline.Open(filepath.Join(cfg.DataDir, offline.FileName), &offline.Opts{
-		KeyFile: keyFile, CreateKey: o.CreateKey, Retention: cfg.Offline.Retention, Logger: log,
+		KeyFile: keyFile, PINKeyFile: offline.PINKeyPath(keyFile), CreateKey: o.CreateKey, Retention: cfg.Offline.Retention, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
@@ -153,7 +172,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		ID: cfg.Terminal.MerchantID, Contract: cfg.Terminal.Contract, TerminalID: cfg.Terminal.ID,
 		MCC: cfg.Terminal.MCC, Country: cfg.Terminal.Country,
 	}
-	wallets, links, mailer, err := onlineServices(cfg, t.Gateway, merchant, log)
+	wallets, links, mailer, err := onlineServices(cfg, t.Gateway, t.Wallets, merchant, log)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -175,7 +194,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		Merchant: merchant,
 		Currency: cfg.Terminal.Currency, Lang: cfg.Terminal.Language, MaxAmount: cfg.Terminal.MaxAmount,
 		Journal:  store,
-		Card:     payment.CardPorts{Reader: cards, Gateway: gw},
+		Card:     payment.CardPorts{Reader: cards, Gateway: gw, PINs: store},
 		Wallet:   payment.WalletPorts{Wallets: wallets, Scanner: dev.Scanner},
 		Links:    links,
 		Receipts: payment.ReceiptPorts{Printer: dev.Printer, Notifier: mailer, EmailCustomer: cfg.Notifications.EmailReceipts},
@@ -183,14 +202,20 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 			FloorLimits: cfg.Offline.FloorLimits, DefaultFloor: cfg.Offline.FloorLimit,
 			MaxCount: cfg.Offline.MaxCount, MaxTotal: cfg.Offline.MaxTotal, MaxAge: cfg.Offline.MaxAge,
 		},
-		CardTimeout: cfg.EMV.CardTimeout,
-		Online:      t.online, Logger: log,
+		CardTimeout: cfg.EMV.CardTimeout, PINTimeout: cfg.EMV.PINTimeout,
+		Online: t.online, Logger: log,
 	})
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("terminal.currency: %w", err)
 	}
 	t.Service, t.Notifier = svc, mailer
+	if m, ok := mailer.(*notify.Mailer); ok {
+		if t.notices, err = openNotices(cfg, m, svc, merchant, log); err != nil {
+			store.Close()
+			return nil, err
+		}
+	}
 
 	// Boot recovery: resolve what a power cut interrupted before selling.
 	// Without a gateway it still settles what never reached one.
@@ -198,13 +223,17 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	t.Recovery, err = offline.Recover(rctx, store, gw)
 	cancel()
 	if err != nil {
+		t.notices.close()
 		store.Close()
 		return nil, fmt.Errorf("boot recovery: %w", err)
 	}
 	if gw != nil {
 		t.Forwarder = offline.NewForwarder(store, gw, &offline.ForwarderOpts{
 			Every: cfg.Offline.ForwardEvery, OnChange: func(ev payment.EventType, tx *payment.Transaction) { svc.Announce(ev, tx, "") },
-			Logger: log,
+			Logger: log, Concurrency: cfg.Offline.ForwardConcurrency, BackoffMax: cfg.Offline.ForwardBackoffMax,
+			// In the config 0 means none; in ForwarderOpts, the default.
+			BatchSize: orNone(cfg.Offline.ForwardBatch), Jitter: orNone(cfg.Offline.ForwardJitter),
+			Rate: orNone(cfg.Offline.ForwardRate),
 		})
 		// What recovery could not settle (gateway unreachable) the
 		// forwarder retries on each round.
@@ -214,17 +243,20 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	if cfg.API.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.API.TLSCert, cfg.API.TLSKey)
 		if err != nil {
+			t.notices.close()
 			store.Close()
 			return nil, fmt.Errorf("api.tls_cert/tls_key: %w", err)
 		}
 		t.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	t.Metrics = metrics.New(metrics.Opts{Version: config.Version, Snapshot: t.metricsSnapshot})
 	t.API, err = api.New(api.Opts{
 		Service: svc, Token: cfg.API.Token, SupervisorToken: cfg.API.SupervisorToken, AllowNoToken: o.AllowNoToken,
 		AllowedHosts: allowedHosts(cfg.API.AllowedHosts), Extra: o.APIRoutes,
-		Health: t.health, Version: config.Version, Logger: log,
+		Health: t.health, Metrics: t.Metrics.Handler(), Version: config.Version, Logger: log,
 	})
 	if err != nil {
+		t.notices.close()
 		store.Close()
 		return nil, err
 	}
@@ -260,7 +292,7 @@ func (t *Terminal) APIURL(ln net.Listener) string {
 // onlineServices builds the e-mail sender, the Alipay+ wallets and the
 // payment links from the config; each is nil (and its payments refused as
 // not supported) when what it needs is not configured.
-func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchant, log *slog.Logger) (payment.Wallets, payment.Links, payment.Notifier, error) {
+func onlineServices(cfg config.Config, client *gateway.Client, table *cii.Table, m payment.Merchant, log *slog.Logger) (payment.Wallets, payment.Links, payment.Notifier, error) {
 	var (
 		wallets payment.Wallets
 		links   payment.Links
@@ -268,15 +300,13 @@ func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchan
 	)
 	var mail *notify.Mailer // also the sender of payment links
 	if cfg.SMTP.Host != "" {
-		reportTo := ""
-		if cfg.Notifications.EmailZReport {
-			reportTo = cfg.Terminal.MerchantEmail
-		}
 		var err error
+		// No ReportTo: the Z report goes with the merchant's other
+		// notifications, through the durable outbox (openNotices).
 		mail, err = notify.New(&notify.Opts{
 			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, StartTLS: cfg.SMTP.StartTLS,
 			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From,
-			Merchant: m, Lang: cfg.Terminal.Language, ReportTo: reportTo, Logger: log,
+			Merchant: m, Lang: cfg.Terminal.Language, Logger: log,
 		})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("smtp: %w", err)
@@ -286,7 +316,7 @@ func onlineServices(cfg config.Config, client *gateway.Client, m payment.Merchan
 	if client == nil {
 		return nil, nil, mailer, nil
 	}
-	w, err := alipayplus.New(client, &alipayplus.Opts{Logger: log})
+	w, err := alipayplus.New(client, &alipayplus.Opts{Issuers: table, Logger: log})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("alipay+: %w", err)
 	}
@@ -332,6 +362,32 @@ func (t *Terminal) health(ctx context.Context) api.Health {
 	return h
 }
 
+// metricsSnapshot is the state GET /metrics reports: the health check's
+// devices and storage, the forwarder's queue, the journal's size.
+func (t *Terminal) metricsSnapshot(ctx context.Context) metrics.Snapshot {
+	h := t.health(ctx)
+	s := metrics.Snapshot{
+		Gateway: t.Forwarder != nil, Online: h.Online, Queued: h.QueueLength,
+		Devices: map[string]bool{}, StorageFault: h.Storage != nil, MaxAge: t.Config.Offline.MaxAge,
+	}
+	for name, state := range h.Devices {
+		s.Devices[name] = state == "ok"
+	}
+	if t.Forwarder != nil {
+		st := t.Forwarder.Status()
+		s.Queued, s.OldestAge, s.ForwardFailures, s.ForwardDeclined = st.Queued, st.OldestAge, st.Failures, st.ForwardDeclined
+	} else if st, err := t.Store.Stats(ctx); err == nil {
+		s.Queued, s.ForwardDeclined = st.Queued, st.ForwardDeclined
+		if !st.Oldest.IsZero() {
+			s.OldestAge = time.Since(st.Oldest)
+		}
+	}
+	if fi, err := os.Stat(t.Store.Path()); err == nil {
+		s.JournalBytes = fi.Size()
+	}
+	return s
+}
+
 func stateOf(err error) string {
 	if err == nil {
 		return "ok"
@@ -370,6 +426,11 @@ func (t *Terminal) Run(ctx context.Context, ln net.Listener) error {
 		g.Go(func() error { return t.Connectivity.Probe(ctx, t.Gateway.Ping, every) })
 	}
 	g.Go(func() error { return t.housekeeping(ctx) })
+	if t.notices != nil {
+		t.notices.run(ctx, g)
+	}
+	events, stopEvents := t.Service.Subscribe(256)
+	g.Go(func() error { defer stopEvents(); return t.Metrics.Run(ctx, events) })
 	if t.Devices.Screen != nil {
 		events, stop := t.Service.Subscribe(64)
 		presenter := customer.NewPresenter(t.Devices.Screen, &customer.PresenterOpts{
@@ -426,7 +487,7 @@ func (t *Terminal) Close() error {
 			err = errors.Join(err, h.Halt())
 		}
 	}
-	return errors.Join(err, t.Store.Close())
+	return errors.Join(err, t.notices.close(), t.Store.Close())
 }
 
 // kernelConfig turns the [emv] and [offline] sections into the kernel's
@@ -499,4 +560,13 @@ func LoadCAKeys(path string) ([]emv.CAKey, error) {
 		out = append(out, emv.CAKey{RID: rid, Index: byte(idx), Key: &rsa.PublicKey{N: new(big.Int).SetBytes(mod), E: int(exp)}})
 	}
 	return out, nil
+}
+
+// orNone maps a config value where 0 means "none" to ForwarderOpts, where 0
+// means the default and a negative value none.
+func orNone[T int | time.Duration | float64](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }

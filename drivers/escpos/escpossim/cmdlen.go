@@ -51,6 +51,8 @@ func escLen(b []byte) int {
 		return 2
 	case ' ', '!', '%', '-', '3', '=', '?', 'E', 'G', 'J', 'K', 'M', 'R', 'T', 'U', 'V', 'a', 'd', 'e', 'r', 't', 'u', '{', 'j', 'I', 'n':
 		return 3
+	case '+', 'A': // line spacing in 1/360 and 1/60 inch (python-escpos line_spacing)
+		return 3
 	case '$', '\\', 'c', 'B':
 		return 4
 	case 'p':
@@ -109,6 +111,8 @@ func gsLen(b []byte) int {
 	case ':', 'c':
 		return 2
 	case '!', '/', 'B', 'E', 'H', 'I', 'T', 'a', 'b', 'f', 'h', 'r', 'w', 'z', 'j':
+		return 3
+	case '|': // print density (python-escpos set(density=n))
 		return 3
 	case '$', 'L', 'P', 'W', '\\':
 		return 4

@@ -7,13 +7,20 @@
 // not draw and the variable ones (GS ( k and GS ( L with pL pH, GS 8 L with
 // a 32-bit length, ESC * and GS v 0 image sizes, NUL-terminated GS k
 // function A, FS q NV images), so an unsupported command is skipped whole
-// and its parameters never print as text; Stats counts what was skipped.
+// and its parameters never print as text; Stats counts what was skipped,
+// by command name in Stats.Skipped, and the log names each the first time.
 // Commands split across reads are reassembled.
 //
 // It draws Font A (12×24) and Font B (9×17) cells rasterised from Go Mono
 // and thresholded like a thermal head, bold, underline, reverse, character
 // sizes 1–8, justification, the ESC t code pages (CP437, CP850, CP852,
-// CP858, CP866, WPC1252, ISO-8859-15), ESC * column images, GS v 0 rasters,
+// CP858, CP866, WPC1252, ISO-8859-15, and page 1's graphics), box-drawing
+// and block characters edge to edge (boxdraw.go), the horizontal layout of
+// a line (layout.go: left margin GS L, print area width GS W, absolute and
+// relative positions ESC $ and ESC \, tab stops ESC D + HT, character
+// spacing ESC SP, motion units GS P), line spacing ESC 2 / ESC 3,
+// upside-down lines ESC { and characters turned 90° ESC V, ESC * column
+// images, GS v 0 rasters,
 // GS ( L / GS 8 L graphics (receiptline), QR codes re-encoded from the
 // stored data with the requested module size and error level, CODE128,
 // EAN-13 and UPC-A barcodes with their human-readable line, and cuts (a

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -52,6 +53,10 @@ type Stats struct {
 	Unrendered int // known commands this emulator does not draw, skipped by length
 	Cuts       int
 	Status     int // real-time status requests answered
+	// Skipped counts the unknown and unrendered commands by name ("ESC p",
+	// "GS ( E", "FS C"): which commands a stream needs that the emulator
+	// does not draw.
+	Skipped map[string]int
 }
 
 // Printer is a virtual ESC/POS receipt printer. It is safe for concurrent
@@ -102,6 +107,12 @@ type attrs struct {
 	page                 byte
 	spacing              int
 	charSpacing          int
+	// Layout (layout.go): upside-down (ESC {) and 90° rotation (ESC V),
+	// left margin (GS L) and print area width (GS W) in dots, 0 meaning
+	// to the paper's edge, and the motion units of GS P, 0 meaning one dot.
+	upsideDown, rot90 bool
+	leftMargin, areaW int
+	motionX, motionY  int
 }
 
 func defaultAttrs() attrs {
@@ -181,7 +192,9 @@ func (p *Printer) PaperOutAfter(dots int) {
 func (p *Printer) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.stats
+	st := p.stats
+	st.Skipped = maps.Clone(p.stats.Skipped)
+	return st
 }
 
 // Write feeds stream bytes to the printer, discarding status answers.
@@ -281,26 +294,7 @@ func (p *Printer) exec(c []byte) (reply []byte, cut bool) {
 	case escpos.FF:
 		p.printLine()
 	case escpos.HT:
-		// Tab stops are columns of the current character width (ESC D);
-		// the power-on default is every 8 columns.
-		col := fontAW*p.a.w + p.a.charSpacing
-		if p.a.fontB {
-			col = fontBW*p.a.w + p.a.charSpacing
-		}
-		next := (p.lineW/(8*col) + 1) * 8 * col
-		if p.tabs != nil {
-			next = -1
-			for _, t := range p.tabs {
-				if t*col > p.lineW {
-					next = t * col
-					break
-				}
-			}
-		}
-		if next > p.lineW && next <= p.dots {
-			p.line = append(p.line, item{w: next - p.lineW, h: 1})
-			p.lineW = next
-		}
+		p.tab()
 	case escpos.CR, escpos.CAN, 0:
 	case escpos.ESC:
 		if len(c) == 2 && c[1] == 'v' { // paper sensor status (older models)
@@ -311,7 +305,7 @@ func (p *Printer) exec(c []byte) (reply []byte, cut bool) {
 	case escpos.GS:
 		return p.gs(c)
 	case escpos.FS:
-		p.stats.Unrendered++
+		p.skipped(c, false)
 	case escpos.DLE:
 		return p.dle(c), false
 	default:
@@ -359,16 +353,28 @@ func (p *Printer) esc(c []byte) (cut bool) {
 	case '2':
 		p.a.spacing = defaultSpacing
 	case '3':
-		p.a.spacing = int(n)
+		p.a.spacing = p.vunits(int(n))
+	case '+': // n/360 inch, python-escpos line_spacing(n, divisor=360)
+		p.a.spacing = int(n) * headDPI / 360
+	case 'A': // n/60 inch, python-escpos line_spacing(n, divisor=60)
+		p.a.spacing = int(n) * headDPI / 60
 	case ' ':
-		p.a.charSpacing = int(n)
+		p.a.charSpacing = p.hunits(int(n))
 	case 'd':
 		if len(p.line) > 0 {
 			p.printLine()
 		}
 		p.advance(int(n) * p.a.spacing)
 	case 'J':
-		p.flushLine(int(n))
+		p.flushLine(p.vunits(int(n)))
+	case '$':
+		p.moveTo(p.hunits(int(c[2]) | int(c[3])<<8))
+	case '\\':
+		p.moveTo(p.lineW + p.hunits(int(int16(uint16(c[2])|uint16(c[3])<<8))))
+	case '{':
+		p.a.upsideDown = n&1 != 0
+	case 'V':
+		p.a.rot90 = n%48 == 1 || n%48 == 2
 	case 'i', 'm':
 		p.printLineIfAny()
 		p.cut(c[1] == 'i' || c[1] == 'm')
@@ -383,12 +389,12 @@ func (p *Printer) esc(c []byte) (cut bool) {
 			}
 			p.tabs = append(p.tabs, int(t))
 		}
-	case 'p', 'c', '=', 'r', 'R', 'U', 'V', '{', '$', '\\', 'L', 'S', 'T', 'W', '<', 'v', 'u', 'K', 'e', '%', '?', 'B', 'I', 'j', 'n', '&', '(', 'Z', escpos.FF:
-		// Known, not drawn: drawer kick, panel keys, page mode, rotation,
-		// absolute positions, user characters, buzzer, 2D codes by ESC Z.
-		p.stats.Unrendered++
+	case 'p', 'c', '=', 'r', 'R', 'U', 'L', 'S', 'T', 'W', '<', 'v', 'u', 'K', 'e', '%', '?', 'B', 'I', 'j', 'n', '&', '(', 'Z', escpos.FF:
+		// Known, not drawn: drawer kick, panel keys, page mode, colour,
+		// international sets, user characters, buzzer, 2D codes by ESC Z.
+		p.skipped(c, false)
 	default:
-		p.stats.Unknown++
+		p.skipped(c, true)
 	}
 	return false
 }
@@ -443,12 +449,16 @@ func (p *Printer) gs(c []byte) (reply []byte, cut bool) {
 			return []byte{p.sensorByte()}, false
 		}
 		return []byte{0}, false
+	case 'L':
+		p.a.leftMargin = p.hunits(int(c[2]) | int(c[3])<<8)
+	case 'W':
+		p.a.areaW = p.hunits(int(c[2]) | int(c[3])<<8)
+	case 'P':
+		// The units apply to the commands that follow: margins and
+		// positions already set keep their dots.
+		p.a.motionX, p.a.motionY = int(c[2]), int(c[3])
 	default:
-		if gsLen(c) == 2 && c[1] != ':' && c[1] != 'c' {
-			p.stats.Unknown++
-		} else {
-			p.stats.Unrendered++
-		}
+		p.skipped(c, gsLen(c) == 2 && c[1] != ':' && c[1] != 'c')
 	}
 	return nil, false
 }

@@ -44,7 +44,9 @@ type bitmap struct {
 // item is one thing on the current line: a character cell, a gap or a
 // column-format image.
 type item struct {
+	x         int // from the print area's left edge (layout.go)
 	w, h      int
+	rot       bool // character turned 90° clockwise (ESC V)
 	g         *glyph
 	bm        *bitmap
 	sx, sy    int
@@ -56,16 +58,24 @@ func (p *Printer) char(b byte) {
 	r := rune(b)
 	if t := escpos.Table(p.a.page); t != nil {
 		r = t.DecodeByte(b)
+	} else if p.a.page == pageKatakana {
+		r = katakanaRune(b)
 	} else if b >= 0x80 {
 		r = '?'
 	}
-	g := glyphFor(r, p.a.fontB, p.a.bold)
-	it := item{w: g.w*p.a.w + p.a.charSpacing, h: g.h * p.a.h, g: g, sx: p.a.w, sy: p.a.h, underline: p.a.underline, reverse: p.a.reverse}
-	if p.lineW+it.w > p.dots {
-		p.printLine() // the printer wraps a full line by itself
+	g := boxGlyph(r, p.a.fontB)
+	if g == nil {
+		g = glyphFor(r, p.a.fontB, p.a.bold)
 	}
-	p.line = append(p.line, it)
-	p.lineW += it.w
+	// The right-side spacing (ESC SP) doubles with double width.
+	it := item{w: (g.w + p.a.charSpacing) * p.a.w, h: g.h * p.a.h, g: g, sx: p.a.w, sy: p.a.h, underline: p.a.underline, reverse: p.a.reverse}
+	if p.a.rot90 {
+		// Turned a quarter: the cell's height runs along the line, and
+		// Epson underlines no rotated character.
+		it.rot, it.underline = true, 0
+		it.w, it.h = g.h*p.a.h+p.a.charSpacing*p.a.w, g.w*p.a.w
+	}
+	p.addItem(it)
 }
 
 // columnImage is ESC * m nL nH d…: a bit image in the line, 8 or 24 dots
@@ -98,9 +108,10 @@ func (p *Printer) columnImage(c []byte) {
 		}
 	}
 	it := item{w: k * sx, h: rows * sy, bm: bm, sx: sx, sy: sy}
-	if p.lineW+it.w > p.dots {
-		it.w = p.dots - p.lineW
+	if _, width := p.area(); p.lineW+it.w > width {
+		it.w = max(width-p.lineW, 0) // the part past the print area is not printed
 	}
+	it.x = p.lineW
 	p.line = append(p.line, it)
 	p.lineW += it.w
 }
@@ -131,36 +142,54 @@ func (p *Printer) flushLine(n int) {
 		h = max(h, it.h)
 	}
 	if len(p.line) > 0 && p.canPrint() && p.room(max(h, n)) {
-		x := p.x0(p.lineW)
+		left, width := p.area()
+		x := left + p.justify(p.lineExtent(), width)
 		top := p.cur.h
 		p.cur.ensure(top + h)
 		for _, it := range p.line {
-			p.drawItem(it, x, top+h-it.h)
-			x += it.w
+			p.drawItem(it, x+it.x, top+h-it.h, left+width)
+		}
+		if p.a.upsideDown {
+			p.cur.rotate180(top, h)
 		}
 	}
 	p.line, p.lineW = p.line[:0], 0
 	p.advance(n)
 }
 
-// x0 is where a thing w dots wide starts under the current justification.
-func (p *Printer) x0(w int) int {
+// justify is how far from the print area's left edge a line w dots wide
+// starts under the current justification.
+func (p *Printer) justify(w, width int) int {
 	switch p.a.align {
 	case 1:
-		return max((p.dots-w)/2, 0)
+		return max((width-w)/2, 0)
 	case 2:
-		return max(p.dots-w, 0)
+		return max(width-w, 0)
 	}
 	return 0
 }
 
-func (p *Printer) drawItem(it item, x, y int) {
+// drawItem draws it at x, y; nothing reaches past right, the print
+// area's right edge.
+func (p *Printer) drawItem(it item, x, y, right int) {
 	switch {
+	case it.g != nil && it.rot:
+		// 90° clockwise: the dot at (cx, cy) of the upright scaled cell
+		// lands at (ch-1-cy, cx).
+		g := it.g
+		cw, ch := g.w*it.sx, g.h*it.sy
+		for cy := range ch {
+			for cx := range cw {
+				if g.dots[(cy/it.sy)*g.w+cx/it.sx] != it.reverse && x+ch-1-cy < right {
+					p.cur.set(x+ch-1-cy, y+cx)
+				}
+			}
+		}
 	case it.g != nil:
 		g := it.g
 		cw := g.w * it.sx
 		for gy := 0; gy < it.h; gy++ {
-			for gx := 0; gx < it.w; gx++ {
+			for gx := 0; gx < it.w && x+gx < right; gx++ {
 				on := gx < cw && g.dots[(gy/it.sy)*g.w+gx/it.sx]
 				if it.underline > 0 && gy >= it.h-it.underline {
 					on = true
@@ -229,7 +258,8 @@ func (p *Printer) block(bm *bitmap) {
 	}
 	top := p.cur.h
 	p.cur.ensure(top + h)
-	p.drawBitmap(bm, p.x0(w), top)
+	left, width := p.area()
+	p.drawBitmap(bm, left+p.justify(w, width), top)
 	p.advance(h)
 }
 
@@ -427,6 +457,7 @@ func (p *Printer) barcode(c []byte) {
 func (p *Printer) hriLine(s string) {
 	saved := p.a
 	p.a.fontB, p.a.bold, p.a.w, p.a.h, p.a.underline, p.a.reverse, p.a.charSpacing = p.bc.fontB, false, 1, 1, 0, false, 0
+	p.a.rot90, p.a.upsideDown = false, false
 	p.a.page = escpos.PageCP437
 	for i := range len(s) {
 		p.char(s[i])

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/skip2/go-qrcode"
+
+	"tpe/payment/alipayplus/cii"
 )
 
 // The Alipay direct process (payxpert-api.md §3.5) and the wallets that pay
@@ -43,18 +45,29 @@ const (
 	ActionDecline = "decline" // "decline" declines with 051; "decline:0NN" with 0NN
 )
 
-// SimWallets maps the Code Issuer Identifiers (the first 6 digits of a
-// 24-digit payment code) of the simulator's wallets to their names. Only
-// 281006 (AlipayHK) is a published value (Antom pay API sample); the others
-// are the simulator's own assignments, mirrored by payment/alipayplus's
-// default table.
-var SimWallets = map[string]string{
-	"281006": "AlipayHK",
-	"281011": "GCash",
-	"281012": "Kakao Pay",
-	"281013": "Touch 'n Go",
-	"281014": "TrueMoney",
-	"281015": "DANA",
+// simWallets are the simulator acquirer's own Code Issuer Identifiers (the
+// first 6 digits of a 24-digit payment code) for partner wallets whose CIIs
+// Alipay+ does not publish. They are inventions: a terminal recognises them
+// only with this table (WalletTable), as a real terminal recognises its
+// acquirer's wallets only with the table the acquirer hands out.
+var simWallets = []cii.Entry{
+	{Code: "gcash", Name: "GCash", Prefixes: []string{"281011"}},
+	{Code: "kakaopay", Name: "Kakao Pay", Prefixes: []string{"281012"}},
+	{Code: "touchngo", Name: "Touch 'n Go", Prefixes: []string{"281013"}, Aliases: []string{"TNG"}},
+	{Code: "truemoney", Name: "TrueMoney", Prefixes: []string{"281014"}},
+	{Code: "dana", Name: "DANA", Prefixes: []string{"281015"}},
+}
+
+// WalletTable is the simulator acquirer's wallet table: the published
+// prefixes (cii.Default) and the simulator's CIIs 281011–281015 for GCash,
+// Kakao Pay, Touch 'n Go, TrueMoney and DANA. tpe-sim gives the same table
+// to its terminal unless the config names another file.
+func WalletTable() *cii.Table {
+	t, err := cii.New("gatewaysim", cii.Extend(cii.Default(), simWallets))
+	if err != nil {
+		panic(err) // fixed entries, checked by the tests
+	}
+	return t
 }
 
 // AlipayOpts configures the Alipay processor.
@@ -64,6 +77,10 @@ type AlipayOpts struct {
 	Rates map[string]float64
 	// QRSize is the side of the qrCode PNG in pixels; default 256.
 	QRSize int
+	// Wallets names the wallet that issued a customer's payment code (the
+	// acquirer's table, loaded with cii.Load); default WalletTable. A code
+	// it does not know is refused with 004.
+	Wallets *cii.Table
 }
 
 // Alipay is the Alipay DirectProcessor. New registers one under "alipay"
@@ -83,6 +100,9 @@ func NewAlipay(o *AlipayOpts) *Alipay {
 	}
 	if opts.QRSize <= 0 {
 		opts.QRSize = 256
+	}
+	if opts.Wallets == nil {
+		opts.Wallets = WalletTable()
 	}
 	return &Alipay{o: opts}
 }
@@ -157,7 +177,7 @@ func (a *Alipay) Process(s *Server, p *Payment, body []byte) DirectProcessRespon
 		}
 		resp.QRCodeURL, resp.QRCode = payload, base64.StdEncoding.EncodeToString(png)
 	} else {
-		e.Wallet = codeWallet(code)
+		e.Wallet = a.codeWallet(code)
 		forced := forcedCode(cur.Amount)
 		switch {
 		case forced != "":
@@ -184,21 +204,16 @@ func (a *Alipay) Process(s *Server, p *Payment, body []byte) DirectProcessRespon
 // forcedCode is the result code a test amount (990.NN) forces, or "".
 func forcedCode(amount int64) string { return triggerCode(amount) }
 
-// codeWallet names the simulator wallet that issued a customer code.
-func codeWallet(code string) string {
-	if len(code) < 17 {
-		return ""
-	}
-	alipayCN := code[:2] >= "25" && code[:2] <= "30"
+// codeWallet names the wallet that issued a customer code: the wallet
+// table's for a 24-digit code, Alipay for the 17–19 digit codes of the
+// Alipay (mainland) and Alipay+ legacy formats; "" for any other code.
+func (a *Alipay) codeWallet(code string) string {
 	switch {
 	case len(code) == 24 && code[6:8] == "02":
-		if w, ok := SimWallets[code[:6]]; ok {
-			return w
+		if e, ok := a.o.Wallets.Match(code); ok {
+			return e.Name
 		}
-		if alipayCN && code[:2] != "28" {
-			return "Alipay"
-		}
-	case len(code) >= 17 && len(code) <= 19 && alipayCN:
+	case len(code) >= 17 && len(code) <= 19 && code[:2] >= "25" && code[:2] <= "30":
 		return "Alipay"
 	}
 	return ""

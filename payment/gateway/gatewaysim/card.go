@@ -1,7 +1,7 @@
 package gatewaysim
 
 import (
-	"crypto/rsa"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 
@@ -9,19 +9,37 @@ import (
 )
 
 // errSealedCard is card data that does not open: not a JWE of the accepted
-// algorithms, not for the simulator's key, or not a sealed card inside.
+// algorithms, not for one of the simulator's card keys, or not a sealed
+// card inside.
 var errSealedCard = errors.New("gatewaysim: card data cannot be opened")
 
+// cardKeyAlgs are the key-management algorithms of card data: ECDH-ES+A256KW
+// for the P-256 key, RSA-OAEP-256 for an RSA key.
+var cardKeyAlgs = []jose.KeyAlgorithm{jose.ECDH_ES_A256KW, jose.RSA_OAEP_256}
+
 // openCard decrypts emvSaleRequest.CardData (docs/gateway.md, card
-// encryption): a compact JWE, RSA-OAEP-256 key wrap and A256GCM content,
-// to the card key published at /keys/card. Nothing else is accepted.
-func openCard(priv *rsa.PrivateKey, compact string) (sealedCard, error) {
+// encryption): a compact JWE, A256GCM content, its key wrapped for the card
+// key published at /keys/card or a retired one, chosen by the JWE's "kid".
+// The algorithm must be the key's own: an RSA key opens RSA-OAEP-256 only,
+// the EC key ECDH-ES+A256KW only. Nothing else is accepted.
+func openCard(keys *cardKeys, compact string) (sealedCard, error) {
 	var sc sealedCard
-	obj, err := jose.ParseEncryptedCompact(compact, []jose.KeyAlgorithm{jose.RSA_OAEP_256}, []jose.ContentEncryption{jose.A256GCM})
+	obj, err := jose.ParseEncryptedCompact(compact, cardKeyAlgs, []jose.ContentEncryption{jose.A256GCM})
 	if err != nil {
 		return sc, fmt.Errorf("%w: %v", errSealedCard, err)
 	}
-	plain, err := obj.Decrypt(priv)
+	k, ok := keys.byID[obj.Header.KeyID]
+	if !ok {
+		k = keys.active // a JWE without kid is for the published key
+	}
+	if obj.Header.Algorithm != k.Algorithm {
+		return sc, fmt.Errorf("%w: %s for a %s key", errSealedCard, obj.Header.Algorithm, k.Algorithm)
+	}
+	key := k.Key
+	if u, ok := keys.unwrap[k.KeyID]; ok {
+		key = u
+	}
+	plain, err := obj.Decrypt(key)
 	if err != nil {
 		return sc, fmt.Errorf("%w: %v", errSealedCard, err)
 	}
@@ -30,4 +48,41 @@ func openCard(priv *rsa.PrivateKey, compact string) (sealedCard, error) {
 		return sc, fmt.Errorf("%w: not a sealed card", errSealedCard)
 	}
 	return sc, nil
+}
+
+// cardKeys are the card keys that open card data, by key ID.
+type cardKeys struct {
+	active jose.JSONWebKey
+	byID   map[string]jose.JSONWebKey
+	unwrap map[string]*ecdhesUnwrapper // the EC keys' fast path (ecdhes.go)
+}
+
+func newCardKeys(kf *keyFile) (*cardKeys, error) {
+	ck := &cardKeys{active: kf.Card, byID: map[string]jose.JSONWebKey{}, unwrap: map[string]*ecdhesUnwrapper{}}
+	for _, k := range append([]jose.JSONWebKey{kf.Card}, kf.CardRetired...) {
+		if k.Algorithm == "" {
+			// Key files written before the card key carried its alg
+			// held RSA keys only.
+			k.Algorithm = string(jose.RSA_OAEP_256)
+		}
+		ck.byID[k.KeyID] = k
+		if k.KeyID == kf.Card.KeyID {
+			ck.active = k
+		}
+		if ec, ok := k.Key.(*ecdsa.PrivateKey); ok {
+			u, err := newECDHESUnwrapper(ec)
+			if err != nil {
+				return nil, err
+			}
+			ck.unwrap[k.KeyID] = u
+		}
+	}
+	return ck, nil
+}
+
+// cardKeys returns the keys that open card data.
+func (s *Server) cardKeys() *cardKeys {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	return s.card
 }

@@ -10,7 +10,10 @@
 // and the card-encryption key) and ledger.jsonl, an append-only journal of
 // every transaction and prepared payment, replayed at start (a torn last
 // line from a crash is ignored). Ledger() and GET /sim/ledger list every
-// transaction; GET /transactions is the PayXpert export.
+// transaction; GET /transactions is the PayXpert export. GET /sim/stats
+// summarises a group of terminals' sales for load tests (stats.go), and
+// GET /metrics exposes the simulator's request rate and latency
+// (metrics.go).
 //
 // Behaviour worth knowing (all documented in docs/gateway.md):
 //

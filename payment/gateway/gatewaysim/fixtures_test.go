@@ -146,7 +146,7 @@ func TestSimulatorAgainstPayXpertFixtures(t *testing.T) {
 	// Card-present sale: the documented request with cardData sealed to
 	// the simulator's key.
 	ck := sim.CardKey()
-	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.RSA_OAEP_256, Key: ck.Key, KeyID: ck.KeyID}, nil)
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.KeyAlgorithm(ck.Algorithm), Key: ck.Key, KeyID: ck.KeyID}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,16 @@ func FuzzSimRequests(f *testing.F) {
 		f.Add("/transaction/1000001/refund", seed)
 		f.Add("/payment/prepare", seed)
 	}
+	// Advice batches: a real one (card sealed to the simulator's key), a
+	// misspelt key, a case-changed key inside an advice, junk.
+	sealed := sealFor(f, s, "4970100000000014", 1000)
+	for _, seed := range []string{
+		`{"advices":[{"amount":1000,"currency":"EUR","orderID":"f-1","offline":true,"cardData":"` + sealed + `"}]}`,
+		`{"advices":[{"Amount":1000,"currency":"EUR","orderID":"f-2","offline":true,"cardData":"` + sealed + `"}]}`,
+		`{"Advices":[]}`, `{"advices":[null]}`, `{"advices":[1]}`, `{"advices":{}}`,
+	} {
+		f.Add("/transaction/sale/emv/batch", seed)
+	}
 	// PayXpert's documented requests (../testdata/payxpert).
 	for path, name := range map[string]string{"/transaction/sale/emv": "gw-sale-emv.request.json",
 		"/transaction/1000001/refund": "gw-refund.request.json", "/payment/prepare": "c2p-prepare.request.json"} {
@@ -40,6 +50,7 @@ func FuzzSimRequests(f *testing.F) {
 	f.Fuzz(func(t *testing.T, path, body string) {
 		switch {
 		case path == "/transaction/sale/emv", path == "/transaction/authorize/emv", path == "/payment/prepare",
+			path == "/transaction/sale/emv/batch",
 			strings.HasPrefix(path, "/transaction/") && strings.Count(path, "/") == 3 && !strings.ContainsAny(path, "?#% "):
 		default:
 			return

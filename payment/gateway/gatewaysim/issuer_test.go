@@ -61,7 +61,7 @@ func newIssuerSim(t *testing.T, o *gatewaysim.Opts) *issuerSim {
 	opts.VerifyCryptogram = func(string, string, []byte) error { return nil }
 	sim, ts := newSim(t, &opts)
 	ck := sim.CardKey()
-	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.RSA_OAEP_256, Key: ck.Key, KeyID: ck.KeyID}, nil)
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: jose.KeyAlgorithm(ck.Algorithm), Key: ck.Key, KeyID: ck.KeyID}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

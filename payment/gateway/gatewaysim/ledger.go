@@ -76,11 +76,14 @@ type ledger struct {
 	seq   int64
 	order map[string]string   // orderID → transactionID of its sale/authorize
 	byOrd map[string][]string // orderID → every transactionID (lookups)
+	// dups counts, per terminal ID, sale requests refused because their
+	// order was already recorded (Stats): memory only, not replayed.
+	dups map[string]int
 }
 
 func openLedger(dir string, sync bool) (*ledger, error) {
 	l := &ledger{sync: sync, txns: map[string]*Entry{}, pays: map[string]*Payment{},
-		cust: map[string]string{}, order: map[string]string{}, byOrd: map[string][]string{}}
+		cust: map[string]string{}, order: map[string]string{}, byOrd: map[string][]string{}, dups: map[string]int{}}
 	path := filepath.Join(dir, "ledger.jsonl")
 	b, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {

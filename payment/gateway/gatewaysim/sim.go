@@ -2,7 +2,6 @@ package gatewaysim
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"tpe/payment/alipayplus/cii"
 )
 
 // Development credentials (documented in docs/gateway.md).
@@ -92,12 +93,20 @@ type Opts struct {
 	RequireICC bool
 	// Direct maps a lower-case wallet method ("alipay") to its processor.
 	Direct map[string]DirectProcessor
+	// Wallets is the acquirer's wallet table the default Alipay processor
+	// names customers' codes with (AlipayOpts.Wallets; WalletTable when nil).
+	Wallets *cii.Table
 	// KeyBits is the RSA size of new IdP signing keys (2048).
 	KeyBits int
-	// CardKeyBits is the RSA size of the card-encryption key made when the
-	// data dir has none (2048). Opening the JWE costs one RSA private
-	// operation per authorisation, which bounds throughput (see
-	// BenchmarkSimulatorThroughput); 1024 is accepted for load tests only.
+	// CardKeyType is the card-encryption key published at /keys/card:
+	// CardKeyEC (P-256, ECDH-ES+A256KW; the default) or CardKeyRSA
+	// (RSA-OAEP-256). A data dir holding a key of the other type gets a
+	// new one; the old one still opens card data sealed to it.
+	CardKeyType string
+	// CardKeyBits is the RSA size of an RSA card key (2048). Opening an
+	// RSA JWE costs one RSA private operation per authorisation, which
+	// bounds throughput (see BenchmarkSimulatorThroughput); 1024 is
+	// accepted for load tests only.
 	CardKeyBits int
 	// Now is the simulator's clock, read for everything dated or expiring:
 	// payment links and order codes (timeOut), access and ID tokens,
@@ -106,6 +115,13 @@ type Opts struct {
 	// SlowDelay, Faults.LatencyMS) are timers, not clock reads: they run
 	// on real time, or on a testing/synctest bubble's.
 	Now func() time.Time
+	// Latency is added to every reply but the simulator control's (/sim/):
+	// a WAN round trip on loopback (gatewaysim --latency). A timer, like
+	// the other reply delays.
+	Latency time.Duration
+	// NoAdviceBatch withholds the batched advices extension (batch.go): a
+	// gateway that takes offline advices one sale at a time.
+	NoAdviceBatch bool
 	// PINBDK is the base derivation key online PINs are enciphered under
 	// (AES DUKPT, X9.24-3-2017): 16 or 32 bytes; nil means TestBDK.
 	PINBDK []byte
@@ -137,10 +153,11 @@ type Server struct {
 
 	keyMu sync.RWMutex
 	keys  *keyFile
-	card  *rsa.PrivateKey
+	card  *cardKeys
 
-	idp    idpState
-	faults faultState
+	idp     idpState
+	faults  faultState
+	metrics *metrics
 }
 
 // New opens (or creates) the simulator's state in dataDir: keys.json and
@@ -186,6 +203,13 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if opts.KeyBits == 0 {
 		opts.KeyBits = 2048
 	}
+	switch opts.CardKeyType {
+	case "":
+		opts.CardKeyType = CardKeyEC
+	case CardKeyEC, CardKeyRSA:
+	default:
+		return nil, fmt.Errorf("gatewaysim: card key type %q: want %s or %s", opts.CardKeyType, CardKeyEC, CardKeyRSA)
+	}
 	if opts.CardKeyBits == 0 {
 		opts.CardKeyBits = 2048
 	}
@@ -200,12 +224,12 @@ func New(dataDir string, o *Opts) (*Server, error) {
 		if opts.Direct == nil {
 			opts.Direct = map[string]DirectProcessor{}
 		}
-		opts.Direct["alipay"] = NewAlipay(nil)
+		opts.Direct["alipay"] = NewAlipay(&AlipayOpts{Wallets: opts.Wallets})
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("gatewaysim: data dir: %w", err)
 	}
-	kf, err := loadKeys(opts.Now(), dataDir, opts.KeyBits, opts.CardKeyBits)
+	kf, err := loadKeys(opts.Now(), dataDir, opts.KeyBits, opts.CardKeyType, opts.CardKeyBits)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +241,12 @@ func New(dataDir string, o *Opts) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, iss: iss, keys: kf, card: kf.Card.Key.(*rsa.PrivateKey)}
+	ck, err := newCardKeys(kf)
+	if err != nil {
+		led.close()
+		return nil, err
+	}
+	s := &Server{o: opts, dir: dataDir, log: opts.Logger, led: led, iss: iss, keys: kf, card: ck, metrics: newMetrics()}
 	s.idp.init()
 	s.routes()
 	return s, nil
@@ -230,7 +259,12 @@ func (s *Server) now() time.Time { return s.o.Now() }
 func (s *Server) Close() error { return s.led.close() }
 
 // ServeHTTP serves every endpoint.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.delay(r) {
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // Ledger lists every transaction the simulator recorded, in creation order.
 func (s *Server) Ledger() []Entry { return s.led.entries() }
@@ -243,13 +277,16 @@ func (s *Server) CardKey() jose.JSONWebKey {
 }
 
 func (s *Server) routes() {
-	m := http.NewServeMux()
+	mux := http.NewServeMux()
+	m := instrumentedMux{mux, s.metrics}
 	api := func(h http.HandlerFunc) http.Handler { return s.authed(s.faulty(h)) }
 	// Gateway API (payxpert-api.md §2) and the EMV extension.
 	m.Handle("GET /health", s.faulty(s.health))
 	m.Handle("GET /keys/card", s.faulty(s.cardKeySet))
 	m.Handle("POST /transaction/sale/emv", api(s.emvSale("sale")))
 	m.Handle("POST /transaction/authorize/emv", api(s.emvSale("authorize")))
+	m.Handle("POST /"+adviceBatchPath, api(s.adviceBatch)) // batch.go
+	m.Handle("GET /capabilities", api(s.capabilities))     // batch.go
 	m.Handle("POST /transaction/{id}/{op}", api(s.referral))
 	m.Handle("GET /transaction/{id}", api(s.status))
 	m.Handle("GET /transactions", api(s.export))
@@ -277,9 +314,24 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /sim/rotate-keys", s.postRotate)
 	m.HandleFunc("GET /sim/ledger", s.getLedger)
 	m.HandleFunc("POST /sim/device/approve", s.postApprove)
-	m.HandleFunc("POST /sim/wallet", s.postWallet) // alipay.go
-	s.mux = m
+	m.HandleFunc("POST /sim/wallet", s.postWallet)           // alipay.go
+	m.Handle("GET /sim/stats", http.HandlerFunc(s.getStats)) // stats.go
+	mux.Handle("GET /metrics", s.metrics.handler())
+	s.mux = mux
 }
+
+// instrumentedMux registers every route with its request metrics, labelled
+// by the route's pattern (bounded, unlike raw paths with IDs in them).
+type instrumentedMux struct {
+	mux *http.ServeMux
+	met *metrics
+}
+
+func (m instrumentedMux) Handle(pattern string, h http.Handler) {
+	m.mux.Handle(pattern, m.met.instrument(pattern, h))
+}
+
+func (m instrumentedMux) HandleFunc(pattern string, h http.HandlerFunc) { m.Handle(pattern, h) }
 
 // authed accepts Basic originator credentials or a valid access token.
 func (s *Server) authed(h http.Handler) http.Handler {

@@ -63,106 +63,7 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 			s.saleReply(w, codeFormatError, "format error: body is not a sale request")
 			return
 		}
-		if req.OrderID == "" || len(req.OrderID) > 100 || req.CardData == "" {
-			s.saleReply(w, codeFormatError, "format error: orderID and cardData are required")
-			return
-		}
-		if req.Amount <= 0 || req.Amount > 9_999_999_999 || !payment.KnownCurrency(req.Currency) {
-			s.saleReply(w, codeInvalidAmount, "")
-			return
-		}
-		card, err := openCard(s.card, req.CardData)
-		if err != nil {
-			s.saleReply(w, codeFormatError, "format error: card data cannot be opened")
-			return
-		}
-		pd, err := parsePINData(req.PINBlock, req.KSN)
-		if err != nil {
-			s.saleReply(w, codeFormatError, "format error: "+err.Error())
-			return
-		}
-		if pd != nil && req.Offline {
-			// Online PIN is verified at authorisation; an offline approval
-			// forwarded later has none to verify.
-			s.saleReply(w, codeFormatError, "format error: an offline forward carries no PIN")
-			return
-		}
-		// A repeated order is answered before the issuer sees it: a resent
-		// wrong PIN must not count as a second try.
-		s.led.mu.Lock()
-		_, dup := s.led.order[req.OrderID]
-		s.led.mu.Unlock()
-		if dup {
-			s.saleReply(w, codeDuplicate, "")
-			return
-		}
-		pan := payment.NewPAN(card.PAN)
-		code, delay := s.trigger(req.Amount, card.PAN)
-		now := s.now()
-		if code == "" && expired(card.Expiry, now) {
-			code = codeCardExpired
-		}
-		msg := ""
-		if code == "" {
-			icc, err := hex.DecodeString(card.ICC)
-			switch {
-			case err != nil:
-			case len(icc) == 0 && s.o.RequireICC:
-				err = errors.New("no ICC data")
-			case s.o.VerifyCryptogram != nil:
-				if err = s.o.VerifyCryptogram(card.PAN, card.PANSeq, icc); err == nil {
-					err = checkICCAmount(icc, req.Amount)
-				}
-			}
-			if err != nil {
-				code, msg = codeSecurityBreach, "cryptogram verification failed"
-				s.log.Info("cryptogram rejected", "order_id", req.OrderID, "pan", pan)
-			}
-		}
-		if code == "" {
-			// Trigger amounts (990.NN) are above the PSD2 total by nature:
-			// they test the gateway's answers, not SCA, so SCA leaves them alone.
-			sca := req.EntryMode == "contactless" && !isTrigger(req.Amount)
-			code, msg = s.iss.decide(card.PAN, req.Amount, sca, req.Offline, req.CVM, pd)
-			if code != "" {
-				s.log.Info("issuer cardholder rule", "order_id", req.OrderID, "pan", pan, "pin", pd != nil, "outcome", code)
-			}
-		}
-		if code == "" {
-			code = codeSuccess
-		}
-		if msg == "" {
-			msg = codeMessage(code)
-		}
-		e := Entry{OrderID: req.OrderID, Operation: op, PaymentMethod: "CreditCard",
-			Amount: req.Amount, Currency: req.Currency, ErrorCode: code, ErrorMessage: msg,
-			CardMasked: pan.Masked(), CardBrand: req.CardBrand, Offline: req.Offline,
-			TerminalID: req.TerminalID, Date: now.UnixMilli()}
-		if code == codeSuccess {
-			e.Status = statusAuthorized
-			if op == "sale" {
-				e.Status = statusCaptured
-			}
-			e.AuthCode = randomString(6, "0123456789")
-		} else {
-			e.Status = statusNotAuthorized
-		}
-		s.led.mu.Lock()
-		if _, dup := s.led.order[req.OrderID]; dup {
-			s.led.mu.Unlock()
-			s.saleReply(w, codeDuplicate, "")
-			return
-		}
-		e.Seq = s.led.nextSeq()
-		e.TransactionID = strconv.FormatInt(1_000_000+e.Seq, 10)
-		err = s.led.put(record{Txn: &e})
-		s.led.mu.Unlock()
-		if err != nil {
-			s.log.Error("ledger write failed", "err", err)
-			s.saleReply(w, codeSystemError, "")
-			return
-		}
-		s.log.Info("card-present "+op, "order_id", req.OrderID, "txn_id", e.TransactionID, "amount_minor", req.Amount, "outcome", code)
+		resp, delay := s.authorise(op, &req)
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -172,10 +73,123 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 				return
 			}
 		}
-		writeJSON(w, http.StatusOK, saleResponse{ErrorCode: code, ErrorMessage: msg,
-			TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode,
-			PaymentMeanInfo: &paymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand}})
+		writeJSON(w, http.StatusOK, resp)
 	}
+}
+
+// authorise decides one card-present request and records it in the ledger:
+// the reply, and how long the reply is to be held (test triggers). A
+// request refused before processing (format, amount, duplicate order) is
+// not recorded. The batch endpoint (batch.go) decides each advice here too.
+func (s *Server) authorise(op string, req *emvSaleRequest) (saleResponse, time.Duration) {
+	reply := func(code, msg string) (saleResponse, time.Duration) {
+		if msg == "" {
+			msg = codeMessage(code)
+		}
+		return saleResponse{ErrorCode: code, ErrorMessage: msg}, 0
+	}
+	if req.OrderID == "" || len(req.OrderID) > 100 || req.CardData == "" {
+		return reply(codeFormatError, "format error: orderID and cardData are required")
+	}
+	if req.Amount <= 0 || req.Amount > 9_999_999_999 || !payment.KnownCurrency(req.Currency) {
+		return reply(codeInvalidAmount, "")
+	}
+	card, err := openCard(s.cardKeys(), req.CardData)
+	if err != nil {
+		return reply(codeFormatError, "format error: card data cannot be opened")
+	}
+	pd, err := parsePINData(req.PINBlock, req.KSN)
+	if err != nil {
+		return reply(codeFormatError, "format error: "+err.Error())
+	}
+	if pd != nil && req.Offline {
+		// Online PIN is verified at authorisation; an offline approval
+		// forwarded later has none to verify.
+		return reply(codeFormatError, "format error: an offline forward carries no PIN")
+	}
+	// A repeated order is answered before the issuer sees it: a resent
+	// wrong PIN must not count as a second try.
+	s.led.mu.Lock()
+	_, dup := s.led.order[req.OrderID]
+	if dup {
+		s.led.dups[req.TerminalID]++
+	}
+	s.led.mu.Unlock()
+	if dup {
+		s.metrics.duplicates.Inc()
+		return reply(codeDuplicate, "")
+	}
+	pan := payment.NewPAN(card.PAN)
+	code, delay := s.trigger(req.Amount, card.PAN)
+	now := s.now()
+	if code == "" && expired(card.Expiry, now) {
+		code = codeCardExpired
+	}
+	msg := ""
+	if code == "" {
+		icc, err := hex.DecodeString(card.ICC)
+		switch {
+		case err != nil:
+		case len(icc) == 0 && s.o.RequireICC:
+			err = errors.New("no ICC data")
+		case s.o.VerifyCryptogram != nil:
+			if err = s.o.VerifyCryptogram(card.PAN, card.PANSeq, icc); err == nil {
+				err = checkICCAmount(icc, req.Amount)
+			}
+		}
+		if err != nil {
+			code, msg = codeSecurityBreach, "cryptogram verification failed"
+			s.log.Info("cryptogram rejected", "order_id", req.OrderID, "pan", pan)
+		}
+	}
+	if code == "" {
+		// Trigger amounts (990.NN) are above the PSD2 total by nature:
+		// they test the gateway's answers, not SCA, so SCA leaves them alone.
+		sca := req.EntryMode == "contactless" && !isTrigger(req.Amount)
+		code, msg = s.iss.decide(card.PAN, req.Amount, sca, req.Offline, req.CVM, pd)
+		if code != "" {
+			s.log.Info("issuer cardholder rule", "order_id", req.OrderID, "pan", pan, "pin", pd != nil, "outcome", code)
+		}
+	}
+	if code == "" {
+		code = codeSuccess
+	}
+	if msg == "" {
+		msg = codeMessage(code)
+	}
+	e := Entry{OrderID: req.OrderID, Operation: op, PaymentMethod: "CreditCard",
+		Amount: req.Amount, Currency: req.Currency, ErrorCode: code, ErrorMessage: msg,
+		CardMasked: pan.Masked(), CardBrand: req.CardBrand, Offline: req.Offline,
+		TerminalID: req.TerminalID, Date: now.UnixMilli()}
+	if code == codeSuccess {
+		e.Status = statusAuthorized
+		if op == "sale" {
+			e.Status = statusCaptured
+		}
+		e.AuthCode = randomString(6, "0123456789")
+	} else {
+		e.Status = statusNotAuthorized
+	}
+	s.led.mu.Lock()
+	if _, dup := s.led.order[req.OrderID]; dup {
+		s.led.dups[req.TerminalID]++
+		s.led.mu.Unlock()
+		s.metrics.duplicates.Inc()
+		return reply(codeDuplicate, "")
+	}
+	e.Seq = s.led.nextSeq()
+	e.TransactionID = strconv.FormatInt(1_000_000+e.Seq, 10)
+	err = s.led.put(record{Txn: &e})
+	s.led.mu.Unlock()
+	if err != nil {
+		s.log.Error("ledger write failed", "err", err)
+		return reply(codeSystemError, "")
+	}
+	s.metrics.recordSale(code == codeSuccess, req.Offline)
+	s.log.Info("card-present "+op, "order_id", req.OrderID, "txn_id", e.TransactionID, "amount_minor", req.Amount, "outcome", code)
+	return saleResponse{ErrorCode: code, ErrorMessage: msg,
+		TransactionID: e.TransactionID, AuthorizationCode: e.AuthCode,
+		PaymentMeanInfo: &paymentMeanInfo{CardNumber: e.CardMasked, CardBrand: e.CardBrand}}, delay
 }
 
 // expired reports whether a YYMM expiry is before the month of now.

@@ -26,6 +26,7 @@ func Routes(world simctl.World) []api.Route {
 		{Method: "GET", Path: "/v1/sim/cards", Handle: h.cards},
 		{Method: "POST", Path: "/v1/sim/scan", Handle: h.scan},
 		{Method: "POST", Path: "/v1/sim/wallet", Handle: h.wallet},
+		{Method: "POST", Path: "/v1/sim/pin", Handle: h.pin},
 		{Method: "POST", Path: "/v1/sim/network", Handle: h.network},
 		{Method: "GET", Path: "/v1/sim/printer/last.png", Handle: h.printer},
 		{Method: "GET", Path: "/v1/sim/display.png", Handle: h.display},
@@ -103,6 +104,53 @@ func (h *handlers) wallet(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// pin plays the customer at the PIN pad of the payment awaiting a PIN.
+// The PIN is never echoed, logged or kept: it goes to the payment service,
+// which enciphers and wipes it.
+func (h *handlers) pin(w http.ResponseWriter, r *http.Request) error {
+	pad, ok := h.w.(simctl.PINPad)
+	if !ok {
+		return simError(fmt.Errorf("%w: no PIN pad in this simulator", simctl.ErrNotAvailable))
+	}
+	var req struct {
+		PIN    string `json:"pin"`
+		Action string `json:"action"`
+	}
+	if err := api.Decode(r, &req); err != nil {
+		return err
+	}
+	var (
+		id  string
+		err error
+	)
+	switch {
+	case req.Action == "cancel" && req.PIN == "":
+		id, err = pad.CancelPIN(r.Context())
+	case req.Action != "" && req.Action != "enter":
+		return invalid(`action must be "enter" (the default, with pin) or "cancel"`)
+	case !pinDigits(req.PIN):
+		return invalid("pin must be 4 to 12 digits")
+	default:
+		id, err = pad.EnterPIN(r.Context(), req.PIN)
+	}
+	if err != nil {
+		return simError(err)
+	}
+	return api.WriteJSON(w, http.StatusOK, map[string]string{"payment_id": id})
+}
+
+func pinDigits(s string) bool {
+	if len(s) < 4 || len(s) > 12 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *handlers) network(w http.ResponseWriter, r *http.Request) error {
