@@ -83,10 +83,11 @@ install -D -m 0644 scripts/image/files/raspi-extra-cmdline "$root/etc/default/ra
 # The initramfs, made once here: mmdebstrap's package install deferred it
 # (mmdebstrap-args.sh diverts update-initramfs; the kernel's postinst builds
 # one and the initramfs-tools trigger, which the packages shipping initramfs
-# hooks activate, builds it again — each under qemu). MODULES=list with the Pi's boot drivers (files/initramfs.conf says
-# why). update-initramfs then runs raspi-firmware's hook, which copies the
-# kernel, the initrd and the Pi's device trees into /boot/firmware and
-# writes config.txt and cmdline.txt from the settings above.
+# hooks activate, builds it again — each under qemu). MODULES=list with the
+# Pi's boot drivers (files/initramfs.conf says why). update-initramfs then
+# runs raspi-firmware's hook, which copies the kernel, the initrd and the
+# Pi's device trees into /boot/firmware and writes config.txt and
+# cmdline.txt from the settings above.
 if inroot dpkg-divert --list /usr/sbin/update-initramfs | grep -q .; then
   rm -f "$root/usr/sbin/update-initramfs"
   inroot dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
