@@ -172,7 +172,7 @@ func (s *Server) listPayments(w http.ResponseWriter, r *http.Request) error {
 }
 
 // csvColumns is the export's header; csvRow writes the same order.
-var csvColumns = []string{"id", "created_at", "method", "status", "link_status", "state", "reference", "order_id", "email",
+var csvColumns = []string{"id", "sequence", "created_at", "method", "status", "link_status", "state", "reference", "order_id", "email",
 	"amount", "currency", "amount_minor", "refunded_minor", "resends", "expires_at", "brand", "pan_masked", "auth_code",
 	"error_code", "updated_at"}
 
@@ -219,7 +219,11 @@ func csvRow(t *payment.Transaction) []string {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	row := []string{p.ID, ts(t.CreatedAt), p.Method, p.Status, p.LinkStatus, p.State, p.Reference, p.OrderID, p.Email,
+	seq := "" // never journaled: no TRANS. number yet
+	if t.Sequence != 0 {
+		seq = strconv.FormatUint(t.Sequence, 10)
+	}
+	row := []string{p.ID, seq, ts(t.CreatedAt), p.Method, p.Status, p.LinkStatus, p.State, p.Reference, p.OrderID, p.Email,
 		majorUnits(t.Amount), p.Currency, strconv.FormatInt(p.Amount, 10), strconv.FormatInt(p.RefundedAmount, 10),
 		strconv.Itoa(p.Resends), ts(t.ExpireAt), p.Brand, p.PANMasked, p.AuthCode, p.ErrorCode, ts(t.UpdatedAt)}
 	for i, c := range row {

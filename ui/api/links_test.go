@@ -318,10 +318,11 @@ func TestCSVExport(t *testing.T) {
 			Reference: ref, Email: email, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}
 	}
 	card := mk("pay_card", payment.MethodCard, payment.StateApproved, 1250, "R-1", "")
+	card.Sequence = 42
 	card.Card = &payment.CardData{Brand: "visa", PAN: payment.NewPAN("4111111111111111")}
 	card.AuthCode = "A1B2C3"
 	link := mk("pay_link", payment.MethodPayLink, payment.StateAwaitingCustomer, 6400, `=HYPERLINK("http://evil","x")`, "+33@example.com")
-	link.ExpireAt, link.Resends = at.Add(7*24*time.Hour), 2
+	link.ExpireAt, link.Resends, link.Sequence = at.Add(7*24*time.Hour), 2, 1043
 	refunded := mk("pay_ref", payment.MethodPayLink, payment.StatePartiallyRefunded, 100005, "-2+3", "@me@example.com")
 	refunded.Refunds = []payment.Refund{{ID: "r1", Amount: payment.Amount{Minor: 5, Currency: "EUR"}}}
 	expired := mk("pay_exp", payment.MethodPayLink, payment.StateExpired, 999, "\tref", "a@example.com")
@@ -380,8 +381,12 @@ func TestCSVThroughTheAPI(t *testing.T) {
 		!strings.Contains(resp.Header.Get("Content-Disposition"), "payments-T0000001-") {
 		t.Fatalf("got %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
 	}
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "id,created_at,") || !strings.Contains(lines[1], ",99.00,EUR,9900,") {
-		t.Errorf("got %q, want the header and the 99,00 € sale only", lines)
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "id,sequence,created_at,") || !strings.Contains(lines[1], ",99.00,EUR,9900,") {
+		t.Fatalf("got %q, want the header and the 99,00 € sale only", lines)
+	}
+	// The second sale of the day is TRANS. 000002 on its receipt.
+	if cells := strings.Split(lines[1], ","); cells[1] != "2" {
+		t.Errorf("sequence cell %q, want 2 (the second sale)", cells[1])
 	}
 	if status, _ := f.raw(t, "GET", "/v1/payments.csv", "", ""); status != http.StatusUnauthorized {
 		t.Errorf("export without a token: %d", status)
