@@ -28,9 +28,9 @@ func NewOrderID(terminalID string, now time.Time) string {
 	return fmt.Sprintf("%s-%s%03d-%s", terminalID, u.Format("20060102150405"), u.Nanosecond()/1e6, hex.EncodeToString(b[:]))
 }
 
-// Number is the short transaction number printed on tickets (TRANS.) and
-// shown in the cashier's lists: the random tail of the order ID, which a
-// cashier can read out and search for. The full order ID stays the key.
+// Number is the random tail of the order ID: a short number a cashier can
+// read out and search for, and the TRANS. of a payment never journaled
+// (ReceiptNumber). The full order ID stays the key.
 func (t *Transaction) Number() string { return txnNumber(t.OrderID) }
 
 // ReceiptNumber is the TRANS. number on receipts: the terminal's

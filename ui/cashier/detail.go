@@ -87,7 +87,7 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	}
 	add(kv("detail.date", dateTime(u.lang, t.CreatedAt)))
 	add(kv("detail.method", strings.TrimSpace(u.T("method."+string(t.Method))+" "+u.payerLine(t))))
-	add(kv("detail.number", t.Number()))
+	add(kv("detail.number", t.ReceiptNumber())) // the TRANS. its receipt prints
 	add(kv("detail.order", t.OrderID))
 	add(kv("detail.ref", t.Reference))
 	if t.Method == payment.MethodPayLink && t.State == payment.StateAwaitingCustomer {

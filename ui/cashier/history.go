@@ -197,7 +197,7 @@ func (h *historyScreen) row(t *payment.Transaction, open func()) fyne.CanvasObje
 		what += " · " + p
 	}
 	main := text(what, 16, colInk, true)
-	sub := u.T("hist.number", t.Number())
+	sub := u.T("hist.number", t.ReceiptNumber()) // as on the receipt (TRANS.)
 	if t.Reference != "" {
 		sub = t.Reference + " · " + sub
 	}

@@ -118,7 +118,7 @@ func TestHistoryRows(t *testing.T) {
 	e.wait(e.ui.T("hist.count", 2))
 	for _, want := range []string{
 		shortTime("fr", p.CreatedAt, time.Now()), "42,50", "Carte · VISA •••• 0010", e.ui.T("st.approved"),
-		"TABLE 12 · " + e.ui.T("hist.number", p.Number()), e.ui.T("hist.number", q.Number()),
+		"TABLE 12 · " + e.ui.T("hist.number", p.ReceiptNumber()), e.ui.T("hist.number", q.ReceiptNumber()),
 	} {
 		if !e.has(want) {
 			t.Errorf("history lacks %q: %q", want, e.texts())
@@ -133,10 +133,10 @@ func TestHistoryRows(t *testing.T) {
 	e.tap("TABLE 12")
 	e.wait(e.ui.T("detail.title"))
 	e.wait(p.OrderID)
-	e.wait(p.Number())
+	e.wait(p.ReceiptNumber())
 	// The ticket's number finds the payment.
 	e.tap(e.ui.T("sale.back"))
-	e.entry(e.ui.T("hist.search")).SetText(q.Number())
+	e.entry(e.ui.T("hist.search")).SetText(q.ReceiptNumber())
 	e.wait(e.ui.T("hist.count", 1))
 }
 
