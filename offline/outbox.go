@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -74,8 +75,66 @@ func OpenOutbox(path string, now func() time.Time) (*Outbox, error) {
 	return &Outbox{db: db, now: now}, nil
 }
 
+// OpenOutboxReadOnly opens an existing outbox file for reading only, as
+// `tpectl offline outbox` does on a stopped terminal: nothing is created
+// or changed. A running terminal holds the file (ErrLocked).
+func OpenOutboxReadOnly(path string) (*Outbox, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("offline: opening the outbox: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: outbox %s", ErrLocked, path)
+		}
+		return nil, fmt.Errorf("offline: opening the outbox: %w", err)
+	}
+	return &Outbox{db: db, now: time.Now}, nil
+}
+
 // Close closes the file.
 func (o *Outbox) Close() error { return o.db.Close() }
+
+// OutboxStats sums up the outbox for the health check.
+type OutboxStats struct {
+	Queued int // mail still to send
+	Parked int // mail the relay refused for good
+	// OldestQueued is when the oldest mail still to send was queued; zero
+	// when none waits.
+	OldestQueued time.Time
+}
+
+// Stats counts the queued and parked mail without decoding any.
+func (o *Outbox) Stats(ctx context.Context) (OutboxStats, error) {
+	if err := ctx.Err(); err != nil {
+		return OutboxStats{}, err
+	}
+	var s OutboxStats
+	err := o.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketParked); b != nil {
+			s.Parked = b.Stats().KeyN
+		}
+		b := tx.Bucket(bucketMail)
+		if b == nil {
+			return nil
+		}
+		s.Queued = b.Stats().KeyN
+		// Keys are a sequence: the first is the oldest.
+		if _, v := b.Cursor().First(); v != nil {
+			var r struct {
+				Queued time.Time `json:"queued"`
+			}
+			if json.Unmarshal(v, &r) == nil {
+				s.OldestQueued = r.Queued
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return OutboxStats{}, fmt.Errorf("offline: reading the outbox: %w", err)
+	}
+	return s, nil
+}
 
 // Put stores one mail to send and returns its number.
 func (o *Outbox) Put(ctx context.Context, data []byte) (uint64, error) {
@@ -118,7 +177,11 @@ func (o *Outbox) Parked(ctx context.Context) ([]notify.Spooled, error) {
 func (o *Outbox) list(ctx context.Context, bucket []byte) ([]notify.Spooled, error) {
 	var out []notify.Spooled
 	err := o.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return nil // a read-only open of a file never written
+		}
+		return b.ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

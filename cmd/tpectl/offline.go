@@ -37,13 +37,14 @@ var offlineSubs = [][2]string{
 	{"list", "the queued offline approvals, oldest first (--declined: those the issuer declined after forwarding)"},
 	{"export", "the queue as CSV (default) or JSON (--format json), without card data"},
 	{"forward", "send the queue to the gateway now; the terminal must be stopped (the journal is locked while it runs)"},
+	{"outbox", "the merchant's mails waiting for the relay and those it refused for good (parked): recipient, subject, age, the relay's answer"},
 }
 
 func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || helpFirst(args) {
-		return subHelp(stdout, "offline status|list|export|forward [--data DIR | --config FILE] [flags]", `
+		return subHelp(stdout, "offline status|list|export|forward|outbox [--data DIR | --config FILE] [flags]", `
 Reads the offline journal (journal.db) of a stopped terminal, or of a copy of
-its data directory, and forwards its queue.`,
+its data directory, and forwards its queue; lists its mail outbox (outbox.db).`,
 			offlineSubs, "tpectl offline status --data /var/lib/tpe",
 			"tpectl offline forward --config /etc/tpe/tpe.toml")
 	}
@@ -97,8 +98,17 @@ and --client-secret (OAuth2 client credentials).`,
 		fs.StringVar(&f.clientID, "client-id", "", "OAuth2 client ID")
 		fs.StringVar(&f.clientSecret, "client-secret", "", "OAuth2 client secret")
 		fs.StringVar(&f.terminalID, "terminal-id", "", "terminal ID sent with forwarded sales (default: the config's)")
+	case "outbox":
+		fs.about("offline outbox [--data DIR | --config FILE] [--json]", `
+Lists the merchant notifications in the mail outbox (outbox.db) of a stopped
+terminal: those waiting for the relay, and those it refused for good
+(parked), which are never sent. Each with its recipient, subject, age,
+attempts and the relay's last answer; never a mail's body. A running
+terminal reports the counts in GET /v1/health ("outbox").`,
+			"tpectl offline outbox --data /var/lib/tpe", "tpectl offline outbox --config /etc/tpe/tpe.toml --json")
+		fs.BoolVar(&f.json, "json", false, "print JSON")
 	default:
-		return usagef("offline: unknown subcommand %q (status, list, export, forward)", sub)
+		return usagef("offline: unknown subcommand %q (status, list, export, forward, outbox)", sub)
 	}
 	if pos, err := fs.parse(args[1:]); err != nil {
 		return err
@@ -135,6 +145,8 @@ and --client-secret (OAuth2 client credentials).`,
 		return offlineList(ctx, f, stdout)
 	case "export":
 		return offlineExport(ctx, f, stdout)
+	case "outbox":
+		return offlineOutbox(ctx, f, time.Now(), stdout)
 	}
 	return offlineForward(ctx, f, cfg, stdout)
 }

@@ -226,3 +226,20 @@ func Backoff(n int, min, max time.Duration) time.Duration {
 
 // defaultFrom is only used to check that a queued message composes.
 var defaultFrom = mail.Address{Address: "outbox@terminal.invalid"}
+
+// Envelope is what a technician may see of a spooled mail: whom it is for
+// and its subject, never its body (a receipt or a report).
+type Envelope struct {
+	To      string
+	Subject string
+}
+
+// Envelope decodes the recipient and subject of a spooled mail; ok is
+// false when the record does not decode (the outbox sets it aside).
+func (s Spooled) Envelope() (e Envelope, ok bool) {
+	var m Message
+	if err := json.Unmarshal(s.Data, &m); err != nil || m.To == "" {
+		return Envelope{}, false
+	}
+	return Envelope{To: m.To, Subject: m.Subject}, true
+}

@@ -22,6 +22,18 @@ type Health struct {
 	Devices     map[string]string `json:"devices"` // device → "ok" or what is wrong
 	// Storage names the journal's storage fault; nil when it is writable.
 	Storage *payment.StorageFault `json:"storage,omitempty"`
+	// Outbox is the merchant's mail outbox; nil when no notification is on.
+	Outbox *OutboxHealth `json:"outbox,omitempty"`
+}
+
+// OutboxHealth is the merchant notifications' outbox in GET /v1/health.
+// Parked mail was refused for good by the relay (a mistyped merchant
+// address, a relay refusing the sender): it will never leave, so the
+// terminal reports itself degraded until a technician has seen to it.
+type OutboxHealth struct {
+	Queued       int   `json:"queued"`
+	Parked       int   `json:"parked"`
+	OldestAgeSec int64 `json:"oldest_age_s"` // of the oldest mail still to send; 0 when none
 }
 
 // Opts configures a Server.
@@ -399,6 +411,12 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	}
 	if h.Storage != nil {
 		body["status"], body["storage"] = "degraded", h.Storage
+	}
+	if h.Outbox != nil {
+		body["outbox"] = h.Outbox
+		if h.Outbox.Parked > 0 {
+			body["status"] = "degraded"
+		}
 	}
 	return writeJSON(w, http.StatusOK, body)
 }

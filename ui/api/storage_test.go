@@ -103,3 +103,42 @@ func TestHealthStorage(t *testing.T) {
 		t.Errorf("got %s", rec.Body)
 	}
 }
+
+// TestHealthOutbox: the mail outbox is reported; mail the relay refused
+// for good (parked) turns health degraded, mail merely waiting does not,
+// and a terminal with no notifications has no outbox field.
+func TestHealthOutbox(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		name   string
+		outbox *OutboxHealth
+		status string
+	}{
+		{"off", nil, "ok"},
+		{"waiting", &OutboxHealth{Queued: 3, OldestAgeSec: 120}, "ok"},
+		{"parked", &OutboxHealth{Queued: 0, Parked: 2}, "degraded"},
+	} {
+		s, err := New(Opts{Service: f.svc, AllowNoToken: true, Health: func(context.Context) Health {
+			return Health{Devices: map[string]string{"nfc": "ok"}, Outbox: c.outbox}
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, loopbackRequest("GET", "/v1/health", nil))
+		var h map[string]any
+		json.Unmarshal(rec.Body.Bytes(), &h)
+		if h["status"] != c.status {
+			t.Errorf("%s: status %v, want %s: %s", c.name, h["status"], c.status, rec.Body)
+		}
+		ob, present := h["outbox"].(map[string]any)
+		if present != (c.outbox != nil) {
+			t.Errorf("%s: outbox present %v: %s", c.name, present, rec.Body)
+			continue
+		}
+		if c.outbox != nil && (ob["queued"] != float64(c.outbox.Queued) || ob["parked"] != float64(c.outbox.Parked) ||
+			ob["oldest_age_s"] != float64(c.outbox.OldestAgeSec)) {
+			t.Errorf("%s: outbox %v, want %+v", c.name, ob, c.outbox)
+		}
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"tpe/config"
 	"tpe/offline"
 	"tpe/payment"
 	"tpe/payment/notify"
+	"tpe/ui/api"
 )
 
 // merchantNotices is the merchant's notifications: the notifier that
@@ -68,6 +70,24 @@ func openNotices(cfg config.Config, mail *notify.Mailer, svc *payment.Service, m
 func (mn *merchantNotices) run(ctx context.Context, g interface{ Go(func() error) }) {
 	g.Go(func() error { defer mn.stop(); return ignoreCancel(mn.notices.Run(ctx, mn.events)) })
 	g.Go(func() error { return ignoreCancel(mn.outbox.Run(ctx)) })
+}
+
+// health sums up the outbox for GET /v1/health; nil when notifications
+// are off. A spool that cannot be read counts as nothing known rather than
+// failing the health check, and is logged by the outbox's own rounds.
+func (mn *merchantNotices) health(ctx context.Context, now time.Time) *api.OutboxHealth {
+	if mn == nil {
+		return nil
+	}
+	s, err := mn.spool.Stats(ctx)
+	if err != nil {
+		return nil
+	}
+	h := &api.OutboxHealth{Queued: s.Queued, Parked: s.Parked}
+	if !s.OldestQueued.IsZero() {
+		h.OldestAgeSec = max(int64(now.Sub(s.OldestQueued)/time.Second), 0)
+	}
+	return h
 }
 
 func (mn *merchantNotices) close() error {

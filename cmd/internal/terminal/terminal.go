@@ -359,6 +359,7 @@ func (t *Terminal) health(ctx context.Context) api.Health {
 	if t.Devices.Scanner != nil {
 		h.Devices["scanner"] = "ok"
 	}
+	h.Outbox = t.notices.health(ctx, time.Now())
 	return h
 }
 
