@@ -1,10 +1,12 @@
 package update
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,8 +35,15 @@ const serviceUID, serviceGID = 4242, 4343
 
 func newOldTerminal(t *testing.T) *oldTerminal {
 	t.Helper()
-	o := &oldTerminal{kit: newKit(t), uid: os.Geteuid(), gid: os.Getegid()}
-	o.mustApply(t, "1.0.0") // first install, no config yet: nothing to move
+	k := newKit(t)
+	k.mustApply(t, "1.0.0") // first install, no config yet: nothing to move
+	return oldLayout(t, k)
+}
+
+// oldLayout writes the old layout under k's root.
+func oldLayout(t *testing.T, k *kit) *oldTerminal {
+	t.Helper()
+	o := &oldTerminal{kit: k, uid: os.Geteuid(), gid: os.Getegid()}
 	sample, err := os.ReadFile("../../../config/tpe.sample.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -339,4 +348,104 @@ func TestKeyMoveFinishKeepsOriginalWhoseCopyDiffers(t *testing.T) {
 	if s := o.status(t); !strings.Contains(s.Note, "/var/lib/tpe/device.key") {
 		t.Fatalf("note %q does not say the old key was kept", s.Note)
 	}
+}
+
+// keyMoveSteps are Apply's hook points when it moves the device key.
+var keyMoveSteps = []string{"locked", "verified", "guarded", "extract:bin/tpe", "extract:systemd/tpe.service",
+	"keys-copied", "staged", "slot-moved-aside", "slot-replaced", "state-written", "config-written", "switched"}
+
+// TestPowerCutDuringKeyMove kills a child process applying 1.1.0 over an
+// old-layout terminal at every step: whatever runs afterwards finds a
+// config and a key that open the journal, and the original key survives
+// until the new version is confirmed.
+func TestPowerCutDuringKeyMove(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	for _, step := range keyMoveSteps {
+		t.Run(step, func(t *testing.T) {
+			o := newOldTerminal(t)
+			oldCfg, _ := os.ReadFile(filepath.Join(o.root, ConfigPath))
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApplyChild$")
+			cmd.Env = append(os.Environ(), "TPE_UPDATE_CHILD_ROOT="+o.root, "TPE_UPDATE_CHILD_BUNDLE="+o.bundle(t, "1.1.0"),
+				"TPE_UPDATE_CHILD_STOP="+step, "TPE_UPDATE_CHILD_ALLOW_QUEUED=1")
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(out)
+			reached := false
+			for sc.Scan() {
+				if sc.Text() == "STEP "+step {
+					reached = true
+					break
+				}
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			if !reached {
+				t.Fatalf("child never reached %s", step)
+			}
+			s := o.status(t)
+			// The original stays until the confirmation, whatever the cut.
+			sameFile(t, o.oldKey, o.key, 0o600, o.uid, o.gid)
+			sameFile(t, o.oldPIN, o.pinKey, 0o600, o.uid, o.gid)
+			switch s.Version {
+			case "1.0.0":
+				if cfg, _ := os.ReadFile(filepath.Join(o.root, ConfigPath)); !bytes.Equal(cfg, oldCfg) {
+					t.Fatalf("old version runs with another config:\n%s", cfg)
+				}
+				if s.KeyMove != nil {
+					t.Fatalf("key move pending for a version that does not run: %+v", s.KeyMove)
+				}
+				o.journalOpens(t, o.oldKey)
+			case "1.1.0":
+				if kf, _ := o.keyFile(t); kf != config.DefaultKeyFile || !s.Trial {
+					t.Fatalf("new version runs with key_file %q (trial %v)", kf, s.Trial)
+				}
+				o.journalOpens(t, o.newKey())
+			default:
+				t.Fatalf("after a cut at %s the root runs %q", step, s.Version)
+			}
+			if _, err := Apply(context.Background(), o.root, o.bundle(t, "1.1.0"), &Opts{AllowQueued: true}); err != nil && !errors.Is(err, ErrSameVersion) {
+				t.Fatalf("apply after the cut: %v", err)
+			}
+			if res, err := Check(context.Background(), o.root, healthy, fast); err != nil || !res.Confirmed {
+				t.Fatalf("check after the cut: %+v %v", res, err)
+			}
+			if _, err := os.Stat(o.oldKey); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("old key kept after the confirmation: %v", err)
+			}
+			o.journalOpens(t, o.newKey())
+		})
+	}
+}
+
+// TestKeyMoveOnFirstInstall: a bundle installed on a card that already
+// holds an old terminal's config and key (no slot to roll back to, no
+// trial) moves the key; the original goes at the first healthy check.
+func TestKeyMoveOnFirstInstall(t *testing.T) {
+	o := oldLayout(t, newKit(t))
+	res, err := o.apply(t, "1.1.0", &Opts{AllowQueued: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Trial || res.KeyMoved == nil {
+		t.Fatalf("first install: %+v", res)
+	}
+	sameFile(t, o.oldKey, o.key, 0o600, o.uid, o.gid)
+	if _, err := Check(context.Background(), o.root, failing, fast); err == nil || !strings.Contains(err.Error(), "is kept") {
+		t.Fatalf("unhealthy first start: %v, want the old key kept", err)
+	}
+	sameFile(t, o.oldKey, o.key, 0o600, o.uid, o.gid)
+	if s := o.status(t); s.KeyMove == nil {
+		t.Fatal("the pending key move is not shown")
+	}
+	if _, err := Check(context.Background(), o.root, healthy, fast); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(o.oldKey); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("old key kept after a healthy start: %v", err)
+	}
+	o.journalOpens(t, o.newKey())
 }
