@@ -101,10 +101,19 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
-	active   map[string]*flow // payments still running, by ID
-	cardBusy bool             // the reader serves one payment at a time
-	ops      map[string]bool  // IDs of the operations this process is running
+	mu     sync.Mutex
+	active map[string]*flow // payments still running, by ID
+	ops    map[string]bool  // IDs of the operations this process is running
+
+	// readerMu guards readerHolder, the ID of the card payment the reader
+	// serves ("" when free: one card payment at a time). It is also held
+	// while a card payment's outcome is written (step), so that the reader
+	// is free the moment the outcome can be read: a cash register that
+	// sees a payment end and starts the next one never meets
+	// terminal_busy, and the next payment cannot start before the outcome
+	// (an offline approval counted in the offline limits) is recorded.
+	readerMu     sync.Mutex
+	readerHolder string
 }
 
 // gatewayReachable is the service's belief about the gateway (Opts.Online,
@@ -267,29 +276,32 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 		return nil, err
 	}
 	r.Policy, _ = ParseOfflinePolicy(string(r.Policy))
+	id := newID("pay_")
 	if r.Method == MethodCard {
-		s.mu.Lock()
-		busy := s.cardBusy
-		s.cardBusy = true
-		s.mu.Unlock()
+		s.readerMu.Lock()
+		busy := s.readerHolder != ""
+		if !busy {
+			s.readerHolder = id
+		}
+		s.readerMu.Unlock()
 		if busy {
 			return nil, ErrBusy
 		}
 	}
 	batch, err := s.o.Journal.Batch(ctx)
 	if err != nil {
-		s.releaseCard(r.Method)
+		s.releaseReader(id)
 		return nil, fmt.Errorf("payment: reading the open batch: %w", err)
 	}
 	now := s.o.Now()
 	t := &Transaction{
-		ID: newID("pay_"), OrderID: NewOrderID(s.o.Merchant.TerminalID, now),
+		ID: id, OrderID: NewOrderID(s.o.Merchant.TerminalID, now),
 		Reference: r.Reference, Method: r.Method, State: StateCreated, Amount: r.Amount,
 		Policy: r.Policy, Batch: batch, Email: r.Email, Cashier: r.Cashier,
 		CreatedAt: now, UpdatedAt: now, History: []Step{{State: StateCreated, At: now}},
 	}
 	if err := s.o.Journal.Save(ctx, t); err != nil {
-		s.releaseCard(r.Method)
+		s.releaseReader(id)
 		return nil, fmt.Errorf("payment: recording the new payment: %w", err)
 	}
 	s.publish(EventCreated, t, "")
@@ -299,10 +311,10 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 	s.active[t.ID] = f
 	s.mu.Unlock()
 	snapshot := t.Clone()
-	// The reader is released once per payment: early by the card flow when
-	// its outcome is recorded, or here when the flow ends; a second release
-	// would free the reader under the next payment.
-	release := sync.OnceFunc(func() { s.releaseCard(r.Method) })
+	// The reader is released when the card payment's outcome is recorded
+	// (step), or here when the flow ends without one; releaseReader frees
+	// it only for this payment, never under the next one.
+	release := func() { s.releaseReader(t.ID) }
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -316,7 +328,7 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 		}()
 		switch r.Method {
 		case MethodCard:
-			s.runCard(fctx, t, release)
+			s.runCard(fctx, t)
 		case MethodAlipayPlus:
 			s.runWallet(fctx, t, r.BuyerCode, r.ScanCode)
 		case MethodPayLink:
@@ -326,13 +338,20 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 	return snapshot, nil
 }
 
-func (s *Service) releaseCard(m Method) {
-	if m != MethodCard {
-		return
+// releaseReader frees the card reader if payment id holds it.
+func (s *Service) releaseReader(id string) {
+	s.readerMu.Lock()
+	if s.readerHolder == id {
+		s.readerHolder = ""
 	}
-	s.mu.Lock()
-	s.cardBusy = false
-	s.mu.Unlock()
+	s.readerMu.Unlock()
+}
+
+// outcome reports whether a payment in state to has its outcome: neither
+// waiting (for a card, a PIN, a customer) nor being processed.
+func outcome(to State) bool {
+	st := to.Status()
+	return st != StatusPending && st != StatusProcessing
 }
 
 // end moves t to a final state (or an approval) for reason code, detail
@@ -356,7 +375,7 @@ func (s *Service) step(t *Transaction, to State, ev EventType, reason string) er
 	// record that it was cancelled.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.o.Journal.Save(ctx, t); err != nil {
+	if err := s.save(ctx, t, to); err != nil {
 		s.log.Error("journal write failed", "txn_id", t.ID, "state", to, "err", err)
 		if fault, ok := StorageFaultOf(err); ok {
 			// The flow stops here: the cashier and the cash register must
@@ -376,6 +395,25 @@ func (s *Service) step(t *Transaction, to State, ev EventType, reason string) er
 	return nil
 }
 
+// save journals t. A card payment's outcome is written under readerMu and
+// frees the reader in the same hold: whoever can read the outcome (GET
+// /v1/payments/{id}) finds the reader free, and no next card payment
+// starts before the outcome is on disk.
+func (s *Service) save(ctx context.Context, t *Transaction, to State) error {
+	if t.Method != MethodCard || !outcome(to) {
+		return s.o.Journal.Save(ctx, t)
+	}
+	s.readerMu.Lock()
+	defer s.readerMu.Unlock()
+	if err := s.o.Journal.Save(ctx, t); err != nil {
+		return err
+	}
+	if s.readerHolder == t.ID {
+		s.readerHolder = ""
+	}
+	return nil
+}
+
 func (s *Service) publish(ev EventType, t *Transaction, msg string) {
 	s.bus.publish(Event{Type: ev, At: s.o.Now(), Message: msg, Payment: t.Clone()})
 }
@@ -390,7 +428,7 @@ func (s *Service) endCancelled(t *Transaction, ctx context.Context, timeout Reas
 	s.end(t, StateCancelled, EventCancelled, timeout, detail)
 }
 
-func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader func()) {
+func (s *Service) runCard(ctx context.Context, t *Transaction) {
 	if s.step(t, StateAwaitingCustomer, EventWaitingCard, "") != nil {
 		return
 	}
@@ -438,9 +476,8 @@ func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader fun
 	default:
 		s.authorise(ctx, t, res)
 	}
-	// The outcome is recorded: the reader may serve the next payment while
-	// this one's receipt prints.
-	releaseReader()
+	// The outcome is recorded and the reader freed with it (save): the
+	// next payment may read its card while this one's receipt prints.
 	s.printReceipt(t)
 	s.emailReceipt(t)
 }

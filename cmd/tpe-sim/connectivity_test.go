@@ -28,7 +28,12 @@ func TestNetworkCutIsNotADecline(t *testing.T) {
 	p.call(t, "POST", "/v1/sim/network", `{"online":true}`)
 	back := time.Now()
 	waitHealth(t, p, true, back)
-	_, pay = p.call(t, "POST", "/v1/payments", `{"amount":1300}`)
+	// Started as soon as the first one's outcome is read: the reader is
+	// free by then (payment.Service frees it with the outcome's write).
+	status, pay := p.call(t, "POST", "/v1/payments", `{"amount":1300}`)
+	if status != 201 {
+		t.Fatalf("the next payment: %d %v, want 201", status, pay)
+	}
 	p.call(t, "POST", "/v1/sim/card", `{"card":"visa-credit"}`)
 	got = p.waitStatus(t, pay["id"].(string), "approved", "declined", "failed")
 	if got["status"] != "approved" || got["offline"] != false {
