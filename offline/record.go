@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"encoding/binary"
 	"encoding/json"
@@ -120,16 +121,73 @@ type sealProbe struct {
 
 // hasSeal reports whether the stored record v carries sealed card data,
 // without the key. An unreadable record counts as not sealed: the reads
-// that need it report the damage.
+// that need it report the damage. It runs twice per journal write (the
+// record replaced and its replacement), so the shape encode writes is read
+// without a JSON decoder (sealOfEncoded); any other shape is decoded.
 func hasSeal(v []byte) bool {
 	if v == nil {
 		return false
+	}
+	if sealed, ok := sealOfEncoded(v); ok {
+		return sealed
 	}
 	var p sealProbe
 	if err := json.Unmarshal(v, &p); err != nil {
 		return false
 	}
 	return len(p.Seal) > 0 && string(p.Seal) != "null" && string(p.Seal) != `""`
+}
+
+// sealOfEncoded reads whether v, as json.Marshal writes a record —
+// {"txn":{…}} or {"txn":{…},"seal":"base64"} — carries a seal: it skips the
+// txn object by its brackets (minding strings and their escapes) and looks
+// at what follows. ok is false for anything else (a record of another
+// shape, unbalanced brackets), which hasSeal then decodes. The txn object's
+// own contents are not validated: a damaged one is reported by the reads
+// that decode it, as before.
+func sealOfEncoded(v []byte) (sealed, ok bool) {
+	const prefix = `{"txn":{`
+	if !bytes.HasPrefix(v, []byte(prefix)) {
+		return false, false
+	}
+	depth, inString := 1, false
+	i := len(prefix)
+	for ; i < len(v) && depth > 0; i++ {
+		c := v[i]
+		switch {
+		case inString:
+			switch c {
+			case '\\':
+				i++ // the escaped byte cannot end the string
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	if depth != 0 {
+		return false, false
+	}
+	rest := v[i:]
+	if string(rest) == "}" {
+		return false, true
+	}
+	const sealKey = `,"seal":"`
+	if !bytes.HasPrefix(rest, []byte(sealKey)) || !bytes.HasSuffix(rest, []byte(`"}`)) {
+		return false, false
+	}
+	b64 := rest[len(sealKey) : len(rest)-2]
+	for _, c := range b64 {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false, false
+		}
+	}
+	return len(b64) > 0, true
 }
 
 // queueEntry is what the queue bucket keeps per offline approval: enough for
