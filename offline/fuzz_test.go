@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"tpe/payment"
@@ -93,4 +94,45 @@ func FuzzHasSeal(f *testing.F) {
 			t.Fatalf("hasSeal(%s) = %v, decoding says %v", b, got, want)
 		}
 	})
+}
+
+// decodeBoth reads one record as decodeAt does with and without the key,
+// in copies that share nothing.
+func TestDecodeBothIsDecodeAtTwice(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, KeyName)
+	if err := CreateKey(key); err != nil {
+		t.Fatal(err)
+	}
+	aead, err := loadKey(key, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, states := range [][]payment.State{nil, toOffline} {
+		tx := cardTxn(i, t0)
+		for _, s := range states {
+			tx.Transition(s, t0, "")
+		}
+		tx.Sequence = 0 // as in a record written before sequences were kept
+		b, err := encode(aead, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clear, full, err := decodeBoth(aead, 42, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantClear, _ := decodeAt(nil, 42, b)
+		wantFull, _ := decodeAt(aead, 42, b)
+		if !reflect.DeepEqual(clear, wantClear) || !reflect.DeepEqual(full, wantFull) {
+			t.Fatalf("states %v: decodeBoth\n%+v\n%+v\nwant\n%+v\n%+v", states, clear, full, wantClear, wantFull)
+		}
+		if keepsCardData(tx) && (full.Card.PAN.Digits() == "" || clear.Card.PAN.Digits() != "" || clear.Card.ICC.Len() != 0) {
+			t.Fatalf("secrets: full %q, clear %q", full.Card.PAN.Digits(), clear.Card.PAN.Digits())
+		}
+		full.History[0].Reason = "changed in the copy sent"
+		if reflect.DeepEqual(clear, full) || !reflect.DeepEqual(clear, wantClear) {
+			t.Fatal("the copies share their history")
+		}
+	}
 }

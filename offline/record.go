@@ -81,26 +81,58 @@ func encodeRecord(aead cipher.AEAD, t *payment.Transaction, keep bool) ([]byte, 
 // holds a seal and aead is given: then the full card data is unsealed. With
 // aead nil the secrets stay sealed — enough for headers, purges and exports.
 func decode(aead cipher.AEAD, b []byte) (*payment.Transaction, error) {
+	t, sealed, err := parseRecord(b)
+	if err != nil {
+		return nil, err
+	}
+	if aead != nil && sealed != nil && t.Card != nil {
+		if err := unsealCard(aead, sealed, t.Card, t.ID); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// parseRecord is decode without the key: the transaction as stored in
+// clear, and the seal of its card secrets (nil: none).
+func parseRecord(b []byte) (*payment.Transaction, []byte, error) {
 	var r record
 	r.Txn.Transaction = new(payment.Transaction)
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, &CorruptError{Reason: "unreadable transaction record", Err: err}
+		return nil, nil, &CorruptError{Reason: "unreadable transaction record", Err: err}
 	}
 	t := r.Txn.Transaction
 	if t.ID == "" {
-		return nil, &CorruptError{Reason: "transaction record without ID"}
+		return nil, nil, &CorruptError{Reason: "transaction record without ID"}
 	}
 	if r.Txn.Card != nil {
 		c := r.Txn.Card.CardData
 		c.PAN = payment.NewMaskedPAN(r.Txn.Card.PAN)
 		t.Card = &c
-		if aead != nil && r.Seal != nil {
-			if err := unsealCard(aead, r.Seal, t.Card, t.ID); err != nil {
-				return nil, err
-			}
+	}
+	return t, r.Seal, nil
+}
+
+// decodeBoth is decodeAt twice from one JSON parse: the record as
+// decodeAt(nil, …) reads it (card secrets left sealed) and as
+// decodeAt(aead, …) does, two copies that share nothing. The forwarder
+// sends the second and, when the record has not changed meanwhile,
+// records the gateway's verdict on the first.
+func decodeBoth(aead cipher.AEAD, seq uint64, b []byte) (clear, full *payment.Transaction, err error) {
+	clear, sealed, err := parseRecord(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	if clear.Sequence == 0 {
+		clear.Sequence = seq
+	}
+	full = clear.Clone()
+	if aead != nil && sealed != nil && full.Card != nil {
+		if err := unsealCard(aead, sealed, full.Card, full.ID); err != nil {
+			return nil, nil, err
 		}
 	}
-	return t, nil
+	return clear, full, nil
 }
 
 // decodeAt is decode for the record stored under sequence seq: a record
