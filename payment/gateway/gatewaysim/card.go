@@ -2,8 +2,11 @@ package gatewaysim
 
 import (
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -32,7 +35,12 @@ func openCard(keys *cardKeys, compact string) (sealedCard, error) {
 		return sc, err
 	}
 	defer clear(plain)
-	if err := decodeExact(plain, &sc); err != nil {
+	err = json.Unmarshal(plain, &sc)
+	if !plainKeys(plain, sealedCardFields()) {
+		sc = sealedCard{}
+		err = decodeExact(plain, &sc)
+	}
+	if err != nil {
 		return sc, fmt.Errorf("%w: not a sealed card", errSealedCard)
 	}
 	return sc, nil
@@ -67,6 +75,13 @@ func (keys *cardKeys) forKID(kid string) jose.JSONWebKey {
 	}
 	return keys.active
 }
+
+// sealedCardFields are sealedCard's JSON names.
+var sealedCardFields = sync.OnceValue(func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	jsonFields(reflect.TypeOf(sealedCard{}), m)
+	return m
+})
 
 // cardKeys are the card keys that open card data, by key ID.
 type cardKeys struct {

@@ -6,6 +6,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -107,5 +109,32 @@ func FuzzOpenCard(f *testing.F) {
 		if (ferr == nil) != (serr == nil) || !bytes.Equal(fast, slow) {
 			t.Fatalf("fast path %q, %v; go-jose %q, %v", fast, ferr, slow, serr)
 		}
+	})
+}
+
+// FuzzPlainKeys: whenever plainKeys lets an object through, json.Unmarshal
+// reads it as decodeExact does.
+func FuzzPlainKeys(f *testing.F) {
+	for _, s := range []string{
+		`{"pan":"4970100000000014","expiry":"2812","track2":"4970=2812"}`,
+		`{"PAN":"1","pan":"2"}`, `{"pan":"1","PAN":"2"}`, `{"p\u0061n":"1"}`, `{"ſpan":"1"}`,
+		`{"pan":"1","x":{"pan":"2","Pan":[1,"\"pan\""]}}`, ` {"pan" : "1" , "panSeq":"01"} `,
+		`{"orderID":"o","amount":100,"offline":true,"orderId":"p"}`, `{"amount":1e2}`, `[]`, `{}`,
+	} {
+		f.Add(s)
+	}
+	check := func(t *testing.T, b []byte, fields map[string]reflect.Type, fresh func() any) {
+		if !json.Valid(b) || !plainKeys(b, fields) {
+			return
+		}
+		got, want := fresh(), fresh()
+		gerr, werr := json.Unmarshal(b, got), decodeExact(b, want)
+		if (gerr == nil) != (werr == nil) || (gerr == nil && !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%s: Unmarshal %+v, %v; decodeExact %+v, %v", b, got, gerr, want, werr)
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		check(t, []byte(s), sealedCardFields(), func() any { return new(sealedCard) })
+		check(t, []byte(s), saleFields(), func() any { return new(emvSaleRequest) })
 	})
 }

@@ -201,7 +201,7 @@ func (keys *cardKeys) openECDHES(compact string) (plain []byte, handled bool, er
 	}
 	var bin [4][]byte
 	for i, p := range parts[1:] {
-			// go-jose accepts padding; so does this path, to refuse nothing it opens.
+		// go-jose accepts padding; so does this path, to refuse nothing it opens.
 		if bin[i], err = base64.RawURLEncoding.DecodeString(strings.TrimRight(p, "=")); err != nil {
 			return fail("a part is not base64url")
 		}
