@@ -582,12 +582,12 @@ func (f *Forwarder) resolveUnknown(ctx context.Context, o *outcome, cause error)
 // second Sale would charge twice. Found, o is settled and not sent.
 func (f *Forwarder) prepare(ctx context.Context, o *outcome, halted *atomic.Bool) bool {
 	it := o.item
-	t, err := f.st.Get(ctx, it.ID)
+	t, clear, stored, err := f.st.getQueued(ctx, it.ID)
 	if err != nil {
 		o.err = fmt.Errorf("offline: reading queued %s: %w", it.ID, err)
 		return false
 	}
-	o.t = t
+	o.t, o.clear, o.stored = t, clear, stored
 	if t.State != payment.StateOfflineApproved {
 		o.err = fmt.Errorf("%w: %s is %s", ErrStale, t.ID, t.State)
 		return false

@@ -5,6 +5,7 @@
 package offline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -113,6 +114,12 @@ type outcome struct {
 	err     error
 	stale   bool // set by recordOutcomes: the payment changed on the terminal meanwhile
 	res     payment.GatewayResult
+	// clear is t without card secrets and stored the record both were
+	// read from (Store.getQueued): while the record is unchanged,
+	// recordOutcomes applies the verdict to clear instead of decoding the
+	// same bytes again.
+	clear  *payment.Transaction
+	stored []byte
 }
 
 // recordOutcomes writes a forwarding chunk's results in one commit: settled
@@ -134,10 +141,17 @@ func (s *Store) recordOutcomes(outs []*outcome) error {
 				}
 				// Read without unsealing: a forwarded payment keeps no card
 				// secrets (keepsCardData), and the masked PAN is in clear.
-				cur, err := s.getTx(tx, o.t.ID, nil)
+				seq, b, err := s.recordOf(tx, o.t.ID)
 				if err != nil {
 					return err
 				}
+				cur := o.clear
+				if cur == nil || !bytes.Equal(b, o.stored) {
+					if cur, err = decodeAt(nil, seq, b); err != nil {
+						return err
+					}
+				}
+				o.clear, o.stored = nil, nil
 				if cur.State != payment.StateOfflineApproved {
 					o.stale = true
 					continue

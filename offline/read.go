@@ -30,19 +30,53 @@ func (s *Store) Get(ctx context.Context, id string) (*payment.Transaction, error
 }
 
 func (s *Store) getTx(tx *bolt.Tx, id string, aead cipher.AEAD) (*payment.Transaction, error) {
-	v := tx.Bucket(bucketIDs).Get([]byte(id))
-	if v == nil {
-		return nil, fmt.Errorf("%w: payment %q", payment.ErrNotFound, id)
-	}
-	e, err := parseIDValue(v)
+	seq, b, err := s.recordOf(tx, id)
 	if err != nil {
 		return nil, err
 	}
+	return decodeAt(aead, seq, b)
+}
+
+// recordOf returns payment id's sequence and stored record, valid for the
+// life of tx.
+func (s *Store) recordOf(tx *bolt.Tx, id string) (uint64, []byte, error) {
+	v := tx.Bucket(bucketIDs).Get([]byte(id))
+	if v == nil {
+		return 0, nil, fmt.Errorf("%w: payment %q", payment.ErrNotFound, id)
+	}
+	e, err := parseIDValue(v)
+	if err != nil {
+		return 0, nil, err
+	}
 	b := tx.Bucket(bucketTxn).Get(seqKey(e.seq))
 	if b == nil {
-		return nil, &CorruptError{Path: s.path, Reason: "index points to a missing record of " + id}
+		return 0, nil, &CorruptError{Path: s.path, Reason: "index points to a missing record of " + id}
 	}
-	return decodeAt(aead, e.seq, b)
+	return e.seq, b, nil
+}
+
+// getQueued reads a queued payment for the forwarder (decodeBoth): the
+// copy to send, card data unsealed; the same without secrets; and the
+// stored bytes both came from, which recordOutcomes compares.
+func (s *Store) getQueued(ctx context.Context, id string) (full, clear *payment.Transaction, stored []byte, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	err = s.view(func(tx *bolt.Tx) error {
+		seq, b, err := s.recordOf(tx, id)
+		if err != nil {
+			return err
+		}
+		if clear, full, err = decodeBoth(s.aead, seq, b); err != nil {
+			return err
+		}
+		stored = bytes.Clone(b)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return full, clear, stored, nil
 }
 
 // List returns the transactions matching q, newest first, filtered with

@@ -2,8 +2,11 @@ package gatewaysim
 
 import (
 	"crypto/ecdsa"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -24,16 +27,34 @@ var cardKeyAlgs = []jose.KeyAlgorithm{jose.ECDH_ES_A256KW, jose.RSA_OAEP_256}
 // the EC key ECDH-ES+A256KW only. Nothing else is accepted.
 func openCard(keys *cardKeys, compact string) (sealedCard, error) {
 	var sc sealedCard
+	plain, handled, err := keys.openECDHES(compact)
+	if !handled {
+		plain, err = keys.openJOSE(compact)
+	}
+	if err != nil {
+		return sc, err
+	}
+	defer clear(plain)
+	err = json.Unmarshal(plain, &sc)
+	if !plainKeys(plain, sealedCardFields()) {
+		sc = sealedCard{}
+		err = decodeExact(plain, &sc)
+	}
+	if err != nil {
+		return sc, fmt.Errorf("%w: not a sealed card", errSealedCard)
+	}
+	return sc, nil
+}
+
+// openJOSE opens a JWE of either algorithm through go-jose.
+func (keys *cardKeys) openJOSE(compact string) ([]byte, error) {
 	obj, err := jose.ParseEncryptedCompact(compact, cardKeyAlgs, []jose.ContentEncryption{jose.A256GCM})
 	if err != nil {
-		return sc, fmt.Errorf("%w: %v", errSealedCard, err)
+		return nil, fmt.Errorf("%w: %v", errSealedCard, err)
 	}
-	k, ok := keys.byID[obj.Header.KeyID]
-	if !ok {
-		k = keys.active // a JWE without kid is for the published key
-	}
+	k := keys.forKID(obj.Header.KeyID)
 	if obj.Header.Algorithm != k.Algorithm {
-		return sc, fmt.Errorf("%w: %s for a %s key", errSealedCard, obj.Header.Algorithm, k.Algorithm)
+		return nil, fmt.Errorf("%w: %s for a %s key", errSealedCard, obj.Header.Algorithm, k.Algorithm)
 	}
 	key := k.Key
 	if u, ok := keys.unwrap[k.KeyID]; ok {
@@ -41,14 +62,26 @@ func openCard(keys *cardKeys, compact string) (sealedCard, error) {
 	}
 	plain, err := obj.Decrypt(key)
 	if err != nil {
-		return sc, fmt.Errorf("%w: %v", errSealedCard, err)
+		return nil, fmt.Errorf("%w: %v", errSealedCard, err)
 	}
-	defer clear(plain)
-	if err := decodeExact(plain, &sc); err != nil {
-		return sc, fmt.Errorf("%w: not a sealed card", errSealedCard)
-	}
-	return sc, nil
+	return plain, nil
 }
+
+// forKID is the card key a JWE's kid names; a JWE without kid (or with
+// an unknown one) is for the published key.
+func (keys *cardKeys) forKID(kid string) jose.JSONWebKey {
+	if k, ok := keys.byID[kid]; ok {
+		return k
+	}
+	return keys.active
+}
+
+// sealedCardFields are sealedCard's JSON names.
+var sealedCardFields = sync.OnceValue(func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	jsonFields(reflect.TypeOf(sealedCard{}), m)
+	return m
+})
 
 // cardKeys are the card keys that open card data, by key ID.
 type cardKeys struct {
