@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# PIN sale through the real simulator window, as a customer makes it: an
+# 80,00 € card sale started through the local API, the virtual card tapped,
+# then the PIN typed on the window's PIN pad with the mouse (xdotool) —
+# never through POST /v1/sim/pin. The pad's digits are in a new random
+# order every time, so the script reads them off the screen: the Corriger
+# (amber) and Valider (green) keys give the grid's geometry, and each digit
+# key is read by OCR (tesseract) on its own; the ten must be 0-9 once each.
+# Visa at 1280×800, Mastercard at 1280×720 (the smallest supported screen).
+# Needs bin/tpe-sim (make build), Xvfb, ImageMagick, xdotool, tesseract-ocr
+# (.ci/run installs them). Fails loudly, keeping the screenshots.
+# Usage: scripts/smoke-pin.sh [OUT_DIR]   (screenshots land there)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-$(mktemp -d)}
+mkdir -p "$out"
+[ -x bin/tpe-sim ] || { echo "smoke-pin: bin/tpe-sim missing: make build"; exit 1; }
+for tool in Xvfb xdotool tesseract /usr/bin/convert import curl; do
+  command -v "$tool" >/dev/null || { echo "smoke-pin: $tool missing (apt: xvfb xdotool tesseract-ocr imagemagick curl)"; exit 1; }
+done
+work=$(mktemp -d)
+pids=()
+stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
+trap 'stop; rm -rf "$work"' EXIT
+fail() { echo "smoke-pin: FAIL: $*"; echo "--- tpe-sim log (tail)"; tail -20 "$work/sim.log" || true; echo "smoke-pin: screenshots in $out"; exit 1; }
+
+amber='#E58E12' green='#129A56' ink='#171F2E' # ui/cashier/theme.go
+
+# open WxH: Xvfb at that size and tpe-sim (French) in it, until its first frame.
+open() {
+  display=""
+  for n in $(seq 70 99); do [ -e "/tmp/.X$n-lock" ] || { display=:$n; break; }; done
+  [ -n "$display" ] || fail "no free X display"
+  Xvfb "$display" -screen 0 "${1}x24" -nolisten tcp >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+  rm -rf "$work/data"
+  DISPLAY=$display LANG=fr_FR.UTF-8 bin/tpe-sim --listen 127.0.0.1:0 --data "$work/data" >"$work/sim.log" 2>&1 &
+  pids+=($!)
+  url=""
+  for _ in $(seq 300); do
+    url=$(grep -o 'listening on http://[0-9.:]*' "$work/sim.log" | head -1 | sed 's/listening on //') || true
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || fail "tpe-sim did not start"
+  for _ in $(seq 100); do
+    grab "$work/probe.png" && [ "$(/usr/bin/convert "$work/probe.png" -format '%k' info:)" -gt 50 ] && return 0
+    sleep 0.2
+  done
+  fail "the window stayed blank"
+}
+
+grab() { DISPLAY=$display import -window root "$1" 2>/dev/null; }
+field() { # field JSON NAME: a string field of the API's JSON
+  grep -o "\"$2\": \"[^\"]*\"" <<<"$1" | head -1 | sed 's/.*: "\(.*\)"/\1/'
+}
+payment() { curl -sf "$url/v1/payments/$1"; }
+until_state() { # until_state ID REGEX
+  local s=""
+  for _ in $(seq 150); do
+    s=$(field "$(payment "$1")" state)
+    [[ "$s" =~ $2 ]] && return 0
+    sleep 0.1
+  done
+  fail "payment $1 is $s, want $2"
+}
+
+# blobs IMAGE COLOUR MINAREA: the bounding boxes (WxH+X+Y) of the areas of
+# COLOUR larger than MINAREA pixels, largest first.
+blobs() {
+  /usr/bin/convert "$1" -fuzz 4% -fill black +opaque "$2" -fill white -opaque "$2" \
+    -define connected-components:verbose=true -define connected-components:area-threshold="$3" \
+    -connected-components 8 null: |
+    awk '/\(255,255,255\)|gray\(255\)/ {print $4, $2}' | sort -rn | awk '{print $2}'
+}
+
+# key_grid IMAGE: waits for the pad on screen and sets the geometry of its
+# 4×3 grid — kx ky (top-left of Corriger, bottom-left key), kw kh (a key),
+# pitch_x pitch_y — from the amber Corriger and green Valider keys.
+key_grid() {
+  for _ in $(seq 100); do
+    grab "$1"
+    local a g
+    a=$(blobs "$1" "$amber" 3000 | head -1)
+    g=$(blobs "$1" "$green" 3000 | head -1)
+    if [ -n "$a" ] && [ -n "$g" ]; then
+      IFS='x+' read -r kw kh kx ky <<<"$a"
+      local gx
+      gx=$(cut -d+ -f2 <<<"$g")
+      pitch_x=$(( (gx - kx) / 2 ))
+      pitch_y=$(( kh + pitch_x - kw ))
+      [ "$pitch_x" -gt "$kw" ] && [ "$kw" -ge 60 ] && [ "$kh" -ge 48 ] && return 0
+    fi
+    sleep 0.2
+  done
+  fail "no PIN pad on screen (no Corriger/Valider keys of at least 60×48)"
+}
+
+# read_pad IMAGE: OCR of each digit key; sets key_at[DIGIT]="X Y" (its centre).
+declare -A key_at
+read_pad() {
+  key_at=()
+  local r c x y d seen=""
+  for r in 0 1 2 3; do
+    for c in 0 1 2; do
+      [ "$r" = 3 ] && [ "$c" != 1 ] && continue # Corriger, Valider
+      x=$(( kx + c * pitch_x )) y=$(( ky - (3 - r) * pitch_y ))
+      # the key without its border, black on white, with a margin: what
+      # tesseract reads best as a single character
+      /usr/bin/convert "$1" -crop "$((kw - 20))x$((kh - 16))+$((x + 10))+$((y + 8))" +repage \
+        -colorspace gray -threshold 50% -bordercolor white -border 20 "$work/key.png"
+      d=$(tesseract "$work/key.png" - --psm 10 -c tessedit_char_whitelist=0123456789 2>/dev/null | tr -dc 0-9)
+      [ "${#d}" = 1 ] || d=$(tesseract "$work/key.png" - --psm 7 -c tessedit_char_whitelist=0123456789 2>/dev/null | tr -dc 0-9)
+      [ "${#d}" = 1 ] || fail "the key at row $r column $c reads '$d', not one digit"
+      [ -z "${key_at[$d]:-}" ] || fail "digit $d read twice on the pad"
+      key_at[$d]="$(( x + kw / 2 )) $(( y + kh / 2 ))"
+      seen+=$d
+    done
+  done
+  [ "${#key_at[@]}" = 10 ] || fail "the pad shows ${#key_at[@]} distinct digits ($seen), want 0-9"
+  echo "smoke-pin: pad layout $seen (keys ${kw}×${kh}, pitch ${pitch_x}×${pitch_y})"
+}
+
+click() { DISPLAY=$display xdotool mousemove "$1" "$2" sleep 0.05 click 1; sleep 0.15; }
+
+# dots IMAGE: how many masked-entry dots (filled ink discs) the screen shows.
+dots() {
+  /usr/bin/convert "$1" -fuzz 8% -fill black +opaque "$ink" -fill white -opaque "$ink" \
+    -define connected-components:verbose=true -define connected-components:area-threshold=100 \
+    -connected-components 8 null: |
+    awk '/\(255,255,255\)|gray\(255\)/ { split($2, b, /[x+]/); w = b[1]; h = b[2]
+      if (w >= 14 && w <= 48 && h >= 14 && h <= 48 && w - h <= 3 && h - w <= 3 && $4 >= 0.7 * w * h) n++ }
+      END { print n + 0 }'
+}
+
+# pin_sale SIZE CARD NAME: the whole sale through the window.
+pin_sale() {
+  local size=$1 card=$2 name=$3 id p before after
+  open "$size"
+  p=$(curl -sf -XPOST "$url/v1/payments" -d '{"amount":8000,"reference":"smoke-pin"}') || fail "POST /v1/payments"
+  id=$(field "$p" id)
+  until_state "$id" awaiting_customer
+  curl -sf -XPOST "$url/v1/sim/card" -d "{\"card\":\"$card\"}" >/dev/null || fail "POST /v1/sim/card $card"
+  until_state "$id" awaiting_pin
+  key_grid "$out/$name-pinpad.png"
+  read_pad "$out/$name-pinpad.png"
+  before=$(dots "$out/$name-pinpad.png")
+  for d in 1 2 3 4; do
+    # shellcheck disable=SC2086 # "X Y"
+    click ${key_at[$d]}
+  done
+  for _ in $(seq 50); do
+    grab "$out/$name-pin-entered.png"
+    after=$(dots "$out/$name-pin-entered.png")
+    [ $((after - before)) -ge 4 ] && break
+    sleep 0.2
+  done
+  [ $((after - before)) = 4 ] || fail "$name: after 4 keys the screen shows $((after - before)) more dots, want 4"
+  [ "$(field "$(payment "$id")" state)" = awaiting_pin ] || fail "$name: the payment left awaiting_pin before Valider"
+  click $((kx + 2 * pitch_x + kw / 2)) $((ky + kh / 2)) # Valider
+  until_state "$id" '^(approved|declined|failed|cancelled)$'
+  p=$(payment "$id")
+  [ "$(field "$p" status)" = approved ] && [ "$(field "$p" cvm)" = online_pin ] ||
+    fail "$name: payment $(field "$p" status) ($(field "$p" state), cvm $(field "$p" cvm), $(field "$p" error_code)), want approved with online_pin"
+  curl -sf "$url/v1/payments/$id/receipt?copy=customer" >"$out/$name-receipt.txt" || fail "$name: no receipt"
+  grep -q 'CODE CONFIDENTIEL VERIFIE' "$out/$name-receipt.txt" || fail "$name: the receipt lacks CODE CONFIDENTIEL VERIFIE"
+  for _ in $(seq 100); do # the window follows the payment to its green banner
+    grab "$out/$name-approved.png"
+    [ -n "$(blobs "$out/$name-approved.png" "$green" 20000 | head -1)" ] && break
+    sleep 0.2
+  done
+  [ -n "$(blobs "$out/$name-approved.png" "$green" 20000 | head -1)" ] || fail "$name: the window never showed the approved banner"
+  sleep 1.5 # the paper roll follows every 1.2 s
+  grab "$out/$name-approved.png"
+  curl -sf "$url/v1/sim/printer/last.png" -o "$out/$name-receipt.png" || fail "$name: nothing printed"
+  echo "smoke-pin: $name at $size: PIN typed on the pad, approved, online_pin, receipt says CODE CONFIDENTIEL VERIFIE"
+  stop
+}
+
+start=$(date +%s)
+pin_sale 1280x800 visa-credit visa
+pin_sale 1280x720 mastercard mastercard
+echo "smoke-pin: ok in $(( $(date +%s) - start )) s (screenshots in $out)"
