@@ -97,26 +97,41 @@ key_grid() {
   fail "no PIN pad on screen (no Corriger/Valider keys of at least 60×48)"
 }
 
-# read_pad IMAGE: OCR of each digit key; sets key_at[DIGIT]="X Y" (its centre).
+# read_pad IMAGE: OCR of the digit keys; sets key_at[DIGIT]="X Y" (its
+# centre). Each key is cropped without its border, black on white with a
+# margin, which tesseract reads best; the ten go to OCR as one row (one
+# tesseract run: the PIN pad waits only emv.pin_timeout, 30 s), and only if
+# that row is not 0-9 once each is each key read on its own.
 declare -A key_at
 read_pad() {
   key_at=()
-  local r c x y d seen=""
+  local r c x y d i row="" seen="" crops=() xs=() ys=()
   for r in 0 1 2 3; do
     for c in 0 1 2; do
       [ "$r" = 3 ] && [ "$c" != 1 ] && continue # Corriger, Valider
       x=$(( kx + c * pitch_x )) y=$(( ky - (3 - r) * pitch_y ))
-      # the key without its border, black on white, with a margin: what
-      # tesseract reads best as a single character
-      /usr/bin/convert "$1" -crop "$((kw - 20))x$((kh - 16))+$((x + 10))+$((y + 8))" +repage \
-        -colorspace gray -threshold 50% -bordercolor white -border 20 "$work/key.png"
+      xs+=("$x") ys+=("$y")
+      crops+=("(" -clone 0 -crop "$((kw - 20))x$((kh - 16))+$((x + 10))+$((y + 8))" +repage ")")
+    done
+  done
+  /usr/bin/convert "$1" "${crops[@]}" -delete 0 -colorspace gray -threshold 50% \
+    -bordercolor white -border 20 +append "$work/keys.png"
+  row=$(tesseract "$work/keys.png" - --psm 7 -c tessedit_char_whitelist=0123456789 2>/dev/null | tr -dc 0-9)
+  if [ "${#row}" != 10 ] || [ "$(grep -o . <<<"$row" | sort -u | tr -d '\n')" != 0123456789 ]; then
+    row=""
+    for i in "${!xs[@]}"; do
+      /usr/bin/convert "$work/keys.png" -crop "$((kw + 20))x$((kh + 24))+$((i * (kw + 20)))+0" +repage "$work/key.png"
       d=$(tesseract "$work/key.png" - --psm 10 -c tessedit_char_whitelist=0123456789 2>/dev/null | tr -dc 0-9)
       [ "${#d}" = 1 ] || d=$(tesseract "$work/key.png" - --psm 7 -c tessedit_char_whitelist=0123456789 2>/dev/null | tr -dc 0-9)
-      [ "${#d}" = 1 ] || fail "the key at row $r column $c reads '$d', not one digit"
-      [ -z "${key_at[$d]:-}" ] || fail "digit $d read twice on the pad"
-      key_at[$d]="$(( x + kw / 2 )) $(( y + kh / 2 ))"
-      seen+=$d
+      [ "${#d}" = 1 ] || fail "key $i of the pad reads '$d', not one digit"
+      row+=$d
     done
+  fi
+  for i in "${!xs[@]}"; do
+    d=${row:i:1}
+    [ -z "${key_at[$d]:-}" ] || fail "digit $d read twice on the pad ($row)"
+    key_at[$d]="$(( xs[i] + kw / 2 )) $(( ys[i] + kh / 2 ))"
+    seen+=$d
   done
   [ "${#key_at[@]}" = 10 ] || fail "the pad shows ${#key_at[@]} distinct digits ($seen), want 0-9"
   echo "smoke-pin: pad layout $seen (keys ${kw}×${kh}, pitch ${pitch_x}×${pitch_y})"
@@ -124,9 +139,11 @@ read_pad() {
 
 click() { DISPLAY=$display xdotool mousemove "$1" "$2" sleep 0.05 click 1; sleep 0.15; }
 
-# dots IMAGE: how many masked-entry dots (filled ink discs) the screen shows.
+# dots IMAGE: how many masked-entry dots (filled ink discs) the pad's left
+# half (amount, title, entry field) shows.
 dots() {
-  /usr/bin/convert "$1" -fuzz 8% -fill black +opaque "$ink" -fill white -opaque "$ink" \
+  local top=$(( ky - 4 * pitch_y ))
+  /usr/bin/convert "$1" -crop "${kx}x$(( ky + kh - top ))+0+$(( top > 0 ? top : 0 ))" +repage -fuzz 8% -fill black +opaque "$ink" -fill white -opaque "$ink" \
     -define connected-components:verbose=true -define connected-components:area-threshold=100 \
     -connected-components 8 null: |
     awk '/\(255,255,255\)|gray\(255\)/ { split($2, b, /[x+]/); w = b[1]; h = b[2]
@@ -134,21 +151,28 @@ dots() {
       END { print n + 0 }'
 }
 
-# pin_sale SIZE CARD NAME: the whole sale through the window.
+# pin_sale SIZE CARD NAME KEYS: the whole sale through the window; KEYS
+# are the keys pressed before Valider, C for Corriger (they must leave 1234).
 pin_sale() {
-  local size=$1 card=$2 name=$3 id p before after
+  local size=$1 card=$2 name=$3 keys=$4 id p before after k i t0 typed_ms
   open "$size"
   p=$(curl -sf -XPOST "$url/v1/payments" -d '{"amount":8000,"reference":"smoke-pin"}') || fail "POST /v1/payments"
   id=$(field "$p" id)
   until_state "$id" awaiting_customer
   curl -sf -XPOST "$url/v1/sim/card" -d "{\"card\":\"$card\"}" >/dev/null || fail "POST /v1/sim/card $card"
   until_state "$id" awaiting_pin
+  t0=$(date +%s%N)
   key_grid "$out/$name-pinpad.png"
   read_pad "$out/$name-pinpad.png"
   before=$(dots "$out/$name-pinpad.png")
-  for d in 1 2 3 4; do
-    # shellcheck disable=SC2086 # "X Y"
-    click ${key_at[$d]}
+  for ((i = 0; i < ${#keys}; i++)); do
+    k=${keys:i:1}
+    if [ "$k" = C ]; then
+      click $((kx + kw / 2)) $((ky + kh / 2)) # Corriger
+    else
+      # shellcheck disable=SC2086 # "X Y"
+      click ${key_at[$k]}
+    fi
   done
   for _ in $(seq 50); do
     grab "$out/$name-pin-entered.png"
@@ -156,9 +180,10 @@ pin_sale() {
     [ $((after - before)) -ge 4 ] && break
     sleep 0.2
   done
-  [ $((after - before)) = 4 ] || fail "$name: after 4 keys the screen shows $((after - before)) more dots, want 4"
+  [ $((after - before)) = 4 ] || fail "$name: after $keys the screen shows $((after - before)) more dots, want 4"
   [ "$(field "$(payment "$id")" state)" = awaiting_pin ] || fail "$name: the payment left awaiting_pin before Valider"
   click $((kx + 2 * pitch_x + kw / 2)) $((ky + kh / 2)) # Valider
+  typed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   until_state "$id" '^(approved|declined|failed|cancelled)$'
   p=$(payment "$id")
   [ "$(field "$p" status)" = approved ] && [ "$(field "$p" cvm)" = online_pin ] ||
@@ -174,11 +199,11 @@ pin_sale() {
   sleep 1.5 # the paper roll follows every 1.2 s
   grab "$out/$name-approved.png"
   curl -sf "$url/v1/sim/printer/last.png" -o "$out/$name-receipt.png" || fail "$name: nothing printed"
-  echo "smoke-pin: $name at $size: PIN typed on the pad, approved, online_pin, receipt says CODE CONFIDENTIEL VERIFIE"
+  echo "smoke-pin: $name at $size: $keys typed on the pad (Valider ${typed_ms} ms after awaiting_pin), approved, online_pin, receipt says CODE CONFIDENTIEL VERIFIE"
   stop
 }
 
 start=$(date +%s)
-pin_sale 1280x800 visa-credit visa
-pin_sale 1280x720 mastercard mastercard
+pin_sale 1280x800 visa-credit visa 1234
+pin_sale 1280x720 mastercard mastercard 1239C4 # a slip, corrected
 echo "smoke-pin: ok in $(( $(date +%s) - start )) s (screenshots in $out)"
