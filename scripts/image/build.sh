@@ -42,7 +42,8 @@ for f in bin/tpe-linux-arm64 bin/tpectl-linux-arm64; do
   [ -f "$f" ] || { echo "image: $f missing: run make cross first (make image does)" >&2; exit 1; }
 done
 step "tools"
-bash scripts/apt-need.sh mmdebstrap qemu-user-static binfmt-support arch-test e2fsprogs dosfstools mtools fdisk
+# dpkg-dev: mmdebstrap's eatmydata hook asks dpkg-architecture for the arm64 library path.
+bash scripts/apt-need.sh mmdebstrap qemu-user-static binfmt-support arch-test dpkg-dev e2fsprogs dosfstools mtools fdisk
 bash $here/binfmt.sh
 
 step "signed bundle $version"

@@ -27,6 +27,21 @@ has() { printf '%s\n' "${args[@]}" | grep -qx -- "$1" || problem "mmdebstrap: mi
 has --architectures=arm64
 has --mode=root
 has --format=directory
+has --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata
+# update-initramfs is diverted while the packages install (the kernel's
+# postinst and the initramfs-tools trigger would each build an initrd under
+# qemu), put back by customize.sh, which builds the one initrd.
+printf '%s\n' "${args[@]}" | grep -q -- '^--essential-hook=.*dpkg-divert .*--add /usr/sbin/update-initramfs' ||
+  problem "mmdebstrap: update-initramfs is not diverted during the package install"
+grep -q 'dpkg-divert .*--remove /usr/sbin/update-initramfs' $here/customize.sh || problem "customize.sh must remove the update-initramfs diversion"
+grep -q 'inroot update-initramfs -c -k' $here/customize.sh || problem "customize.sh must build the initrd"
+grep -qx 'MODULES=list' $here/files/initramfs.conf || problem "files/initramfs.conf: want MODULES=list (with MODULES=most the initrd alone ran over an hour under qemu)"
+# What a Pi needs to reach its root (files/initramfs-modules says which board wants which).
+c=$(sed -n 's/^COMPRESS=//p' $here/files/initramfs.conf)
+[ -z "$c" ] || grep -qx "$c" $here/packages.txt || problem "packages.txt: $c missing (files/initramfs.conf compresses the initrd with it)"
+for m in ext4 sdhci-iproc bcm2835 fixed gpio-regulator xhci-pci reset-raspberrypi dwc2 usb-storage uas; do
+  grep -qx "$m" $here/files/initramfs-modules || problem "files/initramfs-modules: $m missing"
+done
 include=$(printf '%s\n' "${args[@]}" | sed -n 's/^--include=//p' | tr ',' '\n')
 # At run time: the kiosk (cage + Xwayland, a logind session), systemd and
 # udev, and every shared library the windowed tpe links (fyne's GLFW/X11).

@@ -11,6 +11,15 @@ root=${1:?usage: customize.sh ROOT}
 cd "$(dirname "$0")/../.."
 : "${IMAGE_VERSION:?}" "${IMAGE_PUB:?}" "${IMAGE_BUNDLE:?}"
 inroot() { chroot "$root" "$@"; }
+# /proc, /sys and /dev for the programs run inside (update-initramfs and
+# raspi-firmware's hook look at mounts and devices), unmounted on any exit.
+mounted=()
+cleanup() { for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done; }
+trap cleanup EXIT
+mnt() { mount "$@" && mounted+=("${@: -1}"); }
+mnt -t proc proc "$root/proc"
+mnt -t sysfs sysfs "$root/sys"
+mnt --rbind /dev "$root/dev"
 
 # Software: tpectl belongs to the image (the rollback must not depend on the
 # slot it rolls back); tpe comes in a slot from the bundle below.
@@ -71,8 +80,23 @@ inroot systemctl disable getty@tty1.service >/dev/null 2>&1 || true
 install -D -m 0644 scripts/image/files/raspi-firmware "$root/etc/default/raspi-firmware"
 install -D -m 0644 scripts/image/files/raspi-firmware-custom "$root/etc/default/raspi-firmware-custom"
 install -D -m 0644 scripts/image/files/raspi-extra-cmdline "$root/etc/default/raspi-extra-cmdline"
-kver=$(ls "$root/lib/modules" 2>/dev/null | sort -V | tail -1)
-if [ -n "$kver" ] && [ -x "$root/etc/kernel/postinst.d/z50-raspi-firmware" ]; then
-  inroot /etc/kernel/postinst.d/z50-raspi-firmware "$kver"
+# The initramfs, made once here: mmdebstrap's package install deferred it
+# (mmdebstrap-args.sh diverts update-initramfs; the kernel's postinst builds
+# one and the initramfs-tools trigger, which the packages shipping initramfs
+# hooks activate, builds it again — each under qemu). MODULES=list with the
+# Pi's boot drivers (files/initramfs.conf says why). update-initramfs then
+# runs raspi-firmware's hook, which copies the kernel, the initrd and the
+# Pi's device trees into /boot/firmware and writes config.txt and
+# cmdline.txt from the settings above.
+if inroot dpkg-divert --list /usr/sbin/update-initramfs | grep -q .; then
+  rm -f "$root/usr/sbin/update-initramfs"
+  inroot dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
 fi
+install -D -m 0644 scripts/image/files/initramfs.conf "$root/etc/initramfs-tools/conf.d/tpe.conf"
+install -D -m 0644 scripts/image/files/initramfs-modules "$root/etc/initramfs-tools/modules"
+kver=$(ls "$root/lib/modules" 2>/dev/null | sort -V | tail -1)
+[ -n "$kver" ] || { echo "image: no kernel in $root/lib/modules (linux-image-arm64)" >&2; exit 1; }
+rm -f "$root/boot/initrd.img-$kver"
+inroot update-initramfs -c -k "$kver"
+[ -s "$root/boot/firmware/initrd.img-$kver" ] || { echo "image: raspi-firmware's hook did not fill /boot/firmware" >&2; exit 1; }
 echo "image: customized (tpe ${IMAGE_VERSION} in slot a, kernel ${kver:-none})"
