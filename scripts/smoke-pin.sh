@@ -8,7 +8,10 @@
 # key is read by OCR (tesseract) on its own; the ten must be 0-9 once each.
 # Visa at 1280×800, Mastercard at 1280×720 (the smallest supported screen).
 # Needs bin/tpe-sim (make build), Xvfb, ImageMagick, xdotool, tesseract-ocr
-# (.ci/run installs them). Fails loudly, keeping the screenshots.
+# (.ci/run installs them). Fails loudly, keeping the screenshots. The pad
+# waits emv.pin_timeout (30 s) for Valider: the script prints how long the
+# window took to draw the pad and the OCR to read it (a few seconds each on
+# a loaded 2-core machine).
 # Usage: scripts/smoke-pin.sh [OUT_DIR]   (screenshots land there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,26 +78,37 @@ blobs() {
     awk '/\(255,255,255\)|gray\(255\)/ {print $4, $2}' | sort -rn | awk '{print $2}'
 }
 
+# bbox IMAGE COLOUR [CROP]: the bounding box (WxH+X+Y) of every pixel of
+# COLOUR (in CROP, WxH+X+Y, when given), empty when there is none. Far
+# cheaper than connected components, which matters: the pad waits 30 s.
+bbox() {
+  local b
+  b=$(/usr/bin/convert "$1" ${3:+-crop "$3" +repage} -fuzz 4% -fill black +opaque "$2" -fill white -opaque "$2" -format '%@' info: 2>/dev/null)
+  case "$b" in 0x0*|1x1+0+0|"") ;; *) echo "$b" ;; esac
+}
+
 # key_grid IMAGE: waits for the pad on screen and sets the geometry of its
 # 4×3 grid — kx ky (top-left of Corriger, bottom-left key), kw kh (a key),
-# pitch_x pitch_y — from the amber Corriger and green Valider keys.
+# pitch_x pitch_y — from the amber Corriger key (the only amber on that
+# screen) and the green Valider key on its row.
 key_grid() {
-  for _ in $(seq 100); do
+  local a g gx _w _h _y
+  for _ in $(seq 150); do
     grab "$1"
-    local a g
-    a=$(blobs "$1" "$amber" 3000 | head -1)
-    g=$(blobs "$1" "$green" 3000 | head -1)
-    if [ -n "$a" ] && [ -n "$g" ]; then
+    a=$(bbox "$1" "$amber")
+    if [ -n "$a" ]; then
       IFS='x+' read -r kw kh kx ky <<<"$a"
-      local gx
-      gx=$(cut -d+ -f2 <<<"$g")
-      pitch_x=$(( (gx - kx) / 2 ))
-      pitch_y=$(( kh + pitch_x - kw ))
-      [ "$pitch_x" -gt "$kw" ] && [ "$kw" -ge 60 ] && [ "$kh" -ge 48 ] && return 0
+      g=$(bbox "$1" "$green" "10000x${kh}+0+${ky}")
+      if [ -n "$g" ]; then
+        IFS='x+' read -r _w _h gx _y <<<"$g"
+        pitch_x=$(( (gx - kx) / 2 ))
+        pitch_y=$(( kh + pitch_x - kw ))
+        [ "$pitch_x" -gt "$kw" ] && [ "$kw" -ge 60 ] && [ "$kh" -ge 48 ] && [ $((_w - kw)) -le 2 ] && [ $((kw - _w)) -le 2 ] && return 0
+      fi
     fi
-    sleep 0.2
+    sleep 0.1
   done
-  fail "no PIN pad on screen (no Corriger/Valider keys of at least 60×48)"
+  fail "no PIN pad on screen (no Corriger/Valider keys of at least 60×48 side by side: amber $a, green $g)"
 }
 
 # read_pad IMAGE: OCR of the digit keys; sets key_at[DIGIT]="X Y" (its
@@ -154,7 +168,7 @@ dots() {
 # pin_sale SIZE CARD NAME KEYS: the whole sale through the window; KEYS
 # are the keys pressed before Valider, C for Corriger (they must leave 1234).
 pin_sale() {
-  local size=$1 card=$2 name=$3 keys=$4 id p before after k i t0 typed_ms
+  local size=$1 card=$2 name=$3 keys=$4 id p before after k i t0 pad_ms ocr_ms typed_ms
   open "$size"
   p=$(curl -sf -XPOST "$url/v1/payments" -d '{"amount":8000,"reference":"smoke-pin"}') || fail "POST /v1/payments"
   id=$(field "$p" id)
@@ -163,7 +177,9 @@ pin_sale() {
   until_state "$id" awaiting_pin
   t0=$(date +%s%N)
   key_grid "$out/$name-pinpad.png"
+  pad_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   read_pad "$out/$name-pinpad.png"
+  ocr_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   before=$(dots "$out/$name-pinpad.png")
   for ((i = 0; i < ${#keys}; i++)); do
     k=${keys:i:1}
@@ -199,7 +215,7 @@ pin_sale() {
   sleep 1.5 # the paper roll follows every 1.2 s
   grab "$out/$name-approved.png"
   curl -sf "$url/v1/sim/printer/last.png" -o "$out/$name-receipt.png" || fail "$name: nothing printed"
-  echo "smoke-pin: $name at $size: $keys typed on the pad (Valider ${typed_ms} ms after awaiting_pin), approved, online_pin, receipt says CODE CONFIDENTIEL VERIFIE"
+  echo "smoke-pin: $name at $size: $keys typed on the pad (after awaiting_pin: pad drawn ${pad_ms} ms, read ${ocr_ms} ms, Valider ${typed_ms} ms), approved, online_pin, receipt says CODE CONFIDENTIEL VERIFIE"
   stop
 }
 
