@@ -4,8 +4,11 @@
 # then the PIN typed on the window's PIN pad with the mouse (xdotool) —
 # never through POST /v1/sim/pin. The pad's digits are in a new random
 # order every time, so the script reads them off the screen: the Corriger
-# (amber) and Valider (green) keys give the grid's geometry, and each digit
-# key is read by OCR (tesseract) on its own; the ten must be 0-9 once each.
+# (amber) and Valider (green) keys give the grid's geometry, the ten digit
+# keys are cropped and read by OCR (tesseract); they must be 0-9 once each.
+# After the keys, the entry must show four more dots; after Valider the
+# payment must be approved with cvm online_pin (the bank checked the PIN:
+# 1234 for every virtual card) and the receipt say CODE CONFIDENTIEL VERIFIE.
 # Visa at 1280×800, Mastercard at 1280×720 (the smallest supported screen).
 # Needs bin/tpe-sim (make build), Xvfb, ImageMagick, xdotool, tesseract-ocr
 # (.ci/run installs them). Fails loudly, keeping the screenshots. The pad
