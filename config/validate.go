@@ -238,7 +238,8 @@ func CheckKeyFile(dataDir, keyFile string) error {
 	}
 	if rel, err := filepath.Rel(d, k); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return keyError("offline.key_file", keyFile, "is inside data_dir ("+dataDir+"): a copy of the journal would carry the key that opens it",
-			`move the key out (e.g. install -d -m 0700 /etc/tpe/private && mv `+keyFile+` `+DefaultKeyFile+`) and set key_file to its new path`)
+			`copy the key out (e.g. install -d -m 0700 /etc/tpe/private && cp -p `+keyFile+` `+DefaultKeyFile+`), set key_file to its new path, `+
+				`and delete the old copy only once tpectl offline status opens the journal (tpectl update apply does all this)`)
 	}
 	return nil
 }

@@ -102,6 +102,13 @@ func TestRecover(t *testing.T) {
 			t.Errorf("%s: reversal still pending", c.tx.ID)
 		}
 	}
+	// A payment the power cut stopped says so (reason code interrupted, the
+	// one code no API call can produce: only boot recovery sets it).
+	for _, tx := range []*payment.Transaction{created, waiting, cardRead} {
+		if got := state(tx); got.Code != payment.ReasonInterrupted {
+			t.Errorf("%s (%s): reason code %q, want %q", tx.ID, got.State, got.Code, payment.ReasonInterrupted)
+		}
+	}
 	if h := state(authApproved).History; len(h) < 2 || h[len(h)-2].State != payment.StateApproved {
 		t.Errorf("approved-then-reversed history: %+v", h)
 	}

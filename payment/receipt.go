@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tpe/device/printer"
+	"tpe/payment/i18n"
 )
 
 // Copy is which copy of a receipt: the customer's or the merchant's.
@@ -175,63 +176,6 @@ func (s *Service) emailReceipt(t *Transaction) {
 	}
 }
 
-// words holds receipt wording per language. French follows what cardholders
-// read on CB terminal tickets (upper case, no accents: many printers lack
-// them in their default table).
-var words = map[string]map[string]string{
-	"fr": {
-		"customer": "TICKET CLIENT", "merchant": "TICKET COMMERCANT", "keep": "A CONSERVER",
-		"duplicate": "DUPLICATA", "sale": "DEBIT", "refund": "CREDIT", "amount": "MONTANT",
-		"contactless": "SANS CONTACT", "qr": "PAIEMENT QR CODE", "link": "PAIEMENT PAR LIEN",
-		"approved": "ACCEPTE", "declined": "REFUSE", "offline": "HORS LIGNE",
-		"auth": "AUTO", "terminal": "TERMINAL", "contract": "CONTRAT", "txn": "TRANS.",
-		"thanks": "MERCI, A BIENTOT", "wallet": "PORTEFEUILLE", "cancelled": "ANNULE",
-		"refunded": "REMBOURSE", "report_x": "RAPPORT X", "report_z": "CLOTURE (Z)",
-		"batch": "LOT", "sales": "VENTES", "refunds": "REMBOURS.", "net": "NET",
-		"pending": "A TRANSMETTRE", "fwd_declined": "REFUSES APRES ENVOI",
-		"on": "LE", "at": "A", "card": "CARTE", "not_charged": "CARTE NON DEBITEE",
-		"wallet_not_charged": "AUCUN DEBIT", "offline_note": "TRANSMIS ULTERIEUREMENT",
-		"ref": "REF.", "order": "COMMANDE", "pos_ref": "REF. CAISSE", "rate": "TAUX DE CHANGE",
-		"refund_title": "REMBOURSEMENT", "orig": "ACHAT DU", "refund_ok": "REMBOURSEMENT ACCEPTE",
-		"pay_before": "A PAYER AVANT LE", "scan": "SCANNEZ POUR PAYER", "sent_to": "ENVOYE A",
-		"link_pending": "DEMANDE DE PAIEMENT", "paid_link": "PAYE EN LIGNE",
-		"cdcvm": "VERIFIE SUR MOBILE", "online_pin": "CODE CONFIDENTIEL VERIFIE",
-		"pin_wrong": "CODE CONFIDENTIEL ERRONE", "pin_tries": "NOMBRE D'ESSAIS DEPASSE", "signature": "SIGNATURE DU PORTEUR",
-		"no_cvm": "", "declines": "REFUSES", "end": "FIN DE RAPPORT", "closed": "LOT CLOTURE",
-		"count": "NB", "total": "TOTAL", "voided": "ANNULATION", "partial": "DEJA REMBOURSE",
-		"resp": "CODE REPONSE", "refund_now": "MONTANT REMBOURSE",
-	},
-	"en": {
-		"customer": "CUSTOMER COPY", "merchant": "MERCHANT COPY", "keep": "PLEASE RETAIN",
-		"duplicate": "DUPLICATE", "sale": "SALE", "refund": "REFUND", "amount": "AMOUNT",
-		"contactless": "CONTACTLESS", "qr": "QR CODE PAYMENT", "link": "PAYMENT LINK",
-		"approved": "APPROVED", "declined": "DECLINED", "offline": "OFFLINE",
-		"auth": "AUTH CODE", "terminal": "TERMINAL", "contract": "MERCHANT", "txn": "TXN",
-		"thanks": "THANK YOU", "wallet": "WALLET", "cancelled": "CANCELLED",
-		"refunded": "REFUNDED", "report_x": "X REPORT", "report_z": "END OF DAY (Z)",
-		"batch": "BATCH", "sales": "SALES", "refunds": "REFUNDS", "net": "NET",
-		"pending": "TO BE SENT", "fwd_declined": "DECLINED AFTER SENDING",
-		"on": "", "at": "", "card": "CARD", "not_charged": "CARD NOT CHARGED",
-		"wallet_not_charged": "NOT CHARGED", "offline_note": "TO BE SENT TO THE BANK",
-		"ref": "REF.", "order": "ORDER", "pos_ref": "POS REF.", "rate": "EXCHANGE RATE",
-		"refund_title": "REFUND", "orig": "PURCHASE OF", "refund_ok": "REFUND APPROVED",
-		"pay_before": "PAY BEFORE", "scan": "SCAN TO PAY", "sent_to": "SENT TO",
-		"link_pending": "PAYMENT REQUEST", "paid_link": "PAID ONLINE",
-		"cdcvm": "VERIFIED ON DEVICE", "online_pin": "PIN VERIFIED",
-		"pin_wrong": "INCORRECT PIN", "pin_tries": "PIN TRIES EXCEEDED", "signature": "CARDHOLDER SIGNATURE",
-		"no_cvm": "", "declines": "DECLINED", "end": "END OF REPORT", "closed": "BATCH CLOSED",
-		"count": "NB", "total": "TOTAL", "voided": "VOID", "partial": "REFUNDED BEFORE",
-		"resp": "RESPONSE CODE", "refund_now": "AMOUNT REFUNDED",
-	},
-}
-
-func word(lang, k string) string {
-	if w, ok := words[lang][k]; ok {
-		return w
-	}
-	return words["en"][k]
-}
-
 // receiptDoc accumulates lines.
 type receiptDoc struct {
 	l    []printer.Line
@@ -239,8 +183,10 @@ type receiptDoc struct {
 }
 
 func (d *receiptDoc) add(l ...printer.Line) { d.l = append(d.l, l...) }
-func (d *receiptDoc) w(k string) string     { return word(d.lang, k) }
-func (d *receiptDoc) kv(k, v string)        { d.add(printer.Line{Text: k, Right: v}) }
+
+// T is key in the receipt's language (payment/i18n's receipt table).
+func (d *receiptDoc) T(key string, args ...any) string { return i18n.T(d.lang, key, args...) }
+func (d *receiptDoc) kv(k, v string)                   { d.add(printer.Line{Text: k, Right: v}) }
 func (d *receiptDoc) center(s string, bold bool) {
 	d.add(printer.Line{Text: s, Align: printer.Center, Bold: bold})
 }
@@ -255,10 +201,7 @@ func (d *receiptDoc) amount(k string, a string) {
 func (d *receiptDoc) receipt() printer.Receipt { return printer.Receipt{Lines: d.l} }
 func (d *receiptDoc) dateTime(t time.Time)     { d.center(d.dateText(t), false) }
 func (d *receiptDoc) dateText(t time.Time) string {
-	if d.lang == "fr" {
-		return "LE " + t.Format("02/01/06") + " A " + t.Format("15:04:05")
-	}
-	return t.Format("2006-01-02 15:04:05")
+	return d.T("receipt.dated", t.Format(d.T("receipt.date_layout")), t.Format("15:04:05"))
 }
 
 // narrowCols is the text width of the narrowest paper (58 mm, font A):
@@ -324,7 +267,7 @@ func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
 		return linkRequest(d, t, m, o)
 	}
 	if o.Duplicate {
-		d.banner("*** " + d.w("duplicate") + " ***")
+		d.banner("*** " + d.T("receipt.duplicate") + " ***")
 		d.blank()
 	}
 	d.methodHead(t, o)
@@ -336,55 +279,55 @@ func BuildReceipt(t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
 	d.blank()
 	declined := t.State == StateDeclined || t.State == StateForwardDeclined
 	voided := t.State == StateReversed || t.State == StateCancelled
-	op := d.w("sale")
+	op := d.T("receipt.sale")
 	if voided {
-		op = d.w("voided")
+		op = d.T("receipt.voided")
 	}
 	d.add(printer.Line{Text: op, Align: printer.Center, Bold: true})
-	d.amount(d.w("amount"), t.Amount.Format(d.lang))
+	d.amount(d.T("receipt.amount"), t.Amount.Format(d.lang))
 	for _, r := range t.Refunds {
-		d.kv(d.w("refund")+" "+o.at(r.At).Format("02/01 15:04"), "-"+r.Amount.Format(d.lang))
+		d.kv(d.T("receipt.refund")+" "+o.at(r.At).Format("02/01 15:04"), "-"+r.Amount.Format(d.lang))
 	}
 	d.blank()
 	switch {
 	case declined:
-		d.banner(d.w("declined"))
+		d.banner(d.T("receipt.declined"))
 		if t.Result != "" && t.Result != "000" {
-			d.kv(d.w("resp"), t.Result)
+			d.kv(d.T("receipt.resp"), t.Result)
 		}
 		switch t.Code {
 		case ReasonIncorrectPIN:
-			d.center(d.w("pin_wrong"), false)
+			d.center(d.T("receipt.pin_wrong"), false)
 		case ReasonPINTriesExceeded:
-			d.center(d.w("pin_tries"), false)
+			d.center(d.T("receipt.pin_tries"), false)
 		}
 		if t.Method == MethodCard {
-			d.center(d.w("not_charged"), false)
+			d.center(d.T("receipt.not_charged"), false)
 		} else {
-			d.center(d.w("wallet_not_charged"), false)
+			d.center(d.T("receipt.wallet_not_charged"), false)
 		}
 	case voided:
-		d.banner(d.w("cancelled"))
+		d.banner(d.T("receipt.cancelled"))
 	case t.Offline && !t.Forwarded && t.State == StateOfflineApproved:
-		d.banner(d.w("approved"))
-		d.center("*** "+d.w("offline")+" ***", true)
-		d.center(d.w("offline_note"), false)
+		d.banner(d.T("receipt.approved"))
+		d.center("*** "+d.T("receipt.offline")+" ***", true)
+		d.center(d.T("receipt.offline_note"), false)
 	case t.State.Approved():
-		d.banner(d.w("approved"))
+		d.banner(d.T("receipt.approved"))
 		if t.Offline {
-			d.center(d.w("offline"), false)
+			d.center(d.T("receipt.offline"), false)
 		}
 		if t.AuthCode != "" && t.Method == MethodCard {
-			d.kv(d.w("auth"), t.AuthCode)
+			d.kv(d.T("receipt.auth"), t.AuthCode)
 		}
 	}
 	if t.Method == MethodCard && t.Card != nil && t.Card.CVM != "" && t.State.Approved() {
-		if s := d.w(t.Card.CVM); s != "" && t.Card.CVM != "signature" {
-			d.center(s, false)
+		if k := "receipt.cvm." + t.Card.CVM; t.Card.CVM != "signature" && i18n.Has(k) {
+			d.center(d.T(k), false)
 		}
 		if t.Card.CVM == "signature" && o.Copy == MerchantCopy {
 			d.blank()
-			d.add(printer.Line{Text: d.w("signature")})
+			d.add(printer.Line{Text: d.T("receipt.signature")})
 			d.blank()
 			d.blank()
 			d.rule()
@@ -401,33 +344,33 @@ func (d *receiptDoc) methodHead(t *Transaction, o ReceiptOpts) {
 		if c := t.Card; c != nil {
 			label := strings.ToUpper(c.Label)
 			if label == "" {
-				label = d.w("card") + " " + strings.ToUpper(c.Brand)
+				label = d.T("receipt.card") + " " + strings.ToUpper(c.Brand)
 			}
 			d.center(label, true)
 			if c.AID != "" {
 				d.center(c.AID, false)
 			}
 		}
-		d.center(d.w("contactless"), true)
+		d.center(d.T("receipt.contactless"), true)
 	case MethodAlipayPlus:
 		d.center(strings.ToUpper(WalletName(WalletAlipayPlus)), true)
 		if w := LookupWallet(t.Wallet); w.Code != "" && w.Code != WalletAlipayPlus {
-			d.center(d.w("wallet")+" "+strings.ToUpper(w.Name), true)
+			d.center(d.T("receipt.wallet")+" "+strings.ToUpper(w.Name), true)
 		}
-		d.center(d.w("qr"), false)
+		d.center(d.T("receipt.qr"), false)
 	case MethodPayLink:
-		d.center(d.w("link"), true)
+		d.center(d.T("receipt.link"), true)
 	}
 }
 
 func (d *receiptDoc) ids(t *Transaction, m Merchant) {
 	if m.Contract != "" {
-		d.kv(d.w("contract"), m.Contract)
+		d.kv(d.T("receipt.contract"), m.Contract)
 	}
-	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("txn"), t.ReceiptNumber())
+	d.kv(d.T("receipt.terminal"), m.TerminalID)
+	d.kv(d.T("receipt.txn"), t.ReceiptNumber())
 	if t.Reference != "" {
-		d.kv(d.w("pos_ref"), t.Reference)
+		d.kv(d.T("receipt.pos_ref"), t.Reference)
 	}
 }
 
@@ -445,30 +388,30 @@ func (d *receiptDoc) payer(t *Transaction, o ReceiptOpts) {
 		}
 	case MethodAlipayPlus:
 		if t.GatewayID != "" {
-			d.kv(d.w("ref"), t.GatewayID)
+			d.kv(d.T("receipt.ref"), t.GatewayID)
 		}
 		if t.ExchangeRate != "" {
-			d.kv(d.w("rate"), t.ExchangeRate)
+			d.kv(d.T("receipt.rate"), t.ExchangeRate)
 		}
 	case MethodPayLink:
-		d.longKV(d.w("order"), t.OrderID)
+		d.longKV(d.T("receipt.order"), t.OrderID)
 		if t.GatewayID != "" {
-			d.kv(d.w("ref"), t.GatewayID)
+			d.kv(d.T("receipt.ref"), t.GatewayID)
 		}
 	}
 }
 
 func (d *receiptDoc) footer(o ReceiptOpts) {
 	d.blank()
-	d.center(d.w(string(o.Copy)), true)
+	d.center(d.T("receipt.copy."+string(o.Copy)), true)
 	if o.Copy == CustomerCopy {
-		d.center(d.w("keep"), false)
+		d.center(d.T("receipt.keep"), false)
 	}
 	if o.Duplicate {
-		d.center("*** "+d.w("duplicate")+" ***", true)
+		d.center("*** "+d.T("receipt.duplicate")+" ***", true)
 	}
 	d.blank()
-	d.center(d.w("thanks"), false)
+	d.center(d.T("receipt.thanks"), false)
 }
 
 // linkRequest is the slip handed to a customer who pays later by link: the
@@ -476,27 +419,27 @@ func (d *receiptDoc) footer(o ReceiptOpts) {
 func linkRequest(d *receiptDoc, t *Transaction, m Merchant, o ReceiptOpts) printer.Receipt {
 	d.header(m)
 	d.blank()
-	d.banner(d.w("link_pending"))
+	d.banner(d.T("receipt.link_pending"))
 	d.dateTime(o.at(t.CreatedAt))
 	d.blank()
-	d.kv(d.w("terminal"), m.TerminalID)
-	d.kv(d.w("txn"), t.ReceiptNumber())
-	d.longKV(d.w("order"), t.OrderID)
+	d.kv(d.T("receipt.terminal"), m.TerminalID)
+	d.kv(d.T("receipt.txn"), t.ReceiptNumber())
+	d.longKV(d.T("receipt.order"), t.OrderID)
 	d.blank()
-	d.amount(d.w("amount"), t.Amount.Format(d.lang))
+	d.amount(d.T("receipt.amount"), t.Amount.Format(d.lang))
 	if !t.ExpireAt.IsZero() {
-		d.center(d.w("pay_before")+" "+o.at(t.ExpireAt).Format("02/01/06 15:04"), false)
+		d.center(d.T("receipt.pay_before")+" "+o.at(t.ExpireAt).Format("02/01/06 15:04"), false)
 	}
 	if t.Email != "" {
-		d.center(d.w("sent_to")+" "+maskEmail(t.Email), false)
+		d.center(d.T("receipt.sent_to")+" "+maskEmail(t.Email), false)
 	}
 	if t.LinkURL != "" {
 		d.blank()
-		d.center(d.w("scan"), true)
+		d.center(d.T("receipt.scan"), true)
 		d.add(printer.Line{QR: t.LinkURL})
 	}
 	d.blank()
-	d.center(d.w("thanks"), false)
+	d.center(d.T("receipt.thanks"), false)
 	return d.receipt()
 }
 
@@ -523,7 +466,7 @@ func BuildRefundReceipt(t *Transaction, r Refund, m Merchant, o ReceiptOpts) pri
 		d.lang = "en"
 	}
 	if o.Duplicate {
-		d.banner("*** " + d.w("duplicate") + " ***")
+		d.banner("*** " + d.T("receipt.duplicate") + " ***")
 		d.blank()
 	}
 	d.methodHead(t, o)
@@ -532,18 +475,18 @@ func BuildRefundReceipt(t *Transaction, r Refund, m Merchant, o ReceiptOpts) pri
 	d.blank()
 	d.ids(t, m)
 	if r.GatewayID != "" && t.Method != MethodCard {
-		d.kv(d.w("ref"), r.GatewayID)
+		d.kv(d.T("receipt.ref"), r.GatewayID)
 	}
 	d.payer(t, o)
 	d.blank()
-	d.add(printer.Line{Text: d.w("refund") + " - " + d.w("refund_title"), Align: printer.Center, Bold: true})
-	d.amount(d.w("refund_now"), r.Amount.Format(d.lang))
-	d.kv(d.w("orig")+" "+o.at(t.CreatedAt).Format("02/01/06"), t.Amount.Format(d.lang))
+	d.add(printer.Line{Text: d.T("receipt.refund") + " - " + d.T("receipt.refund_title"), Align: printer.Center, Bold: true})
+	d.amount(d.T("receipt.refund_now"), r.Amount.Format(d.lang))
+	d.kv(d.T("receipt.orig")+" "+o.at(t.CreatedAt).Format("02/01/06"), t.Amount.Format(d.lang))
 	if before := refundedBefore(t, r); before > 0 {
-		d.kv(d.w("partial"), Amount{before, t.Amount.Currency}.Format(d.lang))
+		d.kv(d.T("receipt.partial"), Amount{before, t.Amount.Currency}.Format(d.lang))
 	}
 	d.blank()
-	d.center(d.w("refund_ok"), true)
+	d.center(d.T("receipt.refund_ok"), true)
 	d.footer(o)
 	return d.receipt()
 }
@@ -577,9 +520,9 @@ func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
 		d.lang = "en"
 	}
 	fm := func(minor int64) string { return Amount{minor, r.Currency}.Format(d.lang) }
-	title := d.w("report_x")
+	title := d.T("receipt.report_x")
 	if r.Kind == "Z" {
-		title = d.w("report_z")
+		title = d.T("receipt.report_z")
 	}
 	d.header(m)
 	d.blank()
@@ -587,10 +530,10 @@ func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
 	d.dateTime(o.at(r.At))
 	d.blank()
 	if m.Contract != "" {
-		d.kv(d.w("contract"), m.Contract)
+		d.kv(d.T("receipt.contract"), m.Contract)
 	}
-	d.kv(d.w("terminal"), r.TerminalID)
-	d.kv(d.w("batch"), fmt.Sprint(r.Batch))
+	d.kv(d.T("receipt.terminal"), r.TerminalID)
+	d.kv(d.T("receipt.batch"), fmt.Sprint(r.Batch))
 	d.rule()
 	for _, line := range r.Lines {
 		name := methodName(line.Method, d)
@@ -603,41 +546,41 @@ func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
 			name += " " + strings.ToUpper(line.Brand)
 		}
 		d.add(printer.Line{Text: name, Bold: true})
-		d.kv(fmt.Sprintf("  %s %d", d.w("sales"), line.SalesCount), fm(line.SalesTotal))
+		d.kv(fmt.Sprintf("  %s %d", d.T("receipt.sales"), line.SalesCount), fm(line.SalesTotal))
 		if line.RefundsCount > 0 {
-			d.kv(fmt.Sprintf("  %s %d", d.w("refunds"), line.RefundsCount), "-"+fm(line.RefundsTotal))
+			d.kv(fmt.Sprintf("  %s %d", d.T("receipt.refunds"), line.RefundsCount), "-"+fm(line.RefundsTotal))
 		}
 	}
 	if len(r.Lines) > 0 {
 		d.rule()
 	}
-	d.kv(fmt.Sprintf("%s %d", d.w("sales"), r.SalesCount), fm(r.SalesTotal))
-	d.kv(fmt.Sprintf("%s %d", d.w("refunds"), r.RefundsCount), "-"+fm(r.RefundsTotal))
-	d.amount(d.w("net"), fm(r.Net))
+	d.kv(fmt.Sprintf("%s %d", d.T("receipt.sales"), r.SalesCount), fm(r.SalesTotal))
+	d.kv(fmt.Sprintf("%s %d", d.T("receipt.refunds"), r.RefundsCount), "-"+fm(r.RefundsTotal))
+	d.amount(d.T("receipt.net"), fm(r.Net))
 	d.blank()
-	d.kv(d.w("declines"), fmt.Sprint(r.Declined))
+	d.kv(d.T("receipt.declines"), fmt.Sprint(r.Declined))
 	if r.OfflinePending > 0 {
-		d.kv(d.w("offline")+" "+d.w("pending"), fmt.Sprint(r.OfflinePending))
+		d.kv(d.T("receipt.offline")+" "+d.T("receipt.pending"), fmt.Sprint(r.OfflinePending))
 	}
 	if r.ForwardDeclined > 0 {
-		d.add(printer.Line{Text: d.w("fwd_declined"), Right: fmt.Sprint(r.ForwardDeclined), Bold: true})
+		d.add(printer.Line{Text: d.T("receipt.fwd_declined"), Right: fmt.Sprint(r.ForwardDeclined), Bold: true})
 	}
 	d.rule()
 	if r.Kind == "Z" {
-		d.center(d.w("closed")+" "+fmt.Sprint(r.Batch), true)
+		d.center(d.T("receipt.closed")+" "+fmt.Sprint(r.Batch), true)
 	}
-	d.center(d.w("end"), false)
+	d.center(d.T("receipt.end"), false)
 	return d.receipt()
 }
 
 func methodName(m Method, d *receiptDoc) string {
 	switch m {
 	case MethodCard:
-		return d.w("card")
+		return d.T("receipt.card")
 	case MethodAlipayPlus:
 		return strings.ToUpper(WalletName(WalletAlipayPlus))
 	case MethodPayLink:
-		return d.w("link")
+		return d.T("receipt.link")
 	}
 	return strings.ToUpper(string(m))
 }

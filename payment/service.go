@@ -403,7 +403,9 @@ func (s *Service) runCard(ctx context.Context, t *Transaction, releaseReader fun
 			s.endCancelled(t, ctx, ReasonTimeout, "")
 			return
 		}
-		if rctx.Err() != nil {
+		// cancel() above ended rctx whatever happened: only its deadline
+		// means no card came; any other error is the reader's.
+		if errors.Is(rctx.Err(), context.DeadlineExceeded) {
 			s.end(t, StateCancelled, EventCancelled, ReasonTimeout, "no card presented in time")
 			return
 		}
@@ -588,7 +590,7 @@ func (s *Service) runWallet(ctx context.Context, t *Transaction, buyerCode strin
 		case err != nil && ctx.Err() != nil:
 			s.endCancelled(t, ctx, ReasonTimeout, "")
 			return
-		case err != nil && sctx.Err() != nil:
+		case err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded): // not the cancel() above
 			s.end(t, StateCancelled, EventCancelled, ReasonTimeout, "no payment code scanned in time")
 			return
 		case err != nil:

@@ -583,6 +583,39 @@ func TestWalletPaymentCodeFromTheScanner(t *testing.T) {
 	}
 }
 
+// brokenReader fails every read: the reader's own error, not a timeout.
+type brokenReader struct{}
+
+func (brokenReader) ReadCard(context.Context, payment.CardRequest) (payment.CardResult, error) {
+	return payment.CardResult{}, errors.New("pn532: bad frame checksum")
+}
+
+// brokenScanner fails every read.
+type brokenScanner struct{}
+
+func (brokenScanner) Scan(context.Context) (string, error) {
+	return "", errors.New("scanner: read: i/o error")
+}
+func (brokenScanner) String() string { return "broken scanner" }
+func (brokenScanner) Halt() error    { return nil }
+
+// A device that fails is told apart from a customer who did not come: the
+// flow's own deadline is the only timeout.
+func TestDeviceErrorIsNotATimeout(t *testing.T) {
+	r := newRig(t, func(o *payment.Opts) {
+		o.Card.Reader = brokenReader{}
+		o.Wallet = payment.WalletPorts{Wallets: &recordWallets{}, Scanner: brokenScanner{}}
+	})
+	card := r.pay(t, payment.Request{Amount: eur(1000)}, nil)
+	if card.State != payment.StateFailed || card.Code != payment.ReasonCardReadFailed {
+		t.Errorf("card read error: %s %s, want failed card_read_failed", card.State, card.Code)
+	}
+	code := r.pay(t, payment.Request{Amount: eur(1000), Method: payment.MethodAlipayPlus, ScanCode: true}, nil)
+	if code.State != payment.StateFailed || code.Code != payment.ReasonCodeNotRead {
+		t.Errorf("scanner error: %s %s, want failed code_not_read", code.State, code.Code)
+	}
+}
+
 // lostGateway never answers a sale and never finds the order: the sale may
 // still be processed late.
 type lostGateway struct{ paymenttest.Gateway }

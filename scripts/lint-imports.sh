@@ -76,6 +76,11 @@ done
 for p in $(pkgs ./payment/pin/...); do
   forbid_deps "$p" '.' "payment/pin uses the standard library only"
 done
+# The one message catalogue is imported by every layer (cmd, ui, payment and
+# its subpackages), so it imports no project package itself.
+for p in $(pkgs ./payment/i18n/...); do
+  forbid_deps "$p" "^$mod/|$fyne|$bolt|$periph|$serial" "payment/i18n is imported by every layer and imports none"
+done
 # The acquirer simulator speaks PayXpert from its own wire types: sharing the
 # client's structs would let a misspelt JSON tag pass on both sides.
 for p in $(pkgs ./payment/gateway/gatewaysim/...); do

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tpe/cmd/internal/update"
+	"tpe/config"
 )
 
 // rootPath joins a path of the terminal's file system under root.
@@ -62,7 +63,14 @@ version (unless --force), a payment in flight, unforwarded offline payments
 (unless --allow-queued), and — even with --force — any version below the
 terminal's minimum version (anti-rollback, `+"/"+update.MinVersionPath+`): the
 minimum is raised by bundles carrying min_version and can never be lowered
-on the device.`, "tpectl update apply --root / --restart tpe-1.4.2-arm64.tpeb",
+on the device.
+
+A device key still in the data directory (offline.key_file empty or inside
+data_dir, from releases before the move) is copied, with the PIN key beside
+it, to `+config.DefaultKeyFile+` (owned like the original, 0600 in a 0700
+directory) and key_file is set in the migrated config. The original stays
+for a rollback and is deleted when the new version is confirmed. A different
+key already at the destination refuses the update.`, "tpectl update apply --root / --restart tpe-1.4.2-arm64.tpeb",
 			"tpectl update apply --root /mnt/sdcard tpe-1.4.2-arm64.tpeb")
 		force := fs.Bool("force", false, "allow a downgrade or a reinstall of the same version (never below the terminal's minimum version)")
 		allowQueued := fs.Bool("allow-queued", false, "apply although offline payments wait to be forwarded (never while one is in flight)")
@@ -84,6 +92,13 @@ on the device.`, "tpectl update apply --root / --restart tpe-1.4.2-arm64.tpeb",
 		fmt.Fprintf(stdout, "installed tpe %s in slot %s (%s), signed by %s\n", res.Version, res.Slot, from, res.KeyID)
 		if res.ConfigMigrated {
 			fmt.Fprintf(stdout, "tpe.toml migrated for the new version; the previous one is kept in /%s and comes back with a rollback\n", update.ConfigBackup)
+		}
+		if m := res.KeyMoved; m != nil {
+			fmt.Fprintf(stdout, "device key copied out of the data directory: %s → %s (offline.key_file set)\n", m.From, m.To)
+			if m.PINFrom != "" {
+				fmt.Fprintf(stdout, "PIN key copied beside it: %s → %s\n", m.PINFrom, m.PINTo)
+			}
+			fmt.Fprintln(stdout, "the old copy stays for a rollback and is deleted once the new version is confirmed")
 		}
 		if res.Trial {
 			fmt.Fprintf(stdout, "on trial: at its first start it must pass the health check (tpe-update-check.service) or it rolls back to %s\n", res.Previous)
@@ -227,6 +242,9 @@ func printStatus(w io.Writer, st update.Status) {
 		fmt.Fprintf(w, "minimum version: %s (anti-rollback; nothing older can be installed or rolled back to)\n", st.MinVersion)
 	default:
 		fmt.Fprintln(w, "minimum version: none")
+	}
+	if m := st.KeyMove; m != nil {
+		fmt.Fprintf(w, "device key moved to %s; the old copy %s is deleted when this version is confirmed\n", m.To, m.From)
 	}
 	if st.Last != nil {
 		fmt.Fprintf(w, "last rollback %s: %s → %s (%s)\n", st.Last.At.Format(time.RFC3339), st.Last.From, st.Last.To, st.Last.Reason)

@@ -1,7 +1,8 @@
 // Package notify sends the terminal's e-mail: the customer's receipt after
 // a payment (when the merchant enabled it and the customer gave an
 // address), the end-of-day Z report to the merchant, and the payment-link
-// mails of payment/paylink. Mailer implements payment.Notifier.
+// mails of payment/paylink. Mailer implements payment.Notifier. Its words
+// are in the terminal's catalogue (payment/i18n, mail.* keys).
 //
 // Mail follows RFC 5322 with MIME (RFC 2045/2046/2047): UTF-8 subjects and
 // display names are encoded words, bodies are multipart/alternative with a

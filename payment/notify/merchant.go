@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tpe/payment"
+	"tpe/payment/i18n"
 )
 
 // NoticeKind names a notification to the merchant.
@@ -144,32 +145,41 @@ type field struct{ Label, Value string }
 // Compose writes the notification of kind for ev in the merchant's
 // language, plain text and HTML.
 func (n *Notices) Compose(kind NoticeKind, ev payment.Event) (Message, error) {
-	w := merchantWords[n.o.Lang]
 	name := n.o.Merchant.Name
 	var subject, intro, todo, pre string
 	var fields []field
 	if kind == NoticeZReport {
 		r := ev.Report
-		subject = fmt.Sprintf(w["z.subject"], r.Batch, name)
-		intro = fmt.Sprintf(w["z.intro"], r.Batch, n.o.Merchant.TerminalID, n.date(r.At))
+		subject = n.w("z.subject", r.Batch, name)
+		intro = n.w("z.intro", r.Batch, n.o.Merchant.TerminalID, n.date(r.At))
 		pre = payment.ReportText(*r, n.o.Merchant, n.o.Lang)
 	} else {
 		p := ev.Payment
 		amount := p.Amount.Format(n.o.Lang)
-		subject = fmt.Sprintf(w[string(kind)+".subject"], amount, ref(p), name)
-		intro = fmt.Sprintf(w[string(kind)+".intro"], amount)
-		todo = w[string(kind)+".todo"]
+		subject = n.w(string(kind)+".subject", amount, ref(p), name)
+		intro = n.w(string(kind)+".intro", amount)
+		if k := string(kind) + ".todo"; n.has(k) {
+			todo = n.w(k)
+		}
 		if kind == NoticeRefund {
 			last := p.Refunds[len(p.Refunds)-1]
-			subject = fmt.Sprintf(w["refund.subject"], last.Amount.Format(n.o.Lang), ref(p), name)
-			intro = fmt.Sprintf(w["refund.intro"], last.Amount.Format(n.o.Lang), amount)
-			fields = append(fields, field{w["f.refunded"], payment.Amount{Minor: p.Refunded(), Currency: p.Amount.Currency}.Format(n.o.Lang)},
-				field{w["f.remaining"], payment.Amount{Minor: p.Amount.Minor - p.Refunded(), Currency: p.Amount.Currency}.Format(n.o.Lang)})
+			subject = n.w("refund.subject", last.Amount.Format(n.o.Lang), ref(p), name)
+			intro = n.w("refund.intro", last.Amount.Format(n.o.Lang), amount)
+			fields = append(fields, field{n.w("f.refunded"), payment.Amount{Minor: p.Refunded(), Currency: p.Amount.Currency}.Format(n.o.Lang)},
+				field{n.w("f.remaining"), payment.Amount{Minor: p.Amount.Minor - p.Refunded(), Currency: p.Amount.Currency}.Format(n.o.Lang)})
 		}
 		fields = append(fields, n.paymentFields(p)...)
 	}
 	return n.render(subject, intro, todo, fields, pre)
 }
+
+// w is the notification wording key (mail.notice.key in payment/i18n) in
+// the merchant's language.
+func (n *Notices) w(key string, args ...any) string {
+	return i18n.T(n.o.Lang, "mail.notice."+key, args...)
+}
+
+func (n *Notices) has(key string) bool { return i18n.Has("mail.notice." + key) }
 
 func ref(p *payment.Transaction) string {
 	if p.Reference != "" {
@@ -181,31 +191,36 @@ func ref(p *payment.Transaction) string {
 // paymentFields describe a payment: what the merchant looks it up by. The
 // card is its brand and masked PAN (first 6 / last 4), nothing more.
 func (n *Notices) paymentFields(p *payment.Transaction) []field {
-	w := merchantWords[n.o.Lang]
-	fs := []field{{w["f.amount"], p.Amount.Format(n.o.Lang)}}
+	fs := []field{{n.w("f.amount"), p.Amount.Format(n.o.Lang)}}
 	if p.Reference != "" {
-		fs = append(fs, field{w["f.reference"], p.Reference})
+		fs = append(fs, field{n.w("f.reference"), p.Reference})
 	}
-	fs = append(fs, field{w["f.payment"], p.ID}, field{w["f.order"], p.OrderID}, field{w["f.created"], n.date(p.CreatedAt)})
+	fs = append(fs, field{n.w("f.payment"), p.ID}, field{n.w("f.order"), p.OrderID}, field{n.w("f.created"), n.date(p.CreatedAt)})
 	if p.Email != "" {
-		fs = append(fs, field{w["f.customer"], p.Email})
+		fs = append(fs, field{n.w("f.customer"), p.Email})
 	}
 	if p.Method == payment.MethodPayLink && !p.ExpireAt.IsZero() {
-		fs = append(fs, field{w["f.expires"], n.date(p.ExpireAt)})
+		fs = append(fs, field{n.w("f.expires"), n.date(p.ExpireAt)})
 	}
 	if c := p.Card; c != nil {
-		fs = append(fs, field{w["f.card"], strings.TrimSpace(strings.ToUpper(c.Brand) + " " + c.PAN.Masked())})
+		fs = append(fs, field{n.w("f.card"), strings.TrimSpace(strings.ToUpper(c.Brand) + " " + c.PAN.Masked())})
 	}
 	if p.Wallet != "" {
-		fs = append(fs, field{w["f.wallet"], p.Wallet})
+		fs = append(fs, field{n.w("f.wallet"), p.Wallet})
 	}
 	if p.AuthCode != "" && p.State != payment.StateForwardDeclined {
-		fs = append(fs, field{w["f.auth"], p.AuthCode})
+		fs = append(fs, field{n.w("f.auth"), p.AuthCode})
 	}
 	if p.State == payment.StateForwardDeclined && p.Code != "" {
-		fs = append(fs, field{w["f.reason"], string(p.Code)})
+		// The reason in words (the catalogue's, as the till says it),
+		// never the bank's free text; the code itself if it is new.
+		why := i18n.Reason(n.o.Lang, string(p.Code), string(p.Method))
+		if why == "" {
+			why = string(p.Code)
+		}
+		fs = append(fs, field{n.w("f.reason"), why})
 	}
-	fs = append(fs, field{w["f.terminal"], n.o.Merchant.TerminalID})
+	fs = append(fs, field{n.w("f.terminal"), n.o.Merchant.TerminalID})
 	return fs
 }
 
@@ -213,7 +228,7 @@ func (n *Notices) date(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(n.o.Location).Format(merchantWords[n.o.Lang]["date"])
+	return t.In(n.o.Location).Format(n.w("date_layout"))
 }
 
 var noticeHTML = template.Must(template.New("n").Parse(`<!doctype html>
@@ -230,22 +245,21 @@ var noticeHTML = template.Must(template.New("n").Parse(`<!doctype html>
 </body></html>`))
 
 func (n *Notices) render(subject, intro, todo string, fields []field, pre string) (Message, error) {
-	w := merchantWords[n.o.Lang]
 	var t strings.Builder
 	t.WriteString(intro + "\n\n")
 	if todo != "" {
-		t.WriteString(w["todo"] + " " + todo + "\n\n")
+		t.WriteString(n.w("todo") + " " + todo + "\n\n")
 	}
 	for _, f := range fields {
-		fmt.Fprintf(&t, "%s%s %s\n", f.Label, w["colon"], f.Value)
+		fmt.Fprintf(&t, "%s%s %s\n", f.Label, n.w("colon"), f.Value)
 	}
 	if pre != "" {
 		t.WriteString("\n" + pre + "\n")
 	}
-	t.WriteString("\n-- \n" + w["footer"] + "\n")
+	t.WriteString("\n-- \n" + n.w("footer") + "\n")
 	var h strings.Builder
 	err := noticeHTML.Execute(&h, map[string]any{"Lang": n.o.Lang, "Subject": subject, "Intro": intro, "Todo": todo,
-		"TodoLabel": w["todo"], "Fields": fields, "Pre": pre, "Footer": w["footer"]})
+		"TodoLabel": n.w("todo"), "Fields": fields, "Pre": pre, "Footer": n.w("footer")})
 	if err != nil {
 		return Message{}, err
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"tpe/payment"
+	"tpe/payment/i18n"
 )
 
 // Opts configures a Mailer: the relay (config [smtp]) and what it sends
@@ -211,18 +212,6 @@ func (m *Mailer) wrap(ctx context.Context, stage string, err error) error {
 	return fmt.Errorf("notify: smtp %s: %w", stage, err)
 }
 
-// mail wording per language.
-var words = map[string]map[string]string{
-	"fr": {"receipt_subject": "Votre ticket %s — %s", "receipt_intro": "Bonjour,\n\nVoici le ticket de votre paiement chez %s.",
-		"report_subject": "Clôture Z — lot %d — %s", "report_intro": "Rapport de clôture (Z) du lot %d, terminal %s, le %s.",
-		"footer":        "Message envoyé automatiquement par votre terminal de paiement ; merci de ne pas y répondre.",
-		"receipt_title": "Votre ticket", "report_title": "Clôture du lot %d", "date": "02/01/2006 15:04"},
-	"en": {"receipt_subject": "Your receipt %s — %s", "receipt_intro": "Hello,\n\nHere is the receipt of your payment at %s.",
-		"report_subject": "End-of-day Z report — batch %d — %s", "report_intro": "End-of-day (Z) report of batch %d, terminal %s, on %s.",
-		"footer":        "Sent automatically by the payment terminal; please do not reply.",
-		"receipt_title": "Your receipt", "report_title": "Batch %d closed", "date": "2006-01-02 15:04"},
-}
-
 var receiptHTML = template.Must(template.New("r").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
 <body style="font-family:sans-serif">
@@ -233,11 +222,11 @@ var receiptHTML = template.Must(template.New("r").Parse(`<!doctype html>
 </body></html>`))
 
 func (m *Mailer) render(title, intro, text string) (plain, html string) {
-	w := words[m.o.Lang]
-	plain = intro + "\n\n" + text + "\n\n-- \n" + w["footer"] + "\n"
+	footer := i18n.T(m.o.Lang, "mail.footer")
+	plain = intro + "\n\n" + text + "\n\n-- \n" + footer + "\n"
 	var b strings.Builder
 	receiptHTML.Execute(&b, map[string]string{"Lang": m.o.Lang, "Title": title,
-		"Intro": strings.ReplaceAll(intro, "\n\n", " "), "Text": text, "Footer": w["footer"]})
+		"Intro": strings.ReplaceAll(intro, "\n\n", " "), "Text": text, "Footer": footer})
 	return plain, b.String()
 }
 
@@ -247,10 +236,9 @@ func (m *Mailer) SendReceipt(ctx context.Context, to string, t *payment.Transact
 	if err := checkAddress(to); err != nil {
 		return err
 	}
-	w := words[m.o.Lang]
-	name := m.o.Merchant.Name
-	subject := fmt.Sprintf(w["receipt_subject"], t.Amount.Format(m.o.Lang), name)
-	plain, html := m.render(w["receipt_title"], fmt.Sprintf(w["receipt_intro"], name), text)
+	l, name := m.o.Lang, m.o.Merchant.Name
+	subject := i18n.T(l, "mail.receipt.subject", t.Amount.Format(l), name)
+	plain, html := m.render(i18n.T(l, "mail.receipt.title"), i18n.T(l, "mail.receipt.intro", name), text)
 	if err := m.Send(ctx, Message{To: to, Subject: subject, Text: plain, HTML: html}); err != nil {
 		return fmt.Errorf("notify: receipt of %s: %w", t.ID, err)
 	}
@@ -263,10 +251,10 @@ func (m *Mailer) SendReport(ctx context.Context, r payment.Report, text string) 
 	if m.o.ReportTo == "" || r.Kind != "Z" {
 		return nil
 	}
-	w := words[m.o.Lang]
-	subject := fmt.Sprintf(w["report_subject"], r.Batch, m.o.Merchant.Name)
-	intro := fmt.Sprintf(w["report_intro"], r.Batch, r.TerminalID, r.At.Format(w["date"]))
-	plain, html := m.render(fmt.Sprintf(w["report_title"], r.Batch), intro, text)
+	l := m.o.Lang
+	subject := i18n.T(l, "mail.report.subject", r.Batch, m.o.Merchant.Name)
+	intro := i18n.T(l, "mail.report.intro", r.Batch, r.TerminalID, r.At.Format(i18n.T(l, "mail.date_layout")))
+	plain, html := m.render(i18n.T(l, "mail.report.title", r.Batch), intro, text)
 	if err := m.Send(ctx, Message{To: m.o.ReportTo, Subject: subject, Text: plain, HTML: html}); err != nil {
 		return fmt.Errorf("notify: z report of batch %d: %w", r.Batch, err)
 	}

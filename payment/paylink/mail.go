@@ -1,12 +1,12 @@
 package paylink
 
 import (
-	"fmt"
 	"html/template"
 	"strings"
 	"time"
 
 	"tpe/payment"
+	"tpe/payment/i18n"
 	"tpe/payment/notify"
 )
 
@@ -19,33 +19,6 @@ type linkMail struct {
 	URL      string
 	Expires  string
 	Reminder bool
-}
-
-var wording = map[string]map[string]string{
-	"fr": {
-		"subject":  "Demande de paiement : %s — %s",
-		"reminder": "Rappel — ",
-		"hello":    "Bonjour,",
-		"ask":      "%s vous demande le paiement de %s (commande %s).",
-		"pay":      "Payer %s",
-		"payline":  "Payer en ligne :",
-		"valid":    "Ce lien est valable jusqu'au %s.",
-		"safe":     "Le montant est fixé par le commerçant. Ne communiquez jamais vos données de carte par e-mail ou par téléphone.",
-		"auto":     "Message envoyé automatiquement par le terminal de paiement de %s.",
-		"date":     "02/01/2006 à 15:04",
-	},
-	"en": {
-		"subject":  "Payment request: %s — %s",
-		"reminder": "Reminder — ",
-		"hello":    "Hello,",
-		"ask":      "%s asks you to pay %s (order %s).",
-		"pay":      "Pay %s",
-		"payline":  "Pay online:",
-		"valid":    "This link is valid until %s.",
-		"safe":     "The amount is set by the merchant. Never give your card details by e-mail or over the phone.",
-		"auto":     "Sent automatically by the payment terminal of %s.",
-		"date":     "2 January 2006 15:04",
-	},
 }
 
 var htmlT = template.Must(template.New("link").Parse(`<!doctype html>
@@ -63,21 +36,19 @@ var htmlT = template.Must(template.New("link").Parse(`<!doctype html>
 // compose writes the link e-mail in the merchant's language (fr or en):
 // plain text and the same in HTML.
 func compose(to string, m linkMail) (notify.Message, error) {
-	w, ok := wording[m.Lang]
-	if !ok {
-		w = wording["fr"]
-	}
-	subject := fmt.Sprintf(w["subject"], m.Amount, m.Merchant)
+	l := i18n.Norm(m.Lang)
+	subject := i18n.T(l, "mail.link.subject", m.Amount, m.Merchant)
 	if m.Reminder {
-		subject = w["reminder"] + subject
+		subject = i18n.T(l, "mail.link.reminder", subject)
 	}
-	ask := fmt.Sprintf(w["ask"], m.Merchant, m.Amount, m.OrderID)
-	valid := fmt.Sprintf(w["valid"], m.Expires)
-	auto := fmt.Sprintf(w["auto"], m.Merchant)
-	text := strings.Join([]string{w["hello"], "", ask, "", w["payline"], m.URL, "", valid, "", w["safe"], "", "-- ", auto, ""}, "\n")
+	hello, payline, safe := i18n.T(l, "mail.link.hello"), i18n.T(l, "mail.link.payline"), i18n.T(l, "mail.link.safe")
+	ask := i18n.T(l, "mail.link.ask", m.Merchant, m.Amount, m.OrderID)
+	valid := i18n.T(l, "mail.link.valid", m.Expires)
+	auto := i18n.T(l, "mail.link.auto", m.Merchant)
+	text := strings.Join([]string{hello, "", ask, "", payline, m.URL, "", valid, "", safe, "", "-- ", auto, ""}, "\n")
 	var b strings.Builder
-	err := htmlT.Execute(&b, map[string]string{"Lang": m.Lang, "Subject": subject, "Hello": w["hello"], "Ask": ask,
-		"URL": m.URL, "Pay": fmt.Sprintf(w["pay"], m.Amount), "PayLine": w["payline"], "Valid": valid, "Safe": w["safe"], "Auto": auto})
+	err := htmlT.Execute(&b, map[string]string{"Lang": l, "Subject": subject, "Hello": hello, "Ask": ask,
+		"URL": m.URL, "Pay": i18n.T(l, "mail.link.pay", m.Amount), "PayLine": payline, "Valid": valid, "Safe": safe, "Auto": auto})
 	if err != nil {
 		return notify.Message{}, err
 	}
@@ -85,11 +56,7 @@ func compose(to string, m linkMail) (notify.Message, error) {
 }
 
 func formatDate(t time.Time, lang string, loc *time.Location) string {
-	w, ok := wording[lang]
-	if !ok {
-		w = wording["fr"]
-	}
-	return t.In(loc).Format(w["date"])
+	return t.In(loc).Format(i18n.T(lang, "mail.link.date_layout"))
 }
 
 func formatAmount(a payment.Amount, lang string) string {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -38,13 +39,24 @@ func newFixture(t testing.TB) *fixture {
 // newFixtureWith lets a test change the Opts (supervisor token, hosts).
 func newFixtureWith(t testing.TB, edit func(*Opts)) *fixture {
 	t.Helper()
+	return newFixturePorts(t, nil, edit)
+}
+
+// newFixturePorts also lets a test change the service's Opts (wallets,
+// links, a scanner, a journal that fails) before it starts.
+func newFixturePorts(t testing.TB, ports func(*payment.Opts), edit func(*Opts)) *fixture {
+	t.Helper()
 	f := &fixture{gw: &paymenttest.Gateway{}, cards: paymenttest.NewCards()}
-	svc, err := payment.New(payment.Opts{
+	po := payment.Opts{
 		Merchant: payment.Merchant{Name: "Test", TerminalID: "T0000001"},
 		Journal:  paymenttest.NewJournal(), Card: payment.CardPorts{Reader: f.cards, Gateway: f.gw},
 		Offline:     payment.OfflineLimits{DefaultFloor: 5000, MaxCount: 5, MaxTotal: 20000, MaxAge: time.Hour},
 		CardTimeout: 5 * time.Second,
-	})
+	}
+	if ports != nil {
+		ports(&po)
+	}
+	svc, err := payment.New(po)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,62 +531,178 @@ func TestReasonCodesDocumented(t *testing.T) {
 	}
 }
 
-// Each way a card payment can end comes through the API with its
-// error_code, and declined only when an issuer (or the card) declined.
+// Each way a payment can end comes through the API with its error_code,
+// and declined only when an issuer, the card or the wallet declined. Every
+// reason code has a case here but interrupted, which only boot recovery
+// sets (offline's TestRecover checks it).
 func TestReasonCodesThroughTheAPI(t *testing.T) {
 	visa := paymenttest.VisaOnline()
-	declinedByCard, tapAnother, notAccepted, needsOnline := visa, visa, visa, visa
+	declinedByCard, tapAnother, notAccepted, needsOnline, ended := visa, visa, visa, visa, visa
 	declinedByCard.Outcome = payment.CardDeclined
 	tapAnother = payment.CardResult{Outcome: payment.CardTryAnotherInterface, Reason: "cvm"}
 	notAccepted = payment.CardResult{Outcome: payment.CardNotAccepted, Reason: "no aid"}
+	ended = payment.CardResult{Outcome: payment.CardEndApplication, Reason: "card removed"}
 	needsOnline.OfflineAllowed = false
+	withPIN := paymenttest.VisaOnlinePIN()
 	down := fmt.Errorf("dial: %w", payment.ErrGatewayUnavailable)
+	decline := func(code, class string) []payment.GatewayResult {
+		return []payment.GatewayResult{{Code: code, Decline: class}}
+	}
+	wallet := func(r payment.WalletResult, err error) func(*payment.Opts) {
+		return func(o *payment.Opts) { o.Wallet.Wallets = &scriptedWallets{res: r, err: err} }
+	}
+	alipay := `{"amount":1000,"method":"alipayplus"}`
 	for _, tc := range []struct {
 		name   string
 		body   string
 		card   *payment.CardResult
 		gwErr  error
 		next   []payment.GatewayResult
+		ports  func(*payment.Opts)
+		then   string // an operation after the payment ends: void
 		status string
 		code   payment.ReasonCode
 	}{
-		{"issuer declined", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "005", Decline: payment.DeclineDoNotHonour}}, "declined", payment.ReasonDoNotHonour},
-		{"insufficient funds", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "051", Decline: payment.DeclineInsufficientFunds}}, "declined", payment.ReasonInsufficientFunds},
-		{"expired card", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "054", Decline: payment.DeclineExpiredCard}}, "declined", payment.ReasonExpiredCard},
-		{"suspected fraud", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "059", Decline: payment.DeclineFraud}}, "declined", payment.ReasonSuspectedFraud},
-		{"issuer unavailable", `{"amount":1000}`, &visa, nil, []payment.GatewayResult{{Code: "091", Decline: payment.DeclineIssuerUnavailable}}, "declined", payment.ReasonIssuerUnavailable},
-		{"card declined", `{"amount":1000}`, &declinedByCard, nil, nil, "declined", payment.ReasonCardDeclined},
-		{"try another method", `{"amount":1000}`, &tapAnother, nil, nil, "failed", payment.ReasonTryAnotherMethod},
-		{"card not supported", `{"amount":1000}`, &notAccepted, nil, nil, "failed", payment.ReasonCardNotSupported},
-		{"gateway unreachable, require online", `{"amount":1000,"offline":"require_online"}`, &visa, down, nil, "failed", payment.ReasonGatewayUnreachable},
-		{"gateway unreachable, card needs online", `{"amount":1000}`, &needsOnline, down, nil, "failed", payment.ReasonGatewayUnreachable},
-		{"offline limit", `{"amount":6000}`, &visa, down, nil, "failed", payment.ReasonOfflineLimit},
-		{"forced offline, card needs online", `{"amount":1000,"offline":"force_offline"}`, &needsOnline, nil, nil, "failed", payment.ReasonOnlineRequired},
-		{"no answer", `{"amount":1000,"offline":"require_online"}`, &visa, fmt.Errorf("read: %w", context.DeadlineExceeded), nil, "failed", payment.ReasonNoAnswer},
-		{"cancelled by the cashier", `{"amount":1000}`, nil, nil, nil, "cancelled", payment.ReasonCancelledByCashier},
+		{"issuer declined", `{"amount":1000}`, &visa, nil, decline("005", ""), nil, "", "declined", payment.ReasonIssuerDeclined},
+		{"do not honour", `{"amount":1000}`, &visa, nil, decline("005", payment.DeclineDoNotHonour), nil, "", "declined", payment.ReasonDoNotHonour},
+		{"insufficient funds", `{"amount":1000}`, &visa, nil, decline("051", payment.DeclineInsufficientFunds), nil, "", "declined", payment.ReasonInsufficientFunds},
+		{"expired card", `{"amount":1000}`, &visa, nil, decline("054", payment.DeclineExpiredCard), nil, "", "declined", payment.ReasonExpiredCard},
+		{"invalid card", `{"amount":1000}`, &visa, nil, decline("014", payment.DeclineInvalidCard), nil, "", "declined", payment.ReasonInvalidCard},
+		{"duplicate", `{"amount":1000}`, &visa, nil, decline("094", payment.DeclineDuplicate), nil, "", "declined", payment.ReasonDuplicate},
+		{"suspected fraud", `{"amount":1000}`, &visa, nil, decline("059", payment.DeclineFraud), nil, "", "declined", payment.ReasonSuspectedFraud},
+		{"issuer unavailable", `{"amount":1000}`, &visa, nil, decline("091", payment.DeclineIssuerUnavailable), nil, "", "declined", payment.ReasonIssuerUnavailable},
+		{"incorrect PIN", `{"amount":1000}`, &visa, nil, decline("055", payment.DeclineIncorrectPIN), nil, "", "declined", payment.ReasonIncorrectPIN},
+		{"PIN tries exceeded", `{"amount":1000}`, &visa, nil, decline("075", payment.DeclinePINTriesExceeded), nil, "", "declined", payment.ReasonPINTriesExceeded},
+		{"card declined", `{"amount":1000}`, &declinedByCard, nil, nil, nil, "", "declined", payment.ReasonCardDeclined},
+		{"wallet declined", alipay, nil, nil, nil, wallet(payment.WalletResult{Code: "005"}, nil), "", "declined", payment.ReasonWalletDeclined},
+		{"gateway unreachable, require online", `{"amount":1000,"offline":"require_online"}`, &visa, down, nil, nil, "", "failed", payment.ReasonGatewayUnreachable},
+		{"gateway unreachable, card needs online", `{"amount":1000}`, &needsOnline, down, nil, nil, "", "failed", payment.ReasonGatewayUnreachable},
+		{"no answer", `{"amount":1000,"offline":"require_online"}`, &visa, fmt.Errorf("read: %w", context.DeadlineExceeded), nil, nil, "", "failed", payment.ReasonNoAnswer},
+		{"forced offline, card needs online", `{"amount":1000,"offline":"force_offline"}`, &needsOnline, nil, nil, nil, "", "failed", payment.ReasonOnlineRequired},
+		{"offline limit", `{"amount":6000}`, &visa, down, nil, nil, "", "failed", payment.ReasonOfflineLimit},
+		{"card not supported", `{"amount":1000}`, &notAccepted, nil, nil, nil, "", "failed", payment.ReasonCardNotSupported},
+		{"try another method", `{"amount":1000}`, &tapAnother, nil, nil, nil, "", "failed", payment.ReasonTryAnotherMethod},
+		{"card read failed", `{"amount":1000}`, &ended, nil, nil, nil, "", "failed", payment.ReasonCardReadFailed},
+		{"PIN unavailable", `{"amount":1000}`, &withPIN, nil, nil, nil, "", "failed", payment.ReasonPINUnavailable},
+		{"code not read", `{"amount":1000,"method":"alipayplus","scan":true}`, nil, nil, nil, func(o *payment.Opts) {
+			o.Wallet = payment.WalletPorts{Wallets: &scriptedWallets{}, Scanner: brokenScanner{}}
+		}, "", "failed", payment.ReasonCodeNotRead},
+		{"wallet failed", alipay, nil, nil, nil, wallet(payment.WalletResult{}, errors.New("alipayplus: bad reply")), "", "failed", payment.ReasonWalletFailed},
+		{"link not sent", `{"amount":1000,"method":"paylink","email":"client@example.com"}`, nil, nil, nil, func(o *payment.Opts) {
+			o.Links = failingLinks{errors.New("smtp: 554 rejected")}
+		}, "", "failed", payment.ReasonLinkNotSent},
+		{"storage", `{"amount":1000}`, &visa, down, nil, func(o *payment.Opts) {
+			o.Journal = exposureFails{paymenttest.NewJournal()}
+		}, "", "failed", payment.ReasonStorage},
+		{"cancelled by the cashier", `{"amount":1000}`, nil, nil, nil, nil, "cancel", "cancelled", payment.ReasonCancelledByCashier},
+		{"PIN cancelled", `{"amount":1000}`, &withPIN, nil, nil, func(o *payment.Opts) {
+			o.Card.PINs = &paymenttest.PINs{}
+		}, "cancel PIN", "cancelled", payment.ReasonPINCancelled},
+		{"timeout", `{"amount":1000}`, nil, nil, nil, func(o *payment.Opts) {
+			o.CardTimeout = time.Millisecond // the service's own wait, no sleep here
+		}, "", "cancelled", payment.ReasonTimeout},
+		{"not paid in time", alipay, nil, nil, nil, wallet(payment.WalletResult{Expired: true}, nil), "", "expired", payment.ReasonNotPaidInTime},
+		{"voided", `{"amount":1000}`, &visa, nil, nil, nil, "void", "cancelled", payment.ReasonVoided},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
+			f := newFixturePorts(t, tc.ports, nil)
 			f.gw.Err, f.gw.Next = tc.gwErr, tc.next
-			_, p := f.do(t, "POST", "/v1/payments", tc.body)
+			status, p := f.do(t, "POST", "/v1/payments", tc.body)
+			if status != http.StatusCreated {
+				t.Fatalf("create: %d %v", status, p)
+			}
 			id := p["id"].(string)
 			if tc.card != nil {
 				f.cards.Present(*tc.card)
-			} else {
-				for {
-					if _, got := f.do(t, "GET", "/v1/payments/"+id, ""); got["state"] == "awaiting_customer" {
-						break
-					}
-				}
+			}
+			switch tc.then {
+			case "cancel":
+				waitState(t, f, id, "awaiting_customer")
 				f.do(t, "POST", "/v1/payments/"+id+"/cancel", "")
+			case "cancel PIN":
+				// The customer cancels on the PIN pad (the till's, or
+				// /v1/sim/pin): the service hears it, the API reports it.
+				waitState(t, f, id, "awaiting_pin")
+				if err := f.svc.CancelPIN(id); err != nil {
+					t.Fatal(err)
+				}
 			}
 			f.svc.Wait()
+			if tc.then == "void" {
+				if st, b := f.do(t, "POST", "/v1/payments/"+id+"/void", ""); st != http.StatusOK {
+					t.Fatalf("void: %d %s", st, b)
+				}
+			}
 			_, got := f.do(t, "GET", "/v1/payments/"+id, "")
 			if got["status"] != tc.status || got["error_code"] != string(tc.code) || got["error"] == "" {
 				t.Errorf("got %v %v (%v), want %s %s", got["status"], got["error_code"], got["error"], tc.status, tc.code)
 			}
+			produced[tc.code] = true
 		})
 	}
+	for _, c := range payment.ReasonCodes() {
+		if !produced[c] && c != payment.ReasonInterrupted {
+			t.Errorf("reason code %s has no case through the API", c)
+		}
+	}
+}
+
+// waitState polls payment id until its state is want.
+func waitState(t *testing.T, f *fixture, id, want string) {
+	t.Helper()
+	for {
+		if _, got := f.do(t, "GET", "/v1/payments/"+id, ""); got["state"] == want {
+			return
+		}
+	}
+}
+
+// produced are the reason codes TestReasonCodesThroughTheAPI saw.
+var produced = map[payment.ReasonCode]bool{}
+
+// scriptedWallets answers every wallet payment with res and err.
+type scriptedWallets struct {
+	res payment.WalletResult
+	err error
+}
+
+func (w *scriptedWallets) Pay(context.Context, payment.WalletRequest, func(payment.WalletUpdate)) (payment.WalletResult, error) {
+	return w.res, w.err
+}
+func (w *scriptedWallets) Refund(context.Context, string, payment.Amount) (payment.GatewayResult, error) {
+	return payment.GatewayResult{}, payment.ErrNotSupported
+}
+
+// brokenScanner fails every read, as a scanner unplugged mid-scan does.
+type brokenScanner struct{}
+
+func (brokenScanner) Scan(context.Context) (string, error) {
+	return "", errors.New("scanner: read: i/o error")
+}
+func (brokenScanner) String() string { return "broken scanner" }
+func (brokenScanner) Halt() error    { return nil }
+
+// failingLinks cannot send a link.
+type failingLinks struct{ err error }
+
+func (l failingLinks) Create(context.Context, payment.LinkRequest) (payment.Link, error) {
+	return payment.Link{}, l.err
+}
+func (l failingLinks) Status(context.Context, string) (payment.LinkState, error) {
+	return payment.LinkState{}, l.err
+}
+func (l failingLinks) Cancel(context.Context, string) error         { return l.err }
+func (l failingLinks) Resend(context.Context, string, string) error { return l.err }
+func (l failingLinks) Refund(context.Context, string, payment.Amount) (payment.GatewayResult, error) {
+	return payment.GatewayResult{}, l.err
+}
+
+// exposureFails cannot read the offline queue's totals: an offline
+// approval cannot be checked against the limits.
+type exposureFails struct{ *paymenttest.Journal }
+
+func (exposureFails) Exposure(context.Context) (payment.Exposure, error) {
+	return payment.Exposure{}, errors.New("offline: reading the queue: input/output error")
 }
 
 // loadOpenAPI decodes docs/openapi.json into spec (a struct naming the

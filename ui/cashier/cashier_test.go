@@ -84,7 +84,7 @@ func TestDeclineInCashierWords(t *testing.T) {
 			e.wait(e.ui.T("progress.card"))
 			e.cards.Present(paymenttest.VisaOnline())
 			e.wait(e.ui.T("result.declined"))
-			e.wait(e.ui.T("reason.insufficient"))
+			e.wait(e.ui.T("reason.insufficient_funds"))
 			if e.has("insufficient_funds") {
 				t.Errorf("raw decline class on screen: %q", e.texts())
 			}
@@ -156,7 +156,7 @@ func TestCancelWhileWaitingForCard(t *testing.T) {
 	e.wait(e.ui.T("progress.card"))
 	e.tap(e.ui.T("progress.cancel"))
 	e.wait(e.ui.T("result.cancelled"))
-	e.wait(e.ui.T("reason.bycashier"))
+	e.wait(e.ui.T("reason.cancelled_by_cashier"))
 	e.svc.Wait()
 	if p := e.only(payment.Query{}); p.State != payment.StateCancelled {
 		t.Fatalf("state %s, want cancelled", p.State)
@@ -516,7 +516,7 @@ func TestLinksFilters(t *testing.T) {
 	e.tap("jean.dupont@example.com")
 	e.wait(e.ui.T("detail.resend"))
 	e.tap(e.ui.T("detail.resend"))
-	e.wait(e.ui.T("reason.linkresent", "jean.dupont@example.com"))
+	e.wait(e.ui.T("links.resent", "jean.dupont@example.com"))
 	if got, _ := e.svc.Get(ctx, "pay_old"); got.Resends != 1 {
 		t.Errorf("resends: got %d, want 1", got.Resends)
 	}
@@ -525,7 +525,7 @@ func TestLinksFilters(t *testing.T) {
 	en.SetText("")
 	test.Type(en, "jean.dupond@example.com")
 	e.tap(e.ui.T("detail.resend"))
-	e.wait(e.ui.T("reason.linkresent", "jean.dupond@example.com"))
+	e.wait(e.ui.T("links.resent", "jean.dupond@example.com"))
 	if got, _ := e.svc.Get(ctx, "pay_old"); got.Resends != 2 || got.Email != "jean.dupond@example.com" {
 		t.Errorf("resend to a corrected address: %d resends, %s", got.Resends, got.Email)
 	}

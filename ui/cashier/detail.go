@@ -176,7 +176,7 @@ func (d *detailScreen) resendLink(id, sentTo string) {
 				u.say(u.errText(err), true)
 				return
 			}
-			u.say(u.T("reason.linkresent", t.Email), false)
+			u.say(u.T("links.resent", t.Email), false)
 		})
 	}()
 }
@@ -192,7 +192,7 @@ func (d *detailScreen) cancelLink(id string) {
 				u.say(u.errText(err), true)
 				return
 			}
-			u.say(u.T("reason.linkcancelled"), false)
+			u.say(u.T("reason.cancelled_by_cashier.paylink"), false)
 		})
 	}()
 }

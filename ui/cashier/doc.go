@@ -32,8 +32,10 @@
 // Waits (countdown, retries, session end) run on Opts.Now/Opts.After, so
 // tests drive them with a fake clock.
 //
-// Every visible string comes from a golang.org/x/text message catalogue in
-// French and English (i18n.go); amounts are formatted by
+// Every visible string comes from the terminal's one message catalogue,
+// payment/i18n (its till table), in French and English; a payment not
+// taken is told by its reason code (words.go switches on it, never on
+// text). Amounts are formatted by
 // payment.Amount.Format. The language switches live from the top bar.
 //
 // Wiring (cmd/tpe, cmd/tpe-sim):

@@ -7,6 +7,7 @@ import (
 
 	"tpe/device/printer"
 	"tpe/payment"
+	"tpe/payment/i18n"
 )
 
 // errMail marks a failure to e-mail a receipt.
@@ -55,64 +56,28 @@ func (u *UI) errText(err error) string {
 }
 
 // reasonText is what the cashier tells the customer about a payment that
-// was not taken. It switches on the payment's reason code, never on its
-// free text (Transaction.Reason is for logs).
+// was not taken: the catalogue's words for its reason code, refined by its
+// method or by the PIN it waited for, never its free text
+// (Transaction.Reason is for logs).
 func (u *UI) reasonText(t *payment.Transaction) string {
-	link := t.Method == payment.MethodPayLink
-	key := map[payment.ReasonCode]string{
-		payment.ReasonIssuerDeclined:     "reason.generic",
-		payment.ReasonInsufficientFunds:  "reason.insufficient",
-		payment.ReasonExpiredCard:        "reason.expiredcard",
-		payment.ReasonDoNotHonour:        "reason.donothonour",
-		payment.ReasonInvalidCard:        "reason.invalidcard",
-		payment.ReasonIssuerUnavailable:  "reason.issuer",
-		payment.ReasonDuplicate:          "reason.duplicate",
-		payment.ReasonSuspectedFraud:     "reason.fraud",
-		payment.ReasonIncorrectPIN:       "reason.pin",
-		payment.ReasonPINTriesExceeded:   "reason.pin_tries",
-		payment.ReasonCardDeclined:       "reason.bycard",
-		payment.ReasonWalletDeclined:     "reason.walletdeclined",
-		payment.ReasonGatewayUnreachable: "reason.unreachable",
-		payment.ReasonNoAnswer:           "reason.noanswer",
-		payment.ReasonOnlineRequired:     "reason.mustonline",
-		payment.ReasonOfflineLimit:       "reason.offlinelimit",
-		payment.ReasonCardNotSupported:   "reason.notaccepted",
-		payment.ReasonTryAnotherMethod:   "reason.tryother",
-		payment.ReasonCardReadFailed:     "reason.cardread",
-		payment.ReasonPINUnavailable:     "reason.pin_unavailable",
-		payment.ReasonPINCancelled:       "reason.pin_cancelled",
-		payment.ReasonCodeNotRead:        "reason.coderead",
-		payment.ReasonWalletFailed:       "reason.wallet",
-		payment.ReasonLinkNotSent:        "reason.linkfail",
-		payment.ReasonStorage:            "reason.storage",
-		payment.ReasonInterrupted:        "reason.interrupted",
-		payment.ReasonCancelledByCashier: "reason.bycashier",
-		payment.ReasonTimeout:            "reason.nocard",
-		payment.ReasonNotPaidInTime:      "reason.nopay",
-		payment.ReasonVoided:             "detail.voided",
-	}[t.Code]
+	refine := string(t.Method)
+	if t.Code == payment.ReasonTimeout && askedPIN(t) {
+		refine = "pin"
+	}
+	if s := i18n.Reason(u.lang, string(t.Code), refine); s != "" {
+		return s
+	}
 	switch {
-	case link && t.Code == payment.ReasonCancelledByCashier:
-		key = "reason.linkcancelled"
-	case link && t.Code == payment.ReasonNotPaidInTime:
-		key = "reason.linkexpired"
-	case t.Method == payment.MethodAlipayPlus && t.Code == payment.ReasonTimeout:
-		key = "reason.nocode"
-	case t.Code == payment.ReasonTimeout && askedPIN(t):
-		key = "reason.nopin"
-	case key != "":
 	case t.State == payment.StateDeclined, t.State == payment.StateForwardDeclined:
-		key = "reason.generic" // a journal written before reason codes
+		return u.T("reason.declined") // a journal written before reason codes
 	case t.State == payment.StateCancelled:
-		key = "reason.cancelled"
+		return u.T("reason.cancelled")
 	case t.State == payment.StateExpired:
-		key = "reason.nopay"
+		return u.T("reason.expired")
 	case t.Reason == "":
 		return ""
-	default:
-		return u.T("err.generic", t.Reason)
 	}
-	return u.T(key)
+	return u.T("err.generic", t.Reason)
 }
 
 // askedPIN reports whether t waited for the cardholder's PIN.

@@ -2,7 +2,9 @@
 // images: welcome, amount to pay with "Présentez votre carte", processing,
 // approved, declined (with the reason class), approved offline, the Alipay+
 // QR code with its countdown, remove card and pay-by-email link sent, in
-// French and English.
+// French and English from the terminal's catalogue (payment/i18n,
+// display.* keys). The decline class comes from the payment's reason code
+// (Presenter.FrameFor), never from its text.
 //
 // Frames are sized for the 240×320 and 240×240 ST7789 panels (any size
 // works; everything scales with the shorter side) and made to be read at

@@ -153,7 +153,7 @@ func reasonOf(c payment.ReasonCode) Reason {
 		return ReasonInsufficientFunds
 	case payment.ReasonInvalidCard, payment.ReasonExpiredCard, payment.ReasonCardNotSupported:
 		return ReasonCardNotSupported
-	case payment.ReasonTryAnotherMethod, payment.ReasonOnlineRequired, payment.ReasonOfflineLimit:
+	case payment.ReasonTryAnotherMethod, payment.ReasonOnlineRequired, payment.ReasonOfflineLimit, payment.ReasonPINUnavailable:
 		// Nobody declined: another method (cash, a wallet) may work.
 		return ReasonTryAnotherMethod
 	case payment.ReasonGatewayUnreachable, payment.ReasonNoAnswer, payment.ReasonIssuerUnavailable, payment.ReasonStorage,
@@ -162,10 +162,15 @@ func reasonOf(c payment.ReasonCode) Reason {
 		return ReasonError
 	case payment.ReasonTimeout, payment.ReasonNotPaidInTime:
 		return ReasonExpired
-	case payment.ReasonCancelledByCashier, payment.ReasonVoided:
+	case payment.ReasonCancelledByCashier, payment.ReasonPINCancelled, payment.ReasonVoided:
 		return ReasonCancelled
 	}
-	return ReasonDeclined
+	if c.IsDecline() {
+		return ReasonDeclined
+	}
+	// A code this switch does not know yet: nobody is known to have
+	// declined, so the customer is not told so.
+	return ReasonError
 }
 
 // walletNames is the display name of each wallet (the names of

@@ -141,6 +141,21 @@ func TestWalletNames(t *testing.T) {
 	}
 }
 
+// Every reason code reaches the customer as "declined" only when a bank,
+// the card or the wallet said no (or the card is not accepted here). An
+// issuer that could not be reached (issuer_unavailable, a decline class at
+// the gateway) is "try again", not a refusal.
+func TestOnlyDeclineCodesReadDeclined(t *testing.T) {
+	fr := textsFor("fr")
+	for _, c := range payment.ReasonCodes() {
+		title := fr.title(reasonOf(c))
+		want := c.IsDecline() && c != payment.ReasonIssuerUnavailable || c == payment.ReasonCardNotSupported
+		if declined := title == fr.declined; declined != want {
+			t.Errorf("%s: the customer reads %q", c, title)
+		}
+	}
+}
+
 // The customer reads "declined" only when a bank or the card said no.
 func TestTitleSaysDeclinedOnlyForDeclines(t *testing.T) {
 	for _, tc := range []struct {

@@ -1,6 +1,13 @@
 package customer
 
-// Every string a customer reads, in French and English. Keep them short:
+import (
+	"strings"
+
+	"tpe/payment/i18n"
+)
+
+// texts is every string a customer reads, in one language, from the
+// terminal's catalogue (payment/i18n, display.* keys). Keep them short:
 // the display is 240 pixels wide and read from arm's length.
 type texts struct {
 	welcome, welcomeSub, payHere     string
@@ -18,81 +25,33 @@ type texts struct {
 	enterPIN, enterPINSub            string
 }
 
-var french = texts{
-	welcome:         "Bienvenue",
-	welcomeSub:      "Paiement sans contact",
-	payHere:         "Carte · Mobile · Alipay+",
-	amountLabel:     "Montant à payer",
-	present:         "Présentez votre carte",
-	presentSub:      "ou votre téléphone",
-	processing:      "Traitement en cours",
-	processingSub:   "Veuillez patienter",
-	approved:        "Paiement accepté",
-	thanks:          "Merci !",
-	declined:        "Paiement refusé",
-	notCompleted:    "Paiement non abouti",
-	ended:           "Paiement non effectué",
-	offlineApproved: "Paiement accepté",
-	offlineBadge:    "HORS LIGNE",
-	scan:            "Scannez pour payer",
-	scanSub:         "avec votre application de paiement",
-	expiresIn:       "Expire dans",
-	expired:         "Code expiré",
-	enterPIN:        "Saisissez votre code",
-	enterPINSub:     "sur l'écran tactile, à l'abri des regards",
-	removeCard:      "Retirez votre carte",
-	removeCardSub:   "Carte lue, merci",
-	linkSent:        "Lien de paiement envoyé",
-	linkSentSub:     "Consultez vos e-mails",
-	qrUnavailable:   "Code indisponible",
-	reasons: [...]string{
-		"Refusé par la banque",
-		"Provision insuffisante",
-		"Carte non acceptée",
-		"Essayez un autre moyen de paiement",
-		"Délai dépassé",
-		"Paiement annulé",
-		"Banque injoignable, réessayez",
-	},
+func newTexts(lang string) *texts {
+	t := func(key string) string { return i18n.T(lang, key) }
+	tx := &texts{
+		welcome: t("display.welcome"), welcomeSub: t("display.welcome.sub"), payHere: t("display.pay_here"),
+		amountLabel: t("display.amount"), present: t("display.present"), presentSub: t("display.present.sub"),
+		processing: t("display.processing"), processingSub: t("display.processing.sub"),
+		approved: t("display.approved"), thanks: t("display.thanks"),
+		declined: t("display.declined"), notCompleted: t("display.not_completed"), ended: t("display.ended"),
+		offlineApproved: t("display.offline_approved"), offlineBadge: t("display.offline_badge"),
+		scan: t("display.scan"), scanSub: t("display.scan.sub"), expiresIn: t("display.expires_in"),
+		expired:    t("display.expired"),
+		removeCard: t("display.remove_card"), removeCardSub: t("display.remove_card.sub"),
+		linkSent: t("display.link_sent"), linkSentSub: t("display.link_sent.sub"),
+		qrUnavailable: t("display.qr_unavailable"),
+		enterPIN:      t("display.enter_pin"), enterPINSub: t("display.enter_pin.sub"),
+	}
+	for i, n := range reasonNames {
+		tx.reasons[i] = t(reasonKey(n))
+	}
+	return tx
 }
 
-var english = texts{
-	welcome:         "Welcome",
-	welcomeSub:      "Contactless payment",
-	payHere:         "Card · Mobile · Alipay+",
-	amountLabel:     "Amount due",
-	present:         "Present your card",
-	presentSub:      "or your phone",
-	processing:      "Processing",
-	processingSub:   "Please wait",
-	approved:        "Payment approved",
-	thanks:          "Thank you!",
-	declined:        "Payment declined",
-	notCompleted:    "Payment not completed",
-	ended:           "No payment made",
-	offlineApproved: "Payment approved",
-	offlineBadge:    "OFFLINE",
-	scan:            "Scan to pay",
-	scanSub:         "with your payment app",
-	expiresIn:       "Expires in",
-	expired:         "Code expired",
-	enterPIN:        "Enter your PIN",
-	enterPINSub:     "on the touchscreen, shielded from view",
-	removeCard:      "Remove your card",
-	removeCardSub:   "Card read, thank you",
-	linkSent:        "Payment link sent",
-	linkSentSub:     "Check your inbox",
-	qrUnavailable:   "Code unavailable",
-	reasons: [...]string{
-		"Declined by your bank",
-		"Insufficient funds",
-		"Card not supported",
-		"Try another payment method",
-		"Timed out",
-		"Payment cancelled",
-		"Bank unreachable, try again",
-	},
-}
+// reasonKey is the catalogue key of a decline class named n.
+func reasonKey(n string) string { return "display.reason." + strings.ReplaceAll(n, "-", "_") }
+
+// french and english are built once: frames are drawn every second.
+var french, english = newTexts("fr"), newTexts("en")
 
 // title is the headline of a payment that was not made: "declined" only
 // when a bank (or the card) said no.
@@ -108,7 +67,7 @@ func (t *texts) title(r Reason) string {
 
 func textsFor(lang string) *texts {
 	if lang == "en" {
-		return &english
+		return english
 	}
-	return &french
+	return french
 }

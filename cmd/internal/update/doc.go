@@ -42,6 +42,20 @@
 // keys it does not know. The config is written after state.json and before
 // the switch.
 //
+// # Device key in the data directory
+//
+// A terminal provisioned before the device key left the data directory
+// has offline.key_file empty (or inside data_dir), which the new tpe
+// refuses. Apply copies the key, and the sealed PIN key beside it, to
+// config.DefaultKeyFile (0700 directory, 0600 files, owned like the
+// original) before any slot changes, and sets key_file in the migrated
+// config, so the config backup and its restore cover it. state.json
+// records the move (KeyMove) for the new slot; the originals are deleted
+// only after the confirmed state is written, each when its copy reads back
+// identical. A rollback, or a cut before the switch, drops the record and
+// keeps the originals the old config points at. A different file at the
+// destination refuses the update (ErrKeyConflict). See keymove.go.
+//
 // # Trial and rollback
 //
 // On its first start the new version must pass a health check (Check,

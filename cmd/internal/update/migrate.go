@@ -83,19 +83,28 @@ func migrateConfig(slotDir string, text []byte) ([]byte, bool, error) {
 			return nil, false, fmt.Errorf("%w: %s: %v", ErrMigration, n, err)
 		}
 	}
-	var b bytes.Buffer
-	b.WriteString("# tpe.toml migrated by tpectl update apply; the previous one is in /" + ConfigBackup + "\n\n")
-	if err := toml.NewEncoder(&b).Encode(doc); err != nil {
-		return nil, false, fmt.Errorf("%w: encoding: %v", ErrMigration, err)
+	out, err := encodeMigrated(doc)
+	if err != nil {
+		return nil, false, err
 	}
 	// Compare data, not text: re-encoding alone is no change.
 	var before, after map[string]any
 	toml.Decode(string(text), &before)
-	toml.Decode(b.String(), &after)
+	toml.Decode(string(out), &after)
 	if fmt.Sprint(before) == fmt.Sprint(after) {
 		return text, false, nil
 	}
-	return b.Bytes(), true, nil
+	return out, true, nil
+}
+
+// encodeMigrated is the text of a migrated config.
+func encodeMigrated(doc map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("# tpe.toml migrated by tpectl update apply; the previous one is in /" + ConfigBackup + "\n\n")
+	if err := toml.NewEncoder(&b).Encode(doc); err != nil {
+		return nil, fmt.Errorf("%w: encoding: %v", ErrMigration, err)
+	}
+	return b.Bytes(), nil
 }
 
 func (m *Migration) apply(doc map[string]any) error {

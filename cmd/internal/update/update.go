@@ -51,6 +51,10 @@ type State struct {
 	BackupFor string `json:"config_backup_for,omitempty"`
 	// Note records what reconcile repaired after a power cut.
 	Note string `json:"note,omitempty"`
+	// KeyMove is a device key Apply copied out of the data directory
+	// whose original is deleted once KeyMove.For is confirmed; dropped
+	// (the original kept) when another slot runs.
+	KeyMove *KeyMove `json:"key_move,omitempty"`
 }
 
 // RollbackLog records the last rollback.
@@ -92,6 +96,9 @@ type Status struct {
 	// empty when there is none or it is unreadable (MinVersionProblem).
 	MinVersion        string `json:"min_version,omitempty"`
 	MinVersionProblem string `json:"min_version_problem,omitempty"`
+	// KeyMove is a device key copied out of the data directory whose
+	// original waits for the running version's confirmation.
+	KeyMove *KeyMove `json:"key_move,omitempty"`
 }
 
 // Opts tunes Apply.
@@ -143,6 +150,9 @@ type Result struct {
 	// ConfigMigrated says the bundle's migrations changed tpe.toml (the
 	// previous one is kept in ConfigBackup for a rollback).
 	ConfigMigrated bool
+	// KeyMoved is the device key copied out of the data directory, with
+	// offline.key_file set to its new place (keymove.go).
+	KeyMoved *KeyMove
 }
 
 // root wraps a root directory.
@@ -231,6 +241,12 @@ func (r rootDir) reconcile() (State, string, error) {
 		return st, act, err
 	}
 	dirty := false
+	if st.KeyMove != nil && st.KeyMove.For != act {
+		// The version using the copied key does not run: the one that
+		// does reads the original, which stays.
+		st.KeyMove = nil
+		dirty = true
+	}
 	if st.BackupFor != "" && st.BackupFor == act {
 		// The slot that ran before a migration runs again (interrupted
 		// switch, or a rollback cut before its config was restored).
@@ -362,7 +378,34 @@ func Apply(ctx context.Context, root, path string, o *Opts) (*Result, error) {
 			return nil, err
 		}
 	}
+	// A device key still in the data directory is copied out now, before
+	// any slot changes: the copy alone changes nothing for the old version.
+	var keyMove *KeyMove
+	if cerr == nil {
+		if keyMove, err = planKeyMove(r, cfgNew); err == nil && keyMove != nil {
+			err = r.copyKeys(keyMove)
+			if err == nil {
+				cfgNew, err = setKeyFile(cfgNew, keyMove.To)
+				migrated = true
+			}
+		}
+		if err != nil {
+			os.RemoveAll(stage)
+			return nil, err
+		}
+		if keyMove == nil && st.KeyMove != nil && st.KeyMove.For == act && act != "" {
+			// An update over a version still on trial after a key move:
+			// the new one inherits its config, hence the copied key, and
+			// the original goes when it is confirmed.
+			keyMove = st.KeyMove
+		}
+		if keyMove != nil {
+			keyMove.For = target
+			opts.Hook("keys-copied")
+		}
+	}
 	res.ConfigMigrated = migrated
+	res.KeyMoved = keyMove
 	opts.Hook("staged")
 	slotDir, aside := r.slot(target), r.p(SlotsDir+"/.old-"+target)
 	if err := os.Rename(slotDir, aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -385,11 +428,11 @@ func Apply(ctx context.Context, root, path string, o *Opts) (*Result, error) {
 		backupFor = act // "" on a first install: nothing to roll back to
 	}
 	if act != "" {
-		st = State{Trial: target, Previous: act, Since: opts.Now().UTC(), LastRollback: st.LastRollback, BackupFor: backupFor}
+		st = State{Trial: target, Previous: act, Since: opts.Now().UTC(), LastRollback: st.LastRollback, BackupFor: backupFor, KeyMove: keyMove}
 		res.Trial = true
 	} else {
 		// A first install has nothing to roll back to: no trial.
-		st = State{BackupFor: backupFor}
+		st = State{BackupFor: backupFor, KeyMove: keyMove}
 	}
 	if err := r.writeState(st); err != nil {
 		return nil, err
@@ -431,6 +474,9 @@ func GetStatus(root string) (Status, error) {
 		return Status{}, err
 	}
 	s := Status{Root: root, Active: act, Trial: st.Trial != "", Attempts: st.Attempts, Last: st.LastRollback, Note: st.Note}
+	if pendingKeyMove(st, act) {
+		s.KeyMove = st.KeyMove
+	}
 	fl, ferr := r.committedFloor(st, act)
 	if ferr != nil {
 		s.MinVersionProblem = ferr.Error()
@@ -474,18 +520,40 @@ func Confirm(root string) error {
 		return err
 	}
 	if st.Trial == "" {
+		if pendingKeyMove(st, act) {
+			// A first install that moved the key, or a cut after the
+			// confirmation: the technician keeps the running version.
+			_, err := r.finishKeyMove(st)
+			return err
+		}
 		return ErrNoTrial
 	}
 	return r.confirm(st, act)
+}
+
+// pendingKeyMove says the running version uses a copied device key whose
+// original still waits to be deleted.
+func pendingKeyMove(st State, act string) bool {
+	return st.KeyMove != nil && st.KeyMove.For == act && act != ""
 }
 
 // confirm ends the trial of act, then commits its floor. In that order: a
 // cut in between leaves the version confirmed and the floor not yet raised,
 // which committedFloor repairs at the next operation; the other order could
 // leave a trial whose failure cannot roll back below the new floor.
+//
+// The original of a device key Apply copied out of the data directory is
+// deleted only after the confirmed state is written: until then a failed
+// trial rolls back to the old config, which reads the original.
 func (r rootDir) confirm(st State, act string) error {
-	if err := r.writeState(State{Previous: st.Previous, LastRollback: st.LastRollback, BackupFor: st.BackupFor}); err != nil {
+	confirmed := State{Previous: st.Previous, LastRollback: st.LastRollback, BackupFor: st.BackupFor, KeyMove: st.KeyMove}
+	if err := r.writeState(confirmed); err != nil {
 		return err
+	}
+	if pendingKeyMove(confirmed, act) {
+		if _, err := r.finishKeyMove(confirmed); err != nil {
+			return fmt.Errorf("%w (the version itself was confirmed; the next tpectl update confirm or check deletes the old key)", err)
+		}
 	}
 	m, err := bundle.ReadManifest(r.slot(act))
 	if err != nil {
@@ -602,7 +670,23 @@ func Check(ctx context.Context, root string, health func(ctx context.Context, ve
 	}
 	defer unlock()
 	st, act, err := r.reconcile()
-	if err != nil || st.Trial == "" {
+	if err != nil {
+		return CheckResult{}, err
+	}
+	if st.Trial == "" {
+		if !pendingKeyMove(st, act) {
+			return CheckResult{}, nil
+		}
+		// Nothing to roll back to (a first install), or cut after the
+		// confirmation: the old key goes once this version is healthy.
+		m, err := bundle.ReadManifest(r.slot(act))
+		if err != nil {
+			return CheckResult{}, fmt.Errorf("update: %w", err)
+		}
+		if err := probe(ctx, health, m.Version, opts); err != nil {
+			return CheckResult{}, fmt.Errorf("update: version %s is not healthy (%v); the old device key %s is kept", m.Version, err, st.KeyMove.From)
+		}
+		_, err = r.finishKeyMove(st)
 		return CheckResult{}, err
 	}
 	res := CheckResult{Trial: true}
@@ -619,20 +703,7 @@ func Check(ctx context.Context, root string, health func(ctx context.Context, ve
 	if st.Attempts > opts.MaxAttempts {
 		return r.fail(res, fmt.Sprintf("version %s did not pass its health check in %d starts", m.Version, opts.MaxAttempts), opts.Now())
 	}
-	pctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	var last error
-	for {
-		if last = health(pctx, m.Version); last == nil {
-			break
-		}
-		select {
-		case <-pctx.Done():
-		case <-time.After(opts.Every):
-			continue
-		}
-		break
-	}
+	last := probe(ctx, health, m.Version, opts)
 	if ctx.Err() != nil {
 		// Interrupted (shutdown): keep the trial; the next start counts.
 		return res, ctx.Err()
@@ -645,6 +716,23 @@ func Check(ctx context.Context, root string, health func(ctx context.Context, ve
 	}
 	res.Confirmed = true
 	return res, nil
+}
+
+// probe asks health until it passes or opts.Timeout; the last error.
+func probe(ctx context.Context, health func(ctx context.Context, version string) error, version string, opts CheckOpts) error {
+	pctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	for {
+		last := health(pctx, version)
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-pctx.Done():
+			return last
+		case <-time.After(opts.Every):
+		}
+	}
 }
 
 func (r rootDir) fail(res CheckResult, reason string, now time.Time) (CheckResult, error) {

@@ -608,7 +608,8 @@ func TestHelperApplyChild(t *testing.T) {
 		t.Skip("child process only")
 	}
 	stop := os.Getenv("TPE_UPDATE_CHILD_STOP")
-	_, err := Apply(context.Background(), root, os.Getenv("TPE_UPDATE_CHILD_BUNDLE"), &Opts{Hook: func(step string) {
+	allowQueued := os.Getenv("TPE_UPDATE_CHILD_ALLOW_QUEUED") != ""
+	_, err := Apply(context.Background(), root, os.Getenv("TPE_UPDATE_CHILD_BUNDLE"), &Opts{AllowQueued: allowQueued, Hook: func(step string) {
 		fmt.Printf("STEP %s\n", step)
 		os.Stdout.Sync()
 		if step == stop {
