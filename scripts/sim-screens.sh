@@ -112,3 +112,11 @@ open 1720x940
 card_sale 2490 cb-visa approved
 wait_colour "$green" 0.04
 shot 07-wide-1720x940
+
+open 1280x800
+api /v1/payments '{"amount":8000,"reference":"docs"}'
+until_state awaiting_customer
+api /v1/sim/card '{"card":"visa-credit"}'
+until_state awaiting_pin
+wait_colour "$orange" 0.004 # the pad's Corriger key (scripts/smoke-pin.sh types on it)
+shot 08-pin-pad

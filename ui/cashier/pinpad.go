@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 
@@ -128,10 +129,17 @@ func (p *pinScreen) view() fyne.CanvasObject {
 	if p.sent {
 		title = u.T("pin.sent")
 	}
+	// The entry sits in a visible field even when empty, so the customer
+	// sees where the dots will appear before touching a key.
+	field := canvas.NewRectangle(colBg)
+	field.CornerRadius = 12
+	field.StrokeColor = colLine
+	field.StrokeWidth = 2
+	field.SetMinSize(fyne.NewSize(0, 76))
 	left := container.NewVBox(
 		text(p.t.Amount.Format(u.lang), 48, colInk, true),
 		text(title, 26, colBrand, true),
-		text(mask, 40, colInk, true),
+		container.NewStack(field, container.NewCenter(text(mask, 40, colInk, true))),
 		layout.NewSpacer(),
 		newTile(u.T("pin.cancel"), "", nil, colRed, colWhite, 20, fyne.NewSize(240, 64), u.tap(p.cancel)),
 	)

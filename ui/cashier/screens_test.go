@@ -180,6 +180,17 @@ func TestScreens(t *testing.T) {
 			e.history()
 			e.tap(e.ui.T("nav.history"))
 		}, []string{"hist.title", "st.approved"}},
+		// The customer's PIN pad, two digits typed (its layout is random).
+		{"22-pin-pad", "fr", func(e *env) {
+			e.pinSale()
+			order := e.padOrder()
+			e.tap(order[:1])
+			e.tap(order[1:2])
+			e.wait("● ●")
+		}, []string{"pin.enter", "pin.correct", "pin.validate", "pin.cancel"}},
+		{"23-pin-pad-en", "en", func(e *env) {
+			e.pinSale()
+		}, []string{"pin.enter", "pin.correct", "pin.validate", "pin.cancel"}},
 	}
 	dir := filepath.Join("..", "..", "docs", "screens", "cashier")
 	if *update {

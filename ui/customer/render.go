@@ -96,7 +96,7 @@ func Render(f Frame, size image.Point) *image.RGBA {
 					c.circle(cx+(float64(i)-1.5)*s*0.42, cy, s*0.14, blue)
 				}
 			}),
-			c.wrapped(c.face(bold, 24), t.enterPIN, ink),
+			c.headline(bold, 24, 20, t.enterPIN, ink),
 			c.wrapped(c.face(regular, 15), t.enterPINSub, grey),
 		)
 	case RemoveCard:
@@ -195,6 +195,17 @@ func lineBox(f font.Face) (asc, h float64) {
 func (c *canvas) label(f font.Face, s string, col color.Color) item {
 	asc, h := lineBox(f)
 	return item{h: h, draw: func(y float64) { c.text(f, s, float64(c.w)/2, y+asc, col) }}
+}
+
+// headline is s on one line, shrunk from px down to minPx if need be, or
+// wrapped at px when even minPx is too wide: on a 240×240 glass "Saisissez
+// votre code" on two lines pushed the line under it to the bottom edge.
+func (c *canvas) headline(id fontID, px, minPx float64, s string, col color.Color) item {
+	maxW := float64(c.w) - 20*c.u
+	if f := c.face(id, minPx); width(f, printable(f, s)) <= maxW {
+		return c.label(c.fit(id, px, s, maxW), s, col)
+	}
+	return c.wrapped(c.face(id, px), s, col)
 }
 
 func (c *canvas) wrapped(f font.Face, s string, col color.Color) item {
