@@ -65,6 +65,7 @@ var till = map[string][2]string{
 	"result.failed":          {"Paiement non abouti", "Payment not completed"},
 	"result.expired":         {"Paiement expiré", "Payment expired"},
 	"result.notcharged":      {"Le client n'a pas été débité", "The customer was not charged"},
+	"result.pin":             {"Code confidentiel vérifié par la banque", "PIN verified by the bank"},
 	"result.link":            {"Lien de paiement envoyé", "Payment link sent"},
 	"result.link.sub":        {"Envoyé à %s — valable jusqu'au %s", "Sent to %s — valid until %s"},
 	"result.auth":            {"Autorisation %s", "Authorisation %s"},

@@ -65,6 +65,7 @@ func TestPINPad(t *testing.T) {
 	}
 	e.tap(e.ui.T("pin.validate"))
 	e.wait(e.ui.T("result.approved"))
+	e.wait(e.ui.T("result.pin"))
 	e.svc.Wait()
 	tx := e.only(payment.Query{Limit: 1})
 	if tx.State != payment.StateApproved || len(e.gw.Sales) != 1 || e.gw.Sales[0].PIN == nil {

@@ -107,6 +107,11 @@ func (s *saleScreen) resultView() fyne.CanvasObject {
 	if t.AuthCode != "" && t.Method == payment.MethodCard {
 		lines = append(lines, u.T("result.auth", t.AuthCode))
 	}
+	// The cashier sees what the receipt prints: the issuer checked the PIN
+	// (no signature to collect, nothing to ask the customer).
+	if t.State.Approved() && t.Card != nil && t.Card.CVM == "online_pin" {
+		lines = append(lines, u.T("result.pin"))
+	}
 	if t.ExchangeRate != "" && t.State.Approved() {
 		lines = append(lines, u.T("result.exchange", t.ExchangeRate))
 	}
