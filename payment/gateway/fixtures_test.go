@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +26,7 @@ import (
 
 	"tpe/payment"
 	"tpe/payment/gateway"
+	"tpe/payment/gateway/internal/payxpertdoc"
 )
 
 // The client against PayXpert's documented exchanges
@@ -63,22 +63,22 @@ func fixtureJSON(t testing.TB, name string) any {
 // value (except at paths listed in vary, whose type alone is checked).
 func sameShape(path string, got, want any, vary map[string]bool) []string {
 	if reflect.TypeOf(got) != reflect.TypeOf(want) {
-		return []string{fmt.Sprintf("%s: got %s, want %s", path, kind(got), kind(want))}
+		return []string{fmt.Sprintf("%s: got %s, want %s", path, payxpertdoc.Kind(got), payxpertdoc.Kind(want))}
 	}
 	var diffs []string
 	switch w := want.(type) {
 	case map[string]any:
 		g := got.(map[string]any)
-		for _, k := range sortedKeys(w) {
+		for _, k := range payxpertdoc.SortedKeys(w) {
 			if _, ok := g[k]; !ok {
 				diffs = append(diffs, fmt.Sprintf("%s.%s: missing", path, k))
 				continue
 			}
 			diffs = append(diffs, sameShape(path+"."+k, g[k], w[k], vary)...)
 		}
-		for _, k := range sortedKeys(g) {
+		for _, k := range payxpertdoc.SortedKeys(g) {
 			if _, ok := w[k]; !ok {
-				diffs = append(diffs, fmt.Sprintf("%s.%s: not in the documented request (%s)", path, k, kind(g[k])))
+				diffs = append(diffs, fmt.Sprintf("%s.%s: not in the documented request (%s)", path, k, payxpertdoc.Kind(g[k])))
 			}
 		}
 	case []any:
@@ -95,68 +95,6 @@ func sameShape(path string, got, want any, vary map[string]bool) []string {
 		}
 	}
 	return diffs
-}
-
-// documentedIn reports the fields of got that doc lacks or types
-// differently (arrays: each element against the union of doc's).
-func documentedIn(path string, got, doc any) []string {
-	if kind(got) != kind(doc) {
-		return []string{fmt.Sprintf("%s: %s, documented as %s", path, kind(got), kind(doc))}
-	}
-	var out []string
-	switch d := doc.(type) {
-	case map[string]any:
-		g := got.(map[string]any)
-		for _, k := range sortedKeys(g) {
-			if _, ok := d[k]; !ok {
-				out = append(out, fmt.Sprintf("%s.%s: not a documented field", path, k))
-				continue
-			}
-			out = append(out, documentedIn(path+"."+k, g[k], d[k])...)
-		}
-	case []any:
-		union := map[string]any{}
-		for _, e := range d {
-			if m, ok := e.(map[string]any); ok {
-				for k, v := range m {
-					if _, seen := union[k]; !seen {
-						union[k] = v
-					}
-				}
-			}
-		}
-		for i, e := range got.([]any) {
-			out = append(out, documentedIn(fmt.Sprintf("%s[%d]", path, i), e, union)...)
-		}
-	}
-	return out
-}
-
-func kind(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	case string:
-		return "string"
-	case float64:
-		return "number"
-	case bool:
-		return "boolean"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // fxCardKey is the card-encryption key of the fixture tests (made once).
@@ -396,7 +334,7 @@ func TestClientAgainstPayXpertFixtures(t *testing.T) {
 			b, _ := json.Marshal(v)
 			var back any
 			json.Unmarshal(b, &back)
-			for _, p := range documentedIn("", back, fixtureJSON(t, x.reply)) {
+			for _, p := range payxpertdoc.Undocumented("", back, fixtureJSON(t, x.reply)) {
 				t.Errorf("%T: %s", v, p)
 			}
 		})

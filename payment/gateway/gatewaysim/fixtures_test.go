@@ -3,13 +3,10 @@ package gatewaysim_test
 import (
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
-	"sort"
 	"strconv"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/gateway/internal/payxpertdoc"
 )
 
 // The simulator against PayXpert's documented exchanges
@@ -52,48 +50,6 @@ func fxBody(t *testing.T, name string, set map[string]any) string {
 	return string(b)
 }
 
-// documented reports the fields of got that the documentation (doc) does
-// not have, or has with another JSON type. An array in doc is the union of
-// its elements, each element of got being checked against it.
-func documented(path string, got, doc any) []string {
-	if reflect.TypeOf(got) != reflect.TypeOf(doc) {
-		return []string{fmt.Sprintf("%s: %T, documented as %T", path, got, doc)}
-	}
-	var out []string
-	switch d := doc.(type) {
-	case map[string]any:
-		g := got.(map[string]any)
-		keys := make([]string, 0, len(g))
-		for k := range g {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			dv, ok := d[k]
-			if !ok {
-				out = append(out, fmt.Sprintf("%s.%s: not a documented field", path, k))
-				continue
-			}
-			out = append(out, documented(path+"."+k, g[k], dv)...)
-		}
-	case []any:
-		union := map[string]any{}
-		for _, e := range d {
-			if m, ok := e.(map[string]any); ok {
-				for k, v := range m {
-					if _, seen := union[k]; !seen {
-						union[k] = v
-					}
-				}
-			}
-		}
-		for i, e := range got.([]any) {
-			out = append(out, documented(fmt.Sprintf("%s[%d]", path, i), e, union)...)
-		}
-	}
-	return out
-}
-
 // exchange sends one request to the simulator and checks the reply's
 // shape against the reply fixtures (several when the answer may be any of
 // them: an error reply carries fewer fields).
@@ -115,7 +71,7 @@ func exchange(t *testing.T, base, method, path, body string, replies ...string) 
 			}
 		}
 	}
-	for _, p := range documented("", got, doc) {
+	for _, p := range payxpertdoc.Undocumented("", got, doc) {
 		t.Errorf("%s %s: %s", method, path, p)
 	}
 	return got
