@@ -12,6 +12,7 @@ mkdir -p "$out"
 [ -x bin/tpe-sim ] || { echo "sim-screens: bin/tpe-sim missing: make build"; exit 1; }
 work=$(mktemp -d)
 pids=()
+. scripts/lib/window.sh
 stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 trap 'stop; rm -rf "$work"' EXIT
 
@@ -24,22 +25,11 @@ until_state() { # until_state REGEX: wait for the last payment's state
 
 # open WxH: Xvfb at that size and tpe-sim in it, waiting for the first frame.
 open() {
-  display=""
-  for n in $(seq 80 99); do [ -e "/tmp/.X$n-lock" ] || { display=:$n; break; }; done
-  [ -n "$display" ] || { echo "sim-screens: no free X display"; exit 1; }
-  Xvfb "$display" -screen 0 "${1}x24" -nolisten tcp >/dev/null 2>&1 &
-  pids+=($!)
-  for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+  xvfb_start "$1" || { echo "sim-screens: Xvfb did not start"; exit 1; }
   rm -rf "$work/data"
   DISPLAY=$display LANG=fr_FR.UTF-8 bin/tpe-sim --listen 127.0.0.1:0 --data "$work/data" >"$work/sim.log" 2>&1 &
   pids+=($!)
-  url=""
-  for _ in $(seq 300); do
-    url=$(grep -o 'listening on http://[0-9.:]*' "$work/sim.log" | head -1 | sed 's/listening on //') || true
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || { echo "sim-screens: tpe-sim did not start"; cat "$work/sim.log"; exit 1; }
+  sim_wait_url "$work/sim.log" 300 "$!" || { echo "sim-screens: tpe-sim did not start"; cat "$work/sim.log"; exit 1; }
   for _ in $(seq 100); do
     DISPLAY=$display import -window root "$work/probe.png" 2>/dev/null &&
       [ "$(/usr/bin/convert "$work/probe.png" -format '%k' info:)" -gt 50 ] && break

@@ -36,14 +36,8 @@ bash scripts/apt-need.sh qemu-user-static xvfb xauth x11-utils imagemagick curl 
   libgl1-mesa-dri:arm64 libglx-mesa0:arm64 libgl1:arm64 libx11-6:arm64 libxcursor1:arm64 \
   libxrandr2:arm64 libxinerama1:arm64 libxi6:arm64 libxxf86vm1:arm64
 
-display=""
-for n in $(seq 80 89); do # a display nobody holds (smoke-window.sh uses :90-:99)
-  [ -e "/tmp/.X$n-lock" ] || { display=:$n; break; }
-done
-[ -n "$display" ] || fail "no free X display between :80 and :89"
-Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+. scripts/lib/window.sh
+xvfb_start 1920x1080 || fail "Xvfb did not start"
 
 # qemu-aarch64-static runs the arm64 binary; its loader and libraries are
 # the multiarch ones in /lib/ld-linux-aarch64.so.1 and /usr/lib/aarch64-linux-gnu.
@@ -52,14 +46,8 @@ start=$(date +%s%N)
 DISPLAY=$display LANG=en_US.UTF-8 LIBGL_ALWAYS_SOFTWARE=1 \
   qemu-aarch64-static "$bin" --listen 127.0.0.1:0 --data "$work/data" >"$work/sim.log" 2>&1 &
 pids+=($!)
-url=""
-for _ in $(seq 1200); do # 120 s: qemu is slow
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/sim.log" | head -1 | sed 's/listening on //') || true
-  [ -n "$url" ] && break
-  kill -0 "${pids[-1]}" 2>/dev/null || fail "tpe-sim (arm64) exited"
-  sleep 0.1
-done
-[ -n "$url" ] || fail "tpe-sim (arm64) did not serve its API within 120 s"
+# 120 s: qemu is slow
+sim_wait_url "$work/sim.log" 1200 "$!" || fail "tpe-sim (arm64) exited or did not serve its API within 120 s"
 api_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "smoke-arm64: API up at $url after ${api_ms} ms"
 

@@ -26,6 +26,7 @@ for tool in Xvfb xdotool tesseract /usr/bin/convert import curl; do
 done
 work=$(mktemp -d)
 pids=()
+. scripts/lib/window.sh
 stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; pids=(); }
 trap 'stop; rm -rf "$work"' EXIT
 fail() { echo "smoke-pin: FAIL: $*"; echo "--- tpe-sim log (tail)"; tail -20 "$work/sim.log" || true; echo "smoke-pin: screenshots in $out"; exit 1; }
@@ -34,22 +35,11 @@ amber='#E58E12' green='#129A56' ink='#171F2E' # ui/cashier/theme.go
 
 # open WxH: Xvfb at that size and tpe-sim (French) in it, until its first frame.
 open() {
-  display=""
-  for n in $(seq 70 99); do [ -e "/tmp/.X$n-lock" ] || { display=:$n; break; }; done
-  [ -n "$display" ] || fail "no free X display"
-  Xvfb "$display" -screen 0 "${1}x24" -nolisten tcp >/dev/null 2>&1 &
-  pids+=($!)
-  for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+  xvfb_start "$1" || fail "Xvfb did not start"
   rm -rf "$work/data"
   DISPLAY=$display LANG=fr_FR.UTF-8 bin/tpe-sim --listen 127.0.0.1:0 --data "$work/data" >"$work/sim.log" 2>&1 &
   pids+=($!)
-  url=""
-  for _ in $(seq 300); do
-    url=$(grep -o 'listening on http://[0-9.:]*' "$work/sim.log" | head -1 | sed 's/listening on //') || true
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  [ -n "$url" ] || fail "tpe-sim did not start"
+  sim_wait_url "$work/sim.log" 300 "$!" || fail "tpe-sim did not start"
   for _ in $(seq 100); do
     grab "$work/probe.png" && [ "$(/usr/bin/convert "$work/probe.png" -format '%k' info:)" -gt 50 ] && return 0
     sleep 0.2

@@ -12,26 +12,14 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
+. scripts/lib/window.sh
 
-display=""
-for n in $(seq 90 99); do # a display nobody holds
-  [ -e "/tmp/.X$n-lock" ] || { display=:$n; break; }
-done
-[ -n "$display" ] || { echo "smoke: no free X display between :90 and :99"; exit 1; }
-Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; DISPLAY=$display import -window root "$work/probe.png" >/dev/null 2>&1 && break; sleep 0.1; done
+xvfb_start 1920x1080 || { echo "smoke: Xvfb did not start"; exit 1; }
 
 start=$(date +%s%N)
 DISPLAY=$display LANG=en_US.UTF-8 bin/tpe-sim --listen 127.0.0.1:0 --data "$work/data" >"$work/sim.log" 2>&1 &
 pids+=($!)
-url=""
-for _ in $(seq 300); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/sim.log" | head -1 | sed 's/listening on //') || true
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "smoke: tpe-sim did not start:"; cat "$work/sim.log"; exit 1; }
+sim_wait_url "$work/sim.log" 300 "$!" || { echo "smoke: tpe-sim did not start:"; cat "$work/sim.log"; exit 1; }
 
 # colours counts the distinct colours of a screenshot: a blank or black
 # window has one or two.
