@@ -202,6 +202,41 @@ func TestSoftDeclineResubmitsWithPIN(t *testing.T) {
 	}
 }
 
+// pinAnswerLost answers the first sale (a soft decline queued in Next) and
+// loses the answer of the next one after the gateway recorded it.
+type pinAnswerLost struct {
+	*paymenttest.Gateway
+	sales int
+}
+
+func (g *pinAnswerLost) Sale(ctx context.Context, req payment.SaleRequest) (payment.GatewayResult, error) {
+	res, err := g.Gateway.Sale(ctx, req)
+	if g.sales++; g.sales == 2 {
+		return payment.GatewayResult{}, errors.New("read tcp: i/o timeout")
+	}
+	return res, err
+}
+
+// The sale resubmitted with the PIN after a soft decline moves money like
+// any other: when its answer is lost, the new attempt's order is looked up,
+// never sent again.
+func TestSoftDeclineResubmissionAnswerLost(t *testing.T) {
+	gw := &pinAnswerLost{Gateway: &paymenttest.Gateway{}}
+	gw.Next = []payment.GatewayResult{{Code: "065", Decline: payment.DeclinePINRequired, Message: "PIN required (SCA)"}}
+	r, _ := pinRig(t, func(o *payment.Opts) { o.Card.Gateway = gw })
+	tx := r.startPIN(t, 1000, *visa())
+	if err := r.svc.EnterPIN(tx.ID, mustPIN(t, "1234")); err != nil {
+		t.Fatal(err)
+	}
+	got := r.get(t, tx.ID)
+	if got.State != payment.StateApproved || got.AuthCode == "" {
+		t.Fatalf("got %s (%s), want approved from the lookup of the PIN attempt", got.State, got.Reason)
+	}
+	if len(gw.Sales) != 2 || gw.Sales[1].OrderID != got.OrderID || gw.Sales[1].PIN == nil {
+		t.Fatalf("gateway heard %d sales, want the soft-declined one and the PIN one, once each", len(gw.Sales))
+	}
+}
+
 func TestPINEntryEnds(t *testing.T) {
 	t.Run("cancelled at the pad", func(t *testing.T) {
 		r, _ := pinRig(t, nil)
