@@ -23,11 +23,12 @@ import (
 // BenchmarkForward10kSim forwards 10 000 queued offline approvals (the
 // budget's number) to the gateway simulator over loopback HTTP with the real
 // gateway client and the forwarder's defaults: advice batches of 100, at
-// most 4 requests in flight, card data sealed per advice to the simulator's
-// P-256 key (ECDH-ES+A256KW; with RSA-OAEP-2048 the simulator's decryption
-// alone took 12 of the former 16 s). Besides ns/op it reports cpu-s, the
-// process's CPU time over the forward: on a shared machine wall time
-// follows the load, CPU time much less.
+// most 4 requests in flight, card data sealed to the simulator's P-256 key
+// (ECDH-ES+A256KW, one key agreement per batch: with one per advice the
+// two scalar multiplications per card were half the CPU; with RSA-OAEP-2048
+// the simulator's decryption alone took 12 of the former 16 s). Besides
+// ns/op it reports cpu-s, the process's CPU time over the forward: on a
+// shared machine wall time follows the load, CPU time much less.
 //
 // TPE_BENCH_N=1000 makes a quick run; TPE_BENCH_CPUPROFILE=FILE profiles
 // the forward alone (not the queue's set-up).

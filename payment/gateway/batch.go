@@ -115,23 +115,12 @@ func (c *Client) SaleBatch(ctx context.Context, reqs []payment.SaleRequest) ([]p
 	if max == 0 || len(reqs) > max {
 		return nil, fmt.Errorf("%w: the gateway takes batches of at most %d advices, not %d", payment.ErrGatewayUnavailable, max, len(reqs))
 	}
-	body := AdviceBatchRequest{Advices: make([]*EMVSaleRequest, len(reqs))}
-	for i, req := range reqs {
-		if err := req.Amount.Validate(); err != nil {
-			return nil, fmt.Errorf("%w: advice %s: %w", payment.ErrGatewayUnavailable, req.OrderID, err)
-		}
-		if req.OrderID == "" || !req.Offline {
-			return nil, fmt.Errorf("%w: %w: a batch carries offline advices with an order ID", payment.ErrGatewayUnavailable, payment.ErrInvalidRequest)
-		}
-		b, err := c.saleBody(ctx, req)
-		if err != nil {
-			// Without the card key nothing was sent.
-			return nil, fmt.Errorf("%w: %w", payment.ErrGatewayUnavailable, err)
-		}
-		body.Advices[i] = b
+	body, err := c.adviceBodies(ctx, reqs)
+	if err != nil {
+		return nil, err // nothing was sent
 	}
 	var resp AdviceBatchResponse
-	_, err := c.do(ctx, call{op: "advice batch", method: http.MethodPost, base: c.base, path: path, body: body, out: &resp})
+	_, err = c.do(ctx, call{op: "advice batch", method: http.MethodPost, base: c.base, path: path, body: body, out: &resp})
 	switch {
 	case errors.Is(err, payment.ErrNotFound):
 		// The route is gone (the gateway rolled the extension back):
@@ -167,4 +156,30 @@ func (c *Client) SaleBatch(ctx context.Context, reqs []payment.SaleRequest) ([]p
 		out[i].Result = saleResult(r.SaleResponse, reqs[i].Amount)
 	}
 	return out, nil
+}
+
+// adviceBodies is the wire body of a batch: its advices checked and their
+// cards sealed under one card-key agreement (cardSealer), forgotten before
+// the batch goes out.
+func (c *Client) adviceBodies(ctx context.Context, reqs []payment.SaleRequest) (AdviceBatchRequest, error) {
+	body := AdviceBatchRequest{Advices: make([]*EMVSaleRequest, len(reqs))}
+	for _, req := range reqs {
+		if err := req.Amount.Validate(); err != nil {
+			return body, fmt.Errorf("%w: advice %s: %w", payment.ErrGatewayUnavailable, req.OrderID, err)
+		}
+		if req.OrderID == "" || !req.Offline {
+			return body, fmt.Errorf("%w: %w: a batch carries offline advices with an order ID", payment.ErrGatewayUnavailable, payment.ErrInvalidRequest)
+		}
+	}
+	sealer, err := c.cardSealer(ctx)
+	if err != nil {
+		return body, fmt.Errorf("%w: %w", payment.ErrGatewayUnavailable, err)
+	}
+	defer sealer.close()
+	for i, req := range reqs {
+		if body.Advices[i], err = saleBody(c.o.TerminalID, sealer, req); err != nil {
+			return body, fmt.Errorf("%w: %w", payment.ErrGatewayUnavailable, err)
+		}
+	}
+	return body, nil
 }

@@ -372,7 +372,12 @@ func (c *Client) cardPresent(ctx context.Context, op, path string, req payment.S
 	if err := checkPIN(req); err != nil {
 		return payment.GatewayResult{}, err
 	}
-	body, err := c.saleBody(ctx, req)
+	sealer, err := c.cardSealer(ctx)
+	var body *EMVSaleRequest
+	if err == nil {
+		body, err = saleBody(c.o.TerminalID, sealer, req)
+		sealer.close()
+	}
 	if err != nil {
 		// Without the card key nothing was sent: the sale did not happen.
 		if !errors.Is(err, payment.ErrGatewayUnavailable) {
@@ -456,8 +461,10 @@ func saleResult(r SaleResponse, a payment.Amount) payment.GatewayResult {
 	return res
 }
 
-func (c *Client) saleBody(ctx context.Context, req payment.SaleRequest) (*EMVSaleRequest, error) {
-	sealed, err := c.sealCard(ctx, req.Card)
+// saleBody is the wire body of a card-present request, its card sealed by
+// the request's sealer.
+func saleBody(terminalID string, sealer *cardSealer, req payment.SaleRequest) (*EMVSaleRequest, error) {
+	sealed, err := sealer.seal(req.Card)
 	if err != nil {
 		return nil, err
 	}
@@ -471,7 +478,7 @@ func (c *Client) saleBody(ctx context.Context, req payment.SaleRequest) (*EMVSal
 	}
 	b := &EMVSaleRequest{
 		CustomerIP: "127.0.0.1", Amount: req.Amount.Minor, Currency: req.Amount.Currency,
-		OrderID: req.OrderID, TerminalID: c.o.TerminalID, CardData: sealed,
+		OrderID: req.OrderID, TerminalID: terminalID, CardData: sealed,
 		CardMasked: req.Card.PAN.Masked(), CardBrand: req.Card.Brand, AID: req.Card.AID,
 		EntryMode: entry, CryptogramType: crypt, CVM: req.Card.CVM, ATC: req.Card.ATC,
 		Offline: req.Offline, Reference: req.Reference,

@@ -95,6 +95,8 @@ func (s *Server) adviceBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	out := adviceBatchResponse{ErrorCode: codeSuccess, ErrorMessage: "ok", Results: make([]adviceResult, len(req.Advices))}
 	var hold time.Duration
+	ag := agreements{}
+	defer ag.forget()
 	for i := range req.Advices {
 		a := &req.Advices[i]
 		res := adviceResult{OrderID: a.OrderID}
@@ -103,7 +105,7 @@ func (s *Server) adviceBatch(w http.ResponseWriter, r *http.Request) {
 			res.saleResponse = saleResponse{ErrorCode: codeFormatError, ErrorMessage: "format error: a batch carries offline advices only"}
 		} else {
 			var d time.Duration
-			res.saleResponse, d = s.authorise("sale", a)
+			res.saleResponse, d = s.authorise("sale", a, ag)
 			hold = max(hold, d)
 		}
 		out.Results[i] = res

@@ -24,10 +24,11 @@ var cardKeyAlgs = []jose.KeyAlgorithm{jose.ECDH_ES_A256KW, jose.RSA_OAEP_256}
 // encryption): a compact JWE, A256GCM content, its key wrapped for the card
 // key published at /keys/card or a retired one, chosen by the JWE's "kid".
 // The algorithm must be the key's own: an RSA key opens RSA-OAEP-256 only,
-// the EC key ECDH-ES+A256KW only. Nothing else is accepted.
-func openCard(keys *cardKeys, compact string) (sealedCard, error) {
+// the EC key ECDH-ES+A256KW only. Nothing else is accepted. ag carries a
+// batch's key agreements (nil for a single sale).
+func openCard(keys *cardKeys, compact string, ag agreements) (sealedCard, error) {
 	var sc sealedCard
-	plain, handled, err := keys.openECDHES(compact)
+	plain, handled, err := keys.openECDHES(compact, ag)
 	if !handled {
 		plain, err = keys.openJOSE(compact)
 	}

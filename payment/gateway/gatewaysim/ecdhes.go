@@ -49,6 +49,17 @@ func (u *ecdhesUnwrapper) DecryptKey(encryptedKey []byte, h jose.Header) ([]byte
 // unwrapKey unwraps the content key from the epk, apu and apv header
 // members as decoded from JSON.
 func (u *ecdhesUnwrapper) unwrapKey(epkHeader, apuHeader, apvHeader any, encryptedKey []byte) ([]byte, error) {
+	kek, err := u.agree(epkHeader, apuHeader, apvHeader)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(kek)
+	return unwrapWith(kek, encryptedKey)
+}
+
+// agree is the key agreement's key-encryption key: ECDH of the card key
+// with the sender's ephemeral key, through the Concat KDF.
+func (u *ecdhesUnwrapper) agree(epkHeader, apuHeader, apvHeader any) ([]byte, error) {
 	epk, err := ephemeralKey(epkHeader)
 	if err != nil {
 		return nil, err
@@ -74,12 +85,32 @@ func (u *ecdhesUnwrapper) unwrapKey(epkHeader, apuHeader, apvHeader any, encrypt
 	if _, err := kdf.Read(kek); err != nil {
 		return nil, err
 	}
+	return kek, nil
+}
+
+// unwrapWith unwraps a content key with AES key wrap (A256KW).
+func unwrapWith(kek, encryptedKey []byte) ([]byte, error) {
 	block, err := aes.NewCipher(kek)
-	clear(kek)
 	if err != nil {
 		return nil, err
 	}
 	return josecipher.KeyUnwrap(block, encryptedKey)
+}
+
+// agreements remembers, for one batch request, the key-encryption key each
+// ECDH-ES protected header (epk included) yielded. A terminal seals the
+// cards of a batch under one key agreement (docs/gateway.md, card
+// encryption), so a batch of 100 advices costs one scalar multiplication,
+// not 100; each card still has its own wrapped content key, IV and tag,
+// all checked. It lives for one request: the request clears it.
+type agreements map[string][]byte
+
+// forget clears the remembered keys.
+func (a agreements) forget() {
+	for h, kek := range a {
+		clear(kek)
+		delete(a, h)
+	}
 }
 
 // ephemeralKey reads the "epk" header: a P-256 public JWK. NewPublicKey
@@ -150,7 +181,10 @@ var ecdhesHeaderKeys = map[string]bool{"alg": true, "enc": true, "kid": true, "c
 // openJOSE then opens; once handled, err is the JWE's fault. The checks are
 // go-jose's: algorithms, the key's own algorithm, IV and tag sizes, the
 // protected header as the AEAD's additional data.
-func (keys *cardKeys) openECDHES(compact string) (plain []byte, handled bool, err error) {
+//
+// ag, when not nil, holds the key agreements of the request so far: a
+// protected header seen before reuses its key-encryption key.
+func (keys *cardKeys) openECDHES(compact string, ag agreements) (plain []byte, handled bool, err error) {
 	parts := strings.Split(compact, ".")
 	if len(parts) != 5 {
 		return nil, false, nil
@@ -188,17 +222,6 @@ func (keys *cardKeys) openECDHES(compact string) (plain []byte, handled bool, er
 	fail := func(why string) ([]byte, bool, error) {
 		return nil, true, fmt.Errorf("%w: %s", errSealedCard, why)
 	}
-	var epk any
-	if json.Unmarshal(h["epk"], &epk) != nil {
-		return fail("epk is not a JWK")
-	}
-	var apu, apv any
-	if v, ok := str["apu"]; ok {
-		apu = v
-	}
-	if v, ok := str["apv"]; ok {
-		apv = v
-	}
 	var bin [4][]byte
 	for i, p := range parts[1:] {
 		// go-jose accepts padding; so does this path, to refuse nothing it opens.
@@ -210,7 +233,29 @@ func (keys *cardKeys) openECDHES(compact string) (plain []byte, handled bool, er
 	if len(iv) != 12 || len(tag) < 16 {
 		return fail("A256GCM wants a 12-byte IV and a 16-byte tag")
 	}
-	cek, err := u.unwrapKey(epk, apu, apv, wrapped)
+	kek := ag[parts[0]]
+	if kek == nil {
+		var epk any
+		if json.Unmarshal(h["epk"], &epk) != nil {
+			return fail("epk is not a JWK")
+		}
+		var apu, apv any
+		if v, ok := str["apu"]; ok {
+			apu = v
+		}
+		if v, ok := str["apv"]; ok {
+			apv = v
+		}
+		if kek, err = u.agree(epk, apu, apv); err != nil {
+			return fail(err.Error())
+		}
+		if ag != nil {
+			ag[parts[0]] = kek
+		} else {
+			defer clear(kek)
+		}
+	}
+	cek, err := unwrapWith(kek, wrapped)
 	if err != nil {
 		return fail(err.Error())
 	}

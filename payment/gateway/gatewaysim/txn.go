@@ -63,7 +63,7 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 			s.saleReply(w, codeFormatError, "format error: body is not a sale request")
 			return
 		}
-		resp, delay := s.authorise(op, &req)
+		resp, delay := s.authorise(op, &req, nil)
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -80,8 +80,9 @@ func (s *Server) emvSale(op string) http.HandlerFunc {
 // authorise decides one card-present request and records it in the ledger:
 // the reply, and how long the reply is to be held (test triggers). A
 // request refused before processing (format, amount, duplicate order) is
-// not recorded. The batch endpoint (batch.go) decides each advice here too.
-func (s *Server) authorise(op string, req *emvSaleRequest) (saleResponse, time.Duration) {
+// not recorded. The batch endpoint (batch.go) decides each advice here too,
+// with the batch's key agreements in ag (nil for a single request).
+func (s *Server) authorise(op string, req *emvSaleRequest, ag agreements) (saleResponse, time.Duration) {
 	reply := func(code, msg string) (saleResponse, time.Duration) {
 		if msg == "" {
 			msg = codeMessage(code)
@@ -94,7 +95,7 @@ func (s *Server) authorise(op string, req *emvSaleRequest) (saleResponse, time.D
 	if req.Amount <= 0 || req.Amount > 9_999_999_999 || !payment.KnownCurrency(req.Currency) {
 		return reply(codeInvalidAmount, "")
 	}
-	card, err := openCard(s.cardKeys(), req.CardData)
+	card, err := openCard(s.cardKeys(), req.CardData, ag)
 	if err != nil {
 		return reply(codeFormatError, "format error: card data cannot be opened")
 	}
