@@ -114,6 +114,15 @@ type Service struct {
 	// (an offline approval counted in the offline limits) is recorded.
 	readerMu     sync.Mutex
 	readerHolder string
+
+	// batchMu keeps a batch's close whole: CloseBatch holds it while it
+	// totals the batch and closes it, and a payment that chooses its
+	// batch when it is recorded (a link paid after its batch closed,
+	// applyLinkState) reads the open batch and records itself in it under
+	// the read lock. Such a payment is counted either in the Z report of
+	// the batch it joins or in the next batch, never in a closed batch
+	// after its report.
+	batchMu sync.RWMutex
 }
 
 // gatewayReachable is the service's belief about the gateway (Opts.Online,
@@ -883,6 +892,22 @@ func (s *Service) Report(ctx context.Context) (Report, error) {
 	return buildReport("X", b, s.o.Merchant.TerminalID, s.o.Currency, s.o.Now(), txns).withQueue(e), nil
 }
 
+// closeBatch totals the open batch and closes it, with no payment
+// recording itself in the batch in between (batchMu).
+func (s *Service) closeBatch(ctx context.Context) (Report, error) {
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	r, err := s.Report(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Kind = "Z"
+	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {
+		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
+	}
+	return r, nil
+}
+
 // CloseBatch produces the Z report and closes the batch. Payments still
 // running keep the batch open: ErrBusy.
 func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
@@ -892,13 +917,9 @@ func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
 	if running > 0 {
 		return Report{}, fmt.Errorf("%w: %d payment(s) still running", ErrBusy, running)
 	}
-	r, err := s.Report(ctx)
+	r, err := s.closeBatch(ctx)
 	if err != nil {
 		return Report{}, err
-	}
-	r.Kind = "Z"
-	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {
-		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
 	}
 	zr := r
 	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch), Report: &zr})
