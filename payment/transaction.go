@@ -190,8 +190,8 @@ type Transaction struct {
 	// Batch is the batch the payment is counted in: the one open when its
 	// money was received. A payment link paid after the batch it was
 	// created in closed moves to the batch open when the payment is
-	// recorded, so that a closed batch's totals (its Z report) never change
-	// afterwards; CreatedBatch then keeps the batch it was created in.
+	// recorded, so that paying it never changes a closed batch's totals
+	// (its Z report); CreatedBatch then keeps the batch it was created in.
 	Batch        int `json:"batch"`
 	CreatedBatch int `json:"created_batch,omitempty"`
 
