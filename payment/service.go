@@ -892,6 +892,26 @@ func (s *Service) Report(ctx context.Context) (Report, error) {
 	return buildReport("X", b, s.o.Merchant.TerminalID, s.o.Currency, s.o.Now(), txns).withQueue(e), nil
 }
 
+// closeRefreshTimeout bounds the look at pending links before a Z report:
+// the close must not wait on a slow gateway.
+const closeRefreshTimeout = 10 * time.Second
+
+// refreshLinksBeforeClose asks the gateway about the pending links before
+// the Z report: money a customer paid by link before the close belongs in
+// this batch, and the periodic refresh may be a period behind. Best
+// effort: a gateway known down is not asked, one that does not answer in
+// time leaves those links to the next batch, and the close goes on.
+func (s *Service) refreshLinksBeforeClose(ctx context.Context) {
+	if s.o.Links == nil || (s.o.Online != nil && !s.o.Online()) {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, closeRefreshTimeout)
+	defer cancel()
+	if err := s.RefreshLinks(rctx); err != nil {
+		s.log.Warn("payment links not all refreshed before the Z report", "err", err)
+	}
+}
+
 // closeBatch totals the open batch and closes it, with no payment
 // recording itself in the batch in between (batchMu).
 func (s *Service) closeBatch(ctx context.Context) (Report, error) {
@@ -917,6 +937,7 @@ func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
 	if running > 0 {
 		return Report{}, fmt.Errorf("%w: %d payment(s) still running", ErrBusy, running)
 	}
+	s.refreshLinksBeforeClose(ctx)
 	r, err := s.closeBatch(ctx)
 	if err != nil {
 		return Report{}, err
