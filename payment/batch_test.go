@@ -2,6 +2,7 @@ package payment_test
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"testing"
 
@@ -93,5 +94,52 @@ func TestLinkPaidDuringTheClose(t *testing.T) {
 	if inZ != (got.Batch == 1) || (!inZ && (got.Batch != 2 || got.CreatedBatch != 1)) {
 		t.Errorf("Z report of batch 1 counts %d sale(s) (%d); the payment is in batch %d (created in %d)",
 			c.z.SalesCount, c.z.SalesTotal, got.Batch, got.CreatedBatch)
+	}
+}
+
+// slowLinks answers Status only when released, after saying it was asked.
+type slowLinks struct {
+	mailDownLinks
+	asked   chan struct{}
+	release chan struct{}
+}
+
+func (l *slowLinks) Status(ctx context.Context, id string) (payment.LinkState, error) {
+	l.asked <- struct{}{}
+	<-l.release
+	return l.mailDownLinks.Status(ctx, id)
+}
+
+// TestPaymentStartedDuringTheLinkRefresh: a card payment that starts
+// while the close is asking the gateway about pending links keeps the
+// batch open (ErrBusy), as one running before the close does: the Z
+// report would otherwise total a batch a payment is still being made in.
+func TestPaymentStartedDuringTheLinkRefresh(t *testing.T) {
+	links := &slowLinks{mailDownLinks: mailDownLinks{status: "pending"}, asked: make(chan struct{}), release: make(chan struct{})}
+	r := newRig(t, func(o *payment.Opts) { o.Links = links })
+	ctx := context.Background()
+	if _, err := r.svc.Pay(ctx, payment.Request{Method: payment.MethodPayLink, Amount: eur(900), Email: "a@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	r.svc.Wait()
+	zc := make(chan error, 1)
+	go func() {
+		_, err := r.svc.CloseBatch(ctx)
+		zc <- err
+	}()
+	<-links.asked // the close asks about the pending link
+	card, err := r.svc.Pay(ctx, payment.Request{Method: payment.MethodCard, Amount: eur(1200)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(links.release)
+	if err := <-zc; !errors.Is(err, payment.ErrBusy) {
+		t.Errorf("close with a card payment started meanwhile: %v, want ErrBusy", err)
+	}
+	if b, _ := r.journal.Batch(ctx); b != 1 {
+		t.Errorf("open batch %d after the refused close, want 1", b)
+	}
+	if _, err := r.svc.Cancel(ctx, card.ID); err != nil {
+		t.Fatal(err)
 	}
 }
