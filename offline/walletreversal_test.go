@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -258,5 +259,34 @@ func TestWalletReversalAnswerLost(t *testing.T) {
 	defer mu.Unlock()
 	if len(events) != 1 || events[0] != payment.EventReversed {
 		t.Errorf("events: got %v, want one reversed", events)
+	}
+}
+
+// TestWalletReversalAtBoot: boot recovery without the wallets' port keeps
+// the reversal owed and sends nothing (never the card API's void); with
+// it, the payment is given back.
+func TestWalletReversalAtBoot(t *testing.T) {
+	r := newWalletRig(t)
+	ctx := context.Background()
+	tx := r.paidButCancelUnconfirmed(t, 640)
+	before := len(r.heard.list())
+
+	rep, err := Recover(ctx, r.st, r.client, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(rep.Pending, tx.ID) || len(r.heard.list()) != before {
+		t.Fatalf("without wallets: report %+v, referrals %v; want pending, nothing sent", rep, r.heard.list()[before:])
+	}
+	rep, err = Recover(ctx, r.st, r.client, r.wallets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := r.st.Get(ctx, tx.ID)
+	if !rep.Done() || !slices.Contains(rep.Reversed, tx.ID) || got.ReversalPending || got.State != payment.StateFailed {
+		t.Fatalf("with wallets: report %+v; payment %s reversal_pending=%v", rep, got.State, got.ReversalPending)
+	}
+	if rev := r.reversalsOf(tx); len(rev) != 1 || rev[0].Operation != "refund" {
+		t.Errorf("gateway ledger: %+v, want one refund", rev)
 	}
 }
