@@ -16,7 +16,8 @@ type Report struct {
 	// Failed payments had read a card but never reached the gateway.
 	Failed []string `json:"failed,omitempty"`
 	// Reversed payments were approved at the gateway although the cashier
-	// never saw it: they were voided so the customer is not charged.
+	// never saw it: they were voided (card) or cancelled or refunded
+	// (wallet) so the customer is not charged.
 	Reversed []string `json:"reversed,omitempty"`
 	// Declined payments were found declined at the gateway.
 	Declined []string `json:"declined,omitempty"`
