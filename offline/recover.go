@@ -262,6 +262,10 @@ func recoverWalletReversal(ctx context.Context, st *Store, gw payment.Gateway, w
 		st.log.Warn("recovery: wallet reversal not done, will retry", "txn_id", t.ID, "err", err, "code", res.Code)
 		r.Pending = append(r.Pending, t.ID)
 		return nil
+	case res.Status != payment.TxnRefunded:
+		// Cancelled while still payable (or found ended unpaid): the
+		// customer never paid it.
+		return done("cancelled at the bank before the customer paid; nothing charged", &r.Reversed)
 	}
 	return done(walletReversed, &r.Reversed)
 }

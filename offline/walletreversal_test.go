@@ -101,6 +101,13 @@ func newWalletRig(t *testing.T) *walletRig {
 // although the customer was charged.
 func (r *walletRig) paidButCancelUnconfirmed(t *testing.T, minor int64) *payment.Transaction {
 	t.Helper()
+	return r.cancelUnconfirmed(t, minor, true)
+}
+
+// cancelUnconfirmed is paidButCancelUnconfirmed, the customer paying the
+// order code only when pay is set (otherwise it is still payable).
+func (r *walletRig) cancelUnconfirmed(t *testing.T, minor int64, pay bool) *payment.Transaction {
+	t.Helper()
 	ctx := context.Background()
 	events, stop := r.svc.Subscribe(64)
 	defer stop()
@@ -120,8 +127,10 @@ func (r *walletRig) paidButCancelUnconfirmed(t *testing.T, minor int64) *payment
 		}
 	}
 	r.sim.SetFaults(gatewaysim.Faults{Down: true})
-	if err := r.sim.WalletScan(qr, "DANA", gatewaysim.ActionPay); err != nil {
-		t.Fatal(err)
+	if pay {
+		if err := r.sim.WalletScan(qr, "DANA", gatewaysim.ActionPay); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, err := r.svc.Cancel(ctx, tx.ID); err != nil {
 		t.Fatal(err)
@@ -136,7 +145,7 @@ func (r *walletRig) paidButCancelUnconfirmed(t *testing.T, minor int64) *payment
 		t.Fatalf("after the unconfirmed cancel: %s reversal_pending=%v gateway %q (%s); want failed with a reversal owed",
 			got.State, got.ReversalPending, got.GatewayID, got.Reason)
 	}
-	if sale := r.walletSale(t, got); sale.ErrorCode != "000" || sale.Status == gateway.StatusCancelled {
+	if sale := r.walletSale(t, got); pay && (sale.ErrorCode != "000" || sale.Status == gateway.StatusCancelled) {
 		t.Fatalf("the customer's payment at the gateway: %+v, want paid", sale)
 	}
 	return got
@@ -288,5 +297,33 @@ func TestWalletReversalAtBoot(t *testing.T) {
 	}
 	if rev := r.reversalsOf(tx); len(rev) != 1 || rev[0].Operation != "refund" {
 		t.Errorf("gateway ledger: %+v, want one refund", rev)
+	}
+}
+
+// TestWalletReversalStillPayable: the cancel went unconfirmed and the
+// customer has not paid yet, but the order code can still be paid. The
+// reversal cancels it through Connect2Pay (it is never just forgotten):
+// the customer can no longer pay it.
+func TestWalletReversalStillPayable(t *testing.T) {
+	r := newWalletRig(t)
+	ctx := context.Background()
+	tx := r.cancelUnconfirmed(t, 300, false)
+	before := len(r.heard.list())
+	fw := NewForwarder(r.st, r.client, &ForwarderOpts{Jitter: -1, Rate: -1, Wallets: r.wallets})
+	if _, err := fw.ForwardNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := r.st.Get(ctx, tx.ID)
+	if got.ReversalPending {
+		t.Fatalf("after one round: reversal still owed (%s)", got.Reason)
+	}
+	if sent := r.heard.list()[before:]; len(sent) != 1 || !strings.HasSuffix(sent[0], "/cancel") {
+		t.Errorf("referrals sent: %v, want one Connect2Pay cancel", sent)
+	}
+	if err := r.sim.WalletAction(tx.OrderID, "", gatewaysim.ActionPay); err == nil {
+		t.Error("the customer could still pay the order code after the reversal")
+	}
+	if rev := r.reversalsOf(tx); len(rev) != 1 || rev[0].Operation != "cancel" {
+		t.Errorf("gateway ledger: %+v, want one cancel", rev)
 	}
 }
