@@ -6,7 +6,9 @@ import (
 )
 
 // A network cut, as a cashier lives it: the terminal says it is offline
-// within a second, a require_online sale fails with gateway_unreachable
+// (within a second: TestProbeSeesACutWithinASecond proves the bound in fake
+// time; here, against a real process on a machine that may be loaded, the
+// wait allows healthWait), a require_online sale fails with gateway_unreachable
 // (never "declined": nobody declined it), and once the network is back the
 // next prefer_online sale goes online at once.
 func TestNetworkCutIsNotADecline(t *testing.T) {
@@ -41,8 +43,12 @@ func TestNetworkCutIsNotADecline(t *testing.T) {
 	}
 }
 
-// waitHealth polls /v1/health until online is want, and fails past one
-// second after since.
+// healthWait bounds waitHealth: the one-second claim plus room for a busy
+// CI machine's scheduling (the time taken is logged).
+const healthWait = 5 * time.Second
+
+// waitHealth polls /v1/health until online is want, and fails past
+// healthWait after since.
 func waitHealth(t *testing.T, p *simProc, want bool, since time.Time) {
 	t.Helper()
 	for {
@@ -51,7 +57,7 @@ func waitHealth(t *testing.T, p *simProc, want bool, since time.Time) {
 			t.Logf("health online=%v after %v", want, time.Since(since).Round(time.Millisecond))
 			return
 		}
-		if time.Since(since) > time.Second {
+		if time.Since(since) > healthWait {
 			t.Fatalf("health still says online=%v %v after the switch", h["online"], time.Since(since).Round(time.Millisecond))
 		}
 		time.Sleep(10 * time.Millisecond)
