@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -190,6 +191,26 @@ func TestClientErrorsKeepTheirText(t *testing.T) {
 	for _, r := range logs.records(t) {
 		if r["level"] == "ERROR" {
 			t.Errorf("a client error logged as a failure: %v", r)
+		}
+	}
+}
+
+// docs/api.md quotes every fixed 5xx message as the server says it.
+func TestServerMessagesDocumented(t *testing.T) {
+	md, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []string{internalMessage, printerError(errors.New("?")).(*causedError).answer.msg}
+	for _, m := range serverMessages {
+		msgs = append(msgs, m)
+	}
+	for _, p := range printerMessages {
+		msgs = append(msgs, p.msg)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(string(md), "`"+m+"`") {
+			t.Errorf("docs/api.md does not quote %q", m)
 		}
 	}
 }
