@@ -366,7 +366,8 @@ func (t *Terminal) health(ctx context.Context) api.Health {
 }
 
 // metricsSnapshot is the state GET /metrics reports: the health check's
-// devices and storage, the forwarder's queue, the journal's size.
+// devices, storage and mail outbox, the forwarder's queue, the journal's
+// size.
 func (t *Terminal) metricsSnapshot(ctx context.Context) metrics.Snapshot {
 	h := t.health(ctx)
 	s := metrics.Snapshot{
@@ -375,6 +376,9 @@ func (t *Terminal) metricsSnapshot(ctx context.Context) metrics.Snapshot {
 	}
 	for name, state := range h.Devices {
 		s.Devices[name] = state == "ok"
+	}
+	if o := h.Outbox; o != nil {
+		s.Outbox = &metrics.Outbox{Queued: o.Queued, Parked: o.Parked, OldestAge: time.Duration(o.OldestAgeSec) * time.Second}
 	}
 	if t.Forwarder != nil {
 		st := t.Forwarder.Status()
