@@ -209,7 +209,7 @@ func crashChild(dir string) int {
 	if !final {
 		gw.down.Store(rnd.Float64() < 0.3)
 	}
-	if _, err := Recover(ctx, st, gw); err != nil {
+	if _, err := Recover(ctx, st, gw, nil); err != nil {
 		return fail(err)
 	}
 	cards := paymenttest.NewCards()
@@ -225,7 +225,7 @@ func crashChild(dir string) int {
 	if final {
 		deadline := time.Now().Add(15 * time.Second)
 		for time.Now().Before(deadline) {
-			rep, err := Recover(ctx, st, gw)
+			rep, err := Recover(ctx, st, gw, nil)
 			if err != nil {
 				return fail(err)
 			}

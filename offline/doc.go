@@ -67,7 +67,8 @@
 // Retry-After (429, 503) is waited out; at most Rate requests start per
 // second. A new offline approval, Kick or ForwardNow start a round early.
 // Each round also finishes reversals owed since (a sale whose outcome was
-// lost) once the gateway answers.
+// lost, a wallet payment whose cancel was never confirmed) once the gateway
+// answers.
 //
 // # Recovery
 //
@@ -75,10 +76,15 @@
 // cancelled or failed when they never reached the gateway, and an
 // authorisation that was in flight is looked up and, if it was approved but
 // the cashier never saw it, recorded approved and reversed with
-// Gateway.Void. What the gateway cannot answer stays as it is and is listed
-// in Report.Pending; hand those to Forwarder.Resolve so they are retried.
+// Gateway.Void. A wallet payment owed a reversal is given back through
+// payment.WalletReverser (the wallet's own Connect2Pay cancel or refund,
+// which the card API's void does not serve) when its record shows it paid
+// or still payable. What the gateway cannot answer stays as it is and is
+// listed in Report.Pending; hand those to Forwarder.Resolve so they are
+// retried.
 //
-// Wiring (cmd): Open → Recover → NewForwarder (OnChange →
+// Wiring (cmd): Open → Recover (with the wallets' reversals) →
+// NewForwarder (ForwarderOpts.Wallets, OnChange →
 // payment.Service.Announce) → Resolve(report.Pending...) → Run in the
 // errgroup; Status feeds /v1/health.
 package offline

@@ -54,8 +54,13 @@ type ForwarderOpts struct {
 	// issuer refused (state forward_declined). cmd wires it to
 	// payment.Service.Announce. It must not block.
 	OnChange func(ev payment.EventType, t *payment.Transaction)
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Wallets reverses the wallet payments owed a reversal (a cancel the
+	// gateway never confirmed, the customer maybe charged) through the
+	// wallet's own endpoints; nil leaves them owed (logged each round).
+	// Card reversals go through the Gateway's Void.
+	Wallets payment.WalletReverser
+	Logger  *slog.Logger
+	Now     func() time.Time
 	// Rand returns a number in [0, 1) for the jitter; default math/rand/v2.
 	Rand func() float64
 }
@@ -236,7 +241,7 @@ func (f *Forwarder) resolveOwed(ctx context.Context) {
 			continue
 		}
 		var r Report
-		if err := recoverOne(ctx, f.st, f.gw, t, &r); err != nil {
+		if err := recoverOne(ctx, f.st, f.gw, f.o.Wallets, t, &r); err != nil {
 			f.log.Warn("resolving an interrupted payment", "txn_id", t.ID, "err", err)
 			continue
 		}

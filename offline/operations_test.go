@@ -64,7 +64,7 @@ func TestRecoverSettlesOperationsFromTheRecord(t *testing.T) {
 	intend(t, st, voidNotSent.ID, payment.OpVoid, payment.StateVoidPending, voidNotSent.Amount)
 
 	refunds, voids := len(gw.Refunds), len(gw.Voids)
-	rep, err := Recover(ctx, st, gw)
+	rep, err := Recover(ctx, st, gw, nil)
 	if err != nil || !rep.Done() {
 		t.Fatalf("Recover: %v %+v", err, rep)
 	}
@@ -201,7 +201,7 @@ func TestRecoverWalletFromTheRecord(t *testing.T) {
 			if tc.rec != nil {
 				gw.SetRecord(tx.GatewayID, *tc.rec)
 			}
-			rep, err := Recover(ctx, st, gw)
+			rep, err := Recover(ctx, st, gw, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,7 +16,8 @@ type Report struct {
 	// Failed payments had read a card but never reached the gateway.
 	Failed []string `json:"failed,omitempty"`
 	// Reversed payments were approved at the gateway although the cashier
-	// never saw it: they were voided so the customer is not charged.
+	// never saw it: they were voided (card) or cancelled or refunded
+	// (wallet) so the customer is not charged.
 	Reversed []string `json:"reversed,omitempty"`
 	// Declined payments were found declined at the gateway.
 	Declined []string `json:"declined,omitempty"`
@@ -42,16 +43,18 @@ const reprintWindow = 16
 
 // Recover resolves the payments a power cut interrupted. It runs at boot,
 // before the terminal sells. gw may be nil (no network configured): then
-// payments that need the gateway stay pending. The error is nil unless the
-// journal itself failed; unresolved payments are listed in Report.Pending.
-func Recover(ctx context.Context, st *Store, gw payment.Gateway) (Report, error) {
+// payments that need the gateway stay pending. wallets reverses wallet
+// payments owed a reversal; nil (no wallets configured) leaves them
+// pending. The error is nil unless the journal itself failed; unresolved
+// payments are listed in Report.Pending.
+func Recover(ctx context.Context, st *Store, gw payment.Gateway, wallets payment.WalletReverser) (Report, error) {
 	var r Report
 	txns, err := st.inFlight(ctx)
 	if err != nil {
 		return r, fmt.Errorf("offline: recovery: %w", err)
 	}
 	for _, t := range txns {
-		if err := recoverOne(ctx, st, gw, t, &r); err != nil {
+		if err := recoverOne(ctx, st, gw, wallets, t, &r); err != nil {
 			return r, fmt.Errorf("offline: recovering %s: %w", t.ID, err)
 		}
 	}
@@ -75,7 +78,7 @@ func Recover(ctx context.Context, st *Store, gw payment.Gateway) (Report, error)
 	return r, nil
 }
 
-func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report) error {
+func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, wallets payment.WalletReverser, t *payment.Transaction, r *Report) error {
 	now := st.o.Now()
 	save := func(to payment.State, code payment.ReasonCode, reason string) error {
 		if code != "" {
@@ -109,6 +112,9 @@ func recoverOne(ctx context.Context, st *Store, gw payment.Gateway, t *payment.T
 		return save(payment.StateFailed, payment.ReasonInterrupted, "interrupted before the bank was asked")
 	case payment.StateAuthorising:
 		return recoverAuthorising(ctx, st, gw, t, r, save)
+	}
+	if t.ReversalPending && t.Method == payment.MethodAlipayPlus {
+		return recoverWalletReversal(ctx, st, gw, wallets, t, r)
 	}
 	if t.ReversalPending {
 		return recoverReversal(ctx, st, gw, t, r)
@@ -149,19 +155,13 @@ func recoverAuthorising(ctx context.Context, st *Store, gw payment.Gateway, t *p
 	return recoverReversal(ctx, st, gw, t, r)
 }
 
-// recoverReversal voids a sale whose outcome the terminal never had, if the
-// gateway approved it.
+// recoverReversal voids a card sale whose outcome the terminal never had,
+// if the gateway approved it.
 func recoverReversal(ctx context.Context, st *Store, gw payment.Gateway, t *payment.Transaction, r *Report) error {
 	now := st.o.Now()
 	gatewayID := t.GatewayID
 	if t.State != payment.StateApproved {
-		// A card sale is found by its order; a wallet payment by its
-		// wallet transaction, which the card export does not list.
-		find := func() (payment.GatewayResult, error) { return lookup(ctx, gw, t.OrderID) }
-		if t.Method == payment.MethodAlipayPlus && t.GatewayID != "" {
-			find = func() (payment.GatewayResult, error) { return gatewayRecord(ctx, gw, t.GatewayID) }
-		}
-		res, err := find()
+		res, err := lookup(ctx, gw, t.OrderID)
 		switch {
 		case errors.Is(err, payment.ErrNotFound) || err == nil && (!res.Approved || res.Status == payment.TxnVoided):
 			t.ReversalPending = false
@@ -200,6 +200,78 @@ func recoverReversal(ctx context.Context, st *Store, gw payment.Gateway, t *paym
 	r.Reversed = append(r.Reversed, t.ID)
 	return st.Save(ctx, t)
 }
+
+// recoverWalletReversal gives back a wallet payment whose cancel the
+// gateway never confirmed, if the customer paid it (or can still pay it).
+// The gateway's record of the wallet transaction decides; the reversal
+// goes through the wallet's own port (its Connect2Pay cancel or refund),
+// which the card API's void does not serve. A reversal whose answer was
+// lost is found in the record at the next round, never sent again.
+func recoverWalletReversal(ctx context.Context, st *Store, gw payment.Gateway, wallets payment.WalletReverser,
+	t *payment.Transaction, r *Report) error {
+	done := func(reason string, list *[]string) error {
+		t.ReversalPending = false
+		t.Reason = reason
+		t.UpdatedAt = st.o.Now()
+		*list = append(*list, t.ID)
+		return st.Save(ctx, t)
+	}
+	if t.GatewayID == "" {
+		// The wallet attempt's ID never came back (its start was lost):
+		// the order says whether one was made.
+		res, err := lookup(ctx, gw, t.OrderID)
+		switch {
+		case errors.Is(err, payment.ErrNotFound):
+			return done("the wallet payment never reached the bank; nothing charged", &r.Failed)
+		case err != nil:
+			r.Pending = append(r.Pending, t.ID)
+			return nil
+		}
+		t.GatewayID = res.GatewayID
+	}
+	rec, err := gatewayRecord(ctx, gw, t.GatewayID)
+	switch {
+	case errors.Is(err, payment.ErrNotFound):
+		return done("the wallet payment never reached the bank; nothing charged", &r.Failed)
+	case err != nil:
+		st.log.Warn("recovery: wallet payment record unreadable, will retry", "txn_id", t.ID, "err", err)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	case rec.Status == payment.TxnVoided:
+		return done("the wallet payment was cancelled at the bank; nothing charged", &r.Failed)
+	case rec.Status == payment.TxnRefunded && rec.Refunded >= t.Amount.Minor:
+		// An earlier reversal whose answer was lost.
+		return done(walletReversed, &r.Reversed)
+	case rec.Status != payment.TxnPending && !rec.Approved:
+		return done("the wallet payment was not made; nothing charged", &r.Failed)
+	case wallets == nil:
+		st.log.Warn("recovery: a wallet payment is owed a reversal but no wallets are configured", "txn_id", t.ID)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	}
+	vctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	res, err := wallets.Reverse(vctx, t.GatewayID, t.Amount)
+	cancel()
+	switch {
+	case errors.Is(err, payment.ErrRecordMismatch):
+		// A person must look: logged, kept owed, never guessed.
+		st.log.Error("recovery: the wallet transaction disagrees with the journal", "txn_id", t.ID, "err", err)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	case err != nil || !res.Approved:
+		st.log.Warn("recovery: wallet reversal not done, will retry", "txn_id", t.ID, "err", err, "code", res.Code)
+		r.Pending = append(r.Pending, t.ID)
+		return nil
+	case res.Status != payment.TxnRefunded:
+		// Cancelled while still payable (or found ended unpaid): the
+		// customer never paid it.
+		return done("cancelled at the bank before the customer paid; nothing charged", &r.Reversed)
+	}
+	return done(walletReversed, &r.Reversed)
+}
+
+// walletReversed is the reason a reversed wallet payment keeps.
+const walletReversed = "paid while the cancel went unconfirmed; given back to the customer"
 
 // recoverOperation settles a refund or void journaled on t from the
 // gateway's record of the payment: the intent was written, then the

@@ -74,7 +74,7 @@ func TestRecover(t *testing.T) {
 	}
 	sales := len(gw.Sales)
 
-	rep, err := Recover(ctx, st, gw)
+	rep, err := Recover(ctx, st, gw, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestRecover(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 	// Nothing left to do: a second run changes nothing.
-	rep, err = Recover(ctx, st, gw)
+	rep, err = Recover(ctx, st, gw, nil)
 	if err != nil || len(rep.Cancelled)+len(rep.Failed)+len(rep.Reversed)+len(rep.Pending) != 0 {
 		t.Errorf("second recovery: %+v, %v", rep, err)
 	}
@@ -150,7 +150,7 @@ func TestRecoverGatewayUnreachableThenBack(t *testing.T) {
 	inner.Err = payment.ErrGatewayUnavailable
 	gw := &voidFails{Gateway: inner}
 
-	rep, err := Recover(ctx, st, gw)
+	rep, err := Recover(ctx, st, gw, nil)
 	if err != nil || rep.Done() || rep.Pending[0] != tx.ID {
 		t.Fatalf("unreachable: %+v, %v", rep, err)
 	}
@@ -160,18 +160,18 @@ func TestRecoverGatewayUnreachableThenBack(t *testing.T) {
 	// Lookups work again but the void fails: recorded approved, reversal owed.
 	inner.Err = nil
 	gw.broken = true
-	rep, _ = Recover(ctx, st, gw)
+	rep, _ = Recover(ctx, st, gw, nil)
 	got, _ := st.Get(ctx, tx.ID)
 	if rep.Done() || got.State != payment.StateApproved || !got.ReversalPending {
 		t.Fatalf("void failed: %+v; state %s pending %v", rep, got.State, got.ReversalPending)
 	}
 	gw.broken = false
-	rep, _ = Recover(ctx, st, gw)
+	rep, _ = Recover(ctx, st, gw, nil)
 	got, _ = st.Get(ctx, tx.ID)
 	if !rep.Done() || got.State != payment.StateReversed || got.ReversalPending || len(inner.Voids) != 1 {
 		t.Errorf("after the void: %+v; state %s pending %v voids %v", rep, got.State, got.ReversalPending, inner.Voids)
 	}
-	if rep, _ := Recover(ctx, st, nil); !rep.Done() {
+	if rep, _ := Recover(ctx, st, nil, nil); !rep.Done() {
 		t.Errorf("nothing left, nil gateway: %+v", rep)
 	}
 }

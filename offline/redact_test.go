@@ -32,7 +32,7 @@ func TestNoCardDataInLogsOrErrors(t *testing.T) {
 	gw.down = false
 	_, err = f.ForwardNow(context.Background())
 	errs = append(errs, err)
-	_, err = Recover(context.Background(), st, gw)
+	_, err = Recover(context.Background(), st, gw, nil)
 	errs = append(errs, err)
 	st.failWrite = func() error { return errors.New("no space left on device") }
 	errs = append(errs, st.Save(context.Background(), cardTxn(99, t0)))

@@ -721,7 +721,7 @@ func TestDamagedPagesNeverPanic(t *testing.T) {
 			_, err1 := st.List(ctx, payment.Query{})
 			_, err2 := st.Queue(ctx, 0)
 			_, err3 := st.Exposure(ctx)
-			_, err4 := Recover(ctx, st, nil)
+			_, err4 := Recover(ctx, st, nil, nil)
 			if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 				refused++
 			}

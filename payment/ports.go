@@ -217,6 +217,26 @@ type Wallets interface {
 	Refund(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
 }
 
+// WalletReverser gives back a wallet payment the terminal ended without
+// knowing whether the customer paid: a cancel the gateway never confirmed
+// (Transaction.ReversalPending on a wallet payment). A wallet payment
+// lives on the gateway's wallet side (Connect2Pay), which the card API's
+// Gateway.Void does not serve, so recovery reverses it through this port
+// (payment/alipayplus in production); card sales keep Gateway.Void.
+type WalletReverser interface {
+	// Reverse gives back in full the wallet transaction gatewayID, of
+	// amount a. It reads the transaction first (Alipay+: inquire before
+	// cancel) and cancels an attempt still in process, refunds what is
+	// left of one that was paid, and sends nothing for one that charged
+	// nothing or was already given back. Approved means the customer owes
+	// nothing on it any more; a refusal is a result (Approved false), to
+	// try again from a fresh read. ErrRecordMismatch (wrapped): the
+	// gateway's transaction is not this payment, and a person must look.
+	// Any other error leaves the outcome unknown: the caller settles it
+	// from Gateway.Record, never by resending.
+	Reverse(ctx context.Context, gatewayID string, a Amount) (GatewayResult, error)
+}
+
 // WalletRequest is one wallet payment.
 type WalletRequest struct {
 	OrderID   string

@@ -239,8 +239,10 @@ type Transaction struct {
 	Pending *Operation `json:"pending,omitempty"`
 
 	ReceiptPrinted bool `json:"receipt_printed"` // false after a paper-out: reprintable
-	// ReversalPending marks a sale whose outcome the gateway never gave: if it
-	// turns out approved, recovery reverses it.
+	// ReversalPending marks a sale whose outcome the gateway never gave (or
+	// a wallet payment whose cancel it never confirmed): if it turns out
+	// approved, recovery reverses it (Gateway.Void for a card,
+	// WalletReverser for a wallet).
 	ReversalPending bool `json:"reversal_pending,omitempty"`
 
 	Cashier   string    `json:"cashier,omitempty"`

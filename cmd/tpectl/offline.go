@@ -16,6 +16,7 @@ import (
 	"tpe/config"
 	"tpe/offline"
 	"tpe/payment"
+	"tpe/payment/alipayplus"
 	"tpe/payment/gateway"
 )
 
@@ -407,13 +408,19 @@ func offlineForward(ctx context.Context, f offlineFlags, cfg *config.Config, w i
 		return err
 	}
 	defer st.Close()
-	// Recover first: a payment interrupted by the crash that stopped the
-	// terminal must be resolved before the queue moves.
-	rep, err := offline.Recover(ctx, st, gw)
+	// Wallet payments owed a reversal are given back through the wallet's
+	// own (Connect2Pay) endpoints, as the terminal does.
+	wallets, err := alipayplus.New(gw, nil)
 	if err != nil {
 		return err
 	}
-	fw := offline.NewForwarder(st, gw, nil)
+	// Recover first: a payment interrupted by the crash that stopped the
+	// terminal must be resolved before the queue moves.
+	rep, err := offline.Recover(ctx, st, gw, wallets)
+	if err != nil {
+		return err
+	}
+	fw := offline.NewForwarder(st, gw, &offline.ForwarderOpts{Wallets: wallets})
 	fw.Resolve(rep.Pending...)
 	n, ferr := fw.ForwardNow(ctx)
 	s := fw.Status()

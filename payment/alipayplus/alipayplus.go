@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"tpe/payment"
@@ -19,6 +20,7 @@ type Gateway interface {
 	Prepare(ctx context.Context, req gateway.PrepareRequest) (gateway.PrepareResponse, error)
 	AlipayDirect(ctx context.Context, customerToken string, req gateway.AlipayDirectRequest) (gateway.DirectProcessResponse, error)
 	PaymentStatus(ctx context.Context, merchantToken string) (gateway.PaymentStatus, error)
+	TransactionInfo(ctx context.Context, transactionID string) (gateway.TransactionAttempt, error)
 	C2PCancel(ctx context.Context, transactionID string, a payment.Amount) (gateway.C2PReferralResponse, error)
 	C2PRefund(ctx context.Context, transactionID string, a payment.Amount) (gateway.C2PReferralResponse, error)
 	CancelPayment(ctx context.Context, merchantToken string) error
@@ -60,7 +62,10 @@ type Wallets struct {
 	log *slog.Logger
 }
 
-var _ payment.Wallets = (*Wallets)(nil)
+var (
+	_ payment.Wallets        = (*Wallets)(nil)
+	_ payment.WalletReverser = (*Wallets)(nil)
+)
 
 // New returns the wallet flows over gw (a *gateway.Client).
 func New(gw Gateway, o *Opts) (*Wallets, error) {
@@ -349,4 +354,65 @@ func (w *Wallets) Refund(ctx context.Context, gatewayID string, a payment.Amount
 		return payment.GatewayResult{}, fmt.Errorf("alipayplus: refund: %w", err)
 	}
 	return gateway.RefundResult(resp, a), nil
+}
+
+// Reverse gives back in full a wallet payment the terminal ended without
+// knowing it was paid (payment.WalletReverser), through the wallet's own
+// Connect2Pay referrals — never the card API's void, whose format the
+// wallet side does not speak. The attempt is read first (inquire before
+// cancel): Connect2Pay cancels only an operation still in process
+// (payxpert-api.md §3.1), so a paid one is refunded, for what is left of
+// it: a refund the gateway recorded before is never sent again.
+func (w *Wallets) Reverse(ctx context.Context, gatewayID string, a payment.Amount) (payment.GatewayResult, error) {
+	if err := a.Validate(); err != nil {
+		return payment.GatewayResult{}, err
+	}
+	info, err := w.gw.TransactionInfo(ctx, gatewayID)
+	switch {
+	case err != nil:
+		return payment.GatewayResult{}, fmt.Errorf("alipayplus: reversal: reading the payment: %w", err)
+	case info.TransactionID == "":
+		// Connect2Pay answers an unknown ID with a bare {code: "312"}.
+		return payment.GatewayResult{}, fmt.Errorf("alipayplus: reversal of %s: %w", gatewayID, payment.ErrNotFound)
+	case info.TransactionID != gatewayID || info.Amount != a.Minor || !strings.EqualFold(info.Currency, a.Currency):
+		return payment.GatewayResult{}, fmt.Errorf("%w: wallet transaction %s is %d %s, the payment %s", payment.ErrRecordMismatch,
+			gatewayID, info.Amount, info.Currency, a)
+	}
+	done := payment.GatewayResult{Approved: true, Code: info.ResultCode, GatewayID: gatewayID, Amount: a}
+	switch {
+	case info.Status == gateway.PaymentPending || info.ResultCode == "" && info.Status == "":
+		// Still payable: cancelled, the attempt can no longer be paid
+		// (Alipay+: a later success is overridden by the cancel).
+		resp, err := w.gw.C2PCancel(ctx, gatewayID, a)
+		if err != nil {
+			return payment.GatewayResult{}, fmt.Errorf("alipayplus: reversal: %w", err)
+		}
+		res := gateway.RefundResult(resp, a)
+		if res.Approved {
+			res.Status = payment.TxnVoided
+			w.log.Info("wallet payment reversed: cancelled in process", "gateway_id", gatewayID)
+		}
+		return res, nil
+	case info.Status == gateway.StatusCancelled:
+		done.Status, done.Message = payment.TxnVoided, "cancelled: nothing charged"
+		return done, nil
+	case info.ResultCode != gateway.CodeSuccess:
+		done.Status, done.Message = payment.TxnDeclined, "not paid: nothing charged"
+		return done, nil
+	}
+	left := info.Amount - info.RefundedAmount
+	if left <= 0 {
+		done.Status, done.Message, done.Refunded = payment.TxnRefunded, "already given back", info.RefundedAmount
+		return done, nil
+	}
+	resp, err := w.gw.C2PRefund(ctx, gatewayID, payment.Amount{Minor: left, Currency: a.Currency})
+	if err != nil {
+		return payment.GatewayResult{}, fmt.Errorf("alipayplus: reversal: %w", err)
+	}
+	res := gateway.RefundResult(resp, a)
+	if res.Approved {
+		res.Status, res.Refunded = payment.TxnRefunded, info.Amount
+		w.log.Info("wallet payment reversed: refunded", "gateway_id", gatewayID, "amount_minor", left)
+	}
+	return res, nil
 }

@@ -33,7 +33,13 @@
 // repeated up to the payment) go through POST /transaction/{id}/refund.
 // Wallet payments are online only: nothing here queues.
 //
+// Reverse (payment.WalletReverser) gives back a payment whose cancel was
+// never confirmed, for recovery: it reads the attempt (GET
+// /transaction/{id}/info), cancels it while in process, refunds what is
+// left once paid, and sends nothing when nothing is owed.
+//
 // Wiring (cmd): alipayplus.New(gatewayClient, &alipayplus.Opts{Logger: …})
-// as payment.Opts.Wallets. The simulator side is gatewaysim's Alipay
+// as payment.Opts.Wallets, and as the WalletReverser of offline.Recover and
+// offline.ForwarderOpts.Wallets. The simulator side is gatewaysim's Alipay
 // processor (WalletAction / WalletScan / POST /sim/wallet).
 package alipayplus

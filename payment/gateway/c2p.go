@@ -124,6 +124,11 @@ func (c *Client) c2pReferral(ctx context.Context, op, id string, a payment.Amoun
 	if err != nil {
 		return resp, fmt.Errorf("gateway: c2p %s: %w", op, err)
 	}
+	if resp.Code == "" {
+		// Processed, but the answer does not say how (a card-API reply has
+		// errorCode instead): not a refusal, an unknown outcome.
+		return resp, fmt.Errorf("gateway: c2p %s: %w: %w: no code", op, ErrOutcomeUnknown, ErrMalformedReply)
+	}
 	return resp, nil
 }
 

@@ -186,3 +186,23 @@ func TestAlipayDirectSlot(t *testing.T) {
 		t.Fatalf("direct process without a processor: %+v", dr)
 	}
 }
+
+// TestC2PReferralReplyWithoutCode: a Connect2Pay refund answered without
+// its code (a card-API-shaped reply, say) is an unknown outcome, not a
+// refusal.
+func TestC2PReferralReplyWithoutCode(t *testing.T) {
+	e := newEnv(t, nil, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/refund") {
+				w.Write([]byte(`{"errorCode":"000","errorMessage":"ok"}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	c := e.client(t, nil)
+	r, err := c.C2PRefund(context.Background(), "9q3yql13hs-sq9s", eur(1000))
+	if !errors.Is(err, gateway.ErrOutcomeUnknown) || !errors.Is(err, gateway.ErrMalformedReply) {
+		t.Fatalf("got %+v, %v; want ErrOutcomeUnknown", r, err)
+	}
+}

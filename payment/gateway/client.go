@@ -640,6 +640,10 @@ func (c *Client) Status(ctx context.Context, gatewayID string) (*Transaction, er
 	return resp.Transaction, nil
 }
 
+// isC2PID reports whether id is a Connect2Pay transaction ID
+// ({paymentID}-{suffix}, payxpert-api.md §5.3); the card API's are integers.
+func isC2PID(id string) bool { return strings.Contains(id, "-") }
+
 func checkID(id string) error {
 	if id == "" || len(id) > 64 || strings.ContainsAny(id, "/?#%") {
 		return fmt.Errorf("%w: bad gateway transaction ID", payment.ErrInvalidRequest)
@@ -678,6 +682,11 @@ func (c *Client) referral(ctx context.Context, op, gatewayID string, a payment.A
 	if err := checkID(gatewayID); err != nil {
 		return payment.GatewayResult{}, err
 	}
+	if isC2PID(gatewayID) {
+		// A wallet or link payment: Connect2Pay's own refund and cancel
+		// (C2PRefund, C2PCancel) serve it, with their own reply.
+		return payment.GatewayResult{}, fmt.Errorf("%w: %s is a Connect2Pay transaction, not a card-present one", payment.ErrInvalidRequest, gatewayID)
+	}
 	if err := a.Validate(); err != nil {
 		return payment.GatewayResult{}, err
 	}
@@ -692,6 +701,10 @@ func (c *Client) referral(ctx context.Context, op, gatewayID string, a payment.A
 		var resp ReferralResponse
 		var sent bool
 		sent, err = c.do(ctx, call{op: op, method: http.MethodPost, base: c.base, path: "transaction/" + gatewayID + "/" + op, body: body, out: &resp})
+		if err == nil && resp.ErrorCode == "" {
+			// Processed, but the answer does not say how: not a refusal.
+			return payment.GatewayResult{}, fmt.Errorf("gateway: %s: %w: %w: no errorCode", op, ErrOutcomeUnknown, ErrMalformedReply)
+		}
 		if err == nil {
 			ok, decline, msg := Classify(resp.ErrorCode)
 			if resp.ErrorMessage != "" {

@@ -544,3 +544,43 @@ func warmUp(t *testing.T, c *gateway.Client) {
 		t.Fatalf("warm-up sale: %+v, %v", res, err)
 	}
 }
+
+// TestReferralReplyWithoutResult: a referral the gateway processed but
+// answered without its result code (a Connect2Pay-shaped reply, say) is an
+// unknown outcome to settle from the record — never read as a refusal.
+// A Connect2Pay ID never goes through the card API's referrals.
+func TestReferralReplyWithoutResult(t *testing.T) {
+	var referrals counter
+	referrals.n = map[string]int{}
+	e := newEnv(t, nil, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/refund") {
+				referrals.add("refund")
+				w.Write([]byte(`{"code":"000","message":"Request processed successfully"}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	c := e.client(t, nil)
+	ctx := context.Background()
+	res, err := c.Sale(ctx, sale(orderID(t), 3000))
+	if err != nil || !res.Approved {
+		t.Fatal(res, err)
+	}
+	got, err := c.Refund(ctx, res.GatewayID, eur(1000))
+	if !errors.Is(err, gateway.ErrOutcomeUnknown) || !errors.Is(err, gateway.ErrMalformedReply) {
+		t.Fatalf("refund answered without errorCode: %+v, %v; want ErrOutcomeUnknown", got, err)
+	}
+	if n := referrals.get("refund"); n != 1 {
+		t.Errorf("the refund was sent %d times, want once", n)
+	}
+	for _, op := range []func(context.Context, string, payment.Amount) (payment.GatewayResult, error){c.Void, c.Refund} {
+		if _, err := op(ctx, "9q3yql13hs-sq9s", eur(1000)); !errors.Is(err, payment.ErrInvalidRequest) {
+			t.Errorf("card referral of a Connect2Pay ID: %v, want ErrInvalidRequest", err)
+		}
+	}
+	if n := referrals.get("refund"); n != 1 {
+		t.Errorf("a Connect2Pay ID reached the card API: %d refunds sent", n)
+	}
+}

@@ -164,10 +164,16 @@ func (s *Server) wrap(h func(http.ResponseWriter, *http.Request) error) http.Han
 			return
 		}
 		status, code := classify(err)
-		if status >= 500 && status != http.StatusNotImplemented {
-			s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		if tellsItsText(status) {
+			writeError(w, status, code, errorMessage(err))
+			return
 		}
-		writeError(w, status, code, errorMessage(err))
+		// The cash register gets the API's words and an ID; the log gets
+		// the error under the same ID (servererror.go).
+		id := newErrorID()
+		s.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "status", status, "code", code,
+			"error_id", id, "err", err)
+		writeJSON(w, status, errorAnswer{errorBody{Code: code, Message: serverErrorMessage(err, code), ErrorID: id}})
 	}
 }
 
@@ -222,8 +228,21 @@ func classify(err error) (int, string) {
 	return http.StatusInternalServerError, "internal"
 }
 
+// errorAnswer is every error's body (docs/api.md, openapi.json's Error).
+type errorAnswer struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// ErrorID names a server-side failure (5xx but 501) in the terminal's
+	// log, where the error itself is.
+	ErrorID string `json:"error_id,omitempty"`
+}
+
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	writeJSON(w, status, errorAnswer{errorBody{Code: code, Message: msg}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
@@ -566,7 +585,7 @@ func (s *Server) printReceipt(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, payment.ErrNotFound) || errors.Is(err, payment.ErrNotSupported) || isStorageFault(err) {
 			return err
 		}
-		return &apiError{http.StatusServiceUnavailable, "printer_error", err.Error()}
+		return printerError(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -22,7 +22,9 @@ type Route struct {
 }
 
 // Error is an error a Route returns to answer with this HTTP status and API
-// code (documented in docs/api.md and openapi.json's Error.code enum).
+// code (documented in docs/api.md and openapi.json's Error.code enum). msg
+// goes to the client as it is, with a 5xx too: write it for the cash
+// register, never from another error's text (servererror.go).
 func Error(status int, code, msg string) error { return &apiError{status, code, msg} }
 
 // Decode reads a Route's JSON body strictly, as the server's own

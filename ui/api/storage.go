@@ -33,10 +33,15 @@ func isStorageFault(err error) bool {
 	return ok
 }
 
-// errorMessage is what an error tells the client. A storage fault says its
-// own message: the journal's error text names files, and no file path
+// errorMessage is what an error tells the client: a handler's answer says
+// its message (not the error behind it, causedError). A storage fault says
+// its own message: the journal's error text names files, and no file path
 // leaves the terminal through the API.
 func errorMessage(err error) string {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae.msg
+	}
 	if isStorageFault(err) {
 		if f, ok := payment.StorageFaultOf(err); ok {
 			return f.Message

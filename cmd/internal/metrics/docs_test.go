@@ -40,7 +40,7 @@ func yamlBlock(t *testing.T, doc, marker string) string {
 func TestOperationsRules(t *testing.T) {
 	doc := readOperations(t)
 	rules := yamlBlock(t, doc, "groups:")
-	for _, alert := range []string{"TPEOfflineQueueAgeing", "TPEDeviceDown"} {
+	for _, alert := range []string{"TPEOfflineQueueAgeing", "TPEDeviceDown", "TPEMailOutboxStuck", "TPEMailRefused"} {
 		if !strings.Contains(rules, "alert: "+alert) {
 			t.Errorf("the example rules lack %s", alert)
 		}
@@ -78,10 +78,10 @@ func TestOperationsListsEveryMetric(t *testing.T) {
 }
 
 // exposedNames are the tpe_ families of a registry that has seen every
-// kind of event, with a gateway and a device.
+// kind of event, with a gateway, a device and a mail outbox.
 func exposedNames(t *testing.T) []string {
 	m := New(Opts{Version: "dev", Snapshot: func(context.Context) Snapshot {
-		return Snapshot{Gateway: true, MaxAge: time.Hour, Devices: map[string]bool{"nfc": true}}
+		return Snapshot{Gateway: true, MaxAge: time.Hour, Devices: map[string]bool{"nfc": true}, Outbox: &Outbox{}}
 	}})
 	m.payments.WithLabelValues("card", "approved")
 	m.authLat.WithLabelValues("card")

@@ -42,6 +42,18 @@ type Snapshot struct {
 	JournalBytes int64 // size of the journal file
 	// StorageFault is true when the journal cannot be written.
 	StorageFault bool
+	// Outbox is the merchant notifications' mail outbox; nil when no
+	// notification is on (then its gauges are absent, not 0).
+	Outbox *Outbox
+}
+
+// Outbox is the mail outbox (outbox.db) at scrape time.
+type Outbox struct {
+	Queued int // mails waiting for the relay
+	// Parked are mails the relay refused for good: never sent, kept for
+	// the technician, so the count only grows.
+	Parked    int
+	OldestAge time.Duration // age of the oldest waiting mail; 0 when none
 }
 
 // Opts configures Metrics.
@@ -182,10 +194,17 @@ var (
 		"Size of the journal file (bbolt) on disk.", nil, nil)
 	descStorage = prometheus.NewDesc("tpe_journal_writable",
 		"1 when the journal can be written, 0 when storage is faulty (payments are refused).", nil, nil)
+	descMailQueued = prometheus.NewDesc("tpe_mail_outbox_queued",
+		"Merchant notification mails waiting for the SMTP relay (retried until it takes them).", nil, nil)
+	descMailParked = prometheus.NewDesc("tpe_mail_outbox_parked",
+		"Merchant notification mails the relay refused for good (5xx): never sent, kept for the technician.", nil, nil)
+	descMailOldest = prometheus.NewDesc("tpe_mail_outbox_oldest_age_seconds",
+		"Age of the oldest mail waiting for the relay; 0 when none waits.", nil, nil)
 )
 
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descGatewayUp, descQueue, descOldest, descMaxAge, descFailures, descFwdDeclined, descDevice, descJournal, descStorage} {
+	for _, d := range []*prometheus.Desc{descGatewayUp, descQueue, descOldest, descMaxAge, descFailures, descFwdDeclined, descDevice, descJournal, descStorage,
+		descMailQueued, descMailParked, descMailOldest} {
 		ch <- d
 	}
 }
@@ -214,6 +233,11 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descJournal, float64(s.JournalBytes))
 	gauge(descStorage, bool01(!s.StorageFault))
+	if o := s.Outbox; o != nil {
+		gauge(descMailQueued, float64(o.Queued))
+		gauge(descMailParked, float64(o.Parked))
+		gauge(descMailOldest, o.OldestAge.Seconds())
+	}
 }
 
 func bool01(b bool) float64 {

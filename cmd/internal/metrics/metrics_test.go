@@ -40,7 +40,8 @@ func scrape(t *testing.T, m *Metrics) (promcheck.Families, string) {
 
 func TestPaymentEventsCounted(t *testing.T) {
 	snap := Snapshot{Gateway: true, Online: true, Queued: 3, OldestAge: 90 * time.Second, MaxAge: 72 * time.Hour, ForwardFailures: 2, ForwardDeclined: 1,
-		Devices: map[string]bool{"nfc": true, "printer": false}, JournalBytes: 65536}
+		Devices: map[string]bool{"nfc": true, "printer": false}, JournalBytes: 65536,
+		Outbox: &Outbox{Queued: 2, Parked: 1, OldestAge: 9 * time.Minute}}
 	m := New(Opts{Version: "1.2.3", Snapshot: func(context.Context) Snapshot { return snap }})
 	authorised := func(final payment.State, d time.Duration) *payment.Transaction {
 		return txn(payment.MethodCard, step(payment.StateCreated, 0), step(payment.StateCardRead, time.Second),
@@ -94,6 +95,9 @@ func TestPaymentEventsCounted(t *testing.T) {
 		{"tpe_device_up", []string{"device", "printer"}, 0},
 		{"tpe_journal_size_bytes", nil, 65536},
 		{"tpe_journal_writable", nil, 1},
+		{"tpe_mail_outbox_queued", nil, 2},
+		{"tpe_mail_outbox_parked", nil, 1},
+		{"tpe_mail_outbox_oldest_age_seconds", nil, 540},
 		{"tpe_build_info", []string{"version", "1.2.3"}, 1},
 	} {
 		if got, ok := f.Value(c.name, c.labels...); !ok || got != c.want {
@@ -115,12 +119,14 @@ func TestPaymentEventsCounted(t *testing.T) {
 	}
 }
 
-// A terminal without a gateway reports no gateway gauges (absent, not a
-// misleading 0 that would page someone).
+// A terminal without a gateway reports no gateway gauges, nor outbox
+// gauges without notifications (absent, not a misleading 0 that would
+// page someone or hide that nothing is known).
 func TestNoGatewayNoGatewayGauges(t *testing.T) {
 	m := New(Opts{Version: "dev", Snapshot: func(context.Context) Snapshot { return Snapshot{StorageFault: true} }})
 	f, _ := scrape(t, m)
-	for _, name := range []string{"tpe_gateway_up", "tpe_forward_consecutive_failures"} {
+	for _, name := range []string{"tpe_gateway_up", "tpe_forward_consecutive_failures",
+		"tpe_mail_outbox_queued", "tpe_mail_outbox_parked", "tpe_mail_outbox_oldest_age_seconds"} {
 		if _, ok := f[name]; ok {
 			t.Errorf("%s reported without a gateway", name)
 		}

@@ -46,6 +46,10 @@ func TestRedact(t *testing.T) {
 		"sale approved amount_minor=1250 txn_id=pay_000042 at 12:30",
 		"company=Acme shipping=express ping=ok url=https://gw.example.com/v1/health",
 		`password = ""`,
+		// The API's error IDs (ui/api: "err-" and ten consonants), which a
+		// cash register's user quotes to find the line.
+		`level=ERROR msg="api request failed" method=GET path=/v1/payments/pay_7 status=500 code=internal error_id=err-bcdfghjkmn err="journal: boom"`,
+		`{"level":"ERROR","msg":"api request failed","status":502,"code":"gateway_unavailable","error_id":"err-pqrstvwxzb"}`,
 	} {
 		if got := Redact(keep); got != keep {
 			t.Errorf("ordinary line changed: %q → %q", keep, got)

@@ -172,7 +172,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		ID: cfg.Terminal.MerchantID, Contract: cfg.Terminal.Contract, TerminalID: cfg.Terminal.ID,
 		MCC: cfg.Terminal.MCC, Country: cfg.Terminal.Country,
 	}
-	wallets, links, mailer, err := onlineServices(cfg, t.Gateway, t.Wallets, merchant, log)
+	wallets, reversals, links, mailer, err := onlineServices(cfg, t.Gateway, t.Wallets, merchant, log)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -220,7 +220,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 	// Boot recovery: resolve what a power cut interrupted before selling.
 	// Without a gateway it still settles what never reached one.
 	rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	t.Recovery, err = offline.Recover(rctx, store, gw)
+	t.Recovery, err = offline.Recover(rctx, store, gw, reversals)
 	cancel()
 	if err != nil {
 		t.notices.close()
@@ -233,7 +233,7 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 			Logger: log, Concurrency: cfg.Offline.ForwardConcurrency, BackoffMax: cfg.Offline.ForwardBackoffMax,
 			// In the config 0 means none; in ForwarderOpts, the default.
 			BatchSize: orNone(cfg.Offline.ForwardBatch), Jitter: orNone(cfg.Offline.ForwardJitter),
-			Rate: orNone(cfg.Offline.ForwardRate),
+			Rate: orNone(cfg.Offline.ForwardRate), Wallets: reversals,
 		})
 		// What recovery could not settle (gateway unreachable) the
 		// forwarder retries on each round.
@@ -289,14 +289,16 @@ func (t *Terminal) APIURL(ln net.Listener) string {
 	return "http://" + ln.Addr().String()
 }
 
-// onlineServices builds the e-mail sender, the Alipay+ wallets and the
-// payment links from the config; each is nil (and its payments refused as
-// not supported) when what it needs is not configured.
-func onlineServices(cfg config.Config, client *gateway.Client, table *cii.Table, m payment.Merchant, log *slog.Logger) (payment.Wallets, payment.Links, payment.Notifier, error) {
+// onlineServices builds the e-mail sender, the Alipay+ wallets (and their
+// reversals, for recovery) and the payment links from the config; each is
+// nil (and its payments refused as not supported) when what it needs is
+// not configured.
+func onlineServices(cfg config.Config, client *gateway.Client, table *cii.Table, m payment.Merchant, log *slog.Logger) (payment.Wallets, payment.WalletReverser, payment.Links, payment.Notifier, error) {
 	var (
-		wallets payment.Wallets
-		links   payment.Links
-		mailer  payment.Notifier
+		wallets   payment.Wallets
+		reversals payment.WalletReverser
+		links     payment.Links
+		mailer    payment.Notifier
 	)
 	var mail *notify.Mailer // also the sender of payment links
 	if cfg.SMTP.Host != "" {
@@ -309,26 +311,26 @@ func onlineServices(cfg config.Config, client *gateway.Client, table *cii.Table,
 			Merchant: m, Lang: cfg.Terminal.Language, Logger: log,
 		})
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("smtp: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("smtp: %w", err)
 		}
 		mailer = mail
 	}
 	if client == nil {
-		return nil, nil, mailer, nil
+		return nil, nil, nil, mailer, nil
 	}
 	w, err := alipayplus.New(client, &alipayplus.Opts{Issuers: table, Logger: log})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("alipay+: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("alipay+: %w", err)
 	}
-	wallets = w
+	wallets, reversals = w, w
 	if mail != nil {
 		l, err := paylink.New(client, mail, &paylink.Opts{Validity: cfg.Notifications.LinkValidity, Merchant: m, Lang: cfg.Terminal.Language, Logger: log})
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("payment links: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("payment links: %w", err)
 		}
 		links = l
 	}
-	return wallets, links, mailer, nil
+	return wallets, reversals, links, mailer, nil
 }
 
 // online is the terminal's view of the gateway; without a gateway the
@@ -364,7 +366,8 @@ func (t *Terminal) health(ctx context.Context) api.Health {
 }
 
 // metricsSnapshot is the state GET /metrics reports: the health check's
-// devices and storage, the forwarder's queue, the journal's size.
+// devices, storage and mail outbox, the forwarder's queue, the journal's
+// size.
 func (t *Terminal) metricsSnapshot(ctx context.Context) metrics.Snapshot {
 	h := t.health(ctx)
 	s := metrics.Snapshot{
@@ -373,6 +376,9 @@ func (t *Terminal) metricsSnapshot(ctx context.Context) metrics.Snapshot {
 	}
 	for name, state := range h.Devices {
 		s.Devices[name] = state == "ok"
+	}
+	if o := h.Outbox; o != nil {
+		s.Outbox = &metrics.Outbox{Queued: o.Queued, Parked: o.Parked, OldestAge: time.Duration(o.OldestAgeSec) * time.Second}
 	}
 	if t.Forwarder != nil {
 		st := t.Forwarder.Status()
