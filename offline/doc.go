@@ -9,7 +9,8 @@
 //
 //	txn     big-endian sequence → record (transaction JSON + sealed card data)
 //	ids     transaction ID → sequence ‖ batch ‖ state (index; the state backs stale-write checks)
-//	bybatch batch ‖ sequence → nothing: X/Z reports read their batch only
+//	bybatch batch ‖ sequence → nothing, for every batch the payment moved money
+//	        in (its sale's, its refunds'): X/Z reports read their batch only
 //	queue   sequence → queue entry: offline approvals not yet forwarded, oldest first
 //	active  sequence → ID: payments in flight (or owed a reversal), for recovery
 //	flagged sequence → ID: offline approvals the issuer declined later (the merchant must act)

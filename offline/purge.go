@@ -5,6 +5,7 @@ package offline
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,8 +47,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 			if err := ids.Delete([]byte(t.ID)); err != nil {
 				return err
 			}
-			if err := byBatch.Delete(batchKey(t.Batch, u64(k))); err != nil {
-				return err
+			for _, b := range t.Batches() {
+				if err := byBatch.Delete(batchKey(b, u64(k))); err != nil {
+					return err
+				}
 			}
 		}
 		for _, k := range doomed {
@@ -67,8 +70,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
+// purgeable: t is complete and every batch it moved money in (its sale's,
+// its refunds') is closed.
 func purgeable(t *payment.Transaction, openBatch int) bool {
-	if t.Batch >= openBatch || needsRecovery(t) {
+	if slices.Max(t.Batches()) >= openBatch || needsRecovery(t) {
 		return false
 	}
 	switch t.State {

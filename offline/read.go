@@ -6,6 +6,7 @@ package offline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/cipher"
 	"fmt"
@@ -81,18 +82,20 @@ func (s *Store) getQueued(ctx context.Context, id string) (full, clear *payment.
 
 // List returns the transactions matching q, newest first, filtered with
 // payment.Query.Match so every journal filters alike. A batch query (the X
-// and Z reports) reads that batch's records only, through the bybatch
-// index; others read from the newest record back: cheap with Limit, a scan
+// and Z reports: Query.MovedIn) reads that batch's records only, through
+// the bybatch index; others read from the newest record back: cheap with Limit, a scan
 // without it.
 func (s *Store) List(ctx context.Context, q payment.Query) ([]*payment.Transaction, error) {
 	var out []*payment.Transaction
 	err := s.view(func(tx *bolt.Tx) error {
 		txns := tx.Bucket(bucketTxn)
 		var next func() (key, val []byte)
-		if q.Batch > 0 {
+		// The index holds every batch a payment moved money in: a
+		// superset of both filters, which Match then applies.
+		if batch := cmp.Or(q.Batch, q.MovedIn); batch > 0 {
 			c := tx.Bucket(bucketByBatch).Cursor()
-			prefix := seqKey(uint64(q.Batch))
-			k, _ := c.Seek(seqKey(uint64(q.Batch) + 1))
+			prefix := seqKey(uint64(batch))
+			k, _ := c.Seek(seqKey(uint64(batch) + 1))
 			if k == nil {
 				k, _ = c.Last()
 			} else {

@@ -285,16 +285,24 @@ func recoverOperation(ctx context.Context, st *Store, gw payment.Gateway, t *pay
 		return nil
 	}
 	settled := false
-	_, err = st.Update(ctx, t.ID, func(t *payment.Transaction) error {
-		if t.Pending == nil || t.Pending.ID != op.ID {
-			return errSettledMeanwhile
-		}
-		var err error
-		if settled, err = payment.SettleFromRecord(t, rec, st.o.Now()); err == nil && !settled {
-			return errSettledMeanwhile
-		}
-		return err
-	})
+	// A refund settled now counts in the batch open now (Refund.Batch),
+	// read under the batch lock the service closes batches under: it
+	// lands in a Z report being totalled or in the next batch.
+	st.batchMu.RLock()
+	open, err := st.Batch(ctx)
+	if err == nil {
+		_, err = st.Update(ctx, t.ID, func(t *payment.Transaction) error {
+			if t.Pending == nil || t.Pending.ID != op.ID {
+				return errSettledMeanwhile
+			}
+			var err error
+			if settled, err = payment.SettleFromRecord(t, rec, st.o.Now(), open); err == nil && !settled {
+				return errSettledMeanwhile
+			}
+			return err
+		})
+	}
+	st.batchMu.RUnlock()
 	switch {
 	case errors.Is(err, errSettledMeanwhile) && !settled:
 		r.Pending = append(r.Pending, t.ID)

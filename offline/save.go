@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -82,7 +83,9 @@ func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, erro
 				&payment.TransitionError{From: old.state, To: t.State})
 		}
 		seq = old.seq
-		if old.batch != t.Batch {
+		// A link paid after its batch closed moves to the open batch; the
+		// batches of its refunds only ever grow (put indexes them below).
+		if !slices.Contains(t.Batches(), old.batch) {
 			if err := byBatch.Delete(batchKey(old.batch, seq)); err != nil {
 				return false, err
 			}
@@ -106,8 +109,10 @@ func (s *Store) put(tx *bolt.Tx, t *payment.Transaction, val []byte) (bool, erro
 		}
 	}
 	byBatch.FillPercent = 0.9
-	if err := byBatch.Put(batchKey(t.Batch, seq), nil); err != nil {
-		return false, err
+	for _, b := range t.Batches() {
+		if err := byBatch.Put(batchKey(b, seq), nil); err != nil {
+			return false, err
+		}
 	}
 	key := seqKey(seq)
 	if err := countSealed(tx.Bucket(bucketMeta), txns.Get(key), val); err != nil {

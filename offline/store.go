@@ -81,9 +81,21 @@ type Store struct {
 	last    LastFault
 
 	closeOnce sync.Once
+
+	// batchMu is the batch lock the payment service shares
+	// (payment.BatchLocker): it closes batches under it, and recovery and
+	// the forwarder hold it for reading while they record a refund in the
+	// open batch (recoverOperation).
+	batchMu sync.RWMutex
 }
 
-var _ payment.Journal = (*Store)(nil)
+var (
+	_ payment.Journal     = (*Store)(nil)
+	_ payment.BatchLocker = (*Store)(nil)
+)
+
+// BatchLock is the journal's batch lock (payment.BatchLocker).
+func (s *Store) BatchLock() *sync.RWMutex { return &s.batchMu }
 
 // Open opens (or creates) the journal at path. A damaged file is refused
 // with a *CorruptError, never reset; a key that does not match the journal

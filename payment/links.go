@@ -229,13 +229,13 @@ func (s *Service) applyLinkState(ctx context.Context, t *Transaction, st LinkSta
 	return saved, nil
 }
 
-// recordInOpenBatch records money received on payment id in the batch
+// recordInOpenBatch records a movement of money on payment id in the batch
 // open now: a link paid after its batch was closed (its Z report printed)
-// joins the open batch in the journal write that records it paid, so the
-// closed batch's totals stay what its report said. edit gets the open
-// batch, read under batchMu's read lock and held until the write is done:
-// a close meanwhile either counts the payment in its Z report or leaves it
-// to the next batch.
+// joins the open batch, a refund counts in it (Refund.Batch), in the
+// journal write that records them, so a closed batch's totals stay what
+// its report said. edit gets the open batch, read under batchMu's read
+// lock and held until the write is done: a close meanwhile either counts
+// the movement in its Z report or leaves it to the next batch.
 func (s *Service) recordInOpenBatch(ctx context.Context, id string, edit func(cur *Transaction, open int) error) (*Transaction, error) {
 	s.batchMu.RLock()
 	defer s.batchMu.RUnlock()

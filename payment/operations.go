@@ -42,7 +42,7 @@ func (s *Service) RefundRest(ctx context.Context, id string) (*Transaction, erro
 // refund runs a refund of a, or of what remains when a.Minor is zero.
 func (s *Service) refund(ctx context.Context, id string, a Amount) (*Transaction, error) {
 	var refund func(context.Context, string, Amount) (GatewayResult, error)
-	t, err := s.begin(ctx, id, func(t *Transaction) error {
+	t, err := s.begin(ctx, id, func(t *Transaction, _ int) error {
 		if a.Currency == "" {
 			a.Currency = t.Amount.Currency
 		}
@@ -108,11 +108,22 @@ func (s *Service) refunder(m Method) (func(context.Context, string, Amount) (Gat
 	return nil, fmt.Errorf("%w: no %s refunds on this terminal", ErrNotSupported, m)
 }
 
-// Void reverses an approved payment before the batch closes (supervisor).
-// An offline approval not yet forwarded is simply not sent.
+// Void reverses an approved payment before its batch closes (supervisor).
+// An offline approval not yet forwarded is simply not sent. Once the Z
+// report counted the sale, a void would change the closed batch's figures:
+// the sale is refunded instead, and the refund counts in the open batch.
+// The batch is checked under the batch lock with the intent's write, and a
+// close waits for a void in flight (closeBatch), so a void never lands
+// behind its batch's Z report.
 func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
 	local := false
-	t, err := s.begin(ctx, id, func(t *Transaction) error {
+	t, err := s.begin(ctx, id, func(t *Transaction, open int) error {
+		if t.Batch != open && (t.State == StateOfflineApproved || t.State == StateApproved || t.State == StateForwarded) {
+			if t.State == StateOfflineApproved {
+				return fmt.Errorf("%w: its batch %d is closed; refund it once it is sent to the bank", ErrNotCancellable, t.Batch)
+			}
+			return fmt.Errorf("%w: its batch %d is closed; refund it instead", ErrNotCancellable, t.Batch)
+		}
 		switch t.State {
 		case StateOfflineApproved:
 			// Nothing reached the gateway: voiding is the terminal's own
@@ -152,16 +163,18 @@ func (s *Service) Void(ctx context.Context, id string) (*Transaction, error) {
 
 // begin runs check on the latest journaled copy of payment id and, if it
 // passes, journals what it changed, in one journal transaction. A payment
-// that already carries a pending operation is refused first.
-func (s *Service) begin(ctx context.Context, id string, check func(*Transaction) error) (*Transaction, error) {
-	t, err := s.o.Journal.Update(ctx, id, func(t *Transaction) error {
+// that already carries a pending operation is refused first. check gets
+// the open batch, read under the batch lock (recordInOpenBatch): no batch
+// closes between the check and the write.
+func (s *Service) begin(ctx context.Context, id string, check func(t *Transaction, open int) error) (*Transaction, error) {
+	t, err := s.recordInOpenBatch(ctx, id, func(t *Transaction, open int) error {
 		if op := t.Pending; op != nil {
 			if op.Unknown {
 				return fmt.Errorf("%w: the outcome of %s %s is being checked with the bank", ErrOperationInProgress, op.Kind, op.ID)
 			}
 			return fmt.Errorf("%w: %s %s is running", ErrOperationInProgress, op.Kind, op.ID)
 		}
-		return check(t)
+		return check(t, open)
 	})
 	if err != nil {
 		return nil, err
@@ -194,8 +207,8 @@ func (s *Service) settleAnswer(ctx context.Context, t *Transaction, gr GatewayRe
 	op := *t.Pending
 	switch {
 	case err == nil && gr.Approved:
-		return s.settle(ctx, t.ID, op, func(t *Transaction) error {
-			return completeOperation(t, op, op.Amount.Minor, gr.GatewayID, s.o.Now())
+		return s.settle(ctx, t.ID, op, func(t *Transaction, open int) error {
+			return completeOperation(t, op, op.Amount.Minor, gr.GatewayID, s.o.Now(), open)
 		})
 	case err == nil:
 		// A clear refusal: the gateway did nothing.
@@ -234,13 +247,14 @@ func (s *Service) settleAnswer(ctx context.Context, t *Transaction, gr GatewayRe
 }
 
 // settle journals the end of operation op on payment id and tells
-// subscribers.
-func (s *Service) settle(ctx context.Context, id string, op Operation, edit func(*Transaction) error) (*Transaction, error) {
-	t, err := s.o.Journal.Update(context.WithoutCancel(ctx), id, func(t *Transaction) error {
+// subscribers. edit gets the open batch (recordInOpenBatch): a refund
+// counts in the batch open when it is recorded, whatever its payment's.
+func (s *Service) settle(ctx context.Context, id string, op Operation, edit func(t *Transaction, open int) error) (*Transaction, error) {
+	t, err := s.recordInOpenBatch(context.WithoutCancel(ctx), id, func(t *Transaction, open int) error {
 		if err := stillPending(t, op); err != nil {
 			return err
 		}
-		return edit(t)
+		return edit(t, open)
 	})
 	if err != nil {
 		s.log.Error("journal write failed", "txn_id", id, "op_id", op.ID, "err", err)
@@ -262,7 +276,7 @@ func (s *Service) settle(ctx context.Context, id string, op Operation, edit func
 
 // drop journals that op did not happen: the payment is as it was.
 func (s *Service) drop(ctx context.Context, id string, op Operation) error {
-	_, err := s.settle(ctx, id, op, func(t *Transaction) error { return dropOperation(t, op, s.o.Now()) })
+	_, err := s.settle(ctx, id, op, func(t *Transaction, _ int) error { return dropOperation(t, op, s.o.Now()) })
 	return err
 }
 
@@ -311,9 +325,9 @@ func (s *Service) Resolve(ctx context.Context, id string) (*Transaction, error) 
 	}
 	op := *t.Pending
 	var done bool
-	t, err = s.settle(ctx, id, op, func(t *Transaction) error {
+	t, err = s.settle(ctx, id, op, func(t *Transaction, open int) error {
 		var err error
-		done, err = SettleFromRecord(t, rec, s.o.Now())
+		done, err = SettleFromRecord(t, rec, s.o.Now(), open)
 		if err == nil && !done {
 			return errNotYet
 		}
@@ -333,8 +347,10 @@ var errNotYet = errors.New("payment: not settled yet")
 // the status say whether the operation happened. It reports whether the
 // operation is settled; t is changed only then. A record that contradicts
 // the terminal (less refunded than the terminal recorded) is an error: a
-// person must look.
-func SettleFromRecord(t *Transaction, rec GatewayResult, now time.Time) (bool, error) {
+// person must look. open is the batch open as t is recorded: a refund
+// settled now counts in it (Refund.Batch); the caller reads it under the
+// batch lock (Service.BatchLock) so that no Z report is being totalled.
+func SettleFromRecord(t *Transaction, rec GatewayResult, now time.Time, open int) (bool, error) {
 	op := t.Pending
 	if op == nil {
 		return true, nil
@@ -353,11 +369,11 @@ func SettleFromRecord(t *Transaction, rec GatewayResult, now time.Time) (bool, e
 		}
 		// The gateway has refunded more than the terminal knew: that is
 		// this refund (one operation at a time), whatever the amount asked.
-		return true, completeOperation(t, *op, min(delta, t.Amount.Minor-t.Refunded()), "", now)
+		return true, completeOperation(t, *op, min(delta, t.Amount.Minor-t.Refunded()), "", now, open)
 	case OpVoid:
 		switch rec.Status {
 		case TxnVoided:
-			return true, completeOperation(t, *op, op.Amount.Minor, "", now)
+			return true, completeOperation(t, *op, op.Amount.Minor, "", now, open)
 		case TxnApproved, TxnRefunded:
 			return true, dropOperation(t, *op, now)
 		}
@@ -365,12 +381,13 @@ func SettleFromRecord(t *Transaction, rec GatewayResult, now time.Time) (bool, e
 	return false, nil
 }
 
-// completeOperation records that op happened at the gateway.
-func completeOperation(t *Transaction, op Operation, minor int64, gatewayID string, now time.Time) error {
+// completeOperation records that op happened at the gateway; a refund
+// counts in batch open, the batch open as it is recorded.
+func completeOperation(t *Transaction, op Operation, minor int64, gatewayID string, now time.Time, open int) error {
 	t.Pending = nil
 	switch op.Kind {
 	case OpRefund:
-		t.Refunds = append(t.Refunds, Refund{ID: op.ID, Amount: Amount{minor, op.Amount.Currency}, GatewayID: gatewayID, At: now})
+		t.Refunds = append(t.Refunds, Refund{ID: op.ID, Amount: Amount{minor, op.Amount.Currency}, GatewayID: gatewayID, At: now, Batch: open})
 		to := StatePartiallyRefunded
 		if t.Refundable() == 0 {
 			to = StateRefunded

@@ -237,7 +237,8 @@ func TestSettleFromRecord(t *testing.T) {
 		{"void record silent", base(payment.StateVoidPending, payment.OpVoid, 1000), payment.GatewayResult{}, false, nil, payment.StateVoidPending, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			settled, err := payment.SettleFromRecord(tc.tx, tc.rec, tc.tx.CreatedAt)
+			// Settled while batch 2 is open: a refund made counts in it.
+			settled, err := payment.SettleFromRecord(tc.tx, tc.rec, tc.tx.CreatedAt, 2)
 			if settled != tc.settled || !errors.Is(err, tc.err) || (tc.err == nil && err != nil) {
 				t.Fatalf("settled %v err %v, want %v %v", settled, err, tc.settled, tc.err)
 			}
@@ -246,6 +247,9 @@ func TestSettleFromRecord(t *testing.T) {
 			}
 			if settled && tc.tx.Pending != nil {
 				t.Error("settled but still pending")
+			}
+			if n := len(tc.tx.Refunds); n > 0 && tc.tx.Refunds[n-1].ID == "op_1" && tc.tx.Refunds[n-1].Batch != 2 {
+				t.Errorf("refund settled in batch %d, want the open batch 2", tc.tx.Refunds[n-1].Batch)
 			}
 		})
 	}

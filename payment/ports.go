@@ -166,8 +166,13 @@ type Query struct {
 	Reference string
 	Since     time.Time // created at or after
 	Until     time.Time // created before
-	Batch     int
-	States    []State
+	// Batch: payments counted in this batch (their sale).
+	Batch int
+	// MovedIn: payments that moved money in this batch — their sale
+	// counts in it, or a refund of theirs does (Transaction.MovedIn): what
+	// the batch's X and Z reports total.
+	MovedIn int
+	States  []State
 	// Email is part of the customer's e-mail address, compared without
 	// regard to case: "dupont" finds Jean.Dupont@example.com.
 	Email string
@@ -188,6 +193,7 @@ func (q Query) Match(t *Transaction) bool {
 		(q.Since.IsZero() || !t.CreatedAt.Before(q.Since)) &&
 		(q.Until.IsZero() || t.CreatedAt.Before(q.Until)) &&
 		(q.Batch == 0 || t.Batch == q.Batch) &&
+		(q.MovedIn == 0 || t.MovedIn(q.MovedIn)) &&
 		(len(q.States) == 0 || slices.Contains(q.States, t.State)) &&
 		(q.Email == "" || containsFold(t.Email, q.Email)) &&
 		(q.Search == "" || containsFold(t.Email, q.Search) || containsFold(t.Reference, q.Search)) &&

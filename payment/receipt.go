@@ -557,6 +557,15 @@ func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
 	d.kv(fmt.Sprintf("%s %d", d.T("receipt.sales"), r.SalesCount), fm(r.SalesTotal))
 	d.kv(fmt.Sprintf("%s %d", d.T("receipt.refunds"), r.RefundsCount), "-"+fm(r.RefundsTotal))
 	d.amount(d.T("receipt.net"), fm(r.Net))
+	if len(r.EarlierRefunds) > 0 {
+		// Counted in the refunds above: named here, so that the closed
+		// batch's Z report (its sales) and this one agree with the bank.
+		d.blank()
+		d.add(printer.Line{Text: fmt.Sprintf("%s %d", d.T("receipt.earlier_refunds"), len(r.EarlierRefunds)), Bold: true})
+		for _, e := range r.EarlierRefunds {
+			d.kv("  "+d.T("receipt.earlier_refund", e.SaleBatch, e.ReceiptNumber()), "-"+fm(e.Amount.Minor))
+		}
+	}
 	d.blank()
 	d.kv(d.T("receipt.declines"), fmt.Sprint(r.Declined))
 	if r.OfflinePending > 0 {

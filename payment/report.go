@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"fmt"
 	"sort"
 	"time"
 )
@@ -14,12 +15,17 @@ type Report struct {
 	Currency   string    `json:"currency"`
 	// Lines are the totals per method and brand, sorted.
 	Lines []ReportLine `json:"lines"`
-	// Sales, Refunds and Net are over every line.
+	// Sales, Refunds and Net are over every line. Refunds are those
+	// recorded in this batch, whichever batch their sale counts in.
 	SalesCount   int   `json:"sales_count"`
 	SalesTotal   int64 `json:"sales_total"`
 	RefundsCount int   `json:"refunds_count"`
 	RefundsTotal int64 `json:"refunds_total"`
 	Net          int64 `json:"net"`
+	// EarlierRefunds are the refunds counted in this batch of sales
+	// counted in an earlier batch (already in RefundsCount and
+	// RefundsTotal), oldest first: the report names each one's sale.
+	EarlierRefunds []EarlierRefund `json:"earlier_refunds,omitempty"`
 	// OfflinePending counts approvals not yet forwarded, terminal-wide
 	// (the forwarder's queue, whatever their batch): a Z report with some
 	// says so, the batch still closes (they forward later).
@@ -43,12 +49,63 @@ type ReportLine struct {
 	RefundsTotal int64  `json:"refunds_total"`
 }
 
-// buildReport totals txns of one batch. OfflinePending counts the batch's
-// offline approvals; Service.Report replaces it with the journal's queue.
+// EarlierRefund is a refund counted in the report's batch of a sale
+// counted in an earlier batch.
+type EarlierRefund struct {
+	RefundID  string `json:"refund_id"`
+	PaymentID string `json:"payment_id"`
+	// Sequence is the sale's transaction number (TRANS. on its receipt).
+	Sequence uint64 `json:"sequence,omitempty"`
+	// SaleBatch is the batch the sale counts in.
+	SaleBatch int       `json:"sale_batch"`
+	Method    Method    `json:"method"`
+	Brand     string    `json:"brand,omitempty"`
+	Amount    Amount    `json:"amount"`
+	At        time.Time `json:"at"`
+}
+
+// ReceiptNumber is the sale's number as its receipt prints it (TRANS.).
+func (e EarlierRefund) ReceiptNumber() string {
+	if e.Sequence == 0 {
+		return e.PaymentID
+	}
+	return fmt.Sprintf("%06d", e.Sequence)
+}
+
+// buildReport totals the money moved in one batch: txns are the payments
+// that moved money in it (Query.MovedIn). A sale counts in its payment's
+// batch, a refund in its own (Transaction.RefundBatch). OfflinePending
+// counts the batch's offline approvals; Service.Report replaces it with
+// the journal's queue.
 func buildReport(kind string, batch int, terminalID, currency string, at time.Time, txns []*Transaction) Report {
 	r := Report{Kind: kind, Batch: batch, TerminalID: terminalID, At: at, Currency: currency}
 	lines := map[[2]string]*ReportLine{}
+	line := func(t *Transaction) *ReportLine {
+		brand := reportBrand(t)
+		k := [2]string{string(t.Method), brand}
+		l := lines[k]
+		if l == nil {
+			l = &ReportLine{Method: t.Method, Brand: brand}
+			lines[k] = l
+		}
+		return l
+	}
 	for _, t := range txns {
+		for _, rf := range t.Refunds {
+			if t.RefundBatch(rf) != batch {
+				continue
+			}
+			l := line(t)
+			l.RefundsCount++
+			l.RefundsTotal += rf.Amount.Minor
+			if t.Batch != batch {
+				r.EarlierRefunds = append(r.EarlierRefunds, EarlierRefund{RefundID: rf.ID, PaymentID: t.ID, Sequence: t.Sequence,
+					SaleBatch: t.Batch, Method: t.Method, Brand: line(t).Brand, Amount: rf.Amount, At: rf.At})
+			}
+		}
+		if t.Batch != batch {
+			continue // only its refunds count here
+		}
 		switch t.State {
 		case StateDeclined:
 			r.Declined++
@@ -65,26 +122,11 @@ func buildReport(kind string, batch int, terminalID, currency string, at time.Ti
 		if !t.State.Approved() {
 			continue
 		}
-		brand := ""
-		switch {
-		case t.Card != nil:
-			brand = t.Card.Brand
-		case t.Method == MethodAlipayPlus:
-			brand = reportWallet(t.Wallet)
-		}
-		k := [2]string{string(t.Method), brand}
-		l := lines[k]
-		if l == nil {
-			l = &ReportLine{Method: t.Method, Brand: brand}
-			lines[k] = l
-		}
+		l := line(t)
 		l.SalesCount++
 		l.SalesTotal += t.Amount.Minor
-		for _, rf := range t.Refunds {
-			l.RefundsCount++
-			l.RefundsTotal += rf.Amount.Minor
-		}
 	}
+	sort.SliceStable(r.EarlierRefunds, func(i, j int) bool { return r.EarlierRefunds[i].At.Before(r.EarlierRefunds[j].At) })
 	for _, l := range lines {
 		r.Lines = append(r.Lines, *l)
 		r.SalesCount += l.SalesCount
@@ -100,6 +142,18 @@ func buildReport(kind string, batch int, terminalID, currency string, at time.Ti
 	})
 	r.Net = r.SalesTotal - r.RefundsTotal
 	return r
+}
+
+// reportBrand is t's report line within its method: the card brand, or
+// the wallet's code.
+func reportBrand(t *Transaction) string {
+	switch {
+	case t.Card != nil:
+		return t.Card.Brand
+	case t.Method == MethodAlipayPlus:
+		return reportWallet(t.Wallet)
+	}
+	return ""
 }
 
 // reportWallet is the report key of a wallet payment: its canonical code,

@@ -122,8 +122,22 @@ type Service struct {
 	// applyLinkState) read the open batch and record themselves in it
 	// under the read lock. A payment is counted either in the Z report of
 	// its batch or in the next batch, never in a closed batch after its
-	// report.
-	batchMu sync.RWMutex
+	// report. Refunds, voids and cancels journal their intent and record
+	// their end under the read lock too (begin, settle): a refund counts
+	// in the Z report of the batch open when it is recorded, or in the
+	// next. It is the journal's own lock when the journal has one
+	// (BatchLocker), so that the journal's other writers (the offline
+	// forwarder settling a refund from the gateway's record) take it too.
+	batchMu *sync.RWMutex
+}
+
+// BatchLocker is a journal that shares its batch lock: the service holds
+// it for writing while it totals a batch and closes it, and whoever
+// records money in the open batch outside the service (the offline
+// forwarder and recovery settling a refund whose answer was lost) holds it
+// for reading while it reads the open batch and writes.
+type BatchLocker interface {
+	BatchLock() *sync.RWMutex
 }
 
 // gatewayReachable is the service's belief about the gateway (Opts.Online,
@@ -169,7 +183,10 @@ func New(o Opts) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Service{o: o, log: o.Logger, active: map[string]*flow{}, ops: map[string]bool{}}
+	s := &Service{o: o, log: o.Logger, active: map[string]*flow{}, ops: map[string]bool{}, batchMu: new(sync.RWMutex)}
+	if bl, ok := o.Journal.(BatchLocker); ok {
+		s.batchMu = bl.BatchLock()
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -803,7 +820,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
 	}
 	if t.Method == MethodAlipayPlus {
 		// The wallet flow cancels at the gateway: journal the intent first.
-		t, err := s.begin(ctx, id, func(t *Transaction) error {
+		t, err := s.begin(ctx, id, func(t *Transaction, _ int) error {
 			if t.State.Final() || t.State.Approved() {
 				return fmt.Errorf("%w: payment already %s", ErrNotCancellable, t.State.Status())
 			}
@@ -826,7 +843,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (*Transaction, error) {
 // first. A lost answer leaves the cancel pending: RefreshLinks settles it
 // from the link's status at the gateway.
 func (s *Service) cancelLink(ctx context.Context, id string) (*Transaction, error) {
-	t, err := s.begin(ctx, id, func(t *Transaction) error {
+	t, err := s.begin(ctx, id, func(t *Transaction, _ int) error {
 		if t.State != StateAwaitingCustomer {
 			return fmt.Errorf("%w: payment already %s", ErrNotCancellable, t.State.Status())
 		}
@@ -843,8 +860,8 @@ func (s *Service) cancelLink(ctx context.Context, id string) (*Transaction, erro
 	err = s.o.Links.Cancel(gctx, t.LinkID)
 	switch {
 	case err == nil:
-		t, err = s.settle(gctx, id, op, func(t *Transaction) error {
-			return completeOperation(t, op, 0, "", s.o.Now())
+		t, err = s.settle(gctx, id, op, func(t *Transaction, open int) error {
+			return completeOperation(t, op, 0, "", s.o.Now(), open)
 		})
 		if err == nil {
 			s.publish(EventCancelled, t, "link cancelled by the cashier")
@@ -881,13 +898,14 @@ func (s *Service) isRunning(opID string) bool {
 	return s.ops[opID]
 }
 
-// Report is the X report of the open batch.
+// Report is the X report of the open batch: the money moved in it, sales
+// and refunds, whichever batch a refunded sale counts in.
 func (s *Service) Report(ctx context.Context) (Report, error) {
 	b, err := s.o.Journal.Batch(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	txns, err := s.o.Journal.List(ctx, Query{Batch: b})
+	txns, err := s.o.Journal.List(ctx, Query{MovedIn: b})
 	if err != nil {
 		return Report{}, err
 	}
@@ -940,6 +958,17 @@ func (s *Service) closeBatch(ctx context.Context) (Report, error) {
 	r, err := s.Report(ctx)
 	if err != nil {
 		return Report{}, err
+	}
+	// A void undoes its sale: one still awaiting the bank's answer would
+	// take the sale out of this batch after its Z report counted it. Voids
+	// start under the read lock in their sale's open batch (Void), so none
+	// starts after this look.
+	voiding, err := s.o.Journal.List(ctx, Query{Batch: r.Batch, States: []State{StateVoidPending}})
+	if err != nil {
+		return Report{}, err
+	}
+	if len(voiding) > 0 {
+		return Report{}, fmt.Errorf("%w: the void of TRANS. %06d awaits the bank's answer", ErrBusy, voiding[0].Sequence)
 	}
 	r.Kind = "Z"
 	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {

@@ -275,6 +275,41 @@ type Refund struct {
 	Amount    Amount    `json:"amount"`
 	GatewayID string    `json:"gateway_id,omitempty"`
 	At        time.Time `json:"at"`
+	// Batch is the batch the refund counts in: the one open when the
+	// terminal recorded the bank's acceptance, in the same journal write
+	// that records the refund. A refund of a sale from a batch already
+	// closed counts in today's batch, so a closed batch's Z report never
+	// changes. Records journaled before refunds carried it have 0: they
+	// count in their payment's batch, as they did then (RefundBatch).
+	Batch int `json:"batch,omitempty"`
+}
+
+// RefundBatch is the batch refund r of t counts in: its own, or t's batch
+// for a refund journaled before refunds recorded theirs.
+func (t *Transaction) RefundBatch(r Refund) int {
+	if r.Batch != 0 {
+		return r.Batch
+	}
+	return t.Batch
+}
+
+// MovedIn reports whether t moved money in batch b: the sale counts in it,
+// or one of its refunds does. The X and Z reports of b read these payments
+// (Query.MovedIn).
+func (t *Transaction) MovedIn(b int) bool {
+	return slices.Contains(t.Batches(), b)
+}
+
+// Batches are the batches t moves money in, its own first, each once: the
+// journal indexes t under each of them.
+func (t *Transaction) Batches() []int {
+	out := []int{t.Batch}
+	for _, r := range t.Refunds {
+		if b := t.RefundBatch(r); !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // OpKind is what a pending operation does at the gateway.

@@ -64,4 +64,8 @@ var receipt = map[string][2]string{
 	"receipt.partial":            {"DEJA REMBOURSE", "REFUNDED BEFORE"},
 	"receipt.resp":               {"CODE REPONSE", "RESPONSE CODE"},
 	"receipt.refund_now":         {"MONTANT REMBOURSE", "AMOUNT REFUNDED"},
+	// A report's refunds of sales counted in an earlier batch: the sale's
+	// batch and transaction number.
+	"receipt.earlier_refunds": {"REMB. VENTES LOTS PRECEDENTS", "REFUNDS OF EARLIER BATCHES' SALES"},
+	"receipt.earlier_refund":  {"VENTE LOT %d TRANS. %s", "SALE BATCH %d TXN %s"},
 }
