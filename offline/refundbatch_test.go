@@ -2,12 +2,15 @@ package offline
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"tpe/payment"
+	"tpe/payment/paymenttest"
 )
 
 // TestRefundIndexedUnderItsBatch: a sale of batch 1 refunded in batch 2 is
@@ -77,5 +80,55 @@ func TestRefundIndexedUnderItsBatch(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRecoveredRefundCountsInTheOpenBatch: a refund whose answer was lost
+// and that recovery settles from the gateway's record counts in the batch
+// open when it is recorded, read under the journal's batch lock: a close
+// holding the lock (the service totalling its Z report) is never
+// overtaken by a refund recorded into the batch it is closing.
+func TestRecoveredRefundCountsInTheOpenBatch(t *testing.T) {
+	ctx := context.Background()
+	st, _ := newStore(t)
+	gw := &paymenttest.Gateway{}
+	sale := approvedAt(t, st, gw, 1)
+	a := payment.Amount{Minor: 400, Currency: "EUR"}
+	intend(t, st, sale.ID, payment.OpRefund, payment.StateRefundPending, a)
+	gw.Refund(ctx, sale.GatewayID, a) // the bank made it; its answer was lost
+	if _, err := st.CloseBatch(ctx, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Batch 2's Z report is being totalled: the service holds the lock.
+	lock := st.BatchLock()
+	lock.Lock()
+	recovered := make(chan error, 1)
+	go func() {
+		rep, err := Recover(ctx, st, gw, nil)
+		if err == nil && !rep.Done() {
+			err = fmt.Errorf("recovery left %+v", rep)
+		}
+		recovered <- err
+	}()
+	for range 1000 {
+		runtime.Gosched()
+	}
+	if got, _ := st.Get(ctx, sale.ID); got.State != payment.StateRefundPending {
+		t.Errorf("refund recorded (%s) while batch 2's Z report was being totalled", got.State)
+	}
+	if _, err := st.CloseBatch(ctx, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	lock.Unlock()
+	if err := <-recovered; err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Get(ctx, sale.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != payment.StatePartiallyRefunded || len(got.Refunds) != 1 || got.Refunds[0].Batch != 3 || got.Batch != 1 {
+		t.Errorf("recovered refund: %s, sale in batch %d, refunds %+v; want the refund in batch 3", got.State, got.Batch, got.Refunds)
 	}
 }
