@@ -342,7 +342,7 @@ func TestRefundJournaledWithoutItsBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := payment.EarlierRefund{RefundID: "rfd_new", PaymentID: "pay_old", Sequence: seq, SaleBatch: 1, Method: payment.MethodCard,
-		Brand: "visa", Amount: eur(500), At: at.Add(time.Hour)}
+		Brand: "visa", Amount: 500, At: at.Add(time.Hour)}
 	if x.SalesCount != 0 || x.RefundsTotal != 500 || x.Net != -500 || len(x.EarlierRefunds) != 1 || x.EarlierRefunds[0] != want {
 		t.Errorf("batch 2: %+v; want the refund of batch 1's sale %+v", x, want)
 	}

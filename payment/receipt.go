@@ -563,7 +563,7 @@ func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
 		d.blank()
 		d.add(printer.Line{Text: fmt.Sprintf("%s %d", d.T("receipt.earlier_refunds"), len(r.EarlierRefunds)), Bold: true})
 		for _, e := range r.EarlierRefunds {
-			d.kv("  "+d.T("receipt.earlier_refund", e.SaleBatch, e.ReceiptNumber()), "-"+fm(e.Amount.Minor))
+			d.kv("  "+d.T("receipt.earlier_refund", e.SaleBatch, e.ReceiptNumber()), "-"+fm(e.Amount))
 		}
 	}
 	d.blank()

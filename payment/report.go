@@ -57,11 +57,12 @@ type EarlierRefund struct {
 	// Sequence is the sale's transaction number (TRANS. on its receipt).
 	Sequence uint64 `json:"sequence,omitempty"`
 	// SaleBatch is the batch the sale counts in.
-	SaleBatch int       `json:"sale_batch"`
-	Method    Method    `json:"method"`
-	Brand     string    `json:"brand,omitempty"`
-	Amount    Amount    `json:"amount"`
-	At        time.Time `json:"at"`
+	SaleBatch int    `json:"sale_batch"`
+	Method    Method `json:"method"`
+	Brand     string `json:"brand,omitempty"`
+	// Amount is refunded, minor units of the report's currency.
+	Amount int64     `json:"amount"`
+	At     time.Time `json:"at"`
 }
 
 // ReceiptNumber is the sale's number as its receipt prints it (TRANS.).
@@ -100,7 +101,7 @@ func buildReport(kind string, batch int, terminalID, currency string, at time.Ti
 			l.RefundsTotal += rf.Amount.Minor
 			if t.Batch != batch {
 				r.EarlierRefunds = append(r.EarlierRefunds, EarlierRefund{RefundID: rf.ID, PaymentID: t.ID, Sequence: t.Sequence,
-					SaleBatch: t.Batch, Method: t.Method, Brand: line(t).Brand, Amount: rf.Amount, At: rf.At})
+					SaleBatch: t.Batch, Method: t.Method, Brand: line(t).Brand, Amount: rf.Amount.Minor, At: rf.At})
 			}
 		}
 		if t.Batch != batch {

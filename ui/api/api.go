@@ -342,6 +342,10 @@ type Payment struct {
 	// Attempts are earlier authorisations the issuer soft-declined (PSD2:
 	// PIN required) before the payment went on under a new order ID.
 	Attempts []Attempt `json:"attempts,omitempty"`
+	// Refunds are the refunds made, oldest first, each with the batch it
+	// counts in: the batch open when the bank accepted it, which is a
+	// later batch than the payment's when its batch was already closed.
+	Refunds []RefundView `json:"refunds,omitempty"`
 	// ErrorCode is why the payment was declined, failed or ended without a
 	// sale (payment.ReasonCode): what a cash register switches on. Error is
 	// the detail in words, for people and logs.
@@ -358,6 +362,14 @@ type Attempt struct {
 	Result  string    `json:"result"`  // gateway result code (065, 077)
 	Decline string    `json:"decline"` // pin_required
 	At      time.Time `json:"at"`
+}
+
+// RefundView is one refund of a payment.
+type RefundView struct {
+	ID     string    `json:"id"`
+	Amount int64     `json:"amount"`
+	At     time.Time `json:"at"`
+	Batch  int       `json:"batch"`
 }
 
 // PendingOperation is a payment's unsettled refund, void or cancel.
@@ -395,6 +407,9 @@ func view(t *payment.Transaction) Payment {
 	}
 	for _, a := range t.Attempts {
 		p.Attempts = append(p.Attempts, Attempt{OrderID: a.OrderID, Result: a.Result, Decline: a.Decline, At: a.At})
+	}
+	for _, r := range t.Refunds {
+		p.Refunds = append(p.Refunds, RefundView{ID: r.ID, Amount: r.Amount.Minor, At: r.At, Batch: t.RefundBatch(r)})
 	}
 	if op := t.Pending; op != nil {
 		p.Pending = &PendingOperation{ID: op.ID, Kind: string(op.Kind), Amount: op.Amount.Minor, OutcomeUnknown: op.Unknown}
