@@ -220,6 +220,8 @@ var till = map[string][2]string{
 	"rep.queue.empty":  {"Rien en attente", "Nothing waiting"},
 	"rep.queue.oldest": {"%d en attente, le plus ancien du %s", "%d waiting, oldest from %s"},
 	"rep.none":         {"Aucune vente dans ce lot", "No sale in this batch"},
+	"rep.earlier":      {"Remboursements de ventes des lots précédents", "Refunds of earlier batches' sales"},
+	"rep.earlier.line": {"Vente du lot %d · n° %s", "Sale of batch %d · no. %s"},
 	"rep.at":           {"Édité le %s", "Printed %s"},
 
 	// settings

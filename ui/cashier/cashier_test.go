@@ -595,3 +595,22 @@ func TestLinkPaidAfterZ(t *testing.T) {
 	e.wait(e.ui.T("rep.batch", 2) + " · ")
 	e.wait(payment.Amount{Minor: 9900, Currency: "EUR"}.Format(e.ui.lang))
 }
+
+// TestRefundOfAnEarlierBatchOnReports: a card sale refunded after its
+// batch's Z report shows on the reports screen of the next batch, naming
+// the sale's batch and number.
+func TestRefundOfAnEarlierBatchOnReports(t *testing.T) {
+	e := newEnv(t, nil)
+	sale := e.cardSale("4500")
+	if _, err := e.svc.CloseBatch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Refund(context.Background(), sale.ID, payment.Amount{Minor: 1500, Currency: "EUR"}); err != nil {
+		t.Fatal(err)
+	}
+	e.tap(e.ui.T("nav.reports"))
+	e.wait(e.ui.T("rep.batch", 2) + " · ")
+	e.wait(e.ui.T("rep.earlier"))
+	e.wait(e.ui.T("rep.earlier.line", 1, sale.ReceiptNumber()))
+	e.wait(payment.Amount{Minor: -1500, Currency: "EUR"}.Format(e.ui.lang))
+}

@@ -116,6 +116,16 @@ func (s *reportsScreen) card(r payment.Report) fyne.CanvasObject {
 		container.NewBorder(nil, nil, text(title, 20, colInk, true), text(u.T("rep.batch", r.Batch)+" · "+u.T("rep.at", dateTime(u.lang, r.At)), 14, colMuted, false)),
 		totals, lines,
 	}
+	if len(r.EarlierRefunds) > 0 {
+		// Counted in the refunds above; each names the sale it gives back,
+		// whose own batch's report stays as it was closed.
+		earlier := container.NewVBox(text(u.T("rep.earlier"), 15, colInk, true))
+		for _, e := range r.EarlierRefunds {
+			earlier.Add(container.NewBorder(nil, nil, text(u.T("rep.earlier.line", e.SaleBatch, e.ReceiptNumber()), 14, colMuted, false),
+				text(money(-e.Amount), 14, colInk, false)))
+		}
+		items = append(items, earlier)
+	}
 	if r.ForwardDeclined > 0 {
 		items = append(items, text(u.T("rep.fwddeclined", r.ForwardDeclined), 15, colRed, true))
 	}
