@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"path/filepath"
@@ -514,4 +515,29 @@ func TestOutboxRetryParked(t *testing.T) {
 	if q, _ := out.Pending(ctx); len(q) != 0 {
 		t.Errorf("still queued: %+v", q)
 	}
+}
+
+// FuzzReaddress: whatever a parked record holds, a retry's rewrite either
+// refuses it or yields a mail to the given address with the record's
+// Message-ID, subject and bodies.
+func FuzzReaddress(f *testing.F) {
+	f.Add([]byte(`{"To":"a@example.com","Subject":"s","Text":"t","ID":"abc"}`))
+	f.Add([]byte(`{"To":"","Subject":"s"}`))
+	f.Add([]byte(`{"To":"a@example.com","Subject":"line\r\nBcc: x@example.com"}`))
+	f.Add([]byte(`{not json`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := notify.Readdress("gerant@example.com")(data)
+		if err != nil {
+			return
+		}
+		var in, m notify.Message
+		json.Unmarshal(data, &in)
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("rewrite gave %q: %v", out, err)
+		}
+		if m.To != "gerant@example.com" || m.ID != in.ID || m.Subject != in.Subject || m.Text != in.Text || m.HTML != in.HTML {
+			t.Fatalf("rewrite of %q gave %+v", data, m)
+		}
+	})
 }
