@@ -237,7 +237,7 @@ func (o *Outbox) Done(ctx context.Context, id uint64) error {
 }
 
 // Failed counts a failed try of mail id; permanent moves it to the parked
-// bucket, where it is kept with the reason but never sent.
+// bucket, where it is kept with the reason and not sent until Unpark.
 func (o *Outbox) Failed(ctx context.Context, id uint64, reason string, permanent bool) error {
 	if err := ctx.Err(); err != nil {
 		return err

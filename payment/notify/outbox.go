@@ -19,8 +19,8 @@ type Spool interface {
 	Pending(ctx context.Context) ([]Spooled, error)
 	// Done removes a mail the relay accepted.
 	Done(ctx context.Context, id uint64) error
-	// Failed records a failed try; permanent moves the mail aside (it
-	// will never be sent, and stays listed for the technician).
+	// Failed records a failed try; permanent moves the mail aside (parked:
+	// not sent again unless a technician retries it, see ParkedSpool).
 	Failed(ctx context.Context, id uint64, reason string, permanent bool) error
 }
 
