@@ -29,8 +29,9 @@ type Health struct {
 
 // OutboxHealth is the merchant notifications' outbox in GET /v1/health.
 // Parked mail was refused for good by the relay (a mistyped merchant
-// address, a relay refusing the sender): it will never leave, so the
-// terminal reports itself degraded until a technician has seen to it.
+// address, a relay refusing the sender): it will not leave by itself, so
+// the terminal reports itself degraded until a technician has retried or
+// discarded it (GET /v1/outbox).
 type OutboxHealth struct {
 	Queued       int   `json:"queued"`
 	Parked       int   `json:"parked"`
