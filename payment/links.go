@@ -185,7 +185,7 @@ func (s *Service) applyLinkState(ctx context.Context, t *Transaction, st LinkSta
 		return t, nil
 	}
 	moved := false
-	saved, err := s.o.Journal.Update(ctx, t.ID, func(cur *Transaction) error {
+	record := func(cur *Transaction, open int) error {
 		if cur.State != StateAwaitingCustomer {
 			return nil // recorded by another refresh already
 		}
@@ -196,14 +196,26 @@ func (s *Service) applyLinkState(ctx context.Context, t *Transaction, st LinkSta
 			cur.Pending = nil
 		}
 		cur.GatewayID, cur.Result = st.GatewayID, st.Code
+		why := reason
 		if to == StateApproved {
 			cur.AuthCode = st.GatewayID
+			if open > cur.Batch {
+				why = fmt.Sprintf("%s; counted in batch %d, created in closed batch %d", reason, open, cur.Batch)
+				cur.CreatedBatch, cur.Batch = cur.Batch, open
+			}
 		} else {
 			cur.Code = code
 		}
 		moved = true
-		return cur.Transition(to, s.o.Now(), reason)
-	})
+		return cur.Transition(to, s.o.Now(), why)
+	}
+	var saved *Transaction
+	var err error
+	if to == StateApproved {
+		saved, err = s.recordInOpenBatch(ctx, t.ID, record)
+	} else {
+		saved, err = s.o.Journal.Update(ctx, t.ID, func(cur *Transaction) error { return record(cur, 0) })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("payment: recording the link %s: %w", st.Status, err)
 	}
@@ -215,6 +227,23 @@ func (s *Service) applyLinkState(ctx context.Context, t *Transaction, st LinkSta
 		}
 	}
 	return saved, nil
+}
+
+// recordInOpenBatch records money received on payment id in the batch
+// open now: a link paid after its batch was closed (its Z report printed)
+// joins the open batch in the journal write that records it paid, so the
+// closed batch's totals stay what its report said. edit gets the open
+// batch, read under batchMu's read lock and held until the write is done:
+// a close meanwhile either counts the payment in its Z report or leaves it
+// to the next batch.
+func (s *Service) recordInOpenBatch(ctx context.Context, id string, edit func(cur *Transaction, open int) error) (*Transaction, error) {
+	s.batchMu.RLock()
+	defer s.batchMu.RUnlock()
+	open, err := s.o.Journal.Batch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the open batch: %w", err)
+	}
+	return s.o.Journal.Update(ctx, id, func(cur *Transaction) error { return edit(cur, open) })
 }
 
 // EventLinkResent: a pending link was e-mailed again (Service.Resend).

@@ -114,6 +114,16 @@ type Service struct {
 	// (an offline approval counted in the offline limits) is recorded.
 	readerMu     sync.Mutex
 	readerHolder string
+
+	// batchMu keeps a batch's close whole: CloseBatch holds it while it
+	// checks no payment runs, totals the batch and closes it; a new
+	// payment (Pay, until it is running) and a payment that chooses its
+	// batch when it is recorded (a link paid after its batch closed,
+	// applyLinkState) read the open batch and record themselves in it
+	// under the read lock. A payment is counted either in the Z report of
+	// its batch or in the next batch, never in a closed batch after its
+	// report.
+	batchMu sync.RWMutex
 }
 
 // gatewayReachable is the service's belief about the gateway (Opts.Online,
@@ -288,8 +298,13 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 			return nil, ErrBusy
 		}
 	}
+	// The payment takes the open batch and is running before a close can
+	// total that batch (batchMu): a close then waits for it (ErrBusy), or
+	// it is created in the next batch.
+	s.batchMu.RLock()
 	batch, err := s.o.Journal.Batch(ctx)
 	if err != nil {
+		s.batchMu.RUnlock()
 		s.releaseReader(id)
 		return nil, fmt.Errorf("payment: reading the open batch: %w", err)
 	}
@@ -301,15 +316,17 @@ func (s *Service) Pay(ctx context.Context, r Request) (*Transaction, error) {
 		CreatedAt: now, UpdatedAt: now, History: []Step{{State: StateCreated, At: now}},
 	}
 	if err := s.o.Journal.Save(ctx, t); err != nil {
+		s.batchMu.RUnlock()
 		s.releaseReader(id)
 		return nil, fmt.Errorf("payment: recording the new payment: %w", err)
 	}
-	s.publish(EventCreated, t, "")
 	fctx, cancel := context.WithCancel(s.ctx)
 	f := &flow{cancel: cancel, done: make(chan struct{})}
 	s.mu.Lock()
 	s.active[t.ID] = f
 	s.mu.Unlock()
+	s.batchMu.RUnlock()
+	s.publish(EventCreated, t, "")
 	snapshot := t.Clone()
 	// The reader is released when the card payment's outcome is recorded
 	// (step), or here when the flow ends without one; releaseReader frees
@@ -883,14 +900,42 @@ func (s *Service) Report(ctx context.Context) (Report, error) {
 	return buildReport("X", b, s.o.Merchant.TerminalID, s.o.Currency, s.o.Now(), txns).withQueue(e), nil
 }
 
-// CloseBatch produces the Z report and closes the batch. Payments still
-// running keep the batch open: ErrBusy.
-func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
+// runningPayments is how many payments are still running.
+func (s *Service) runningPayments() int {
 	s.mu.Lock()
-	running := len(s.active)
-	s.mu.Unlock()
-	if running > 0 {
-		return Report{}, fmt.Errorf("%w: %d payment(s) still running", ErrBusy, running)
+	defer s.mu.Unlock()
+	return len(s.active)
+}
+
+// closeRefreshTimeout bounds the look at pending links before a Z report:
+// the close must not wait on a slow gateway.
+const closeRefreshTimeout = 10 * time.Second
+
+// refreshLinksBeforeClose asks the gateway about the pending links before
+// the Z report: money a customer paid by link before the close belongs in
+// this batch, and the periodic refresh may be a period behind. Best
+// effort: a gateway known down is not asked, one that does not answer in
+// time leaves those links to the next batch, and the close goes on.
+func (s *Service) refreshLinksBeforeClose(ctx context.Context) {
+	if s.o.Links == nil || (s.o.Online != nil && !s.o.Online()) {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, closeRefreshTimeout)
+	defer cancel()
+	if err := s.RefreshLinks(rctx); err != nil {
+		s.log.Warn("payment links not all refreshed before the Z report", "err", err)
+	}
+}
+
+// closeBatch totals the open batch and closes it, with no payment
+// recording itself in the batch in between (batchMu).
+func (s *Service) closeBatch(ctx context.Context) (Report, error) {
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
+	// Asked again now that no payment can start in this batch: one may
+	// have started while the links were refreshed.
+	if n := s.runningPayments(); n > 0 {
+		return Report{}, fmt.Errorf("%w: %d payment(s) still running", ErrBusy, n)
 	}
 	r, err := s.Report(ctx)
 	if err != nil {
@@ -899,6 +944,20 @@ func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
 	r.Kind = "Z"
 	if _, err := s.o.Journal.CloseBatch(ctx, r.At); err != nil {
 		return Report{}, fmt.Errorf("payment: closing batch %d: %w", r.Batch, err)
+	}
+	return r, nil
+}
+
+// CloseBatch produces the Z report and closes the batch. Payments still
+// running keep the batch open: ErrBusy.
+func (s *Service) CloseBatch(ctx context.Context) (Report, error) {
+	if n := s.runningPayments(); n > 0 {
+		return Report{}, fmt.Errorf("%w: %d payment(s) still running", ErrBusy, n)
+	}
+	s.refreshLinksBeforeClose(ctx)
+	r, err := s.closeBatch(ctx)
+	if err != nil {
+		return Report{}, err
 	}
 	zr := r
 	s.bus.publish(Event{Type: EventBatchClosed, At: r.At, Message: fmt.Sprintf("batch %d closed", r.Batch), Report: &zr})

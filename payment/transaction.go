@@ -187,7 +187,13 @@ type Transaction struct {
 	State     State         `json:"state"`
 	Amount    Amount        `json:"amount"`
 	Policy    OfflinePolicy `json:"offline_policy"`
-	Batch     int           `json:"batch"`
+	// Batch is the batch the payment is counted in: the one open when its
+	// money was received. A payment link paid after the batch it was
+	// created in closed moves to the batch open when the payment is
+	// recorded, so that paying it never changes a closed batch's totals
+	// (its Z report); CreatedBatch then keeps the batch it was created in.
+	Batch        int `json:"batch"`
+	CreatedBatch int `json:"created_batch,omitempty"`
 
 	// Sequence is the terminal's transaction number, printed as "TRANS." on
 	// receipts as French card receipts do. The journal allocates it in the

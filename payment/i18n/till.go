@@ -197,6 +197,10 @@ var till = map[string][2]string{
 	"detail.resend":     {"Renvoyer le lien", "Resend the link"},
 	"detail.resends":    {"Relances", "Reminders"},
 
+	// a link paid after the batch it was sent in had closed (detail)
+	"detail.batch":       {"Compté dans", "Counted in"},
+	"detail.batch.moved": {"Lot %d — lien créé dans le lot %d, déjà clôturé", "Batch %d — link created in batch %d, already closed"},
+
 	// reports
 	"rep.title":        {"Journée de caisse", "Day at the till"},
 	"rep.x":            {"Rapport X", "X report"},

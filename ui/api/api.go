@@ -314,10 +314,15 @@ func decodeOptional(r *http.Request, v any) error {
 
 // Payment is the API's view of a transaction.
 type Payment struct {
-	ID             string `json:"id"`
-	Reference      string `json:"reference"`
-	OrderID        string `json:"order_id"`
-	Sequence       uint64 `json:"sequence"` // the TRANS. number on receipts (payment.Transaction.Sequence)
+	ID        string `json:"id"`
+	Reference string `json:"reference"`
+	OrderID   string `json:"order_id"`
+	Sequence  uint64 `json:"sequence"` // the TRANS. number on receipts (payment.Transaction.Sequence)
+	// Batch is the batch the payment counts in (its Z report). CreatedBatch,
+	// present only for a link paid after the batch it was created in had
+	// closed, is that batch: the payment counts where its money came in.
+	Batch          int    `json:"batch"`
+	CreatedBatch   int    `json:"created_batch,omitempty"`
 	Method         string `json:"method"`
 	Status         string `json:"status"`
 	State          string `json:"state"`
@@ -383,7 +388,8 @@ type PendingOperation struct {
 // view builds the API object. The PAN is masked first 6 / last 4.
 func view(t *payment.Transaction) Payment {
 	p := Payment{
-		ID: t.ID, Reference: t.Reference, OrderID: t.OrderID, Sequence: t.Sequence, Method: string(t.Method),
+		ID: t.ID, Reference: t.Reference, OrderID: t.OrderID, Sequence: t.Sequence, Batch: t.Batch, CreatedBatch: t.CreatedBatch,
+		Method: string(t.Method),
 		Status: string(t.State.Status()), State: string(t.State), Amount: t.Amount.Minor,
 		Currency: t.Amount.Currency, RefundedAmount: t.Refunded(), Wallet: t.Wallet,
 		AuthCode: t.AuthCode, Offline: t.Offline, Forwarded: t.State == payment.StateForwarded || t.Forwarded,

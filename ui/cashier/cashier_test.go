@@ -568,3 +568,30 @@ func FuzzParseMajor(f *testing.F) {
 		}
 	})
 }
+
+// TestLinkPaidAfterZ: a link sent, the day closed (Z), the link paid
+// after: the X report of the new batch counts it, and its detail says it
+// counts there though it was sent in the closed batch.
+func TestLinkPaidAfterZ(t *testing.T) {
+	e := newEnv(t, nil)
+	e.typeAmount("9900")
+	e.tap(e.ui.T("sale.link"))
+	e.entry("client@example.com").SetText("marie@example.fr")
+	e.tap(e.ui.T("sale.email.send"))
+	e.wait(e.ui.T("result.link"))
+	e.svc.Wait()
+	if z, err := e.svc.CloseBatch(context.Background()); err != nil || z.Batch != 1 || z.SalesTotal != 0 {
+		t.Fatalf("Z: %+v, %v", z, err)
+	}
+	e.links.mu.Lock()
+	e.links.status["L1"] = "paid"
+	e.links.mu.Unlock()
+	e.tap(e.ui.T("nav.links"))
+	e.tap(e.ui.T("links.refresh"))
+	e.wait(e.ui.T("links.pending", 0))
+	e.tap("marie@example.fr")
+	e.wait(e.ui.T("detail.batch.moved", 2, 1))
+	e.tap(e.ui.T("nav.reports"))
+	e.wait(e.ui.T("rep.batch", 2) + " · ")
+	e.wait(payment.Amount{Minor: 9900, Currency: "EUR"}.Format(e.ui.lang))
+}

@@ -105,6 +105,11 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	} else {
 		add(kv("detail.email", t.Email))
 	}
+	if t.CreatedBatch > 0 {
+		// A link paid after its batch's Z report: why it is in today's
+		// totals and not in the batch it was sent in.
+		add(kv("detail.batch", u.T("detail.batch.moved", t.Batch, t.CreatedBatch)))
+	}
 	if t.Resends > 0 {
 		add(kv("detail.resends", fmt.Sprintf("%d — %s", t.Resends, dateTime(u.lang, t.ResentAt))))
 	}

@@ -59,6 +59,7 @@ func newEnv(t *testing.T, o *Opts, ports ...func(*payment.Opts)) *env {
 	for _, p := range ports {
 		p(&po)
 	}
+	e.links.now = po.Now
 	svc, err := payment.New(po)
 	if err != nil {
 		t.Fatal(err)
@@ -277,6 +278,7 @@ type fakeLinks struct {
 	mu     sync.Mutex
 	status map[string]string
 	n      int
+	now    func() time.Time // the service's clock; nil: time.Now
 }
 
 func (l *fakeLinks) Create(_ context.Context, r payment.LinkRequest) (payment.Link, error) {
@@ -285,7 +287,13 @@ func (l *fakeLinks) Create(_ context.Context, r payment.LinkRequest) (payment.Li
 	l.n++
 	id := fmt.Sprintf("L%d", l.n)
 	l.status[id] = "pending"
-	return payment.Link{ID: id, URL: "https://pay.example/" + id, ExpireAt: time.Date(2026, 12, 3, 18, 0, 0, 0, time.Local)}, nil
+	now := time.Now
+	if l.now != nil {
+		now = l.now
+	}
+	// A week, as the gateway's default link validity: a link shown as
+	// valid until before it was sent would be nonsense on the screens.
+	return payment.Link{ID: id, URL: "https://pay.example/" + id, ExpireAt: now().Add(7 * 24 * time.Hour)}, nil
 }
 
 func (l *fakeLinks) Status(_ context.Context, id string) (payment.LinkState, error) {

@@ -157,7 +157,7 @@ func (h *historyScreen) view() fyne.CanvasObject {
 	list.Objects = h.rows(txns)
 	head := container.NewBorder(nil, nil, text(u.T("hist.title"), 22, colInk, true), count)
 	filters := container.NewBorder(nil, nil, nil, container.NewHBox(status, method, days), search)
-	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, container.NewVScroll(list))
+	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, listScroll(list))
 }
 
 func indexOf[T comparable](s []T, v T) int {

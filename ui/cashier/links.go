@@ -150,7 +150,7 @@ func (s *linksScreen) view() fyne.CanvasObject {
 	}
 	amounts := container.NewHBox(bound(u.T("links.min"), &s.min), bound(u.T("links.max"), &s.max))
 	filters := container.NewVBox(container.NewBorder(nil, nil, nil, amounts, chips), container.NewBorder(nil, nil, nil, periods, search))
-	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, container.NewVScroll(list))
+	return container.NewBorder(container.NewVBox(head, filters), nil, nil, nil, listScroll(list))
 }
 
 func (s *linksScreen) rows(txns []*payment.Transaction) []fyne.CanvasObject {

@@ -58,7 +58,7 @@ func (s *reportsScreen) view() fyne.CanvasObject {
 		body.Add(s.card(*r))
 	}
 	body.Add(s.queueCard(r))
-	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
+	return container.NewBorder(head, nil, nil, nil, listScroll(body))
 }
 
 // print prints the report on screen, as the service lays it out.

@@ -89,6 +89,20 @@ func text(s string, size float32, col color.Color, bold bool) *canvas.Text {
 	return t
 }
 
+// listInset is how far a scrolled list of rows or panels sits inside its
+// scroll: their border is stroked on their edge and anti-aliased beyond it
+// (fyne pads a stroked rectangle by its width + 2), and a scroll clips what
+// passes its edge. Flush against the clip, a row lost its right border and
+// corners — it seemed to run into the pane's edge — and the software
+// painter of the screenshots even drew it shifted right by the overhang.
+const listInset = 3
+
+// listScroll scrolls a list of rows or panels vertically, inset so that
+// their borders are drawn whole: the one way every list screen scrolls.
+func listScroll(list fyne.CanvasObject) *container.Scroll {
+	return container.NewVScroll(container.New(layout.NewCustomPaddedLayout(listInset, listInset, listInset, listInset), list))
+}
+
 // panel is a white rounded card around content.
 func panel(content fyne.CanvasObject) fyne.CanvasObject {
 	bg := canvas.NewRectangle(colCard)
