@@ -113,7 +113,7 @@ and --client-secret (OAuth2 client credentials).`,
 		fs.about("offline outbox [--data DIR | --config FILE] [--json]", `
 Lists the merchant notifications in the mail outbox (outbox.db) of a stopped
 terminal: those waiting for the relay, and those it refused for good
-(parked), which are never sent. Each with its recipient, subject, age,
+(parked), which are not sent again until retried. Each with its recipient, subject, age,
 attempts and the relay's last answer; never a mail's body. Parked mail is
 sent again or deleted with `+"`offline outbox retry|discard`"+`. A running
 terminal reports the counts in GET /v1/health ("outbox") and lists the mails
