@@ -155,13 +155,18 @@ func openOutboxRW(f offlineFlags, sub string) (*offline.Outbox, error) {
 	return ob, err
 }
 
-// outboxChange is `offline outbox retry|discard --json`.
-type outboxChange struct {
-	Retried   []outboxMail `json:"retried,omitempty"`
-	Discarded []outboxMail `json:"discarded,omitempty"`
+// outboxRetried is `offline outbox retry --json`, as the local API's
+// POST /v1/outbox/parked/retry answers.
+type outboxRetried struct {
+	Retried []outboxMail `json:"retried"`
 	// Kept are parked mails --all left parked: unreadable, they can only
 	// be discarded.
-	Kept []outboxMail `json:"kept,omitempty"`
+	Kept []outboxMail `json:"kept"`
+}
+
+// outboxDiscarded is `offline outbox discard --json`.
+type outboxDiscarded struct {
+	Discarded []outboxMail `json:"discarded"`
 }
 
 func outboxRetry(ctx context.Context, f offlineFlags, id uint64, now time.Time, w io.Writer) error {
@@ -198,7 +203,7 @@ func outboxRetry(ctx context.Context, f offlineFlags, id uint64, now time.Time, 
 	if err != nil {
 		return outboxError(err, id)
 	}
-	var v outboxChange
+	v := outboxRetried{Retried: []outboxMail{}, Kept: []outboxMail{}}
 	for _, m := range moved {
 		v.Retried = append(v.Retried, outboxLine(m, "queued", now))
 	}
@@ -245,7 +250,7 @@ func outboxDiscard(ctx context.Context, f offlineFlags, id uint64, now time.Time
 		}
 		if len(parked) == 0 {
 			if f.json {
-				return writeJSON(w, outboxChange{Discarded: []outboxMail{}})
+				return writeJSON(w, outboxDiscarded{Discarded: []outboxMail{}})
 			}
 			_, err := fmt.Fprintln(w, "no parked mail: nothing to discard")
 			return err
@@ -266,7 +271,7 @@ func outboxDiscard(ctx context.Context, f offlineFlags, id uint64, now time.Time
 		}
 		gone = append(gone, s)
 	}
-	v := outboxChange{Discarded: []outboxMail{}}
+	v := outboxDiscarded{Discarded: []outboxMail{}}
 	for _, m := range gone {
 		v.Discarded = append(v.Discarded, outboxLine(m, "discarded", now))
 	}

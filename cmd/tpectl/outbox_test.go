@@ -175,7 +175,7 @@ func TestOfflineOutboxRetryDiscard(t *testing.T) {
 		t.Errorf("discard: %s", out)
 	}
 	out, errs, code = tpectl(t, "offline", "outbox", "retry", strconv.FormatUint(link, 10), "--data", dir, "--json")
-	var ch outboxChange
+	var ch outboxRetried
 	if err := json.Unmarshal([]byte(out), &ch); code != 0 || err != nil || len(ch.Retried) != 1 || ch.Retried[0].To != "gernat@shop.example" {
 		t.Errorf("retry without a config keeps the address: %d %v %s%s", code, err, out, errs)
 	}
