@@ -45,6 +45,10 @@ type outboxRecord struct {
 	Queued    time.Time       `json:"queued"`
 	Attempts  int             `json:"attempts"`
 	LastError string          `json:"last_error,omitempty"`
+	// Requeued is when a technician sent a parked mail back to the queue
+	// (Unpark). The mail keeps its key, hence its place before younger
+	// ones, and its Queued time; Stats counts its wait from Requeued.
+	Requeued time.Time `json:"requeued,omitzero"`
 }
 
 // OpenOutbox opens (or creates) the outbox file at path. now nil means
@@ -99,12 +103,14 @@ func (o *Outbox) Close() error { return o.db.Close() }
 type OutboxStats struct {
 	Queued int // mail still to send
 	Parked int // mail the relay refused for good
-	// OldestQueued is when the oldest mail still to send was queued; zero
-	// when none waits.
+	// OldestQueued is since when the longest-waiting mail still to send
+	// waits: queued, or sent back to the queue by a technician (Unpark);
+	// zero when none waits.
 	OldestQueued time.Time
 }
 
-// Stats counts the queued and parked mail without decoding any.
+// Stats counts the queued and parked mail, decoding only the head of the
+// queue (oldestWait).
 func (o *Outbox) Stats(ctx context.Context) (OutboxStats, error) {
 	if err := ctx.Err(); err != nil {
 		return OutboxStats{}, err
@@ -119,21 +125,43 @@ func (o *Outbox) Stats(ctx context.Context) (OutboxStats, error) {
 			return nil
 		}
 		s.Queued = b.Stats().KeyN
-		// Keys are a sequence: the first is the oldest.
-		if _, v := b.Cursor().First(); v != nil {
-			var r struct {
-				Queued time.Time `json:"queued"`
-			}
-			if json.Unmarshal(v, &r) == nil {
-				s.OldestQueued = r.Queued
-			}
-		}
+		s.OldestQueued = oldestWait(b)
 		return nil
 	})
 	if err != nil {
 		return OutboxStats{}, fmt.Errorf("offline: reading the outbox: %w", err)
 	}
 	return s, nil
+}
+
+// oldestWait is since when the longest-waiting queued mail waits. Keys
+// are a sequence, so the first mail never sent back by a technician is
+// the oldest of those; a requeued mail sits at its old key but waits only
+// since it was requeued, so the walk goes on past those until the first
+// that was not. Only requeued records and one more are decoded.
+func oldestWait(b *bolt.Bucket) time.Time {
+	var oldest time.Time
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var r struct {
+			Queued   time.Time `json:"queued"`
+			Requeued time.Time `json:"requeued"`
+		}
+		if json.Unmarshal(v, &r) != nil {
+			continue
+		}
+		since := r.Queued
+		if !r.Requeued.IsZero() {
+			since = r.Requeued
+		}
+		if oldest.IsZero() || (!since.IsZero() && since.Before(oldest)) {
+			oldest = since
+		}
+		if r.Requeued.IsZero() {
+			break
+		}
+	}
+	return oldest
 }
 
 // Put stores one mail to send and returns its number.
@@ -190,10 +218,7 @@ func (o *Outbox) list(ctx context.Context, bucket []byte) ([]notify.Spooled, err
 			}
 			// A record that does not decode is handed on without data:
 			// the outbox sets it aside instead of stopping the queue.
-			var r outboxRecord
-			json.Unmarshal(v, &r)
-			out = append(out, notify.Spooled{ID: binary.BigEndian.Uint64(k), Data: r.Data, Attempts: r.Attempts,
-				Queued: r.Queued, LastError: r.LastError})
+			out = append(out, spooled(binary.BigEndian.Uint64(k), v))
 			return nil
 		})
 	})
@@ -212,7 +237,7 @@ func (o *Outbox) Done(ctx context.Context, id uint64) error {
 }
 
 // Failed counts a failed try of mail id; permanent moves it to the parked
-// bucket, where it is kept with the reason but never sent.
+// bucket, where it is kept with the reason and not sent until Unpark.
 func (o *Outbox) Failed(ctx context.Context, id uint64, reason string, permanent bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -243,8 +268,180 @@ func (o *Outbox) Failed(ctx context.Context, id uint64, reason string, permanent
 	})
 }
 
+// Unpark sends parked mail id back to the queue, its data passed through
+// rewrite (notify re-addresses it), in one transaction: a crash leaves it
+// either parked as it was or queued, never both nor lost. It keeps its
+// key: the ID the technician named stays its ID. A queued mail is
+// notify.ErrMailNotParked, an unknown one notify.ErrMailNotFound; a
+// rewrite error leaves the mail parked.
+func (o *Outbox) Unpark(ctx context.Context, id uint64, rewrite func([]byte) ([]byte, error)) (notify.Spooled, error) {
+	if err := ctx.Err(); err != nil {
+		return notify.Spooled{}, err
+	}
+	var out notify.Spooled
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		parked := tx.Bucket(bucketParked)
+		v := parked.Get(outboxKey(id))
+		if v == nil {
+			return missing(tx, id)
+		}
+		var err error
+		out, err = o.requeue(tx, id, v, rewrite)
+		return err
+	})
+	if err != nil {
+		return notify.Spooled{}, fmt.Errorf("offline: retrying mail %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// UnparkAll sends every parked mail back to the queue, in one
+// transaction, each through rewrite; those rewrite refuses stay parked
+// and are returned as kept.
+func (o *Outbox) UnparkAll(ctx context.Context, rewrite func([]byte) ([]byte, error)) (moved, kept []notify.Spooled, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	err = o.db.Update(func(tx *bolt.Tx) error {
+		moved, kept = nil, nil // a retried transaction starts afresh
+		// Collected first: a bucket must not change under its cursor.
+		var ids []uint64
+		var vals [][]byte
+		err := tx.Bucket(bucketParked).ForEach(func(k, v []byte) error {
+			if len(k) == 8 {
+				ids, vals = append(ids, binary.BigEndian.Uint64(k)), append(vals, append([]byte(nil), v...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for i, id := range ids {
+			s, err := o.requeue(tx, id, vals[i], rewrite)
+			var rerr rewriteError
+			switch {
+			case errors.As(err, &rerr):
+				kept = append(kept, spooled(id, vals[i]))
+			case err != nil:
+				return err
+			default:
+				moved = append(moved, s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("offline: retrying the parked mail: %w", err)
+	}
+	return moved, kept, nil
+}
+
+// rewriteError is a refusal of Unpark's rewrite: the mail stays parked.
+type rewriteError struct{ error }
+
+func (e rewriteError) Unwrap() error { return e.error }
+
+// requeue moves parked record v of id to the queue inside tx.
+func (o *Outbox) requeue(tx *bolt.Tx, id uint64, v []byte, rewrite func([]byte) ([]byte, error)) (notify.Spooled, error) {
+	var r outboxRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return notify.Spooled{}, rewriteError{fmt.Errorf("%w: %w", notify.ErrMailUnreadable, err)}
+	}
+	data, err := rewrite(r.Data)
+	if err != nil {
+		return notify.Spooled{}, rewriteError{err}
+	}
+	r.Data, r.Requeued = data, o.now()
+	nv, err := json.Marshal(r)
+	if err != nil {
+		return notify.Spooled{}, err
+	}
+	if err := tx.Bucket(bucketMail).Put(outboxKey(id), nv); err != nil {
+		return notify.Spooled{}, err
+	}
+	if err := tx.Bucket(bucketParked).Delete(outboxKey(id)); err != nil {
+		return notify.Spooled{}, err
+	}
+	return spooled(id, nv), nil
+}
+
+// Discard deletes parked mail id for good and returns it as it was; a
+// queued mail is notify.ErrMailNotParked, an unknown one
+// notify.ErrMailNotFound.
+func (o *Outbox) Discard(ctx context.Context, id uint64) (notify.Spooled, error) {
+	if err := ctx.Err(); err != nil {
+		return notify.Spooled{}, err
+	}
+	var out notify.Spooled
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketParked)
+		v := b.Get(outboxKey(id))
+		if v == nil {
+			return missing(tx, id)
+		}
+		out = spooled(id, v)
+		return b.Delete(outboxKey(id))
+	})
+	if err != nil {
+		return notify.Spooled{}, fmt.Errorf("offline: discarding mail %d: %w", id, err)
+	}
+	return out, nil
+}
+
+// DiscardAll deletes every parked mail, in one transaction, and returns
+// them as they were.
+func (o *Outbox) DiscardAll(ctx context.Context) ([]notify.Spooled, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []notify.Spooled
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		out = nil
+		b := tx.Bucket(bucketParked)
+		var keys [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			if len(k) == 8 {
+				out = append(out, spooled(binary.BigEndian.Uint64(k), v))
+			}
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("offline: discarding the parked mail: %w", err)
+	}
+	return out, nil
+}
+
+// missing says why id is not parked: queued, or not there at all.
+func missing(tx *bolt.Tx, id uint64) error {
+	if tx.Bucket(bucketMail).Get(outboxKey(id)) != nil {
+		return notify.ErrMailNotParked
+	}
+	return notify.ErrMailNotFound
+}
+
+// spooled decodes a stored record; one that does not decode comes out
+// without data (Envelope then says unreadable).
+func spooled(id uint64, v []byte) notify.Spooled {
+	var r outboxRecord
+	json.Unmarshal(v, &r)
+	return notify.Spooled{ID: id, Data: r.Data, Attempts: r.Attempts, Queued: r.Queued, LastError: r.LastError}
+}
+
 func outboxKey(id uint64) []byte {
 	k := make([]byte, 8)
 	binary.BigEndian.PutUint64(k, id)
 	return k
 }
+
+var _ notify.ParkedSpool = (*Outbox)(nil)

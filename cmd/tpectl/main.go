@@ -33,7 +33,7 @@ var commands = []command{
 	{"display", "display test --screen NAME --out FILE.png [flags]", "render a customer-display screen to PNG", runDisplay},
 	{"sim", "sim pn532|printer [COMMAND] [flags]", "run an emulated chip (PN532 reader, ESC/POS printer)", runSim},
 	{"auth", "auth verify-id-token --issuer URL --audience AUD TOKEN", "verify an OpenID Connect ID token", runAuth},
-	{"offline", "offline status|list|export|forward|outbox [flags]", "inspect and forward the offline queue; list the mail outbox", runOffline},
+	{"offline", "offline status|list|export|forward|outbox [flags]", "inspect and forward the offline queue; list, retry and discard the mail outbox", runOffline},
 	{"provision", "provision --root DIR --terminal-id ID --merchant-id ID --merchant-name NAME [--api-tls] [flags]", "write terminal identity, config and keys", runProvision},
 	{"tls", "tls fingerprint [CERT.pem | --root DIR]", "print the SHA-256 fingerprint of the API's certificate for cash registers to pin", runTLS},
 	{"diag", "diag [--config FILE | --sim] [--json]", "self-test every peripheral and service", runDiag},

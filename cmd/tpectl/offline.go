@@ -30,6 +30,10 @@ type offlineFlags struct {
 	tokenURL, clientID     string
 	clientSecret           string
 	terminalID             string
+	// outbox retry / discard
+	all, yes bool
+	to       string
+	merchant string // the config's terminal.merchant_email
 }
 
 // offlineSubs are the offline subcommands and what each does.
@@ -39,17 +43,23 @@ var offlineSubs = [][2]string{
 	{"export", "the queue as CSV (default) or JSON (--format json), without card data"},
 	{"forward", "send the queue to the gateway now; the terminal must be stopped (the journal is locked while it runs)"},
 	{"outbox", "the merchant's mails waiting for the relay and those it refused for good (parked): recipient, subject, age, the relay's answer"},
+	{"outbox retry", "send a parked mail (or --all) back to the queue, to the merchant's current address; the terminal must be stopped"},
+	{"outbox discard", "delete a parked mail (or --all, confirmed) for good; the terminal must be stopped"},
 }
 
 func runOffline(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 || helpFirst(args) {
 		return subHelp(stdout, "offline status|list|export|forward|outbox [--data DIR | --config FILE] [flags]", `
 Reads the offline journal (journal.db) of a stopped terminal, or of a copy of
-its data directory, and forwards its queue; lists its mail outbox (outbox.db).`,
+its data directory, and forwards its queue; lists its mail outbox (outbox.db)
+and retries or discards the mails the relay refused for good.`,
 			offlineSubs, "tpectl offline status --data /var/lib/tpe",
 			"tpectl offline forward --config /etc/tpe/tpe.toml")
 	}
 	sub := args[0]
+	if sub == "outbox" && len(args) > 1 && (args[1] == "retry" || args[1] == "discard") {
+		sub, args = "outbox "+args[1], args[1:]
+	}
 	var f offlineFlags
 	fs := newTechFlags("offline "+sub, stdout)
 	fs.StringVar(&f.data, "data", "", "data directory holding journal.db (default /var/lib/tpe, or the config's data_dir)")
@@ -103,17 +113,54 @@ and --client-secret (OAuth2 client credentials).`,
 		fs.about("offline outbox [--data DIR | --config FILE] [--json]", `
 Lists the merchant notifications in the mail outbox (outbox.db) of a stopped
 terminal: those waiting for the relay, and those it refused for good
-(parked), which are never sent. Each with its recipient, subject, age,
-attempts and the relay's last answer; never a mail's body. A running
-terminal reports the counts in GET /v1/health ("outbox").`,
+(parked), which are not sent again until retried. Each with its recipient, subject, age,
+attempts and the relay's last answer; never a mail's body. Parked mail is
+sent again or deleted with `+"`offline outbox retry|discard`"+`. A running
+terminal reports the counts in GET /v1/health ("outbox") and lists the mails
+in GET /v1/outbox.`,
 			"tpectl offline outbox --data /var/lib/tpe", "tpectl offline outbox --config /etc/tpe/tpe.toml --json")
 		fs.BoolVar(&f.json, "json", false, "print JSON")
+	case "outbox retry":
+		fs.about("offline outbox retry ID|--all [--data DIR | --config FILE] [--to ADDR] [--json]", `
+Sends a parked mail (one the relay refused for good), or every parked mail
+with --all, back to the queue of a stopped terminal's outbox; the terminal
+sends it as soon as it starts. The mail is re-addressed to the merchant's
+current address: --to, else terminal.merchant_email of --config (correct the
+address in the config first); with neither it keeps its own address (retry
+after the relay's refusal was lifted). It keeps its ID and Message-ID. A
+running terminal does the same through its local API
+(POST /v1/outbox/{id}/retry, POST /v1/outbox/parked/retry).`,
+			"tpectl offline outbox retry 7 --config /etc/tpe/tpe.toml",
+			"tpectl offline outbox retry --all --data /var/lib/tpe --to gerant@boulangerie-martin.fr")
+		fs.BoolVar(&f.all, "all", false, "every parked mail")
+		fs.StringVar(&f.to, "to", "", "re-address to this address (default: the config's terminal.merchant_email)")
+		fs.BoolVar(&f.json, "json", false, "print JSON")
+	case "outbox discard":
+		fs.about("offline outbox discard ID|--all [--data DIR | --config FILE] [--yes] [--json]", `
+Deletes a parked mail (one the relay refused for good), or every parked mail
+with --all, from a stopped terminal's outbox: it will never be sent. Read it
+first with `+"`tpectl offline outbox`"+`. --all lists the mails and asks for
+confirmation on a terminal; scripts pass --yes. A running terminal does the
+same through its local API (DELETE /v1/outbox/{id}, DELETE /v1/outbox/parked).`,
+			"tpectl offline outbox discard 7 --data /var/lib/tpe",
+			"tpectl offline outbox discard --all --config /etc/tpe/tpe.toml --yes")
+		fs.BoolVar(&f.all, "all", false, "every parked mail (asks for confirmation unless --yes)")
+		fs.BoolVar(&f.yes, "yes", false, "discard --all without asking")
+		fs.BoolVar(&f.json, "json", false, "print JSON")
 	default:
-		return usagef("offline: unknown subcommand %q (status, list, export, forward, outbox)", sub)
+		return usagef("offline: unknown subcommand %q (status, list, export, forward, outbox, outbox retry, outbox discard)", sub)
 	}
-	if pos, err := fs.parse(args[1:]); err != nil {
+	pos, err := fs.parse(args[1:])
+	if err != nil {
 		return err
-	} else if len(pos) > 0 {
+	}
+	var mailID uint64
+	switch {
+	case sub == "outbox retry" || sub == "outbox discard":
+		if mailID, err = outboxTarget(sub, pos, f.all); err != nil {
+			return err
+		}
+	case len(pos) > 0:
 		return usagef("offline %s: unexpected argument %q", sub, pos[0])
 	}
 	if f.format == "" {
@@ -132,6 +179,7 @@ terminal reports the counts in GET /v1/health ("outbox").`,
 		if f.key == "" {
 			f.key = c.Offline.KeyFile
 		}
+		f.merchant = c.Terminal.MerchantEmail
 	}
 	if f.data == "" {
 		f.data = config.Defaults().DataDir
@@ -148,6 +196,10 @@ terminal reports the counts in GET /v1/health ("outbox").`,
 		return offlineExport(ctx, f, stdout)
 	case "outbox":
 		return offlineOutbox(ctx, f, time.Now(), stdout)
+	case "outbox retry":
+		return outboxRetry(ctx, f, mailID, time.Now(), stdout)
+	case "outbox discard":
+		return outboxDiscard(ctx, f, mailID, time.Now(), stdout)
 	}
 	return offlineForward(ctx, f, cfg, stdout)
 }

@@ -21,6 +21,16 @@ var (
 	ErrNoStartTLS = errors.New("notify: smtp server does not offer STARTTLS")
 	// ErrBadHeader is a header value with a line break (header injection).
 	ErrBadHeader = errors.New("notify: line break in a header value")
+
+	// ErrMailNotFound is an outbox mail ID that is neither queued nor
+	// parked (sent, discarded, or never there).
+	ErrMailNotFound = errors.New("notify: no such mail in the outbox")
+	// ErrMailNotParked is a retry or discard of a mail still queued: the
+	// outbox is sending it, and only parked mail is the technician's.
+	ErrMailNotParked = errors.New("notify: the mail is queued, not parked")
+	// ErrMailUnreadable is a retry of a parked record that does not
+	// decode as a mail: there is nothing to send, it can only be discarded.
+	ErrMailUnreadable = errors.New("notify: the parked mail is unreadable")
 )
 
 // SMTPError is a reply code the relay refused a step with. Unwrap gives

@@ -91,6 +91,10 @@ func writeQP(b *bytes.Buffer, s string) {
 }
 
 // checkAddress accepts one plain address, as payment.ValidateEmail does.
+// CheckAddress is nil for one plain e-mail address the outbox can send
+// to, ErrInvalidAddress otherwise.
+func CheckAddress(a string) error { return checkAddress(a) }
+
 func checkAddress(a string) error {
 	if err := payment.ValidateEmail(a); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidAddress, err)

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"path/filepath"
@@ -420,4 +421,123 @@ func TestOutboxRunRetries(t *testing.T) {
 	if q, _ := sp.Pending(context.Background()); len(q) != 0 {
 		t.Errorf("%d mails left in the outbox", len(q))
 	}
+}
+
+// TestOutboxRetryParked: a relay (smtpsim on loopback) refuses the
+// merchant's mistyped address for good, then the address is corrected: a
+// retry re-addresses the parked mail to the current address and it is
+// delivered once with the Message-ID it was queued with; a mail parked
+// while the relay refused its (unchanged) address is delivered once the
+// relay accepts it; a discarded mail is never sent. Closing and reopening
+// the real bbolt file between the steps loses and repeats nothing.
+func TestOutboxRetryParked(t *testing.T) {
+	ctx := context.Background()
+	sink := startSink(t, &smtpsim.Opts{Reject: []string{"gernat@boulangerie.example", "compta@boulangerie.example"}})
+	path := filepath.Join(t.TempDir(), offline.OutboxFileName)
+	sp := openSpool(t, path)
+	out, _ := notify.NewOutbox(sp, mailerAt(t, sink.Addr()), nil)
+	for _, m := range []notify.Message{
+		{To: "gernat@boulangerie.example", Subject: "Rapport Z", Text: "z", ID: "z-report-1"},
+		{To: "compta@boulangerie.example", Subject: "Remboursement", Text: "r", ID: "refund-1"},
+		{To: "gernat@boulangerie.example", Subject: "Lien payé", Text: "l", ID: "link-1"},
+	} {
+		if err := out.Enqueue(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent, err := out.Flush(ctx); sent != 0 || err != nil {
+		t.Fatalf("flush: %d sent, %v; want all three parked", sent, err)
+	}
+	parked, _ := out.Parked(ctx)
+	if len(parked) != 3 {
+		t.Fatalf("parked %+v", parked)
+	}
+	zID, refundID, linkID := parked[0].ID, parked[1].ID, parked[2].ID
+
+	// Retried as it is while the relay still refuses: parked again.
+	if _, err := out.Retry(ctx, zID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := out.Flush(ctx); sent != 0 || err != nil {
+		t.Fatalf("flush: %d sent, %v", sent, err)
+	}
+	if p, _ := out.Parked(ctx); len(p) != 3 || p[0].Attempts != 2 {
+		t.Fatalf("after a retry to the same address: %+v, want it parked again, tried twice", p)
+	}
+	if _, err := out.Retry(ctx, zID, "not an address"); !errors.Is(err, notify.ErrInvalidAddress) {
+		t.Errorf("retry to a bad address: %v", err)
+	}
+
+	// The merchant's address corrected in the config: the retry sends
+	// the Z report there. The terminal restarts between retry and send.
+	if s, err := out.Retry(ctx, zID, "gerant@boulangerie.example"); err != nil || s.ID != zID {
+		t.Fatalf("retry: %+v, %v", s, err)
+	}
+	sp.Close()
+	sp = openSpool(t, path)
+	defer sp.Close()
+	out, _ = notify.NewOutbox(sp, mailerAt(t, sink.Addr()), nil)
+	if _, err := out.Retry(ctx, zID, ""); !errors.Is(err, notify.ErrMailNotParked) {
+		t.Errorf("second retry of a queued mail: %v, want ErrMailNotParked", err)
+	}
+	// The accounting address was right after all: the relay's refusal
+	// is lifted, and all that is parked is retried with its own address.
+	sink.RejectRecipient("compta@boulangerie.example", false)
+	if _, err := out.Discard(ctx, linkID); err != nil {
+		t.Fatal(err)
+	}
+	moved, kept, err := out.RetryParked(ctx, "")
+	if err != nil || len(moved) != 1 || moved[0].ID != refundID || len(kept) != 0 {
+		t.Fatalf("retry all: %+v %+v %v", moved, kept, err)
+	}
+	if sent, err := out.Flush(ctx); sent != 2 || err != nil {
+		t.Fatalf("flush: %d sent, %v; want the Z report and the refund", sent, err)
+	}
+	if sent, _ := out.Flush(ctx); sent != 0 {
+		t.Errorf("a second flush sent %d", sent)
+	}
+	got := sink.Messages()
+	if len(got) != 2 {
+		t.Fatalf("relay got %d mails, want 2: %+v", len(got), got)
+	}
+	want := []struct{ to, subject, id string }{
+		{"gerant@boulangerie.example", "Rapport Z", "<z-report-1@boulangerie.example>"},
+		{"compta@boulangerie.example", "Remboursement", "<refund-1@boulangerie.example>"},
+	}
+	for i, w := range want {
+		if !strings.Contains(strings.Join(got[i].To, ","), w.to) || !strings.Contains(got[i].HeaderTo, w.to) || got[i].Subject != w.subject || got[i].MessageID != w.id {
+			t.Errorf("mail %d: to %v, %q, %q; want %+v", i, got[i].To, got[i].Subject, got[i].MessageID, w)
+		}
+	}
+	if p, _ := out.Parked(ctx); len(p) != 0 {
+		t.Errorf("still parked: %+v", p)
+	}
+	if q, _ := out.Pending(ctx); len(q) != 0 {
+		t.Errorf("still queued: %+v", q)
+	}
+}
+
+// FuzzReaddress: whatever a parked record holds, a retry's rewrite either
+// refuses it or yields a mail to the given address with the record's
+// Message-ID, subject and bodies.
+func FuzzReaddress(f *testing.F) {
+	f.Add([]byte(`{"To":"a@example.com","Subject":"s","Text":"t","ID":"abc"}`))
+	f.Add([]byte(`{"To":"","Subject":"s"}`))
+	f.Add([]byte(`{"To":"a@example.com","Subject":"line\r\nBcc: x@example.com"}`))
+	f.Add([]byte(`{not json`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := notify.Readdress("gerant@example.com")(data)
+		if err != nil {
+			return
+		}
+		var in, m notify.Message
+		json.Unmarshal(data, &in)
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("rewrite gave %q: %v", out, err)
+		}
+		if m.To != "gerant@example.com" || m.ID != in.ID || m.Subject != in.Subject || m.Text != in.Text || m.HTML != in.HTML {
+			t.Fatalf("rewrite of %q gave %+v", data, m)
+		}
+	})
 }

@@ -19,8 +19,8 @@ type Spool interface {
 	Pending(ctx context.Context) ([]Spooled, error)
 	// Done removes a mail the relay accepted.
 	Done(ctx context.Context, id uint64) error
-	// Failed records a failed try; permanent moves the mail aside (it
-	// will never be sent, and stays listed for the technician).
+	// Failed records a failed try; permanent moves the mail aside (parked:
+	// not sent again unless a technician retries it, see ParkedSpool).
 	Failed(ctx context.Context, id uint64, reason string, permanent bool) error
 }
 
@@ -112,10 +112,7 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) error {
 	if _, err := o.spool.Put(ctx, b); err != nil {
 		return fmt.Errorf("notify: queueing the mail: %w", err)
 	}
-	select {
-	case o.kick <- struct{}{}:
-	default:
-	}
+	o.wake()
 	return nil
 }
 
@@ -242,4 +239,166 @@ func (s Spooled) Envelope() (e Envelope, ok bool) {
 		return Envelope{}, false
 	}
 	return Envelope{To: m.To, Subject: m.Subject}, true
+}
+
+// ParkedSpool is a Spool whose parked mail a technician can act on
+// (offline.Outbox): send it back to the queue, or discard it. Each call is
+// one durable step: a crash leaves a mail as it was or as asked, never
+// lost, never in both places.
+type ParkedSpool interface {
+	Spool
+	// Parked lists the mail refused for good, oldest first.
+	Parked(ctx context.Context) ([]Spooled, error)
+	// Unpark moves parked mail id back to the queue, its data passed
+	// through rewrite; ErrMailNotParked for a queued mail,
+	// ErrMailNotFound for an unknown one.
+	Unpark(ctx context.Context, id uint64, rewrite func([]byte) ([]byte, error)) (Spooled, error)
+	// UnparkAll does Unpark for every parked mail; those rewrite
+	// refuses stay parked (kept).
+	UnparkAll(ctx context.Context, rewrite func([]byte) ([]byte, error)) (moved, kept []Spooled, err error)
+	// Discard deletes parked mail id and returns it as it was.
+	Discard(ctx context.Context, id uint64) (Spooled, error)
+	// DiscardAll deletes every parked mail and returns them.
+	DiscardAll(ctx context.Context) ([]Spooled, error)
+}
+
+// Readdress is the rewrite a retry applies to a parked mail: the same
+// message, with the same Message-ID (Message.ID), to `to` — the merchant's
+// current address — or, to empty, to whom it was addressed. A record that
+// does not decode is ErrMailUnreadable.
+//
+// Why the current address: the outbox only holds the merchant's own
+// notifications, all to terminal.merchant_email. A mail parked for a
+// mistyped address can only be delivered by re-addressing it once the
+// config is corrected, and any other parked mail is owed to the same
+// merchant at the address the merchant now reads. The Message-ID is kept:
+// the relay refused the mail for good, so no copy of it was delivered
+// that a second one with the same ID could be confused with.
+func Readdress(to string) func([]byte) ([]byte, error) {
+	return func(data []byte) ([]byte, error) {
+		var m Message
+		if err := json.Unmarshal(data, &m); err != nil || m.To == "" {
+			return nil, ErrMailUnreadable
+		}
+		if to != "" {
+			m.To = to
+		}
+		if _, err := Compose(m, defaultFrom, time.Time{}); err != nil {
+			return nil, err
+		}
+		return json.Marshal(m)
+	}
+}
+
+// parked is the spool as a ParkedSpool, or an error saying it is not one.
+func (o *Outbox) parked() (ParkedSpool, error) {
+	ps, ok := o.spool.(ParkedSpool)
+	if !ok {
+		return nil, errors.New("notify: this outbox's spool keeps no parked mail")
+	}
+	return ps, nil
+}
+
+// Parked lists the mail the relay refused for good, oldest first.
+func (o *Outbox) Parked(ctx context.Context) ([]Spooled, error) {
+	ps, err := o.parked()
+	if err != nil {
+		return nil, err
+	}
+	return ps.Parked(ctx)
+}
+
+// Pending lists the mail still to send, oldest first.
+func (o *Outbox) Pending(ctx context.Context) ([]Spooled, error) { return o.spool.Pending(ctx) }
+
+// Retry sends parked mail id back to the queue, re-addressed to `to` (the
+// merchant's current address; empty keeps its own, see Readdress), and
+// wakes Run to send it at once. It returns the mail as queued.
+func (o *Outbox) Retry(ctx context.Context, id uint64, to string) (Spooled, error) {
+	ps, err := o.parked()
+	if err != nil {
+		return Spooled{}, err
+	}
+	if to != "" {
+		if err := checkAddress(to); err != nil {
+			return Spooled{}, err
+		}
+	}
+	s, err := ps.Unpark(ctx, id, Readdress(to))
+	if err != nil {
+		return Spooled{}, err
+	}
+	o.logRetried(s)
+	o.wake()
+	return s, nil
+}
+
+// RetryParked does Retry for every parked mail; those that do not decode
+// stay parked (kept): they can only be discarded.
+func (o *Outbox) RetryParked(ctx context.Context, to string) (moved, kept []Spooled, err error) {
+	ps, err := o.parked()
+	if err != nil {
+		return nil, nil, err
+	}
+	if to != "" {
+		if err := checkAddress(to); err != nil {
+			return nil, nil, err
+		}
+	}
+	moved, kept, err = ps.UnparkAll(ctx, Readdress(to))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range moved {
+		o.logRetried(s)
+	}
+	if len(moved) > 0 {
+		o.wake()
+	}
+	return moved, kept, nil
+}
+
+// Discard deletes parked mail id for good and returns it as it was.
+func (o *Outbox) Discard(ctx context.Context, id uint64) (Spooled, error) {
+	ps, err := o.parked()
+	if err != nil {
+		return Spooled{}, err
+	}
+	s, err := ps.Discard(ctx, id)
+	if err == nil {
+		o.logDiscarded(s)
+	}
+	return s, err
+}
+
+// DiscardParked deletes every parked mail and returns them as they were.
+func (o *Outbox) DiscardParked(ctx context.Context) ([]Spooled, error) {
+	ps, err := o.parked()
+	if err != nil {
+		return nil, err
+	}
+	out, err := ps.DiscardAll(ctx)
+	for _, s := range out {
+		o.logDiscarded(s)
+	}
+	return out, err
+}
+
+func (o *Outbox) logRetried(s Spooled) {
+	e, _ := s.Envelope()
+	o.log.Info("parked outbox mail sent back to the queue", "mail_id", s.ID, "to_domain", domainOf(e.To))
+}
+
+func (o *Outbox) logDiscarded(s Spooled) {
+	e, _ := s.Envelope()
+	o.log.Warn("parked outbox mail discarded: it will never be sent", "mail_id", s.ID, "to_domain", domainOf(e.To),
+		"refused_with", s.LastError)
+}
+
+// wake makes Run flush now (or once its backoff has passed).
+func (o *Outbox) wake() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
 }

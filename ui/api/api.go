@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"tpe/payment"
+	"tpe/payment/notify"
 )
 
 // Health is what GET /v1/health reports beyond the payment service.
@@ -28,8 +29,9 @@ type Health struct {
 
 // OutboxHealth is the merchant notifications' outbox in GET /v1/health.
 // Parked mail was refused for good by the relay (a mistyped merchant
-// address, a relay refusing the sender): it will never leave, so the
-// terminal reports itself degraded until a technician has seen to it.
+// address, a relay refusing the sender): it will not leave by itself, so
+// the terminal reports itself degraded until a technician has retried or
+// discarded it (GET /v1/outbox).
 type OutboxHealth struct {
 	Queued       int   `json:"queued"`
 	Parked       int   `json:"parked"`
@@ -58,6 +60,10 @@ type Opts struct {
 	// Metrics serves GET /metrics (Prometheus text format, behind the same
 	// token as the rest); nil answers 404.
 	Metrics http.Handler
+	// Outbox is the merchant's mail outbox (GET /v1/outbox, retry and
+	// discard of parked mail); nil, when no notification is on, answers
+	// 404.
+	Outbox  MailOutbox
 	Version string
 	// MaxBody bounds request bodies; default 64 KiB.
 	MaxBody int64
@@ -95,6 +101,12 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/batches/close", supervisor, s.closeBatch},
 		{"GET", "/v1/events", cashier, s.events},
 		{"GET", "/metrics", cashier, s.metrics},
+		{"GET", "/v1/outbox", cashier, s.listOutbox},
+		{"POST", "/v1/outbox/{id}/retry", cashier, s.retryMail},
+		{"POST", "/v1/outbox/parked/retry", cashier, s.retryParked},
+		// Discarding loses a notification the merchant is owed for good.
+		{"DELETE", "/v1/outbox/{id}", supervisor, s.discardMail},
+		{"DELETE", "/v1/outbox/parked", supervisor, s.discardParked},
 	}
 }
 
@@ -216,6 +228,9 @@ func classify(err error) (int, string) {
 		{payment.ErrLinkNotPending, http.StatusConflict, "link_not_pending"},
 		{payment.ErrGatewayUnavailable, http.StatusBadGateway, "gateway_unavailable"},
 		{payment.ErrLinkNotSent, http.StatusBadGateway, "link_not_sent"},
+		{notify.ErrMailNotFound, http.StatusNotFound, "not_found"},
+		{notify.ErrMailNotParked, http.StatusConflict, "mail_not_parked"},
+		{notify.ErrMailUnreadable, http.StatusConflict, "mail_unreadable"},
 	}
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge, "body_too_large"

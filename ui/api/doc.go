@@ -8,7 +8,8 @@
 // the simulator listens on loopback. Before the token, guard.go refuses a
 // Host that does not name the terminal (DNS rebinding), a foreign Origin
 // and every CORS preflight (a web page must not drive the till); refunds,
-// voids and batch close need api.supervisor_token when one is set (the
+// voids, batch close and discarding parked mail need api.supervisor_token
+// when one is set (the
 // route table's role). The simulator's control endpoints live under /v1/sim/
 // and answer 404 on a real terminal. GET /v1/events streams the service's
 // progress events as Server-Sent Events.

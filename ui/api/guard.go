@@ -22,8 +22,9 @@ type role uint8
 const (
 	// cashier is the API token: sales, reads, receipts.
 	cashier role = iota
-	// supervisor is the supervisor token: also refunds, voids and batch
-	// close when Opts.SupervisorToken is set (else the API token does).
+	// supervisor is the supervisor token: also refunds, voids, batch
+	// close and discarding parked mail when Opts.SupervisorToken is set
+	// (else the API token does).
 	supervisor
 )
 
@@ -107,7 +108,7 @@ func (s *Server) require(need role, h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if got, _ := r.Context().Value(roleKey{}).(role); s.o.SupervisorToken != "" && got < need {
-			writeError(w, http.StatusForbidden, "supervisor_required", "refunds, voids and batch close need the supervisor token (config api.supervisor_token)")
+			writeError(w, http.StatusForbidden, "supervisor_required", "refunds, voids, batch close and discarding parked mail need the supervisor token (config api.supervisor_token)")
 			return
 		}
 		h.ServeHTTP(w, r)

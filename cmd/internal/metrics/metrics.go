@@ -50,8 +50,8 @@ type Snapshot struct {
 // Outbox is the mail outbox (outbox.db) at scrape time.
 type Outbox struct {
 	Queued int // mails waiting for the relay
-	// Parked are mails the relay refused for good: never sent, kept for
-	// the technician, so the count only grows.
+	// Parked are mails the relay refused for good, kept until the
+	// technician retries or discards them.
 	Parked    int
 	OldestAge time.Duration // age of the oldest waiting mail; 0 when none
 }
@@ -197,7 +197,7 @@ var (
 	descMailQueued = prometheus.NewDesc("tpe_mail_outbox_queued",
 		"Merchant notification mails waiting for the SMTP relay (retried until it takes them).", nil, nil)
 	descMailParked = prometheus.NewDesc("tpe_mail_outbox_parked",
-		"Merchant notification mails the relay refused for good (5xx): never sent, kept for the technician.", nil, nil)
+		"Merchant notification mails the relay refused for good (5xx): kept until a technician retries or discards them.", nil, nil)
 	descMailOldest = prometheus.NewDesc("tpe_mail_outbox_oldest_age_seconds",
 		"Age of the oldest mail waiting for the relay; 0 when none waits.", nil, nil)
 )

@@ -23,7 +23,12 @@ type merchantNotices struct {
 	notices *notify.Notices
 	events  <-chan payment.Event
 	stop    func()
+	// to is the merchant's address as configured now: a retried parked
+	// mail goes there (notify.Readdress says why).
+	to string
 }
+
+var _ api.MailOutbox = (*merchantNotices)(nil)
 
 // openNotices builds the merchant's notifications when [smtp] is set and
 // any of them is on; nil otherwise. It subscribes to svc at once, before
@@ -63,7 +68,7 @@ func openNotices(cfg config.Config, mail *notify.Mailer, svc *payment.Service, m
 	// A deep buffer: a burst (the forwarder settling a queue) must not
 	// push out an event the merchant is owed a mail for.
 	events, stop := svc.Subscribe(1024)
-	return &merchantNotices{spool: spool, outbox: out, notices: notices, events: events, stop: stop}, nil
+	return &merchantNotices{spool: spool, outbox: out, notices: notices, events: events, stop: stop, to: cfg.Terminal.MerchantEmail}, nil
 }
 
 // run follows the events and sends the outbox until ctx ends.
@@ -88,6 +93,33 @@ func (mn *merchantNotices) health(ctx context.Context, now time.Time) *api.Outbo
 		h.OldestAgeSec = max(int64(now.Sub(s.OldestQueued)/time.Second), 0)
 	}
 	return h
+}
+
+// The local API's view of the outbox (api.MailOutbox): parked mail is
+// retried to the merchant's current address, or discarded.
+
+func (mn *merchantNotices) Pending(ctx context.Context) ([]notify.Spooled, error) {
+	return mn.outbox.Pending(ctx)
+}
+
+func (mn *merchantNotices) Parked(ctx context.Context) ([]notify.Spooled, error) {
+	return mn.outbox.Parked(ctx)
+}
+
+func (mn *merchantNotices) Retry(ctx context.Context, id uint64) (notify.Spooled, error) {
+	return mn.outbox.Retry(ctx, id, mn.to)
+}
+
+func (mn *merchantNotices) RetryParked(ctx context.Context) (retried, kept []notify.Spooled, err error) {
+	return mn.outbox.RetryParked(ctx, mn.to)
+}
+
+func (mn *merchantNotices) Discard(ctx context.Context, id uint64) (notify.Spooled, error) {
+	return mn.outbox.Discard(ctx, id)
+}
+
+func (mn *merchantNotices) DiscardParked(ctx context.Context) ([]notify.Spooled, error) {
+	return mn.outbox.DiscardParked(ctx)
 }
 
 func (mn *merchantNotices) close() error {

@@ -250,10 +250,14 @@ func Open(ctx context.Context, cfg config.Config, dev Devices, o Opts) (*Termina
 		t.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	t.Metrics = metrics.New(metrics.Opts{Version: config.Version, Snapshot: t.metricsSnapshot})
+	var outbox api.MailOutbox // a nil *merchantNotices must stay a nil interface
+	if t.notices != nil {
+		outbox = t.notices
+	}
 	t.API, err = api.New(api.Opts{
 		Service: svc, Token: cfg.API.Token, SupervisorToken: cfg.API.SupervisorToken, AllowNoToken: o.AllowNoToken,
 		AllowedHosts: allowedHosts(cfg.API.AllowedHosts), Extra: o.APIRoutes,
-		Health: t.health, Metrics: t.Metrics.Handler(), Version: config.Version, Logger: log,
+		Health: t.health, Metrics: t.Metrics.Handler(), Outbox: outbox, Version: config.Version, Logger: log,
 	})
 	if err != nil {
 		t.notices.close()
