@@ -348,8 +348,10 @@ var errNotYet = errors.New("payment: not settled yet")
 // operation is settled; t is changed only then. A record that contradicts
 // the terminal (less refunded than the terminal recorded) is an error: a
 // person must look. open is the batch open as t is recorded: a refund
-// settled now counts in it (Refund.Batch); the caller reads it under the
-// batch lock (Service.BatchLock) so that no Z report is being totalled.
+// settled now counts in it (Refund.Batch). The caller reads it and writes
+// t under the batch lock's read side (the service's, which is the
+// journal's when it is a BatchLocker), so that no Z report is being
+// totalled meanwhile.
 func SettleFromRecord(t *Transaction, rec GatewayResult, now time.Time, open int) (bool, error) {
 	op := t.Pending
 	if op == nil {

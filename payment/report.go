@@ -101,7 +101,7 @@ func buildReport(kind string, batch int, terminalID, currency string, at time.Ti
 			l.RefundsTotal += rf.Amount.Minor
 			if t.Batch != batch {
 				r.EarlierRefunds = append(r.EarlierRefunds, EarlierRefund{RefundID: rf.ID, PaymentID: t.ID, Sequence: t.Sequence,
-					SaleBatch: t.Batch, Method: t.Method, Brand: line(t).Brand, Amount: rf.Amount.Minor, At: rf.At})
+					SaleBatch: t.Batch, Method: t.Method, Brand: l.Brand, Amount: rf.Amount.Minor, At: rf.At})
 			}
 		}
 		if t.Batch != batch {
