@@ -898,6 +898,12 @@ func (s *Service) isRunning(opID string) bool {
 	return s.ops[opID]
 }
 
+// OpenBatch is the number of the batch open now: the one the X report
+// totals and a void still may be made in.
+func (s *Service) OpenBatch(ctx context.Context) (int, error) {
+	return s.o.Journal.Batch(ctx)
+}
+
 // Report is the X report of the open batch: the money moved in it, sales
 // and refunds, whichever batch a refunded sale counts in.
 func (s *Service) Report(ctx context.Context) (Report, error) {

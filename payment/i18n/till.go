@@ -198,8 +198,10 @@ var till = map[string][2]string{
 	"detail.resends":    {"Relances", "Reminders"},
 
 	// a link paid after the batch it was sent in had closed (detail)
-	"detail.batch":       {"Compté dans", "Counted in"},
-	"detail.batch.moved": {"Lot %d — lien créé dans le lot %d, déjà clôturé", "Batch %d — link created in batch %d, already closed"},
+	"detail.batch":           {"Compté dans", "Counted in"},
+	"detail.batch.moved":     {"Lot %d — lien créé dans le lot %d, déjà clôturé", "Batch %d — link created in batch %d, already closed"},
+	"detail.refund.later":    {"Remboursement", "Refund"},
+	"detail.refund.later.in": {"%s — compté dans le lot %d (vente du lot %d, déjà clôturé)", "%s — counted in batch %d (sale of batch %d, already closed)"},
 
 	// reports
 	"rep.title":        {"Journée de caisse", "Day at the till"},

@@ -598,10 +598,15 @@ func TestLinkPaidAfterZ(t *testing.T) {
 
 // TestRefundOfAnEarlierBatchOnReports: a card sale refunded after its
 // batch's Z report shows on the reports screen of the next batch, naming
-// the sale's batch and number.
+// the sale's batch and number, and on the sale's detail; a sale of a
+// closed batch offers no void.
 func TestRefundOfAnEarlierBatchOnReports(t *testing.T) {
 	e := newEnv(t, nil)
 	sale := e.cardSale("4500")
+	e.tap(e.ui.T("result.new"))
+	other := e.cardSale("2000")
+	e.ui.do(func() { e.ui.openDetail(other) })
+	e.wait(e.ui.T("detail.void")) // in the open batch: voidable
 	if _, err := e.svc.CloseBatch(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -613,4 +618,14 @@ func TestRefundOfAnEarlierBatchOnReports(t *testing.T) {
 	e.wait(e.ui.T("rep.earlier"))
 	e.wait(e.ui.T("rep.earlier.line", 1, sale.ReceiptNumber()))
 	e.wait(payment.Amount{Minor: -1500, Currency: "EUR"}.Format(e.ui.lang))
+
+	// The sale's detail says where its refund counts; the other sale of
+	// the closed batch offers no void any more.
+	e.ui.do(func() { e.ui.openDetail(sale) })
+	e.wait(e.ui.T("detail.refund.later.in", payment.Amount{Minor: 1500, Currency: "EUR"}.Format(e.ui.lang), 2, 1))
+	e.ui.do(func() { e.ui.openDetail(other) })
+	e.wait(other.ReceiptNumber())
+	if e.has(e.ui.T("detail.void")) {
+		t.Error("a void is offered for a sale of a closed batch")
+	}
 }

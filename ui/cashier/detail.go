@@ -116,6 +116,13 @@ func (d *detailScreen) view() fyne.CanvasObject {
 	if t.Refunded() > 0 {
 		add(kv("detail.refunded", payment.Amount{Minor: t.Refunded(), Currency: t.Amount.Currency}.Format(u.lang)))
 	}
+	for _, r := range t.Refunds {
+		if b := t.RefundBatch(r); b != t.Batch {
+			// Refunded after the sale's batch closed: the money given back
+			// is in that day's report, the sale's batch stays as closed.
+			add(kv("detail.refund.later", u.T("detail.refund.later.in", r.Amount.Format(u.lang), b, t.Batch)))
+		}
+	}
 	if op := t.Pending; op != nil {
 		// Nothing more can be done on this payment until the bank's
 		// record settles the operation: say so instead of offering it.
@@ -145,9 +152,13 @@ func (d *detailScreen) view() fyne.CanvasObject {
 			u.requireRole(RoleSupervisor, func(Cashier) { u.openRefund(t) })
 		})))
 	}
+	// A sale its batch's Z report counted is refunded, not voided
+	// (payment.Service.Void refuses it): no void offered then.
+	open, err := u.svc.OpenBatch(context.Background())
+	voidable := err == nil && t.Batch == open
 	switch t.State {
 	case payment.StateOfflineApproved, payment.StateApproved, payment.StateForwarded:
-		if len(t.Refunds) == 0 && t.Pending == nil && (t.Method == payment.MethodCard || t.State == payment.StateOfflineApproved) {
+		if voidable && len(t.Refunds) == 0 && t.Pending == nil && (t.Method == payment.MethodCard || t.State == payment.StateOfflineApproved) {
 			acts = append(acts, newTile(u.T("detail.void"), "", nil, colRed, colWhite, 17, fyne.NewSize(200, 60), u.tap(func() {
 				u.requireRole(RoleSupervisor, func(Cashier) { d.askVoid(t) })
 			})))
