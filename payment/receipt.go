@@ -511,9 +511,10 @@ func BuildReportReceipt(r Report, m Merchant, lang string) printer.Receipt {
 }
 
 // BuildReport lays out an X (running totals) or Z (batch closed) report:
-// totals per method and brand, sales, refunds, net, declines, and offline
-// approvals still to be sent or declined after sending (the merchant must
-// act on those).
+// totals per method and brand, sales, refunds, net, the refunds of earlier
+// batches' sales each with its sale's batch and TRANS. number, declines,
+// and offline approvals still to be sent or declined after sending (the
+// merchant must act on those).
 func BuildReport(r Report, m Merchant, o ReceiptOpts) printer.Receipt {
 	d := &receiptDoc{lang: o.Lang}
 	if d.lang != "fr" {
