@@ -130,6 +130,21 @@ func reportFixture(kind string) payment.Report {
 	}
 }
 
+// earlierRefundsFixture is a Z report whose batch refunded two sales of
+// earlier batches: the CB one's refund is in the CB line's refunds too.
+func earlierRefundsFixture() payment.Report {
+	r := reportFixture("Z")
+	r.Lines[1].RefundsCount, r.Lines[1].RefundsTotal = 2, 1650
+	r.Lines[4].RefundsCount, r.Lines[4].RefundsTotal = 1, 2000
+	r.RefundsCount, r.RefundsTotal, r.Net = 3, 3650, 98370-3650
+	at := time.Date(2026, 11, 26, 10, 15, 0, 0, paris)
+	r.EarlierRefunds = []payment.EarlierRefund{
+		{RefundID: "rfd_a", PaymentID: "pay_a", Sequence: 1042, SaleBatch: 6, Method: payment.MethodCard, Brand: "cb", Amount: 1200, At: at},
+		{RefundID: "rfd_b", PaymentID: "pay_b", Sequence: 998, SaleBatch: 5, Method: payment.MethodPayLink, Amount: 2000, At: at.Add(time.Hour)},
+	}
+	return r
+}
+
 // allReceipts builds every golden receipt.
 func allReceipts() map[string]printer.Receipt {
 	out := map[string]printer.Receipt{}
@@ -144,6 +159,8 @@ func allReceipts() map[string]printer.Receipt {
 	out["report_x_fr"] = payment.BuildReport(reportFixture("X"), shop, payment.ReceiptOpts{Lang: "fr", Location: paris})
 	out["report_z_fr"] = payment.BuildReport(reportFixture("Z"), shop, payment.ReceiptOpts{Lang: "fr", Location: paris})
 	out["report_z_en"] = payment.BuildReport(reportFixture("Z"), shop, payment.ReceiptOpts{Lang: "en", Location: paris})
+	out["report_z_earlier_fr"] = payment.BuildReport(earlierRefundsFixture(), shop, payment.ReceiptOpts{Lang: "fr", Location: paris})
+	out["report_z_earlier_en"] = payment.BuildReport(earlierRefundsFixture(), shop, payment.ReceiptOpts{Lang: "en", Location: paris})
 	return out
 }
 
