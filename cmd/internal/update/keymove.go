@@ -172,35 +172,18 @@ func (r rootDir) copyKey(from, to string) error {
 		clear(old)
 		return nil // copied by an earlier apply
 	}
-	tmp := dst + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("update: %w", err)
-	}
-	err = f.Chmod(0o600)
-	if err == nil {
-		if err = f.Chown(uid, gid); err != nil {
-			err = fmt.Errorf("giving %s to the owner of %s (uid %d): %w; apply the update as root", to, from, uid, err)
+	// The copy is the key's owner's before it holds the key.
+	giveOwner := func(f *os.File) error {
+		if err := f.Chmod(0o600); err != nil {
+			return err
 		}
+		if err := f.Chown(uid, gid); err != nil {
+			return fmt.Errorf("giving %s to the owner of %s (uid %d): %w; apply the update as root", to, from, uid, err)
+		}
+		return nil
 	}
-	if err == nil {
-		_, err = f.Write(b)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("update: copying the key %s to %s: %w", from, to, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return err
+	if err := writeAtomicPrepared(dst, b, 0o600, giveOwner); err != nil {
+		return fmt.Errorf("%w (copying the key %s; the original is kept)", err, from)
 	}
 	back, err := os.ReadFile(dst)
 	defer clear(back)

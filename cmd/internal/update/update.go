@@ -744,25 +744,39 @@ func (r rootDir) fail(res CheckResult, reason string, now time.Time) (CheckResul
 	return res, fmt.Errorf("%w: %s; now running slot %s — send `tpectl logs export` to support", ErrRolledBack, reason, log.To)
 }
 
+// writeAtomic writes b to p through a synced temporary file and a rename,
+// then syncs the directory: a power cut leaves the old file or the new one.
 func writeAtomic(p string, b []byte, mode os.FileMode) error {
+	return writeAtomicPrepared(p, b, mode, nil)
+}
+
+// writeAtomicPrepared is writeAtomic with prepare, when not nil, run on the
+// temporary file before anything is written to it (the key move gives the
+// copy its owner there). A failure removes the temporary file.
+func writeAtomicPrepared(p string, b []byte, mode os.FileMode, prepare func(*os.File) error) error {
 	tmp := p + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
 	if err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
+	if prepare != nil {
+		err = prepare(f)
+	}
+	if err == nil {
+		_, err = f.Write(b)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("update: writing %s: %w", p, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("update: writing %s: %w", p, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("update: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		return fmt.Errorf("update: %w", err)
 	}
 	return syncDir(filepath.Dir(p))
 }
