@@ -18,28 +18,15 @@ import (
 
 	"tpe/offline"
 	"tpe/payment/notify"
+	"tpe/ui/api"
 )
 
-// outboxMail is one mail of `offline outbox`: its envelope and how sending
-// it went, never its body (a receipt, a report).
-type outboxMail struct {
-	ID       uint64    `json:"id"`
-	State    string    `json:"state"` // queued or parked
-	To       string    `json:"to"`
-	Subject  string    `json:"subject"`
-	Queued   time.Time `json:"queued"`
-	AgeSec   int64     `json:"age_s"`
-	Attempts int       `json:"attempts"`
-	// Answer is the relay's last answer (or why it could not be reached).
-	Answer string `json:"answer,omitempty"`
-}
+// outboxMail is one mail of `offline outbox`: the local API's view of it
+// (GET /v1/outbox), never its body (a receipt, a report).
+type outboxMail = api.OutboxMail
 
-// outboxView is `offline outbox --json`.
-type outboxView struct {
-	Queued int          `json:"queued"`
-	Parked int          `json:"parked"`
-	Mails  []outboxMail `json:"mails"`
-}
+// outboxView is `offline outbox --json`, as GET /v1/outbox answers.
+type outboxView = api.OutboxList
 
 func offlineOutbox(ctx context.Context, f offlineFlags, now time.Time, w io.Writer) error {
 	path := filepath.Join(f.data, offline.OutboxFileName)
@@ -93,18 +80,15 @@ func offlineOutbox(ctx context.Context, f offlineFlags, now time.Time, w io.Writ
 	return tw.Flush()
 }
 
-// outboxLine is what may be shown of a spooled mail. Text that came from
-// outside (a subject, the relay's answer) is put on one line so that it
-// cannot break the table or forge a line of it.
+// outboxLine is what may be shown of a spooled mail, as the local API
+// shows it, with text that came from outside (an address, a subject, the
+// relay's answer) put on one line so that it cannot break the table or
+// forge a line of it.
 func outboxLine(m notify.Spooled, state string, now time.Time) outboxMail {
-	l := outboxMail{ID: m.ID, State: state, Queued: m.Queued, Attempts: m.Attempts, Answer: oneLine(m.LastError)}
-	if e, ok := m.Envelope(); ok {
-		l.To, l.Subject = oneLine(e.To), oneLine(e.Subject)
-	} else {
+	l := api.OutboxMailOf(m, state, now)
+	l.To, l.Subject, l.Answer = oneLine(l.To), oneLine(l.Subject), oneLine(l.Answer)
+	if l.Unreadable {
 		l.To = "(unreadable)"
-	}
-	if !m.Queued.IsZero() {
-		l.AgeSec = max(int64(now.Sub(m.Queued)/time.Second), 0)
 	}
 	return l
 }

@@ -51,7 +51,9 @@ type OutboxList struct {
 	Mails  []OutboxMail `json:"mails"` // parked first, then queued; oldest first in each
 }
 
-func outboxMail(m notify.Spooled, state string, now time.Time) OutboxMail {
+// OutboxMailOf is what may be shown of spooled mail m in state at now
+// (tpectl offline outbox shows the same).
+func OutboxMailOf(m notify.Spooled, state string, now time.Time) OutboxMail {
 	v := OutboxMail{ID: m.ID, State: state, Queued: m.Queued, Attempts: m.Attempts, Answer: m.LastError}
 	if e, ok := m.Envelope(); ok {
 		v.To, v.Subject = e.To, e.Subject
@@ -67,7 +69,7 @@ func outboxMail(m notify.Spooled, state string, now time.Time) OutboxMail {
 func outboxMails(ms []notify.Spooled, state string, now time.Time) []OutboxMail {
 	out := make([]OutboxMail, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, outboxMail(m, state, now))
+		out = append(out, OutboxMailOf(m, state, now))
 	}
 	return out
 }
@@ -122,7 +124,7 @@ func (s *Server) retryMail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, outboxMail(m, "queued", time.Now()))
+	return writeJSON(w, http.StatusOK, OutboxMailOf(m, "queued", time.Now()))
 }
 
 func (s *Server) retryParked(w http.ResponseWriter, r *http.Request) error {
@@ -152,7 +154,7 @@ func (s *Server) discardMail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, outboxMail(m, "discarded", time.Now()))
+	return writeJSON(w, http.StatusOK, OutboxMailOf(m, "discarded", time.Now()))
 }
 
 func (s *Server) discardParked(w http.ResponseWriter, r *http.Request) error {
