@@ -3,9 +3,7 @@ package terminal
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -56,38 +54,15 @@ func TestMetricsMailOutbox(t *testing.T) {
 	}
 	spool.Close()
 
-	term, err := Open(ctx, cfg, Devices{}, Opts{CreateKey: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	term, call := runningTerminal(t, cfg)
 	if term.notices == nil {
 		t.Fatal("merchant notifications are off")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- term.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		term.Close()
-	})
 	get := func(path string) []byte {
 		t.Helper()
-		req, _ := http.NewRequest("GET", term.APIURL(ln)+path, nil)
-		req.Header.Set("Authorization", "Bearer "+cfg.API.Token)
-		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		code, body := call("GET", path, cfg.API.Token)
+		if code != 200 {
+			t.Fatalf("GET %s: %d %s", path, code, body)
 		}
 		return body
 	}

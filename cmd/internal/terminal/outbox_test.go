@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"tpe/cmd/internal/metrics/promcheck"
 	"tpe/config"
@@ -46,37 +43,9 @@ func TestOutboxParkedThroughTheAPI(t *testing.T) {
 	// The address as corrected after the mails below were parked.
 	cfg.Terminal.MerchantEmail = "gerant@shop.example"
 
-	term, err := Open(ctx, cfg, Devices{}, Opts{CreateKey: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	term, call := runningTerminal(t, cfg)
 	if term.notices == nil {
 		t.Fatal("merchant notifications are off")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- term.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		term.Close()
-	})
-	call := func(method, path, token string) (int, []byte) {
-		t.Helper()
-		req, _ := http.NewRequest(method, term.APIURL(ln)+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, body
 	}
 	cashier, supervisor := cfg.API.Token, cfg.API.SupervisorToken
 	errorCode := func(body []byte) string {
