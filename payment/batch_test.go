@@ -40,6 +40,37 @@ func (j *holdingJournal) List(ctx context.Context, q payment.Query) ([]*payment.
 	return txns, err
 }
 
+// closeDuring closes svc's batch and, once the Z report has read its
+// payments, runs op beside it, letting op get as far as it can before the
+// close goes on. It returns the Z report and op's error.
+func (j *holdingJournal) closeDuring(t *testing.T, svc *payment.Service, op func() error) (payment.Report, error) {
+	t.Helper()
+	close(j.armed)
+	type closed struct {
+		z   payment.Report
+		err error
+	}
+	zc := make(chan closed, 1)
+	go func() {
+		z, err := svc.CloseBatch(context.Background())
+		zc <- closed{z, err}
+	}()
+	<-j.listing // the Z report has read the batch's payments
+	opc := make(chan error, 1)
+	go func() { opc <- op() }()
+	// An op free to record its money now would put it in the closed batch
+	// behind the Z report's back: give it every chance to.
+	for range 1000 {
+		runtime.Gosched()
+	}
+	close(j.release)
+	c := <-zc
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	return c.z, <-opc
+}
+
 // TestLinkPaidDuringTheClose: a link the gateway reports paid while the Z
 // report is being totalled is counted either in that report or in the
 // next batch — never left in the closed batch behind its report.
@@ -58,37 +89,14 @@ func TestLinkPaidDuringTheClose(t *testing.T) {
 	}
 	r.svc.Wait()
 
-	close(j.armed)
-	type closed struct {
-		z   payment.Report
-		err error
-	}
-	zc := make(chan closed, 1)
-	go func() {
-		z, err := r.svc.CloseBatch(ctx)
-		zc <- closed{z, err}
-	}()
-	<-j.listing // the Z report has read batch 1's payments
-	links.mu.Lock()
-	links.status = "paid"
-	links.mu.Unlock()
-	refreshed := make(chan error, 1)
-	go func() {
+	z, err := j.closeDuring(t, r.svc, func() error {
+		links.mu.Lock()
+		links.status = "paid"
+		links.mu.Unlock()
 		_, err := r.svc.RefreshLink(ctx, tx.ID)
-		refreshed <- err
-	}()
-	// Let the refresh run as far as it can before the close goes on: a
-	// refresh free to record the payment now would put it in batch 1
-	// behind the Z report's back.
-	for range 1000 {
-		runtime.Gosched()
-	}
-	close(j.release)
-	c := <-zc
-	if c.err != nil {
-		t.Fatal(c.err)
-	}
-	if err := <-refreshed; err != nil {
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := r.svc.Get(ctx, tx.ID)
@@ -98,10 +106,10 @@ func TestLinkPaidDuringTheClose(t *testing.T) {
 	if got.State != payment.StateApproved {
 		t.Fatalf("link: %s, want approved", got.State)
 	}
-	inZ := c.z.SalesCount == 1 && c.z.SalesTotal == 900
+	inZ := z.SalesCount == 1 && z.SalesTotal == 900
 	if inZ != (got.Batch == 1) || (!inZ && (got.Batch != 2 || got.CreatedBatch != 1)) {
 		t.Errorf("Z report of batch 1 counts %d sale(s) (%d); the payment is in batch %d (created in %d)",
-			c.z.SalesCount, c.z.SalesTotal, got.Batch, got.CreatedBatch)
+			z.SalesCount, z.SalesTotal, got.Batch, got.CreatedBatch)
 	}
 }
 
@@ -169,32 +177,11 @@ func TestRefundDuringTheClose(t *testing.T) {
 		t.Fatalf("sale %s", sale.State)
 	}
 
-	close(j.armed)
-	type closed struct {
-		z   payment.Report
-		err error
-	}
-	zc := make(chan closed, 1)
-	go func() {
-		z, err := r.svc.CloseBatch(ctx)
-		zc <- closed{z, err}
-	}()
-	<-j.listing // the Z report has read batch 1's payments
-	refunded := make(chan error, 1)
-	go func() {
+	z, err := j.closeDuring(t, r.svc, func() error {
 		_, err := r.svc.Refund(ctx, sale.ID, eur(300))
-		refunded <- err
-	}()
-	// Let the refund run as far as it can before the close goes on.
-	for range 1000 {
-		runtime.Gosched()
-	}
-	close(j.release)
-	c := <-zc
-	if c.err != nil {
-		t.Fatal(c.err)
-	}
-	if err := <-refunded; err != nil {
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := r.svc.Get(ctx, sale.ID)
@@ -205,9 +192,9 @@ func TestRefundDuringTheClose(t *testing.T) {
 		t.Fatalf("sale: batch %d, refunds %+v; want batch 1 and one refund", got.Batch, got.Refunds)
 	}
 	rb := got.RefundBatch(got.Refunds[0])
-	inZ := c.z.RefundsCount == 1 && c.z.RefundsTotal == 300
-	if inZ != (rb == 1) || (!inZ && (rb != 2 || c.z.RefundsCount != 0)) {
-		t.Errorf("Z report of batch 1 counts %d refund(s) (%d); the refund counts in batch %d", c.z.RefundsCount, c.z.RefundsTotal, rb)
+	inZ := z.RefundsCount == 1 && z.RefundsTotal == 300
+	if inZ != (rb == 1) || (!inZ && (rb != 2 || z.RefundsCount != 0)) {
+		t.Errorf("Z report of batch 1 counts %d refund(s) (%d); the refund counts in batch %d", z.RefundsCount, z.RefundsTotal, rb)
 	}
 	if !inZ {
 		x, err := r.svc.Report(ctx)
