@@ -175,6 +175,24 @@ func (r *walletRig) reversalsOf(tx *payment.Transaction) []gatewaysim.Entry {
 	return out
 }
 
+// forwarder is a forwarder of the rig's journal to its gateway, with the
+// wallets' reversals, forwarding at once; events lists what it told.
+func (r *walletRig) forwarder() (fw *Forwarder, events func() []payment.EventType) {
+	var mu sync.Mutex
+	var seen []payment.EventType
+	fw = NewForwarder(r.st, r.client, &ForwarderOpts{Jitter: -1, Rate: -1, Wallets: r.wallets,
+		OnChange: func(ev payment.EventType, _ *payment.Transaction) {
+			mu.Lock()
+			seen = append(seen, ev)
+			mu.Unlock()
+		}})
+	return fw, func() []payment.EventType {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
+	}
+}
+
 // TestWalletReversalAfterUnconfirmedCancel: the customer paid an order
 // code whose cancel the gateway never confirmed. One forwarder round
 // reverses it through the wallet's own Connect2Pay endpoint, reads the
@@ -185,14 +203,7 @@ func TestWalletReversalAfterUnconfirmedCancel(t *testing.T) {
 	tx := r.paidButCancelUnconfirmed(t, 1250)
 	before := len(r.heard.list())
 
-	var mu sync.Mutex
-	var events []payment.EventType
-	fw := NewForwarder(r.st, r.client, &ForwarderOpts{Jitter: -1, Rate: -1, Wallets: r.wallets,
-		OnChange: func(ev payment.EventType, _ *payment.Transaction) {
-			mu.Lock()
-			events = append(events, ev)
-			mu.Unlock()
-		}})
+	fw, events := r.forwarder()
 	if _, err := fw.ForwardNow(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -200,11 +211,9 @@ func TestWalletReversalAfterUnconfirmedCancel(t *testing.T) {
 	if got.ReversalPending {
 		t.Fatalf("after one round: reversal still owed (%s); sent %v; ledger %+v", got.Reason, r.heard.list()[before:], r.reversalsOf(tx))
 	}
-	mu.Lock()
-	if len(events) != 1 || events[0] != payment.EventReversed {
-		t.Errorf("events: got %v, want one reversed", events)
+	if ev := events(); len(ev) != 1 || ev[0] != payment.EventReversed {
+		t.Errorf("events: got %v, want one reversed", ev)
 	}
-	mu.Unlock()
 	sent := r.heard.list()[before:]
 	if len(sent) != 1 {
 		t.Fatalf("referrals sent: %v, want one", sent)
@@ -234,14 +243,7 @@ func TestWalletReversalAnswerLost(t *testing.T) {
 	tx := r.paidButCancelUnconfirmed(t, 800)
 	before := len(r.heard.list())
 
-	var mu sync.Mutex
-	var events []payment.EventType
-	fw := NewForwarder(r.st, r.client, &ForwarderOpts{Jitter: -1, Rate: -1, Wallets: r.wallets,
-		OnChange: func(ev payment.EventType, _ *payment.Transaction) {
-			mu.Lock()
-			events = append(events, ev)
-			mu.Unlock()
-		}})
+	fw, events := r.forwarder()
 	r.heard.mu.Lock()
 	r.heard.loseAnswers = 1
 	r.heard.mu.Unlock()
@@ -264,10 +266,8 @@ func TestWalletReversalAnswerLost(t *testing.T) {
 	if rev := r.reversalsOf(tx); len(rev) != 1 || rev[0].Amount != 800 {
 		t.Errorf("gateway ledger: %+v, want one reversal of 800", rev)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(events) != 1 || events[0] != payment.EventReversed {
-		t.Errorf("events: got %v, want one reversed", events)
+	if ev := events(); len(ev) != 1 || ev[0] != payment.EventReversed {
+		t.Errorf("events: got %v, want one reversed", ev)
 	}
 }
 
@@ -309,7 +309,7 @@ func TestWalletReversalStillPayable(t *testing.T) {
 	ctx := context.Background()
 	tx := r.cancelUnconfirmed(t, 300, false)
 	before := len(r.heard.list())
-	fw := NewForwarder(r.st, r.client, &ForwarderOpts{Jitter: -1, Rate: -1, Wallets: r.wallets})
+	fw, _ := r.forwarder()
 	if _, err := fw.ForwardNow(ctx); err != nil {
 		t.Fatal(err)
 	}
