@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"crypto/cipher"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -10,23 +11,35 @@ import (
 	"tpe/payment"
 )
 
-// FuzzDecodeRecord feeds damaged journal records to decode: it answers a
-// transaction or an error (ErrCorrupt, ErrWrongKey), never a panic.
-func FuzzDecodeRecord(f *testing.F) {
-	dir := f.TempDir()
-	key := filepath.Join(dir, KeyName)
+// newTestAEAD is the AEAD of a new device key in a temporary directory.
+func newTestAEAD(tb testing.TB) cipher.AEAD {
+	tb.Helper()
+	key := filepath.Join(tb.TempDir(), KeyName)
 	if err := CreateKey(key); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	aead, err := loadKey(key, false)
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
+	return aead
+}
+
+// cardTxnThrough is cardTxn n moved through states at t0.
+func cardTxnThrough(n int, states []payment.State) *payment.Transaction {
+	tx := cardTxn(n, t0)
+	for _, s := range states {
+		tx.Transition(s, t0, "")
+	}
+	return tx
+}
+
+// FuzzDecodeRecord feeds damaged journal records to decode: it answers a
+// transaction or an error (ErrCorrupt, ErrWrongKey), never a panic.
+func FuzzDecodeRecord(f *testing.F) {
+	aead := newTestAEAD(f)
 	for i, states := range [][]payment.State{nil, toOffline, {payment.StateAwaitingCustomer, payment.StateCancelled}} {
-		tx := cardTxn(i, t0)
-		for _, s := range states {
-			tx.Transition(s, t0, "")
-		}
+		tx := cardTxnThrough(i, states)
 		b, err := encode(aead, tx)
 		if err != nil {
 			f.Fatal(err)
@@ -55,20 +68,9 @@ func FuzzDecodeRecord(f *testing.F) {
 // FuzzHasSeal checks hasSeal's shortcut for the records encode writes
 // against decoding the record: on any valid JSON they agree.
 func FuzzHasSeal(f *testing.F) {
-	dir := f.TempDir()
-	key := filepath.Join(dir, KeyName)
-	if err := CreateKey(key); err != nil {
-		f.Fatal(err)
-	}
-	aead, err := loadKey(key, false)
-	if err != nil {
-		f.Fatal(err)
-	}
+	aead := newTestAEAD(f)
 	for i, states := range [][]payment.State{nil, toOffline, {payment.StateAwaitingCustomer, payment.StateCancelled}} {
-		tx := cardTxn(i, t0)
-		for _, s := range states {
-			tx.Transition(s, t0, "")
-		}
+		tx := cardTxnThrough(i, states)
 		tx.Reason = `a "quoted" \ reason },"seal":"AAAA"} ` + "\u2028"
 		b, err := encode(aead, tx)
 		if err != nil {
@@ -99,20 +101,9 @@ func FuzzHasSeal(f *testing.F) {
 // decodeBoth reads one record as decodeAt does with and without the key,
 // in copies that share nothing.
 func TestDecodeBothIsDecodeAtTwice(t *testing.T) {
-	dir := t.TempDir()
-	key := filepath.Join(dir, KeyName)
-	if err := CreateKey(key); err != nil {
-		t.Fatal(err)
-	}
-	aead, err := loadKey(key, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	aead := newTestAEAD(t)
 	for i, states := range [][]payment.State{nil, toOffline} {
-		tx := cardTxn(i, t0)
-		for _, s := range states {
-			tx.Transition(s, t0, "")
-		}
+		tx := cardTxnThrough(i, states)
 		tx.Sequence = 0 // as in a record written before sequences were kept
 		b, err := encode(aead, tx)
 		if err != nil {
