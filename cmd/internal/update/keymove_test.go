@@ -1,12 +1,10 @@
 package update
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -366,26 +364,7 @@ func TestPowerCutDuringKeyMove(t *testing.T) {
 		t.Run(step, func(t *testing.T) {
 			o := newOldTerminal(t)
 			oldCfg, _ := os.ReadFile(filepath.Join(o.root, ConfigPath))
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApplyChild$")
-			cmd.Env = append(os.Environ(), "TPE_UPDATE_CHILD_ROOT="+o.root, "TPE_UPDATE_CHILD_BUNDLE="+o.bundle(t, "1.1.0"),
-				"TPE_UPDATE_CHILD_STOP="+step, "TPE_UPDATE_CHILD_ALLOW_QUEUED=1")
-			out, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(out)
-			reached := false
-			for sc.Scan() {
-				if sc.Text() == "STEP "+step {
-					reached = true
-					break
-				}
-			}
-			cmd.Process.Kill()
-			cmd.Wait()
-			if !reached {
-				t.Fatalf("child never reached %s", step)
-			}
+			cutApplyAt(t, o.root, o.bundle(t, "1.1.0"), step, true)
 			s := o.status(t)
 			// The original stays until the confirmation, whatever the cut.
 			sameFile(t, o.oldKey, o.key, 0o600, o.uid, o.gid)

@@ -459,25 +459,7 @@ func TestPowerCutDuringApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			newBundle := k.bundleWith(t, "1.2.0", map[string]string{"0001-debug.toml": debugMigration})
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApplyChild$")
-			cmd.Env = append(os.Environ(), "TPE_UPDATE_CHILD_ROOT="+k.root, "TPE_UPDATE_CHILD_BUNDLE="+newBundle, "TPE_UPDATE_CHILD_STOP="+step)
-			out, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(out)
-			reached := false
-			for sc.Scan() {
-				if sc.Text() == "STEP "+step {
-					reached = true
-					break
-				}
-			}
-			cmd.Process.Kill()
-			cmd.Wait()
-			if !reached {
-				t.Fatalf("child never reached %s", step)
-			}
+			cutApplyAt(t, k.root, newBundle, step, false)
 			s := k.status(t)
 			cfg, _ := os.ReadFile(filepath.Join(k.root, ConfigPath))
 			switch s.Version {
@@ -601,7 +583,35 @@ func TestBadMigrationChangesNothing(t *testing.T) {
 	}
 }
 
-// TestHelperApplyChild is the child of TestPowerCutDuringApply.
+// cutApplyAt applies bundle to root in a child process (TestHelperApplyChild)
+// and kills it — the power cut — once it reaches step.
+func cutApplyAt(t *testing.T, root, bundle, step string, allowQueued bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperApplyChild$")
+	cmd.Env = append(os.Environ(), "TPE_UPDATE_CHILD_ROOT="+root, "TPE_UPDATE_CHILD_BUNDLE="+bundle, "TPE_UPDATE_CHILD_STOP="+step)
+	if allowQueued {
+		cmd.Env = append(cmd.Env, "TPE_UPDATE_CHILD_ALLOW_QUEUED=1")
+	}
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	reached := false
+	for sc.Scan() {
+		if sc.Text() == "STEP "+step {
+			reached = true
+			break
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if !reached {
+		t.Fatalf("child never reached %s", step)
+	}
+}
+
+// TestHelperApplyChild is the child of the power-cut tests (cutApplyAt).
 func TestHelperApplyChild(t *testing.T) {
 	root := os.Getenv("TPE_UPDATE_CHILD_ROOT")
 	if root == "" {
