@@ -14,6 +14,7 @@ import (
 	"tpe/payment/alipayplus"
 	"tpe/payment/gateway"
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/gateway/gatewaysim/simtest"
 )
 
 // walletRig is a wallet terminal as cmd wires it: payment.Service over the
@@ -67,7 +68,7 @@ func (h *heard) list() []string {
 func newWalletRig(t *testing.T) *walletRig {
 	t.Helper()
 	st, _ := newStore(t)
-	sim, err := gatewaysim.New(t.TempDir(), &gatewaysim.Opts{KeyBits: 1024, CardKeyBits: 1024})
+	sim, err := gatewaysim.New(simtest.Dir(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

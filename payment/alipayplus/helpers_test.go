@@ -3,8 +3,6 @@ package alipayplus_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,34 +10,14 @@ import (
 	"tpe/payment/alipayplus"
 	"tpe/payment/gateway"
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/gateway/gatewaysim/simtest"
 )
 
-var (
-	keysOnce sync.Once
-	keysJSON []byte
-)
-
-// newSim starts a gateway simulator in a temp dir (keys made once: RSA
-// generation is the slow part).
+// newSim starts a gateway simulator in a temp dir (its keys made once per
+// test binary: simtest.Dir).
 func newSim(t testing.TB) *gatewaysim.Server {
 	t.Helper()
-	keysOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "alipaykeys")
-		if err != nil {
-			panic(err)
-		}
-		defer os.RemoveAll(dir)
-		s, err := gatewaysim.New(dir, &gatewaysim.Opts{KeyBits: 1024, CardKeyBits: 1024})
-		if err != nil {
-			panic(err)
-		}
-		s.Close()
-		keysJSON, _ = os.ReadFile(filepath.Join(dir, "keys.json"))
-	})
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "keys.json"), keysJSON, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := simtest.Dir(t)
 	s, err := gatewaysim.New(dir, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,14 +15,10 @@ import (
 	"tpe/payment"
 	"tpe/payment/gateway"
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/gateway/gatewaysim/simtest"
 	"tpe/payment/notify"
 	"tpe/payment/notify/smtpsim"
 	"tpe/payment/paylink"
-)
-
-var (
-	keysOnce sync.Once
-	keysJSON []byte
 )
 
 type env struct {
@@ -86,23 +80,7 @@ func (c *clock) Advance(d time.Duration) {
 func newEnv(t *testing.T, validity time.Duration, lang string) *env {
 	t.Helper()
 	clk := &clock{now: time.Now()}
-	keysOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "linkkeys")
-		if err != nil {
-			panic(err)
-		}
-		defer os.RemoveAll(dir)
-		s, err := gatewaysim.New(dir, &gatewaysim.Opts{KeyBits: 1024, CardKeyBits: 1024})
-		if err != nil {
-			panic(err)
-		}
-		s.Close()
-		keysJSON, _ = os.ReadFile(filepath.Join(dir, "keys.json"))
-	})
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "keys.json"), keysJSON, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := simtest.Dir(t)
 	sim, err := gatewaysim.New(dir, &gatewaysim.Opts{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

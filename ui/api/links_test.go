@@ -20,14 +20,10 @@ import (
 	"tpe/payment"
 	"tpe/payment/gateway"
 	"tpe/payment/gateway/gatewaysim"
+	"tpe/payment/gateway/gatewaysim/simtest"
 	"tpe/payment/notify"
 	"tpe/payment/notify/smtpsim"
 	"tpe/payment/paylink"
-)
-
-var (
-	simKeysOnce sync.Once
-	simKeys     []byte
 )
 
 // linkFixture is the API over the real link stack: gateway simulator over
@@ -54,23 +50,7 @@ func (c *testClock) Advance(d time.Duration) {
 func newLinkFixture(t *testing.T) *linkFixture {
 	t.Helper()
 	clk := &testClock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
-	simKeysOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "apikeys")
-		if err != nil {
-			panic(err)
-		}
-		defer os.RemoveAll(dir)
-		s, err := gatewaysim.New(dir, &gatewaysim.Opts{KeyBits: 1024, CardKeyBits: 1024})
-		if err != nil {
-			panic(err)
-		}
-		s.Close()
-		simKeys, _ = os.ReadFile(filepath.Join(dir, "keys.json"))
-	})
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "keys.json"), simKeys, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := simtest.Dir(t)
 	sim, err := gatewaysim.New(dir, &gatewaysim.Opts{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
